@@ -1,0 +1,139 @@
+//! Class labels: an index that is proven to be below the number of classes.
+
+use core::marker::PhantomData;
+
+use generic_array::GenericArray;
+
+use crate::{Dim, Matrix, Scalar, ShapeError, Vector};
+
+/// One class label in `0..C`.
+///
+/// ```
+/// use shapegrad_core::{Class, typenum::U10};
+/// let y = Class::<U10>::new(3).unwrap();
+/// assert_eq!(y.index(), 3);
+/// assert_eq!(
+///     Class::<U10>::new(10).unwrap_err().to_string(),
+///     "class index 10 is out of range: `10` has 10 classes, indices 0..10"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Class<C: Dim> {
+    index: usize,
+    classes: PhantomData<C>,
+}
+
+impl<C: Dim> Class<C> {
+    /// The label `index`.
+    ///
+    /// # Errors
+    /// [`ShapeError::ClassOutOfRange`] when `index` is not below `C`'s size.
+    pub fn new(index: usize) -> Result<Self, ShapeError> {
+        if index < C::SIZE {
+            Ok(Class { index, classes: PhantomData })
+        } else {
+            Err(ShapeError::ClassOutOfRange { classes: C::NAME, size: C::SIZE, index, position: None })
+        }
+    }
+
+    /// The index, below `C::SIZE`.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.index
+    }
+
+    /// The one-hot column: 1 at the label, 0 elsewhere.
+    pub fn onehot<T: Scalar>(self) -> Vector<C, T> {
+        let mut v = Vector::<C, T>::zeros();
+        v[self.index] = T::ONE;
+        v
+    }
+}
+
+/// A batch of `B` class labels in `0..C`, one per column of a `[C×B]` matrix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Classes<C: Dim, B: Dim> {
+    labels: Box<GenericArray<usize, B::Size>>,
+    classes: PhantomData<C>,
+}
+
+impl<C: Dim, B: Dim> Classes<C, B> {
+    /// The labels from a slice of `B` indices.
+    ///
+    /// # Errors
+    /// [`ShapeError::LabelCount`] when the slice does not hold `B` labels,
+    /// [`ShapeError::ClassOutOfRange`] (with the label's position) when one
+    /// is not below `C`.
+    ///
+    /// ```
+    /// use shapegrad_core::{Classes, typenum::{U3, U4}};
+    /// let ys = Classes::<U3, U4>::from_slice(&[0, 2, 1, 2]).unwrap();
+    /// assert_eq!(ys.get(1).index(), 2);
+    /// let err = Classes::<U3, U4>::from_slice(&[0, 2, 3, 2]).unwrap_err();
+    /// assert_eq!(err.to_string(), "class index 3 (label 2) is out of range: `3` has 3 classes, indices 0..3");
+    /// ```
+    pub fn from_slice(indices: &[usize]) -> Result<Self, ShapeError> {
+        if indices.len() != B::SIZE {
+            return Err(ShapeError::LabelCount { batch: B::NAME, expected: B::SIZE, found: indices.len() });
+        }
+        if let Some((position, &index)) = indices.iter().enumerate().find(|&(_, &k)| k >= C::SIZE) {
+            return Err(ShapeError::ClassOutOfRange {
+                classes: C::NAME,
+                size: C::SIZE,
+                index,
+                position: Some(position),
+            });
+        }
+        let mut labels = GenericArray::<usize, B::Size>::default_boxed();
+        labels.copy_from_slice(indices);
+        Ok(Classes { labels, classes: PhantomData })
+    }
+
+    /// The label of example `b`.
+    ///
+    /// # Panics
+    /// When `b` is not below `B`.
+    #[inline]
+    pub fn get(&self, b: usize) -> Class<C> {
+        Class { index: self.labels[b], classes: PhantomData }
+    }
+
+    /// The label indices, one per example.
+    #[inline]
+    pub fn as_slice(&self) -> &[usize] {
+        &self.labels
+    }
+
+    /// The one-hot matrix: column `b` is the one-hot vector of label `b`.
+    pub fn onehot<T: Scalar>(&self) -> Matrix<C, B, T> {
+        let mut m = Matrix::<C, B, T>::zeros();
+        for (b, &k) in self.labels.iter().enumerate() {
+            m[(k, b)] = T::ONE;
+        }
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::test_dims! { C = 4; B = 3; }
+
+    #[test]
+    fn labels_are_checked_and_named() {
+        assert_eq!(Class::<C>::new(3).unwrap().index(), 3);
+        let err = Class::<C>::new(4).unwrap_err();
+        assert_eq!(err.to_string(), "class index 4 is out of range: `C` has 4 classes, indices 0..4");
+        let err = Classes::<C, B>::from_slice(&[1, 2]).unwrap_err();
+        assert_eq!(err.to_string(), "a batch of `B` holds 3 labels, found 2");
+    }
+
+    #[test]
+    fn onehot_puts_a_one_at_each_label() {
+        let y = Class::<C>::new(2).unwrap().onehot::<f64>();
+        assert_eq!(y.as_slice(), &[0., 0., 1., 0.]);
+        let ys = Classes::<C, B>::from_slice(&[3, 0, 3]).unwrap().onehot::<f32>();
+        assert_eq!(ys.as_slice(), &[0., 1., 0., 0., 0., 0., 0., 0., 0., 1., 0., 1.]);
+    }
+}

@@ -1,0 +1,49 @@
+//! The shape-typed core of shapegrad: nominal dimensions, heap-allocated
+//! matrices whose shape is part of their type, every operation a network
+//! needs with its gradient rule, and compile errors that name the dims.
+//!
+//! Most users want the `shapegrad` crate, which re-exports all of this and adds
+//! the `dims!` and `net!` macros.
+//!
+//! ```
+//! use shapegrad_core::{Matrix, Vector, typenum::{U2, U3}};
+//! let w = Matrix::<U2, U3>::from_fn(|i, j| (i + j) as f32);
+//! let x = Vector::<U3>::from_slice(&[1.0, 2.0, 3.0]).unwrap();
+//! let z: Vector<U2> = &w * &x;
+//! assert_eq!(z.as_slice(), &[8.0, 14.0]);
+//! ```
+//!
+//! A product whose inner dimensions differ is rejected by the compiler:
+//!
+//! ```compile_fail
+//! use shapegrad_core::{Matrix, Vector, typenum::{U2, U3}};
+//! let w = Matrix::<U2, U3>::zeros();
+//! let x = Vector::<U2>::zeros();
+//! let _ = &w * &x; // cannot multiply a [2×3] matrix by a [2×1] matrix
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod check;
+mod class;
+pub mod dim;
+mod error;
+mod fmt;
+mod kernel;
+mod matrix;
+#[cfg(feature = "nalgebra")]
+mod nalgebra;
+pub mod ops;
+mod scalar;
+pub mod shape;
+#[cfg(test)]
+mod testing;
+
+pub use class::{Class, Classes};
+pub use dim::{Dim, DimProd, DimSum, One};
+pub use error::ShapeError;
+pub use matrix::{Matrix, Vector};
+pub use scalar::Scalar;
+
+pub use generic_array;
+pub use typenum;

@@ -1,0 +1,398 @@
+//! `Matrix<R, C, T>`: an R×C matrix on the heap, row-major, shape in its type.
+
+use core::marker::PhantomData;
+use core::ops::{Index, IndexMut};
+
+use generic_array::GenericArray;
+use typenum::Unsigned;
+
+use crate::dim::{Dim, One, RenameTo};
+use crate::{Scalar, ShapeError};
+
+/// The storage: `R` rows of `C` elements, contiguous and row-major.
+type Rows<R, C, T> = GenericArray<GenericArray<T, <C as Dim>::Size>, <R as Dim>::Size>;
+
+/// An `R`×`C` matrix of `T`, row-major, always on the heap.
+///
+/// The shape lives in the type: operations exist only for shapes that fit,
+/// so a dimension slip is a compile error that names the dims.
+///
+/// ```
+/// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+/// let a = Matrix::<U2, U3>::from_fn(|i, j| (3 * i + j) as f32);
+/// assert_eq!(a[(1, 2)], 5.0);
+/// assert_eq!(a.as_slice(), &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+/// ```
+pub struct Matrix<R: Dim, C: Dim, T = f32> {
+    data: Box<Rows<R, C, T>>,
+    dims: PhantomData<(R, C)>,
+}
+
+/// A column vector of `N` elements: `Matrix<N, One, T>`.
+pub type Vector<N, T = f32> = Matrix<N, One, T>;
+
+impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+    /// Number of rows.
+    pub const ROWS: usize = <R::Size as Unsigned>::USIZE;
+    /// Number of columns.
+    pub const COLS: usize = <C::Size as Unsigned>::USIZE;
+    /// Number of elements.
+    pub const LEN: usize = Self::ROWS * Self::COLS;
+
+    /// The zero matrix, allocated directly on the heap (never on the stack,
+    /// so a 784×128 matrix is fine inside a test thread).
+    pub fn zeros() -> Self {
+        Matrix { data: GenericArray::default_boxed(), dims: PhantomData }
+    }
+
+    /// Every element equal to `value`.
+    pub fn from_element(value: T) -> Self {
+        let mut m = Self::zeros();
+        m.as_mut_slice().fill(value);
+        m
+    }
+
+    /// The element at row `i`, column `j` is `f(i, j)`.
+    pub fn from_fn(mut f: impl FnMut(usize, usize) -> T) -> Self {
+        let mut m = Self::zeros();
+        for (i, row) in m.data.iter_mut().enumerate() {
+            for (j, x) in row.iter_mut().enumerate() {
+                *x = f(i, j);
+            }
+        }
+        m
+    }
+
+    /// A matrix from its elements in row-major order.
+    ///
+    /// # Errors
+    /// [`ShapeError::Length`] when `values.len()` is not `R·C`; the message
+    /// gives the shape in the dims' names and both counts.
+    ///
+    /// ```
+    /// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+    /// assert!(Matrix::<U2, U3>::from_slice(&[1.0; 6]).is_ok());
+    /// let err = Matrix::<U2, U3>::from_slice(&[1.0; 5]).unwrap_err();
+    /// assert_eq!(err.to_string(), "a [2×3] matrix holds 6 values (row-major), found 5");
+    /// ```
+    pub fn from_slice(values: &[T]) -> Result<Self, ShapeError> {
+        if values.len() != Self::LEN {
+            return Err(ShapeError::Length {
+                rows: R::NAME,
+                cols: C::NAME,
+                expected: Self::LEN,
+                found: values.len(),
+            });
+        }
+        let mut m = Self::zeros();
+        m.as_mut_slice().copy_from_slice(values);
+        Ok(m)
+    }
+
+    /// The elements in row-major order.
+    #[inline]
+    pub fn as_slice(&self) -> &[T] {
+        // SAFETY: `GenericArray<T, N>` has the layout of `[T; N]`, so the
+        // nested array is `R` contiguous rows of `C` elements: `R·C` values of
+        // `T`, initialized, borrowed for as long as `self`.
+        unsafe { core::slice::from_raw_parts(self.data.as_ptr().cast::<T>(), Self::LEN) }
+    }
+
+    /// The elements in row-major order, mutably.
+    #[inline]
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        // SAFETY: as in `as_slice`, with a unique borrow of `self`.
+        unsafe { core::slice::from_raw_parts_mut(self.data.as_mut_ptr().cast::<T>(), Self::LEN) }
+    }
+
+    /// Row `i`.
+    ///
+    /// # Panics
+    /// When `i` is not below the number of rows.
+    #[inline]
+    pub fn row(&self, i: usize) -> &[T] {
+        &self.data[i]
+    }
+
+    /// Row `i`, mutably.
+    ///
+    /// # Panics
+    /// When `i` is not below the number of rows.
+    #[inline]
+    pub fn row_mut(&mut self, i: usize) -> &mut [T] {
+        &mut self.data[i]
+    }
+
+    /// The rows, top to bottom.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = &[T]> + '_ {
+        self.data.iter().map(|r| r.as_slice())
+    }
+
+    /// The elements of column `j`, top to bottom.
+    ///
+    /// # Panics
+    /// When `j` is not below the number of columns.
+    pub fn column_iter(&self, j: usize) -> impl ExactSizeIterator<Item = T> + '_ {
+        assert!(j < Self::COLS, "column {j} of a [{}×{}] matrix", R::NAME, C::NAME);
+        self.data.iter().map(move |r| r[j])
+    }
+
+    /// The columns, left to right, each an iterator over its elements.
+    pub fn columns(&self) -> impl ExactSizeIterator<Item = impl ExactSizeIterator<Item = T> + '_> + '_ {
+        (0..Self::COLS).map(move |j| self.column_iter(j))
+    }
+
+    /// Column `j` as a vector.
+    ///
+    /// # Panics
+    /// When `j` is not below the number of columns.
+    pub fn column(&self, j: usize) -> Vector<R, T> {
+        let mut v = Vector::<R, T>::zeros();
+        for (x, y) in v.as_mut_slice().iter_mut().zip(self.column_iter(j)) {
+            *x = y;
+        }
+        v
+    }
+
+    /// Writes `v` into column `j`.
+    ///
+    /// # Panics
+    /// When `j` is not below the number of columns.
+    pub fn set_column(&mut self, j: usize, v: &Vector<R, T>) {
+        assert!(j < Self::COLS, "column {j} of a [{}×{}] matrix", R::NAME, C::NAME);
+        for (row, &x) in self.data.iter_mut().zip(v.as_slice()) {
+            row[j] = x;
+        }
+    }
+
+    /// A new matrix with `f` applied to every element.
+    pub fn map<U: Scalar>(&self, mut f: impl FnMut(T) -> U) -> Matrix<R, C, U> {
+        let mut out = Matrix::<R, C, U>::zeros();
+        for (o, &x) in out.as_mut_slice().iter_mut().zip(self.as_slice()) {
+            *o = f(x);
+        }
+        out
+    }
+
+    /// A new matrix with `f` applied to corresponding elements of `self` and `other`.
+    pub fn zip_map(&self, other: &Self, mut f: impl FnMut(T, T) -> T) -> Self {
+        let mut out = Self::zeros();
+        for ((o, &a), &b) in out.as_mut_slice().iter_mut().zip(self.as_slice()).zip(other.as_slice()) {
+            *o = f(a, b);
+        }
+        out
+    }
+
+    /// Applies `f` to every element in place.
+    pub fn apply(&mut self, mut f: impl FnMut(&mut T)) {
+        self.as_mut_slice().iter_mut().for_each(&mut f);
+    }
+
+    /// Copies every element of `other` into `self`.
+    pub fn copy_from(&mut self, other: &Self) {
+        self.as_mut_slice().copy_from_slice(other.as_slice());
+    }
+
+    /// The same values in another element type (`f32` ↔ `f64`).
+    pub fn cast<U: Scalar>(&self) -> Matrix<R, C, U> {
+        self.map(|x| U::from_f64(x.to_f64()))
+    }
+
+    /// The largest absolute difference between corresponding elements.
+    pub fn max_abs_diff(&self, other: &Self) -> T {
+        let mut worst = T::ZERO;
+        for (&a, &b) in self.as_slice().iter().zip(other.as_slice()) {
+            // Equal infinities agree; a NaN on either side never does.
+            let d = if a == b { T::ZERO } else { (a - b).abs() };
+            let d = if d.is_finite() { d } else { T::from_f64(f64::INFINITY) };
+            worst = worst.max(d);
+        }
+        worst
+    }
+
+    /// Whether every pair of elements agrees within `tol`, relative to their
+    /// magnitude when that exceeds 1: `|a − b| ≤ tol · max(1, |a|, |b|)`.
+    ///
+    /// ```
+    /// use shapegrad_core::{Vector, typenum::U2};
+    /// let a = Vector::<U2, f64>::from_slice(&[1.0, 1000.0]).unwrap();
+    /// let b = Vector::<U2, f64>::from_slice(&[1.0 + 1e-9, 1000.0 + 1e-7]).unwrap();
+    /// assert!(a.approx_eq(&b, 1e-8));
+    /// assert!(!a.approx_eq(&b, 1e-11));
+    /// ```
+    pub fn approx_eq(&self, other: &Self, tol: T) -> bool {
+        self.as_slice().iter().zip(other.as_slice()).all(|(&a, &b)| {
+            let scale = T::ONE.max(a.abs()).max(b.abs());
+            (a - b).abs() <= tol * scale
+        })
+    }
+
+    /// The same values with the rows relabelled `R2`; `R2` must have `R`'s size.
+    ///
+    /// ```compile_fail
+    /// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+    /// let m = Matrix::<U2, U3>::zeros();
+    /// let _ = m.rename_rows::<U3>(); // 2 rows are not 3
+    /// ```
+    pub fn rename_rows<R2: Dim>(self) -> Matrix<R2, C, T>
+    where
+        R: RenameTo<R2>,
+    {
+        Matrix { data: self.reshape_box::<R2, C>(), dims: PhantomData }
+    }
+
+    /// The same values with the columns relabelled `C2`; `C2` must have `C`'s size.
+    pub fn rename_cols<C2: Dim>(self) -> Matrix<R, C2, T>
+    where
+        C: RenameTo<C2>,
+    {
+        Matrix { data: self.reshape_box::<R, C2>(), dims: PhantomData }
+    }
+
+    /// The same values with both dims relabelled; each must keep its size.
+    pub fn rename<R2: Dim, C2: Dim>(self) -> Matrix<R2, C2, T>
+    where
+        R: RenameTo<R2>,
+        C: RenameTo<C2>,
+    {
+        Matrix { data: self.reshape_box::<R2, C2>(), dims: PhantomData }
+    }
+
+    /// Moves the storage into the layout of another shape of the same sizes.
+    fn reshape_box<R2: Dim, C2: Dim>(self) -> Box<Rows<R2, C2, T>> {
+        debug_assert_eq!((R::Size::USIZE, C::Size::USIZE), (R2::Size::USIZE, C2::Size::USIZE));
+        // SAFETY: the `RenameTo` bounds of every caller prove that `R2` has
+        // `R`'s size and `C2` has `C`'s, so both types are the same array of
+        // `T`s with the same layout and alignment; the box is moved, not copied.
+        unsafe { Box::from_raw(Box::into_raw(self.data).cast::<Rows<R2, C2, T>>()) }
+    }
+}
+
+impl<N: Dim, T: Scalar> Matrix<N, N, T> {
+    /// The identity matrix.
+    pub fn identity() -> Self {
+        Self::from_fn(|i, j| if i == j { T::ONE } else { T::ZERO })
+    }
+}
+
+impl<R: Dim, C: Dim, T: Scalar> Clone for Matrix<R, C, T> {
+    fn clone(&self) -> Self {
+        // Built on the heap and filled there: `Box::clone` may go through the stack.
+        let mut m = Self::zeros();
+        m.copy_from(self);
+        m
+    }
+}
+
+impl<R: Dim, C: Dim, T: Scalar> Default for Matrix<R, C, T> {
+    fn default() -> Self {
+        Self::zeros()
+    }
+}
+
+impl<R: Dim, C: Dim, T: Scalar> PartialEq for Matrix<R, C, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<R: Dim, C: Dim, T: Scalar> Index<(usize, usize)> for Matrix<R, C, T> {
+    type Output = T;
+
+    /// # Panics
+    /// When the row or column is out of range.
+    #[inline]
+    fn index(&self, (i, j): (usize, usize)) -> &T {
+        &self.data[i][j]
+    }
+}
+
+impl<R: Dim, C: Dim, T: Scalar> IndexMut<(usize, usize)> for Matrix<R, C, T> {
+    #[inline]
+    fn index_mut(&mut self, (i, j): (usize, usize)) -> &mut T {
+        &mut self.data[i][j]
+    }
+}
+
+impl<N: Dim, T: Scalar> Index<usize> for Matrix<N, One, T> {
+    type Output = T;
+
+    /// Element `i` of a vector.
+    ///
+    /// # Panics
+    /// When `i` is out of range.
+    #[inline]
+    fn index(&self, i: usize) -> &T {
+        &self.data[i][0]
+    }
+}
+
+impl<N: Dim, T: Scalar> IndexMut<usize> for Matrix<N, One, T> {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.data[i][0]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use typenum::{U2, U3};
+
+    crate::test_dims! { H = 128; D = 784; M = 3; N = 3; }
+
+    #[test]
+    fn from_slice_is_row_major_and_checks_length() {
+        let m = Matrix::<U2, U3>::from_slice(&[1., 2., 3., 4., 5., 6.]).unwrap();
+        assert_eq!(m[(0, 2)], 3.0);
+        assert_eq!(m[(1, 0)], 4.0);
+        assert_eq!(m.row(1), &[4., 5., 6.]);
+        assert_eq!(m.column(1).as_slice(), &[2., 5.]);
+        let cols: Vec<Vec<f32>> = m.columns().map(|c| c.collect()).collect();
+        assert_eq!(cols, vec![vec![1., 4.], vec![2., 5.], vec![3., 6.]]);
+        let err = Matrix::<H, D>::from_slice(&[0.0; 7]).unwrap_err();
+        assert_eq!(err.to_string(), "a [H×D] matrix holds 100352 values (row-major), found 7");
+        let err = Vector::<H>::from_slice(&[0.0; 7]).unwrap_err();
+        assert_eq!(err.to_string(), "a [H] vector holds 128 values, found 7");
+    }
+
+    #[test]
+    fn big_matrices_live_on_the_heap() {
+        // 784×128 f64 is 784 KiB: on a 2 MiB test stack a few copies would overflow.
+        let a = Matrix::<D, H, f64>::from_fn(|i, j| (i * 128 + j) as f64);
+        let b = a.clone();
+        let c = b.clone();
+        assert_eq!(c[(783, 127)], (783 * 128 + 127) as f64);
+        assert_eq!(c, a);
+    }
+
+    #[test]
+    fn rename_keeps_values() {
+        let m = Matrix::<M, U2>::from_fn(|i, j| (i + 10 * j) as f32);
+        let r = m.clone().rename_rows::<N>();
+        assert_eq!(r.as_slice(), m.as_slice());
+        let r = m.clone().rename::<N, U2>();
+        assert_eq!(r.as_slice(), m.as_slice());
+    }
+
+    #[test]
+    fn approx_eq_and_max_abs_diff() {
+        let a = Vector::<U3, f64>::from_slice(&[1.0, 2.0, 3.0]).unwrap();
+        let mut b = a.clone();
+        b[2] = 3.5;
+        assert_eq!(a.max_abs_diff(&b), 0.5);
+        assert!(!a.approx_eq(&b, 0.1));
+        assert!(a.approx_eq(&b, 0.2)); // 0.5 ≤ 0.2 · 3.5
+        b[0] = f64::NAN;
+        assert!(a.max_abs_diff(&b).is_infinite());
+        assert!(!a.approx_eq(&b, 1.0));
+    }
+
+    #[test]
+    fn identity_and_cast() {
+        let i = Matrix::<U3, U3, f64>::identity();
+        assert_eq!(i.as_slice(), &[1., 0., 0., 0., 1., 0., 0., 0., 1.]);
+        let f: Matrix<U3, U3, f32> = i.cast();
+        assert_eq!(f[(1, 1)], 1.0f32);
+    }
+}

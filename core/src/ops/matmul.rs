@@ -1,0 +1,173 @@
+//! Matrix products: `A·B`, `Aᵀ·B`, `A·Bᵀ`, the outer product, and the rule
+//! `dA = dY·Bᵀ`, `dB = Aᵀ·dY`.
+
+use core::ops::Mul;
+
+use crate::kernel::{Op, gemm};
+use crate::shape::MatMulShape;
+use crate::{Dim, Matrix, Scalar, Vector};
+
+impl<R: Dim, K: Dim, T: Scalar> Matrix<R, K, T> {
+    /// The matrix product `self · rhs`: `[R×K] · [K×C] → [R×C]`.
+    ///
+    /// ```
+    /// use shapegrad_core::{Matrix, Vector, typenum::{U2, U3}};
+    /// let a = Matrix::<U2, U3>::from_slice(&[1., 2., 3., 4., 5., 6.]).unwrap();
+    /// let x = Vector::<U3>::from_slice(&[1., 0., -1.]).unwrap();
+    /// assert_eq!(a.matmul(&x).as_slice(), &[-2., -2.]);
+    /// assert_eq!((&a * &x).as_slice(), &[-2., -2.]);
+    /// ```
+    ///
+    /// A product whose inner dimensions differ does not compile:
+    ///
+    /// ```compile_fail
+    /// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+    /// let a = Matrix::<U2, U3>::zeros();
+    /// let _ = a.matmul(&a); // [2×3]·[2×3]
+    /// ```
+    pub fn matmul<K2: Dim, C: Dim>(&self, rhs: &Matrix<K2, C, T>) -> Matrix<R, C, T>
+    where
+        (): MatMulShape<R, K, K2, C>,
+    {
+        let mut out = Matrix::zeros();
+        gemm(
+            (R::SIZE, C::SIZE, K::SIZE),
+            T::ONE,
+            self.as_slice(),
+            Op::N,
+            rhs.as_slice(),
+            Op::N,
+            false,
+            out.as_mut_slice(),
+        );
+        out
+    }
+
+    /// `selfᵀ · rhs` without forming the transpose: `[R×K]ᵀ · [R×C] → [K×C]`.
+    pub fn t_matmul<K2: Dim, C: Dim>(&self, rhs: &Matrix<K2, C, T>) -> Matrix<K, C, T>
+    where
+        (): MatMulShape<K, R, K2, C>,
+    {
+        let mut out = Matrix::zeros();
+        gemm(
+            (K::SIZE, C::SIZE, R::SIZE),
+            T::ONE,
+            self.as_slice(),
+            Op::T,
+            rhs.as_slice(),
+            Op::N,
+            false,
+            out.as_mut_slice(),
+        );
+        out
+    }
+
+    /// `self · rhsᵀ` without forming the transpose: `[R×K] · [C×K]ᵀ → [R×C]`.
+    pub fn matmul_t<C: Dim, K2: Dim>(&self, rhs: &Matrix<C, K2, T>) -> Matrix<R, C, T>
+    where
+        (): MatMulShape<R, K, K2, C>,
+    {
+        let mut out = Matrix::zeros();
+        gemm(
+            (R::SIZE, C::SIZE, K::SIZE),
+            T::ONE,
+            self.as_slice(),
+            Op::N,
+            rhs.as_slice(),
+            Op::T,
+            false,
+            out.as_mut_slice(),
+        );
+        out
+    }
+}
+
+impl<R: Dim, T: Scalar> Vector<R, T> {
+    /// The outer product `self · rhsᵀ`: `[R] · [C]ᵀ → [R×C]`.
+    ///
+    /// ```
+    /// use shapegrad_core::{Vector, typenum::{U2, U3}};
+    /// let u = Vector::<U2>::from_slice(&[1., 2.]).unwrap();
+    /// let v = Vector::<U3>::from_slice(&[1., 0., -1.]).unwrap();
+    /// assert_eq!(u.outer(&v).as_slice(), &[1., 0., -1., 2., 0., -2.]);
+    /// ```
+    pub fn outer<C: Dim>(&self, rhs: &Vector<C, T>) -> Matrix<R, C, T> {
+        Matrix::from_fn(|i, j| self[i] * rhs[j])
+    }
+}
+
+/// The adjoints of `Y = A·B` given `dY`: `(dY·Bᵀ, Aᵀ·dY)`.
+pub fn matmul_vjp<R: Dim, K: Dim, C: Dim, T: Scalar>(
+    a: &Matrix<R, K, T>,
+    b: &Matrix<K, C, T>,
+    dy: &Matrix<R, C, T>,
+) -> (Matrix<R, K, T>, Matrix<K, C, T>) {
+    (dy.matmul_t(b), a.t_matmul(dy))
+}
+
+macro_rules! matmul_operator {
+    ($($lhs:ty, $rhs:ty;)*) => {$(
+        /// The matrix product, as in nalgebra: `[R×K] * [K×C] → [R×C]`.
+        impl<'a, 'b, R: Dim, K: Dim, K2: Dim, C: Dim, T: Scalar> Mul<$rhs> for $lhs
+        where
+            (): MatMulShape<R, K, K2, C>,
+        {
+            type Output = Matrix<R, C, T>;
+            #[inline]
+            fn mul(self, rhs: $rhs) -> Matrix<R, C, T> {
+                self.matmul(&rhs)
+            }
+        }
+    )*};
+}
+
+matmul_operator! {
+    &'a Matrix<R, K, T>, &'b Matrix<K2, C, T>;
+    &'a Matrix<R, K, T>, Matrix<K2, C, T>;
+    Matrix<R, K, T>, &'b Matrix<K2, C, T>;
+    Matrix<R, K, T>, Matrix<K2, C, T>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{assert_gradient, random, rng, weighted_sum};
+
+    crate::test_dims! { R = 3; K = 4; C = 2; }
+
+    #[test]
+    fn products_match_the_definition() {
+        let mut g = rng(1);
+        let a = random::<R, K>(&mut g, -1.0, 1.0);
+        let b = random::<K, C>(&mut g, -1.0, 1.0);
+        let want = Matrix::<R, C, f64>::from_fn(|i, j| (0..4).map(|p| a[(i, p)] * b[(p, j)]).sum());
+        assert!((&a * &b).approx_eq(&want, 1e-14));
+        assert!(a.t().t_matmul(&b).approx_eq(&want, 1e-14));
+        assert!(a.matmul_t(&b.t()).approx_eq(&want, 1e-14));
+        assert!((a.clone() * b.clone()).approx_eq(&want, 1e-14));
+    }
+
+    #[test]
+    fn vjp_matches_finite_differences() {
+        for seed in 0..5 {
+            let mut g = rng(seed);
+            let a = random::<R, K>(&mut g, -2.0, 2.0);
+            let b = random::<K, C>(&mut g, -2.0, 2.0);
+            let dy = random::<R, C>(&mut g, -1.0, 1.0);
+            let (da, db) = matmul_vjp(&a, &b, &dy);
+            assert_gradient(&a, |a| weighted_sum(&dy, &(a * &b)), &da, 1e-8);
+            assert_gradient(&b, |b| weighted_sum(&dy, &(&a * b)), &db, 1e-8);
+        }
+    }
+
+    #[test]
+    fn outer_product_vjp_is_two_matrix_vector_products() {
+        // Y = u vᵀ ⇒ du = dY v, dv = dYᵀ u (the rule for A·B with K = 1).
+        let mut g = rng(9);
+        let u = random::<R, crate::One>(&mut g, -2.0, 2.0);
+        let v = random::<C, crate::One>(&mut g, -2.0, 2.0);
+        let dy = random::<R, C>(&mut g, -1.0, 1.0);
+        assert_gradient(&u, |u| weighted_sum(&dy, &u.outer(&v)), &(&dy * &v), 1e-8);
+        assert_gradient(&v, |v| weighted_sum(&dy, &u.outer(v)), &dy.t_matmul(&u), 1e-8);
+    }
+}

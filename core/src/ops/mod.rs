@@ -1,0 +1,28 @@
+//! The operations, one module per family. Each module holds the forward
+//! computation (methods on [`Matrix`](crate::Matrix) and operator impls), its
+//! vector-Jacobian product (`*_vjp`: given the upstream adjoint `dy` of the
+//! output, the adjoints of the inputs) and the tests that check the latter
+//! against central finite differences.
+//!
+//! No Jacobian is ever materialized: every rule is a product with `dy`.
+
+mod broadcast;
+mod elementwise;
+mod loss;
+mod matmul;
+mod reduce;
+mod softmax;
+mod transpose;
+mod unary;
+
+pub use broadcast::add_bias_vjp;
+pub use elementwise::{add_vjp, hadamard_vjp, scale_vjp, sub_vjp};
+pub use loss::{
+    mse, mse_grad, softmax_cross_entropy, softmax_cross_entropy_batch, softmax_cross_entropy_batch_grad,
+    softmax_cross_entropy_grad, svm, svm_batch, svm_batch_grad, svm_grad,
+};
+pub use matmul::matmul_vjp;
+pub use reduce::{col_sums_vjp, dot_vjp, mean_vjp, row_sums_vjp, sum_vjp};
+pub use softmax::{log_softmax_vjp, softmax_vjp};
+pub use transpose::transpose_vjp;
+pub use unary::{Abs, Exp, Log, Neg, Relu, Sigmoid, Sqrt, Square, Swish, Tanh, Unary};

@@ -1,0 +1,114 @@
+//! Softmax and log-softmax over each column (each column is one example),
+//! computed after subtracting the column's maximum so no `exp` overflows.
+//!
+//! Rules, per column: `d softmax(z) = y ⊙ (dy − ⟨y, dy⟩)`,
+//! `d log_softmax(z) = dy − softmax(z)·Σ dy`.
+
+use crate::{Dim, Matrix, Scalar};
+
+/// Maximum of column `j`.
+fn column_max<R: Dim, C: Dim, T: Scalar>(z: &Matrix<R, C, T>, j: usize) -> T {
+    z.column_iter(j).fold(T::from_f64(f64::NEG_INFINITY), T::max)
+}
+
+impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+    /// Softmax of each column: `exp(z − max z) / Σ exp(z − max z)`.
+    ///
+    /// ```
+    /// use shapegrad_core::{Vector, typenum::U2};
+    /// let z = Vector::<U2, f32>::from_slice(&[1e4, 0.0]).unwrap();
+    /// assert_eq!(z.softmax().as_slice(), &[1.0, 0.0]);
+    /// ```
+    pub fn softmax(&self) -> Self {
+        let mut y = Self::zeros();
+        for j in 0..C::SIZE {
+            let m = column_max(self, j);
+            let mut total = T::ZERO;
+            for i in 0..R::SIZE {
+                let e = (self[(i, j)] - m).exp();
+                y[(i, j)] = e;
+                total += e;
+            }
+            for i in 0..R::SIZE {
+                y[(i, j)] /= total;
+            }
+        }
+        y
+    }
+
+    /// Log-softmax of each column: `z − max z − log Σ exp(z − max z)`.
+    pub fn log_softmax(&self) -> Self {
+        let mut y = Self::zeros();
+        for j in 0..C::SIZE {
+            let lse = log_sum_exp(self.column_iter(j), column_max(self, j));
+            for i in 0..R::SIZE {
+                y[(i, j)] = self[(i, j)] - lse;
+            }
+        }
+        y
+    }
+}
+
+/// `log Σ exp(zᵢ)` given the maximum `m` of the `zᵢ`.
+pub(crate) fn log_sum_exp<T: Scalar>(z: impl Iterator<Item = T>, m: T) -> T {
+    m + z.fold(T::ZERO, |s, x| s + (x - m).exp()).ln()
+}
+
+/// The adjoint of `Y = softmax(Z)` given `Y` and `dY`: per column `y ⊙ (dy − ⟨y, dy⟩)`.
+pub fn softmax_vjp<R: Dim, C: Dim, T: Scalar>(y: &Matrix<R, C, T>, dy: &Matrix<R, C, T>) -> Matrix<R, C, T> {
+    let inner = y.hadamard(dy).col_sums();
+    Matrix::from_fn(|i, j| y[(i, j)] * (dy[(i, j)] - inner[(0, j)]))
+}
+
+/// The adjoint of `Y = log_softmax(Z)` given `Z` and `dY`: per column `dy − softmax(z)·Σ dy`.
+pub fn log_softmax_vjp<R: Dim, C: Dim, T: Scalar>(
+    z: &Matrix<R, C, T>,
+    dy: &Matrix<R, C, T>,
+) -> Matrix<R, C, T> {
+    let p = z.softmax();
+    let total = dy.col_sums();
+    Matrix::from_fn(|i, j| dy[(i, j)] - p[(i, j)] * total[(0, j)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{assert_gradient, random, rng, weighted_sum};
+
+    crate::test_dims! { K = 5; B = 3; }
+
+    #[test]
+    fn columns_are_distributions_and_match_the_definition() {
+        let z = Matrix::<K, B, f64>::from_fn(|i, j| (i as f64 - 2.0) * (j as f64 + 0.5));
+        let y = z.softmax();
+        for j in 0..3 {
+            let total: f64 = (0..5).map(|i| z[(i, j)].exp()).sum();
+            for i in 0..5 {
+                assert!((y[(i, j)] - z[(i, j)].exp() / total).abs() < 1e-15);
+                assert!((z.log_softmax()[(i, j)] - (z[(i, j)] - total.ln())).abs() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn vjps_match_finite_differences() {
+        for seed in 0..5 {
+            let mut g = rng(seed);
+            let z = random::<K, B>(&mut g, -3.0, 3.0);
+            let dy = random::<K, B>(&mut g, -1.0, 1.0);
+            assert_gradient(&z, |z| weighted_sum(&dy, &z.softmax()), &softmax_vjp(&z.softmax(), &dy), 1e-7);
+            assert_gradient(&z, |z| weighted_sum(&dy, &z.log_softmax()), &log_softmax_vjp(&z, &dy), 1e-7);
+        }
+    }
+
+    #[test]
+    fn stable_for_huge_logits_in_f32() {
+        let z = Matrix::<K, B, f32>::from_fn(|i, j| if i == j { 1e4 } else { -1e4 });
+        let y = z.softmax();
+        let l = z.log_softmax();
+        assert!(y.as_slice().iter().chain(l.as_slice()).all(|v| v.is_finite()));
+        assert_eq!(y[(1, 1)], 1.0);
+        assert_eq!(l[(1, 1)], 0.0);
+        assert_eq!(l[(0, 1)], -2e4);
+    }
+}

@@ -1,0 +1,167 @@
+//! Elementwise functions and their derivatives: `d f(A) = dY ⊙ f′(A)`.
+
+use crate::{Dim, Matrix, Scalar};
+
+/// An elementwise function with its derivative.
+pub trait Unary {
+    /// The name used in the DSL and in derivations (`"sigmoid"`).
+    const NAME: &'static str;
+    /// `f(x)`.
+    fn f<T: Scalar>(x: T) -> T;
+    /// `f′(x)`, given `x` and `y = f(x)` (whichever is cheaper to use).
+    fn df<T: Scalar>(x: T, y: T) -> T;
+
+    /// The adjoint of `Y = f(X)` given `X`, `Y` and `dY`: `dY ⊙ f′(X)`.
+    fn vjp<R: Dim, C: Dim, T: Scalar>(
+        x: &Matrix<R, C, T>,
+        y: &Matrix<R, C, T>,
+        dy: &Matrix<R, C, T>,
+    ) -> Matrix<R, C, T> {
+        let mut dx = Matrix::zeros();
+        for (((dx, &x), &y), &dy) in
+            dx.as_mut_slice().iter_mut().zip(x.as_slice()).zip(y.as_slice()).zip(dy.as_slice())
+        {
+            *dx = dy * Self::df(x, y);
+        }
+        dx
+    }
+}
+
+/// σ(x) = 1 / (1 + e⁻ˣ), computed without overflow for large |x|.
+#[inline(always)]
+fn sigmoid<T: Scalar>(x: T) -> T {
+    if x >= T::ZERO {
+        T::ONE / (T::ONE + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (T::ONE + e)
+    }
+}
+
+macro_rules! unary {
+    ($(#[$doc:meta])* $Name:ident, $name:literal, $method:ident, |$x:ident| $f:expr, |$dx:ident, $dy:ident| $df:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct $Name;
+
+        impl Unary for $Name {
+            const NAME: &'static str = $name;
+            #[inline(always)]
+            fn f<T: Scalar>($x: T) -> T {
+                $f
+            }
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn df<T: Scalar>($dx: T, $dy: T) -> T {
+                $df
+            }
+        }
+
+        impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+            $(#[$doc])*
+            pub fn $method(&self) -> Self {
+                self.map($Name::f)
+            }
+        }
+    };
+}
+
+unary!(
+    /// The logistic sigmoid σ(x) = 1/(1 + e⁻ˣ); σ′ = σ(1 − σ).
+    Sigmoid, "sigmoid", sigmoid, |x| sigmoid(x), |x, y| y * (T::ONE - y)
+);
+unary!(
+    /// tanh x; tanh′ = 1 − tanh².
+    Tanh, "tanh", tanh, |x| x.tanh(), |x, y| T::ONE - y * y
+);
+unary!(
+    /// max(0, x); its derivative is taken as 0 at 0.
+    Relu, "relu", relu, |x| x.max(T::ZERO), |x, y| if x > T::ZERO { T::ONE } else { T::ZERO }
+);
+unary!(
+    /// swish x = x·σ(x); swish′ = σ(x)(1 + x(1 − σ(x))).
+    Swish, "swish", swish, |x| x * sigmoid(x), |x, y| {
+        let s = sigmoid(x);
+        s * (T::ONE + x * (T::ONE - s))
+    }
+);
+unary!(
+    /// eˣ; its derivative is itself.
+    Exp, "exp", exp, |x| x.exp(), |x, y| y
+);
+unary!(
+    /// The natural logarithm; log′ x = 1/x.
+    Log, "log", log, |x| x.ln(), |x, y| T::ONE / x
+);
+unary!(
+    /// √x; √′ = 1/(2√x).
+    Sqrt, "sqrt", sqrt, |x| x.sqrt(), |x, y| T::ONE / (y + y)
+);
+unary!(
+    /// x²; its derivative is 2x.
+    Square, "square", square, |x| x * x, |x, y| x + x
+);
+unary!(
+    /// |x|; its derivative is the sign of x, taken as 0 at 0.
+    Abs, "abs", abs, |x| x.abs(), |x, y| if x > T::ZERO { T::ONE } else if x < T::ZERO { -T::ONE } else { T::ZERO }
+);
+unary!(
+    /// −x; its derivative is −1.
+    Neg, "neg", negated, |x| -x, |x, y| -T::ONE
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{assert_gradient, random, rng, weighted_sum};
+
+    crate::test_dims! { R = 4; C = 3; }
+
+    /// Checks `F::vjp` against finite differences on inputs drawn from [lo, hi).
+    fn check<F: Unary>(lo: f64, hi: f64) {
+        for seed in 0..5 {
+            let mut g = rng(seed);
+            let x = random::<R, C>(&mut g, lo, hi);
+            let dy = random::<R, C>(&mut g, -1.0, 1.0);
+            let y = x.map(F::f);
+            let dx = F::vjp(&x, &y, &dy);
+            assert_gradient(&x, |x| weighted_sum(&dy, &x.map(F::f)), &dx, 1e-7);
+        }
+    }
+
+    #[test]
+    fn every_rule_matches_finite_differences() {
+        check::<Sigmoid>(-6.0, 6.0);
+        check::<Tanh>(-3.0, 3.0);
+        check::<Relu>(-2.0, 2.0);
+        check::<Swish>(-6.0, 6.0);
+        check::<Exp>(-3.0, 3.0);
+        check::<Log>(0.1, 5.0);
+        check::<Sqrt>(0.1, 5.0);
+        check::<Square>(-3.0, 3.0);
+        check::<Abs>(-2.0, 2.0);
+        check::<Neg>(-2.0, 2.0);
+    }
+
+    #[test]
+    fn values_match_closed_forms() {
+        let x = Matrix::<R, C, f64>::from_fn(|i, j| i as f64 - j as f64 * 0.5);
+        for (&x, &s) in x.as_slice().iter().zip(x.sigmoid().as_slice()) {
+            assert!((s - 1.0 / (1.0 + (-x).exp())).abs() < 1e-15);
+        }
+        for (&x, &s) in x.as_slice().iter().zip(x.swish().as_slice()) {
+            assert!((s - x / (1.0 + (-x).exp())).abs() < 1e-15);
+        }
+        assert_eq!(x.relu()[(0, 2)], 0.0);
+        assert_eq!(x.abs()[(0, 2)], 1.0);
+        assert_eq!(x.square()[(3, 0)], 9.0);
+    }
+
+    #[test]
+    fn sigmoid_is_finite_at_extremes() {
+        let x = Matrix::<R, C, f32>::from_fn(|i, _| if i % 2 == 0 { 1e4 } else { -1e4 });
+        let y = x.sigmoid();
+        assert!(y.as_slice().iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)));
+        assert!(x.swish().as_slice().iter().all(|v| v.is_finite()));
+    }
+}

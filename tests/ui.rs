@@ -1,0 +1,9 @@
+//! Compile-fail cases: each file in `tests/ui/<category>/` is a mistake named
+//! after itself, and its `.stderr` is the error the user sees. Regenerate with
+//! `TRYBUILD=overwrite cargo test --test ui` and read every diff.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*/*.rs");
+}
