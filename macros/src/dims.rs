@@ -127,10 +127,13 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let mut errors = Vec::new();
     let mut out = TokenStream::new();
     let mut seen = Vec::new();
+    let mut emitted = Vec::new();
     for decl in &parsed.decls {
+        // A name is emitted once, from its first valid declaration.
         if let Some(size) = check(decl, &seen, &mut errors) {
-            if !seen.contains(&&decl.name) {
+            if !emitted.contains(&&decl.name) {
                 out.extend(generate(decl, size));
+                emitted.push(&decl.name);
             }
         }
         seen.push(&decl.name);
@@ -165,7 +168,7 @@ mod tests {
         let out = expand_str("/// Input features.\npub D = 784; H = 2");
         assert!(out.contains("pub struct D"));
         assert!(out.contains("struct H"));
-        assert!(out.contains("\"Input features.\""));
+        assert!(out.contains("Input features."));
         assert!(out.contains("Dimension `D`, of size 784."));
         assert!(out.contains("const NAME : & 'static str = \"H\""));
     }
