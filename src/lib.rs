@@ -65,6 +65,95 @@ pub use shapegrad_core::*;
 /// keep that name.
 pub use shapegrad_macros::dims;
 
+/// Declares a network: its params, inputs, labels, forward computation and
+/// loss, from which the backward pass is derived at compile time.
+///
+/// ```
+/// use shapegrad::prelude::*;
+///
+/// dims! { pub D = 8; pub H = 16; pub C = 4; }
+///
+/// net! {
+///     /// Problem 3: a two-layer swish network with softmax cross-entropy.
+///     pub net TwoLayer {
+///         param W1: [H, D];
+///         param b1: [H];
+///         param W2: [C, H];
+///         param b2: [C];
+///         input x: [D];
+///         label y: C;                  // a class index in 0..C
+///
+///         let z1 = W1 @ x + b1;
+///         let h1 = z1 * sigmoid(z1);   // `*` is elementwise; `@` is matrix product
+///         let z2 = W2 @ h1 + b2;
+///         output z2;
+///         loss softmax_cross_entropy(z2, y);
+///
+///         // optional: hand-derived gradients, checked against the derived ones
+///         grad b2 = softmax(z2) - onehot(y);
+///         grad W2 = (softmax(z2) - onehot(y)) @ h1.T;
+///     }
+/// }
+///
+/// let net = TwoLayer::<f64>::init(7);
+/// let x = Vector::<D, f64>::from_fn(|i, _| i as f64 / 8.0);
+/// let y = Class::<C>::new(2).unwrap();
+/// let (loss, grads) = net.grad(&x, y);
+/// assert!((loss - net.loss(&x, y)).abs() < 1e-12);
+/// assert_eq!(grads.W1.as_slice().len(), 16 * 8);
+/// assert!(net.gradcheck(&x, y).is_ok(1e-6));
+/// assert!(net.check_hand_grads(&x, y).is_ok(1e-12));
+/// print!("{}", TwoLayer::<f64>::derivation());
+/// ```
+///
+/// # Statements
+///
+/// - `param NAME: [R, C];` or `[N]` (a column vector): a trained value. Every
+///   param must affect the loss: one that does not would always get a zero
+///   gradient, which is a slip, so it is a compile error.
+/// - `input NAME: [..];` and `label NAME: DIM;` (a class index in `0..DIM`):
+///   the arguments of `loss`, `grad`, `gradcheck` and `check_hand_grads`, in
+///   the order declared; `forward` takes the inputs only.
+/// - `let NAME = EXPR;`, `output NAME;` (zero or more), `loss EXPR;` (exactly
+///   one; a scalar or a 1×1 matrix), `grad PARAM = EXPR;` (a hand-derived
+///   gradient, shape-checked and compared by `check_hand_grads`).
+///
+/// Dims are `dims!` names, the net's generic parameters, or integer literals;
+/// two dims are the same only when written the same way.
+///
+/// # Expressions and their shape rules
+///
+/// | expression | shapes |
+/// |---|---|
+/// | `a @ b` | `[R, K] @ [K, C] → [R, C]` (a vector is `[N, 1]`) |
+/// | `a.T` | `[R, C] → [C, R]` |
+/// | `a + b`, `a - b`, `a * b` | equal shapes, elementwise; a scalar side is broadcast |
+/// | `a + b` | `[R, B] + [R] → [R, B]`: the column added to every column |
+/// | `-a`, `(a)`, numbers | as expected; numbers are scalars |
+/// | `sigmoid tanh relu swish exp log sqrt square abs` | elementwise, shape kept |
+/// | `sum(a)`, `mean(a)` | any → scalar |
+/// | `softmax(a)`, `log_softmax(a)` | per column, shape kept |
+/// | `onehot(y)` | label in `0..C` → `[C]` |
+/// | `dot(a, b)` | `[N], [N]` → scalar |
+/// | `softmax_cross_entropy(z, y)`, `svm(z, y)` | `[C]` and a label in `0..C` → scalar |
+/// | `mse(a, b)` | equal shapes → scalar (the mean of the squared differences) |
+///
+/// `@` and `*` share one precedence level and associate to the left, as in
+/// Python; `+ -` bind looser. `x * sigmoid(x)` is recognised as `swish(x)`.
+///
+/// # Generated items
+///
+/// For `pub net TwoLayer`: `struct TwoLayer<T = f32>` (the params, as public
+/// fields), `struct TwoLayerGrad<T = f32>` (one gradient per param),
+/// `zeros()`, `init(seed)`, `cast()`, `loss(..)`, `grad(..)`, `forward(..)`,
+/// `gradcheck(..)`, `check_hand_grads(..)`, `derivation()` and
+/// `derivation_latex()`. A generic net (`net Autoencoder<M, N>`) takes its
+/// dims as type parameters before `T`.
+///
+/// Every mistake is a compile error under the offending tokens, in the
+/// net's own names, all of an invocation's errors at once; see `tests/ui/net/`.
+pub use shapegrad_macros::net;
+
 /// Everything needed to write a model: the matrix types, the dimension trait
 /// and macros, class labels, and typenum's numbers as anonymous dims.
 ///
@@ -73,5 +162,5 @@ pub use shapegrad_macros::dims;
 pub mod prelude {
     pub use shapegrad_core::typenum::consts::*;
     pub use shapegrad_core::{Class, Classes, Dim, Matrix, One, One as U1, Scalar, ShapeError, Vector};
-    pub use shapegrad_macros::dims;
+    pub use shapegrad_macros::{dims, net};
 }

@@ -1,6 +1,8 @@
 //! Numerical gradients: the reference every derived gradient is tested against.
 
-use crate::{Dim, Matrix};
+use core::fmt;
+
+use crate::{Dim, Matrix, Scalar};
 
 /// The gradient of `f` at `x` by central differences,
 /// `(f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h` for every element `i`, in `f64`.
@@ -31,4 +33,113 @@ pub fn numeric_gradient<R: Dim, C: Dim>(
         grad.as_mut_slice()[i] = (up - down) / (2.0 * h);
     }
     grad
+}
+
+/// How far gradients are from their references, param by param: what
+/// `gradcheck` (derived vs finite differences) and `check_hand_grads`
+/// (hand-written vs derived) of a `net!` return.
+///
+/// ```
+/// use shapegrad_core::{check::GradCheck, Vector, typenum::U2};
+/// let a = Vector::<U2, f64>::from_slice(&[1.0, 2.0]).unwrap();
+/// let b = Vector::<U2, f64>::from_slice(&[1.0, 2.002]).unwrap();
+/// let mut report = GradCheck::<f32>::new();
+/// report.compare("b", &a, &b);
+/// assert!(report.is_ok(1e-2) && !report.is_ok(1e-4));
+/// assert!((report.entries()[0].max_abs - 0.002).abs() < 1e-6);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct GradCheck<T = f64> {
+    entries: Vec<GradCheckEntry<T>>,
+}
+
+/// One param's line of a [`GradCheck`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct GradCheckEntry<T> {
+    /// The param's name.
+    pub name: &'static str,
+    /// Its shape in the dims' names (`[H×D]`).
+    pub shape: String,
+    /// max |a − r| over the elements.
+    pub max_abs: T,
+    /// max |a − r| / max(|a|, |r|) over the elements (0 where both are 0).
+    pub max_rel: T,
+    /// max |a − r| / max(1, |a|, |r|): what [`GradCheck::is_ok`] compares with the tolerance.
+    pub max_mixed: T,
+}
+
+impl<T: Scalar> Default for GradCheck<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Scalar> GradCheck<T> {
+    /// An empty report.
+    pub fn new() -> Self {
+        GradCheck { entries: Vec::new() }
+    }
+
+    /// Adds the line for param `name`: `value` compared with `reference`.
+    pub fn compare<R: Dim, C: Dim>(
+        &mut self,
+        name: &'static str,
+        value: &Matrix<R, C, f64>,
+        reference: &Matrix<R, C, f64>,
+    ) {
+        let (mut max_abs, mut max_rel, mut max_mixed) = (0.0f64, 0.0f64, 0.0f64);
+        for (&a, &r) in value.as_slice().iter().zip(reference.as_slice()) {
+            let d = if a == r { 0.0 } else { (a - r).abs() };
+            let d = if d.is_nan() { f64::INFINITY } else { d };
+            let scale = a.abs().max(r.abs());
+            max_abs = max_abs.max(d);
+            if scale > 0.0 {
+                max_rel = max_rel.max(d / scale);
+            }
+            max_mixed = max_mixed.max(d / scale.max(1.0));
+        }
+        self.entries.push(GradCheckEntry {
+            name,
+            shape: Matrix::<R, C, f64>::shape_name(),
+            max_abs: T::from_f64(max_abs),
+            max_rel: T::from_f64(max_rel),
+            max_mixed: T::from_f64(max_mixed),
+        });
+    }
+
+    /// The lines, in the order the params were declared.
+    pub fn entries(&self) -> &[GradCheckEntry<T>] {
+        &self.entries
+    }
+
+    /// The line of param `name`, if it was checked.
+    pub fn get(&self, name: &str) -> Option<&GradCheckEntry<T>> {
+        self.entries.iter().find(|e| e.name == name)
+    }
+
+    /// Whether every element of every param agrees within `tol`, relative to
+    /// the magnitude where that exceeds 1: |a − r| ≤ tol · max(1, |a|, |r|).
+    pub fn is_ok(&self, tol: T) -> bool {
+        self.entries.iter().all(|e| e.max_mixed <= tol)
+    }
+}
+
+/// A table: one line per param with its shape and errors.
+impl<T: Scalar> fmt::Display for GradCheck<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name_w = self.entries.iter().map(|e| e.name.chars().count()).max().unwrap_or(0).max(5);
+        let shape_w = self.entries.iter().map(|e| e.shape.chars().count()).max().unwrap_or(0).max(5);
+        write!(f, "{:<name_w$}  {:<shape_w$}  {:>10}  {:>10}", "param", "shape", "max abs", "max rel")?;
+        for e in &self.entries {
+            write!(
+                f,
+                "\n{:<name_w$}  {:<shape_w$}  {:>10.3e}  {:>10.3e}",
+                e.name,
+                e.shape,
+                e.max_abs.to_f64(),
+                e.max_rel.to_f64()
+            )?;
+        }
+        Ok(())
+    }
 }

@@ -29,6 +29,7 @@ mod class;
 pub mod dim;
 mod error;
 mod fmt;
+pub mod init;
 mod kernel;
 mod matrix;
 #[cfg(feature = "nalgebra")]

@@ -2,7 +2,7 @@
 //! implementing `shapegrad::Dim` with the size spelled as a typenum integer.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::quote_spanned;
 use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Ident, LitInt, Token, Visibility};
 
@@ -47,21 +47,6 @@ impl Parse for DimsInput {
     }
 }
 
-/// The typenum spelling of `n` (≥ 1): `UInt<…UInt<UTerm, B1>…, Bk>`, most
-/// significant bit innermost.
-fn typenum_of(n: u64) -> TokenStream {
-    let mut ty = quote!(::shapegrad::typenum::UTerm);
-    for shift in (0..64 - n.leading_zeros()).rev() {
-        let bit = if (n >> shift) & 1 == 1 {
-            quote!(::shapegrad::typenum::B1)
-        } else {
-            quote!(::shapegrad::typenum::B0)
-        };
-        ty = quote!(::shapegrad::typenum::UInt<#ty, #bit>);
-    }
-    ty
-}
-
 /// Checks one declaration; returns its size or the errors found.
 fn check(decl: &DimDecl, seen: &[&Ident], errors: &mut Vec<syn::Error>) -> Option<u64> {
     if seen.contains(&&decl.name) {
@@ -95,7 +80,7 @@ fn check(decl: &DimDecl, seen: &[&Ident], errors: &mut Vec<syn::Error>) -> Optio
 fn generate(decl: &DimDecl, size: u64) -> TokenStream {
     let DimDecl { attrs, vis, name, .. } = decl;
     let name_str = name.to_string();
-    let size_ty = typenum_of(size);
+    let size_ty = crate::typenum::spelling(size);
     let has_doc = attrs.iter().any(|a| a.path().is_ident("doc"));
     let doc = if has_doc {
         format!("\n\nDimension `{name_str}`, of size {size}.")
@@ -154,13 +139,6 @@ mod tests {
 
     fn expand_str(s: &str) -> String {
         expand(s.parse().unwrap()).to_string()
-    }
-
-    #[test]
-    fn sizes_are_spelled_in_binary() {
-        let t = typenum_of(6).to_string().replace(' ', "");
-        let want = "::shapegrad::typenum::UInt<::shapegrad::typenum::UInt<::shapegrad::typenum::UInt<::shapegrad::typenum::UTerm,::shapegrad::typenum::B1>,::shapegrad::typenum::B1>,::shapegrad::typenum::B0>";
-        assert_eq!(t, want);
     }
 
     #[test]

@@ -11,6 +11,11 @@ pub trait Unary {
     /// `f′(x)`, given `x` and `y = f(x)` (whichever is cheaper to use).
     fn df<T: Scalar>(x: T, y: T) -> T;
 
+    /// `f′(X)`, elementwise.
+    fn derivative<R: Dim, C: Dim, T: Scalar>(x: &Matrix<R, C, T>) -> Matrix<R, C, T> {
+        x.map(|x| Self::df(x, Self::f(x)))
+    }
+
     /// The adjoint of `Y = f(X)` given `X`, `Y` and `dY`: `dY ⊙ f′(X)`.
     fn vjp<R: Dim, C: Dim, T: Scalar>(
         x: &Matrix<R, C, T>,

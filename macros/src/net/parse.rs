@@ -1,0 +1,529 @@
+//! Stage 1: tokens → syntax tree.
+//!
+//! The body of a net is split into statements at top-level `;` and each is
+//! parsed on its own, so one bad statement is reported and the others are
+//! still read: all the syntax errors of an invocation come out together.
+
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+use syn::parse::{Parse, ParseStream};
+use syn::{Attribute, Ident, LitFloat, LitInt, Token, Visibility, braced, parenthesized};
+
+use super::error::{Errors, spanned};
+
+syn::custom_keyword!(net);
+
+/// `attrs vis net Name<generics> { statements }`.
+pub struct NetAst {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub generics: Vec<Ident>,
+    pub stmts: Vec<Stmt>,
+}
+
+/// A dimension as written: a type (a `dims!` name, a generic parameter, a
+/// path) or an integer literal.
+#[derive(Clone)]
+pub enum DimAst {
+    Type(Box<syn::Type>),
+    Lit(LitInt),
+}
+
+/// `[R, C]` or `[N]`.
+#[derive(Clone)]
+pub struct ShapeAst {
+    pub dims: Vec<DimAst>,
+}
+
+pub enum Stmt {
+    Param { attrs: Vec<Attribute>, name: Ident, shape: ShapeAst },
+    Input { attrs: Vec<Attribute>, name: Ident, shape: ShapeAst },
+    Label { attrs: Vec<Attribute>, name: Ident, dim: DimAst },
+    Let { name: Ident, expr: Expr },
+    Output { name: Ident },
+    Loss { keyword: Span, expr: Expr },
+    Grad { name: Ident, expr: Expr },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    MatMul,
+    Mul,
+    Add,
+    Sub,
+}
+
+/// An expression with the span of its first and last token, so errors can
+/// underline all of it.
+#[derive(Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub first: Span,
+    pub last: Span,
+}
+
+#[derive(Clone)]
+pub enum ExprKind {
+    Var(Ident),
+    Num(f64),
+    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Neg(Box<Expr>),
+    Transpose(Box<Expr>),
+    Call { func: Ident, args: Vec<Expr> },
+}
+
+/// Every net in one invocation (usually one), or the errors that stopped the
+/// header of one from being read.
+pub fn parse_nets(input: TokenStream, errors: &mut Errors) -> Vec<NetAst> {
+    match syn::parse2::<Nets>(input) {
+        Ok(nets) => {
+            let mut out = Vec::new();
+            for (header, body) in nets.0 {
+                let stmts = parse_body(body, errors);
+                out.push(NetAst { stmts, ..header });
+            }
+            out
+        }
+        Err(e) => {
+            errors.push(e);
+            Vec::new()
+        }
+    }
+}
+
+struct Nets(Vec<(NetAst, TokenStream)>);
+
+impl Parse for Nets {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut nets = Vec::new();
+        while !input.is_empty() {
+            let attrs = input.call(Attribute::parse_outer)?;
+            let vis: Visibility = input.parse()?;
+            input.parse::<net>().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "expected `net Name { … }`, as in `pub net TwoLayer { param W: [H, D]; … }`",
+                )
+            })?;
+            let name: Ident = input.parse()?;
+            let mut generics = Vec::new();
+            if input.peek(Token![<]) {
+                input.parse::<Token![<]>()?;
+                while !input.peek(Token![>]) {
+                    generics.push(input.parse()?);
+                    if !input.peek(Token![>]) {
+                        input.parse::<Token![,]>()?;
+                    }
+                }
+                input.parse::<Token![>]>()?;
+            }
+            let content;
+            braced!(content in input);
+            let body: TokenStream = content.parse()?;
+            nets.push((NetAst { attrs, vis, name, generics, stmts: Vec::new() }, body));
+        }
+        Ok(Nets(nets))
+    }
+}
+
+/// Splits at top-level `;` and parses each statement, collecting errors.
+fn parse_body(body: TokenStream, errors: &mut Errors) -> Vec<Stmt> {
+    let mut stmts = Vec::new();
+    let mut current = TokenStream::new();
+    let mut chunks = Vec::new();
+    for tt in body {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ';' => chunks.push(std::mem::take(&mut current)),
+            _ => current.extend([tt]),
+        }
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    for chunk in chunks {
+        match syn::parse2::<Stmt>(chunk) {
+            Ok(s) => stmts.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    stmts
+}
+
+const STATEMENTS: &str = "`param`, `input`, `label`, `let`, `output`, `loss` or `grad`";
+
+impl Parse for Stmt {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        if input.peek(Token![let]) {
+            input.parse::<Token![let]>()?;
+            let name = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let expr = parse_full_expr(input)?;
+            return Ok(Stmt::Let { name, expr });
+        }
+        let keyword: Ident = input
+            .parse()
+            .map_err(|e| syn::Error::new(e.span(), format!("expected a statement: {STATEMENTS}")))?;
+        let stmt = match keyword.to_string().as_str() {
+            "param" | "input" => {
+                let name = input.parse()?;
+                input.parse::<Token![:]>()?;
+                let shape = input.parse()?;
+                if keyword == "param" {
+                    Stmt::Param { attrs, name, shape }
+                } else {
+                    Stmt::Input { attrs, name, shape }
+                }
+            }
+            "label" => {
+                let name = input.parse()?;
+                input.parse::<Token![:]>()?;
+                let dim = input.parse()?;
+                Stmt::Label { attrs, name, dim }
+            }
+            "output" => Stmt::Output { name: input.parse()? },
+            "loss" => Stmt::Loss { keyword: keyword.span(), expr: parse_full_expr(input)? },
+            "grad" => {
+                let name = input.parse()?;
+                input.parse::<Token![=]>()?;
+                Stmt::Grad { name, expr: parse_full_expr(input)? }
+            }
+            other => {
+                return Err(syn::Error::new(
+                    keyword.span(),
+                    format!("unknown statement `{other}`; a statement is {STATEMENTS}"),
+                ));
+            }
+        };
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens: a statement ends with `;`"));
+        }
+        Ok(stmt)
+    }
+}
+
+impl Parse for ShapeAst {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let content;
+        let bracket = syn::bracketed!(content in input);
+        let mut dims = Vec::new();
+        while !content.is_empty() {
+            dims.push(content.parse()?);
+            if !content.is_empty() {
+                content.parse::<Token![,]>()?;
+            }
+        }
+        let span = bracket.span.join();
+        if dims.is_empty() || dims.len() > 2 {
+            return Err(syn::Error::new(
+                span,
+                format!(
+                    "a shape has one dim (`[N]`, a column vector) or two (`[R, C]`), found {}",
+                    dims.len()
+                ),
+            ));
+        }
+        Ok(ShapeAst { dims })
+    }
+}
+
+impl Parse for DimAst {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(LitInt) {
+            let lit: LitInt = input.parse()?;
+            match lit.base10_parse::<u64>() {
+                Ok(n) if n >= 1 && lit.suffix().is_empty() => Ok(DimAst::Lit(lit)),
+                _ => Err(syn::Error::new(
+                    lit.span(),
+                    "a literal dim is a whole number of at least 1, without suffix",
+                )),
+            }
+        } else {
+            let ty: syn::Type = input.parse().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "expected a dim: a name declared with `dims!`, a generic parameter, or an integer",
+                )
+            })?;
+            Ok(DimAst::Type(Box::new(strip_groups(ty))))
+        }
+    }
+}
+
+/// A dim passed through `macro_rules!` arrives wrapped in an invisible group.
+fn strip_groups(ty: syn::Type) -> syn::Type {
+    match ty {
+        syn::Type::Group(g) => strip_groups(*g.elem),
+        syn::Type::Paren(p) => strip_groups(*p.elem),
+        other => other,
+    }
+}
+
+impl DimAst {
+    /// The dim as the user wrote it, for messages and for equality.
+    pub fn text(&self) -> String {
+        match self {
+            DimAst::Lit(l) => l.base10_digits().to_string(),
+            DimAst::Type(t) => quote::quote!(#t).to_string().replace(' ', ""),
+        }
+    }
+}
+
+/// An expression that must use up the rest of the statement.
+fn parse_full_expr(input: ParseStream) -> syn::Result<Expr> {
+    let e = parse_sum(input)?;
+    if !input.is_empty() {
+        return Err(unsupported(input));
+    }
+    Ok(e)
+}
+
+fn unsupported(input: ParseStream) -> syn::Error {
+    let what = if input.peek(Token![/]) {
+        "`/` is not supported; multiply by a constant instead (`0.5 * x`)"
+    } else if input.peek(Token![.]) {
+        "only `.T` (transpose) may follow a value; functions are called as `sum(x)`"
+    } else {
+        "unsupported syntax: expressions use `@` (matrix product), `* + -` (elementwise), `.T`, parentheses, numbers and function calls"
+    };
+    input.error(what)
+}
+
+fn binary(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
+    let (first, last) = (lhs.first, rhs.last);
+    Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, first, last }
+}
+
+/// `+ -`, loosest, left to right.
+fn parse_sum(input: ParseStream) -> syn::Result<Expr> {
+    let mut lhs = parse_product(input)?;
+    loop {
+        let op = if input.peek(Token![+]) {
+            input.parse::<Token![+]>()?;
+            BinOp::Add
+        } else if input.peek(Token![-]) {
+            input.parse::<Token![-]>()?;
+            BinOp::Sub
+        } else {
+            return Ok(lhs);
+        };
+        let rhs = parse_product(input)?;
+        lhs = binary(op, lhs, rhs);
+    }
+}
+
+/// `@ *`, one level, left to right (as in Python).
+fn parse_product(input: ParseStream) -> syn::Result<Expr> {
+    let mut lhs = parse_unary(input)?;
+    loop {
+        let op = if input.peek(Token![@]) {
+            input.parse::<Token![@]>()?;
+            BinOp::MatMul
+        } else if input.peek(Token![*]) && !input.peek(Token![*=]) {
+            input.parse::<Token![*]>()?;
+            BinOp::Mul
+        } else {
+            return Ok(lhs);
+        };
+        let rhs = parse_unary(input)?;
+        lhs = binary(op, lhs, rhs);
+    }
+}
+
+fn parse_unary(input: ParseStream) -> syn::Result<Expr> {
+    if input.peek(Token![-]) {
+        let minus = input.parse::<Token![-]>()?;
+        let inner = parse_unary(input)?;
+        let last = inner.last;
+        return Ok(Expr { kind: ExprKind::Neg(Box::new(inner)), first: minus.span, last });
+    }
+    parse_postfix(input)
+}
+
+fn parse_postfix(input: ParseStream) -> syn::Result<Expr> {
+    let mut e = parse_primary(input)?;
+    while input.peek(Token![.]) && !input.peek(Token![..]) {
+        let fork = input.fork();
+        fork.parse::<Token![.]>()?;
+        match fork.parse::<Ident>() {
+            Ok(t) if t == "T" && !fork.peek(syn::token::Paren) => {
+                input.parse::<Token![.]>()?;
+                let t: Ident = input.parse()?;
+                let first = e.first;
+                e = Expr { kind: ExprKind::Transpose(Box::new(e)), first, last: t.span() };
+            }
+            _ => return Err(unsupported(input)),
+        }
+    }
+    Ok(e)
+}
+
+fn parse_primary(input: ParseStream) -> syn::Result<Expr> {
+    if let Some(inner) = invisible_group(input)? {
+        return Ok(inner);
+    }
+    if input.peek(LitFloat) {
+        let lit: LitFloat = input.parse()?;
+        return Ok(Expr { kind: ExprKind::Num(lit.base10_parse()?), first: lit.span(), last: lit.span() });
+    }
+    if input.peek(LitInt) {
+        let lit: LitInt = input.parse()?;
+        return Ok(Expr {
+            kind: ExprKind::Num(lit.base10_parse::<f64>()?),
+            first: lit.span(),
+            last: lit.span(),
+        });
+    }
+    if input.peek(syn::token::Paren) {
+        let content;
+        let parens = parenthesized!(content in input);
+        let mut inner = parse_full_expr(&content)?;
+        inner.first = parens.span.open();
+        inner.last = parens.span.close();
+        return Ok(inner);
+    }
+    let name: Ident = input
+        .parse()
+        .map_err(|_| input.error("expected a value: a name, a number, a function call or `(`"))?;
+    if input.peek(syn::token::Paren) {
+        let content;
+        let parens = parenthesized!(content in input);
+        let mut args = Vec::new();
+        while !content.is_empty() {
+            args.push(parse_sum(&content)?);
+            if !content.is_empty() {
+                content.parse::<Token![,]>().map_err(|_| unsupported(&content))?;
+            }
+        }
+        let first = name.span();
+        return Ok(Expr { kind: ExprKind::Call { func: name, args }, first, last: parens.span.close() });
+    }
+    let span = name.span();
+    Ok(Expr { kind: ExprKind::Var(name), first: span, last: span })
+}
+
+/// An expression fragment passed through `macro_rules!` (`$e:expr`) arrives
+/// in a group with no delimiters; it is read as if parenthesized.
+fn invisible_group(input: ParseStream) -> syn::Result<Option<Expr>> {
+    input.step(|cursor| match cursor.group(Delimiter::None) {
+        Some((inner, span, rest)) => {
+            let mut e = syn::parse::Parser::parse2(parse_full_expr, inner.token_stream())?;
+            e.first = span.open();
+            e.last = span.close();
+            Ok((Some(e), rest))
+        }
+        None => Ok((None, *cursor)),
+    })
+}
+
+/// An error underlining a whole expression.
+pub fn expr_error(e: &Expr, msg: impl std::fmt::Display) -> syn::Error {
+    spanned(e.first, e.last, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse(tokens: TokenStream) -> (Vec<NetAst>, Vec<String>) {
+        let mut errors = Errors::default();
+        let nets = parse_nets(tokens, &mut errors);
+        (nets, errors.messages())
+    }
+
+    fn show(e: &Expr) -> String {
+        match &e.kind {
+            ExprKind::Var(v) => v.to_string(),
+            ExprKind::Num(n) => n.to_string(),
+            ExprKind::Binary { op, lhs, rhs, .. } => format!("({} {op:?} {})", show(lhs), show(rhs)),
+            ExprKind::Neg(x) => format!("-{}", show(x)),
+            ExprKind::Transpose(x) => format!("{}.T", show(x)),
+            ExprKind::Call { func, args } => {
+                format!("{func}({})", args.iter().map(show).collect::<Vec<_>>().join(", "))
+            }
+        }
+    }
+
+    fn loss_of(tokens: TokenStream) -> String {
+        let (nets, errs) = parse(quote!(net N { #tokens }));
+        assert!(errs.is_empty(), "{errs:?}");
+        match &nets[0].stmts[0] {
+            Stmt::Loss { expr, .. } => show(expr),
+            _ => panic!("not a loss"),
+        }
+    }
+
+    #[test]
+    fn precedence_is_python_like() {
+        assert_eq!(loss_of(quote!(loss a @ b * c + d;)), "(((a MatMul b) Mul c) Add d)");
+        assert_eq!(loss_of(quote!(loss a - b - c;)), "((a Sub b) Sub c)");
+        assert_eq!(loss_of(quote!(loss -a @ b.T.T;)), "(-a MatMul b.T.T)");
+        assert_eq!(loss_of(quote!(loss 0.5 * sum((v) * v);)), "(0.5 Mul sum((v Mul v)))");
+        assert_eq!(loss_of(quote!(loss 1 - sigmoid(z);)), "(1 Sub sigmoid(z))");
+    }
+
+    #[test]
+    fn statements_of_every_kind() {
+        let (nets, errs) = parse(quote! {
+            /// doc
+            pub net Autoencoder<M, N> {
+                param W: [M, N];
+                input x: [N];
+                label y: C;
+                let z = W @ x;
+                output z;
+                loss sum(z);
+                grad W = z @ x.T;
+            }
+        });
+        assert!(errs.is_empty(), "{errs:?}");
+        let net = &nets[0];
+        assert_eq!(net.name, "Autoencoder");
+        assert_eq!(net.generics.len(), 2);
+        assert_eq!(net.stmts.len(), 7);
+        match &net.stmts[0] {
+            Stmt::Param { shape, .. } => {
+                assert_eq!(shape.dims.iter().map(|d| d.text()).collect::<Vec<_>>(), ["M", "N"])
+            }
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn every_bad_statement_is_reported() {
+        let (nets, errs) = parse(quote! {
+            net N {
+                param W: [M, N, K];
+                input x [N];
+                let z = W / x;
+                frobnicate z;
+                let h = z.sum();
+                loss z;
+            }
+        });
+        assert_eq!(nets[0].stmts.len(), 1, "only `loss z` is well formed");
+        assert_eq!(errs.len(), 5, "{errs:?}");
+        assert!(errs[0].contains("found 3"));
+        assert!(errs[2].contains("`/` is not supported"));
+        assert!(errs[3].contains("unknown statement `frobnicate`"));
+        assert!(errs[4].contains("only `.T`"));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for bad in [
+            quote!(),
+            quote!(net),
+            quote!(net N),
+            quote!(net N { loss ; }),
+            quote!(
+                pub fn f() {}
+            ),
+            quote!(net N<> {}),
+            quote!(net N { let = ; param W: []; input x: [0]; }),
+        ] {
+            let _ = parse(bad);
+        }
+    }
+}
