@@ -73,12 +73,21 @@ struct Builder<'e> {
     scope: HashMap<String, Entry>,
     /// Names bound by a `let` anywhere in the net, to explain a use before it.
     all_lets: HashSet<String>,
+    /// Names whose statement did not parse: already reported.
+    failed_names: HashSet<String>,
 }
 
 /// Checks a net and builds its graph. The model is returned even when there
 /// were errors (with the failed parts left out) so a fallback can be emitted.
 pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
-    let mut b = Builder { g: Graph::default(), errors, scope: HashMap::new(), all_lets: HashSet::new() };
+    let failed_names = ast.failed.iter().filter_map(|(_, name)| name.clone()).collect();
+    let mut b = Builder {
+        g: Graph::default(),
+        errors,
+        scope: HashMap::new(),
+        all_lets: HashSet::new(),
+        failed_names,
+    };
     let mut m = Model {
         graph: Graph::default(),
         attrs: ast.attrs.clone(),
@@ -117,6 +126,14 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
             _ => {}
         }
     }
+    // Rule: a net has something to train.
+    let param_failed = ast.failed.iter().any(|(kw, _)| kw == "param");
+    if m.params.is_empty() && !param_failed {
+        b.errors.at(
+            m.name.span(),
+            format!("net `{}` has no `param`; declare what is trained, e.g. `param W: [H, D];`", m.name),
+        );
+    }
     let mut loss_keyword: Option<Span> = None;
     for stmt in &ast.stmts {
         match stmt {
@@ -152,8 +169,8 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
             Stmt::Param { .. } | Stmt::Input { .. } | Stmt::Label { .. } => {}
         }
     }
-    // Rule: the loss is required.
-    if loss_keyword.is_none() {
+    // Rule: the loss is required (unless its statement did not parse).
+    if loss_keyword.is_none() && !ast.failed.iter().any(|(kw, _)| kw == "loss") {
         b.errors.at(
             m.name.span(),
             format!(
@@ -283,6 +300,9 @@ impl Builder<'_> {
         if let Some(entry) = self.scope.get(&key) {
             return entry.node;
         }
+        if self.failed_names.contains(&key) {
+            return None;
+        }
         // Rule: every name is declared, and a `let` before its use.
         let msg = if self.all_lets.contains(&key) {
             format!("`{name}` is used before its `let`")
@@ -331,12 +351,13 @@ impl Builder<'_> {
                     self.dim_text(k),
                     self.dim_text(k2)
                 );
+                let (oa, ob) = (operand(lhs), operand(rhs));
                 if r == k2 {
-                    msg += &format!("; `{}.T @ {tb}` is {}", paren(&ta), self.text(Shape::Mat(k, c)));
+                    msg += &format!("; `{} @ {ob}` is {}", transposed(lhs), self.text(Shape::Mat(k, c)));
                 } else if k == c {
-                    msg += &format!("; `{ta} @ {}.T` is {}", paren(&tb), self.text(Shape::Mat(r, k2)));
+                    msg += &format!("; `{oa} @ {}` is {}", transposed(rhs), self.text(Shape::Mat(r, k2)));
                 } else if c == r {
-                    msg += &format!("; `{tb} @ {ta}` is {}", self.text(Shape::Mat(k2, k)));
+                    msg += &format!("; `{ob} @ {oa}` is {}", self.text(Shape::Mat(k2, k)));
                 }
                 err(self, msg)
             }
@@ -394,12 +415,7 @@ impl Builder<'_> {
                             self.text(Shape::Mat(r, c2))
                         );
                     } else if r == c2 && c == r2 {
-                        // Suggest undoing a transpose rather than adding a second one.
-                        let fixed = match &rhs.kind {
-                            ExprKind::Transpose(inner) => src(inner),
-                            _ => format!("{}.T", paren(&tb)),
-                        };
-                        msg += &format!("; `{fixed}` is {}", self.text(sa));
+                        msg += &format!("; `{}` is {}", transposed(rhs), self.text(sa));
                     }
                 }
                 err(self, msg)
@@ -421,6 +437,9 @@ impl Builder<'_> {
     /// Which dims of two shapes differ, in words.
     fn differ(&self, sa: Shape, sb: Shape) -> String {
         match (sa, sb) {
+            (Shape::Mat(_, c), Shape::Mat(_, c2)) if (c == ONE) != (c2 == ONE) => {
+                "one is a matrix, the other a vector".into()
+            }
             (Shape::Mat(r, c), Shape::Mat(r2, c2)) => {
                 let mut parts = Vec::new();
                 if r != r2 {
@@ -701,6 +720,23 @@ fn src(e: &Expr) -> String {
     super::explain::source_text(e)
 }
 
+/// The transpose of `e` as the user would write it: `a.T`, `(a + b).T`,
+/// or `a` for `a.T` (undoing a transpose rather than adding a second one).
+fn transposed(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Transpose(inner) => src(inner),
+        _ => format!("{}.T", paren(&src(e))),
+    }
+}
+
+/// `e` as an operand of `@`: in parentheses when it is a sum or difference.
+fn operand(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Binary { op: BinOp::Add | BinOp::Sub, .. } => format!("({})", src(e)),
+        _ => src(e),
+    }
+}
+
 /// `a` or `(a + b)`: an operand that can be followed by `.T`.
 fn paren(s: &str) -> String {
     if s.chars().all(|c| c.is_alphanumeric() || c == '_') { s.to_string() } else { format!("({s})") }
@@ -708,11 +744,12 @@ fn paren(s: &str) -> String {
 
 /// The candidate nearest to `name` by edit distance, if it is near enough.
 fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let first = name.chars().next();
     candidates
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|&(d, c)| d <= 2.max(name.len() / 3) && d < c.len().max(name.len()))
+        .map(|c| (edit_distance(name, c), c.chars().next() != first, c))
+        .filter(|&(d, _, c)| d <= 2.max(name.len() / 3) && d < c.len().max(name.len()))
         .min()
-        .map(|(_, c)| c)
+        .map(|(_, _, c)| c)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -875,7 +912,21 @@ mod tests {
     }
 
     #[test]
+    fn failed_statements_cause_no_follow_on_errors() {
+        let mut errors = Errors::default();
+        let tokens =
+            quote!(net N { param W: [H, D, C]; input x: [D]; let z = x / 2; loss sum(z) + sum(W @ x); });
+        let mut nets = parse_nets(tokens, &mut errors);
+        assert_eq!(errors.messages().len(), 2);
+        build(&nets.remove(0), &mut errors);
+        assert_eq!(errors.messages().len(), 2, "{:#?}", errors.messages());
+        let errs = errors_of(quote!(input x: [D]; loss sum(x);));
+        assert_eq!(errs, ["net `N` has no `param`; declare what is trained, e.g. `param W: [H, D];`"]);
+    }
+
+    #[test]
     fn edit_distance_suggests_near_names() {
+        assert_eq!(closest("h2", ["W2", "h1"].into_iter()), Some("h1"), "same first letter wins a tie");
         assert_eq!(closest("h2", ["h1", "z1", "W1"].into_iter()), Some("h1"));
         assert_eq!(closest("frobnicate", ["h1", "z1"].into_iter()), None);
     }

@@ -430,11 +430,15 @@ impl<'a> Codegen<'a> {
         let grad_docs = params
             .iter()
             .map(|p| format!("∂L/∂{}, {}.", p.name, m.graph.shape_text(p.shape.unwrap_or(Shape::Scalar))));
-        // A generic dim that no param uses still needs a field.
-        let unused: Vec<&Ident> = generics
+        // A generic dim (or the element type, when no param parsed) that no
+        // field uses still needs one.
+        let mut unused: Vec<&Ident> = generics
             .iter()
             .filter(|g| !params.iter().any(|p| self.shape_mentions(p.shape, &g.to_string())))
             .collect();
+        if params.is_empty() {
+            unused.push(t);
+        }
         let (phantom_field, phantom_init) = if unused.is_empty() {
             (quote!(), quote!())
         } else {

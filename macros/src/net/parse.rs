@@ -19,6 +19,9 @@ pub struct NetAst {
     pub name: Ident,
     pub generics: Vec<Ident>,
     pub stmts: Vec<Stmt>,
+    /// Statements that did not parse, as `(keyword, name)`: their names are
+    /// not reported again as unknown, nor a failed `loss` as missing.
+    pub failed: Vec<(String, Option<String>)>,
 }
 
 /// A dimension as written: a type (a `dims!` name, a generic parameter, a
@@ -79,8 +82,8 @@ pub fn parse_nets(input: TokenStream, errors: &mut Errors) -> Vec<NetAst> {
         Ok(nets) => {
             let mut out = Vec::new();
             for (header, body) in nets.0 {
-                let stmts = parse_body(body, errors);
-                out.push(NetAst { stmts, ..header });
+                let (stmts, failed) = parse_body(body, errors);
+                out.push(NetAst { stmts, failed, ..header });
             }
             out
         }
@@ -120,15 +123,17 @@ impl Parse for Nets {
             let content;
             braced!(content in input);
             let body: TokenStream = content.parse()?;
-            nets.push((NetAst { attrs, vis, name, generics, stmts: Vec::new() }, body));
+            nets.push((NetAst { attrs, vis, name, generics, stmts: Vec::new(), failed: Vec::new() }, body));
         }
         Ok(Nets(nets))
     }
 }
 
 /// Splits at top-level `;` and parses each statement, collecting errors.
-fn parse_body(body: TokenStream, errors: &mut Errors) -> Vec<Stmt> {
+#[allow(clippy::type_complexity)]
+fn parse_body(body: TokenStream, errors: &mut Errors) -> (Vec<Stmt>, Vec<(String, Option<String>)>) {
     let mut stmts = Vec::new();
+    let mut failed = Vec::new();
     let mut current = TokenStream::new();
     let mut chunks = Vec::new();
     for tt in body {
@@ -141,12 +146,25 @@ fn parse_body(body: TokenStream, errors: &mut Errors) -> Vec<Stmt> {
         chunks.push(current);
     }
     for chunk in chunks {
+        let words: Vec<String> = chunk
+            .clone()
+            .into_iter()
+            .filter_map(|t| match t {
+                TokenTree::Ident(i) => Some(i.to_string()),
+                _ => None,
+            })
+            .take(2)
+            .collect();
         match syn::parse2::<Stmt>(chunk) {
             Ok(s) => stmts.push(s),
-            Err(e) => errors.push(e),
+            Err(e) => {
+                errors.push(e);
+                let mut words = words.into_iter();
+                failed.push((words.next().unwrap_or_default(), words.next()));
+            }
         }
     }
-    stmts
+    (stmts, failed)
 }
 
 const STATEMENTS: &str = "`param`, `input`, `label`, `let`, `output`, `loss` or `grad`";

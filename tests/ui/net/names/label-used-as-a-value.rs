@@ -1,0 +1,14 @@
+use shapegrad::prelude::*;
+
+dims! { pub D = 8; pub H = 16; pub C = 4; pub B = 32; }
+
+net! {
+    net Classifier {
+        param W: [C, D];
+        input x: [D];
+        label y: C;
+        loss sum(W @ x - y);
+    }
+}
+
+fn main() {}

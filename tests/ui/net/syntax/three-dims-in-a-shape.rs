@@ -1,0 +1,13 @@
+use shapegrad::prelude::*;
+
+dims! { pub D = 8; pub H = 16; pub C = 4; pub B = 32; }
+
+net! {
+    net Layer {
+        param W: [H, D, C];
+        input x: [D];
+        loss sum(x);
+    }
+}
+
+fn main() {}
