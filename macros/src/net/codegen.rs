@@ -618,3 +618,63 @@ impl<'a> Codegen<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::autodiff::backward;
+    use crate::net::check::build;
+    use crate::net::error::Errors;
+    use crate::net::parse::parse_nets;
+    use quote::quote;
+
+    fn generate(tokens: TokenStream) -> String {
+        let mut errors = Errors::default();
+        let mut nets = parse_nets(tokens, &mut errors);
+        let mut m = build(&nets.remove(0), &mut errors);
+        assert!(errors.is_empty(), "{:?}", errors.messages());
+        let params: Vec<NodeId> = m.params.iter().filter_map(|p| p.node).collect();
+        let adj = backward(&mut m.graph, m.loss.unwrap(), &params);
+        Codegen::new(&m).generate(&adj, "", "").to_string()
+    }
+
+    /// The body of the generated method `name`, up to the next `pub fn`.
+    fn method<'s>(code: &'s str, name: &str) -> &'s str {
+        let start = code.find(&format!("pub fn {name} (")).unwrap_or_else(|| panic!("no `{name}` in {code}"));
+        let rest = &code[start + 6..];
+        &rest[..rest.find("pub fn").unwrap_or(rest.len())]
+    }
+
+    #[test]
+    fn transposes_fold_into_products_and_activations_fuse() {
+        let code = generate(quote! {
+            net N { param W: [H, D]; param V: [C, H]; input x: [D]; label y: C;
+                    let h = tanh(W @ x); loss softmax_cross_entropy(V @ h, y); }
+        });
+        let grad = method(&code, "grad");
+        // ∂h = Vᵀ ∂z without copying Vᵀ, ∂V = ∂z hᵀ without copying hᵀ.
+        assert!(grad.contains(". t_matmul ("), "{grad}");
+        assert!(grad.contains(". matmul_t ("), "{grad}");
+        assert!(!grad.contains(". t ()"), "no transpose is materialized: {grad}");
+        // ∂(Wx) = ∂h ⊙ tanh′(Wx), reusing tanh(Wx).
+        assert!(grad.contains("Tanh as :: shapegrad :: ops :: Unary > :: vjp"), "{grad}");
+        assert!(!grad.contains("derivative"), "{grad}");
+    }
+
+    #[test]
+    fn methods_compute_only_what_they_need() {
+        let code = generate(quote! {
+            net N { param W: [H, D]; param V: [C, H]; input x: [D]; label y: C;
+                    let h = sigmoid(W @ x); let z = V @ h; output h; loss softmax_cross_entropy(z, y); }
+        });
+        let forward = method(&code, "forward");
+        assert!(forward.contains("sigmoid"), "{forward}");
+        assert!(!forward.contains("self . V"), "the output needs W only: {forward}");
+        let loss = method(&code, "loss");
+        assert!(!loss.contains("softmax_cross_entropy_grad"), "no backward pass in `loss`: {loss}");
+        // No adjoint of the input: the gradient of W is ∂(Wx) xᵀ, and x is never a product's output.
+        let grad = method(&code, "grad");
+        assert_eq!(grad.matches("matmul_t").count(), 2, "∂V = ∂z hᵀ and ∂W = ∂(Wx) xᵀ only: {grad}");
+        assert_eq!(grad.matches("t_matmul").count(), 1, "∂h = Vᵀ ∂z, and no Wᵀ ∂(Wx): {grad}");
+    }
+}

@@ -45,3 +45,71 @@ pub fn expand(input: TokenStream) -> TokenStream {
     out.extend(errors.to_compile_errors());
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::TokenTree;
+    use quote::quote;
+
+    /// Every token stream that differs from `ts` by dropping, doubling or
+    /// swapping one token, at any depth of nesting.
+    fn mutations(ts: TokenStream) -> Vec<TokenStream> {
+        let tokens: Vec<TokenTree> = ts.into_iter().collect();
+        let mut out = Vec::new();
+        for i in 0..tokens.len() {
+            let mut dropped = tokens.clone();
+            dropped.remove(i);
+            let mut doubled = tokens.clone();
+            doubled.insert(i, tokens[i].clone());
+            out.extend([dropped, doubled]);
+            if i + 1 < tokens.len() {
+                let mut swapped = tokens.clone();
+                swapped.swap(i, i + 1);
+                out.push(swapped);
+            }
+            if let TokenTree::Group(g) = &tokens[i] {
+                for inner in mutations(g.stream()) {
+                    let mut changed = tokens.clone();
+                    changed[i] = TokenTree::Group(proc_macro2::Group::new(g.delimiter(), inner));
+                    out.push(changed);
+                }
+            }
+        }
+        out.into_iter().map(|t| t.into_iter().collect()).collect()
+    }
+
+    /// Every way of dropping, doubling or swapping one token of a valid net,
+    /// at any depth, expands to tokens (errors included) without panicking.
+    #[test]
+    fn mutated_nets_never_panic() {
+        let net = quote! {
+            pub net TwoLayer<K> {
+                param W1: [H, D]; param b1: [H]; param W2: [K, H]; param b2: [K];
+                input x: [D]; label y: K;
+                let z1 = W1 @ x + b1;
+                let h1 = z1 * sigmoid(z1);
+                let z2 = W2 @ h1 + b2;
+                output z2;
+                loss softmax_cross_entropy(z2, y) + 0.5 * sum(square(W1)) + mse(z2, onehot(y)) + svm(z2, y);
+                grad b2 = softmax(z2) - onehot(y);
+                grad W2 = (softmax(z2) - onehot(y)) @ h1.T;
+            }
+        };
+        let all = mutations(net);
+        assert!(all.len() > 300, "{}", all.len());
+        for tokens in all {
+            let _ = expand(tokens);
+        }
+    }
+
+    #[test]
+    fn valid_and_invalid_expansions() {
+        let ok = expand(quote!(net N { param W: [H, D]; input x: [D]; loss sum(W @ x); })).to_string();
+        assert!(!ok.contains("compile_error"));
+        assert!(ok.contains("pub fn derivation"));
+        let bad = expand(quote!(net N { param W: [H, D]; input x: [H]; loss sum(W @ x); })).to_string();
+        assert_eq!(bad.matches("compile_error").count(), 1);
+        assert!(bad.contains("unreachable"), "a stub is emitted beside the error");
+    }
+}
