@@ -2,7 +2,7 @@
 //! `dY` over the columns: `d(A + b𝟙ᵀ) = (dY, dY·𝟙)`.
 
 use crate::shape::BiasShape;
-use crate::{Dim, Matrix, Scalar, Vector};
+use crate::{Dim, Matrix, One, Scalar, Vector};
 
 impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// `self + b𝟙ᵀ`: the bias `b` added to every column.
@@ -23,6 +23,60 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
         }
         out
     }
+}
+
+impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+    /// Column `j` scaled by `r[j]`: `A diag(r)`, for a `[1×C]` row `r`.
+    ///
+    /// ```
+    /// use shapegrad_core::{Matrix, One, typenum::{U2, U3}};
+    /// let a = Matrix::<U2, U3>::from_element(1.0);
+    /// let r = Matrix::<One, U3>::from_slice(&[1., 2., 3.]).unwrap();
+    /// assert_eq!(a.scale_cols(&r).as_slice(), &[1., 2., 3., 1., 2., 3.]);
+    /// ```
+    pub fn scale_cols(&self, r: &Matrix<One, C, T>) -> Self {
+        let mut out = self.clone();
+        for i in 0..R::SIZE {
+            out.row_mut(i).iter_mut().zip(r.as_slice()).for_each(|(x, &s)| *x *= s);
+        }
+        out
+    }
+}
+
+impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+    /// Row `i` scaled by `s[i]`: `diag(s) A`, for a column `s`.
+    ///
+    /// ```
+    /// use shapegrad_core::{Matrix, Vector, typenum::{U2, U3}};
+    /// let a = Matrix::<U2, U3>::from_element(1.0);
+    /// let s = Vector::<U2>::from_slice(&[2., -1.]).unwrap();
+    /// assert_eq!(a.scale_rows(&s).as_slice(), &[2., 2., 2., -1., -1., -1.]);
+    /// ```
+    pub fn scale_rows(&self, s: &Vector<R, T>) -> Self {
+        let mut out = self.clone();
+        for (i, &k) in s.as_slice().iter().enumerate() {
+            out.row_mut(i).iter_mut().for_each(|x| *x *= k);
+        }
+        out
+    }
+}
+
+/// The adjoints of `Y = diag(s) A` given `dY`: `(diag(s) dY, Σ_columns dY ⊙ A)`.
+pub fn scale_rows_vjp<R: Dim, C: Dim, T: Scalar>(
+    a: &Matrix<R, C, T>,
+    s: &Vector<R, T>,
+    dy: &Matrix<R, C, T>,
+) -> (Matrix<R, C, T>, Vector<R, T>) {
+    (dy.scale_rows(s), dy.hadamard(a).row_sums())
+}
+
+/// The adjoints of `Y = A diag(r)` given `dY`: `(dY diag(r), 𝟙ᵀ(dY ⊙ A))`.
+pub fn scale_cols_vjp<R: Dim, C: Dim, T: Scalar>(
+    a: &Matrix<R, C, T>,
+    r: &Matrix<One, C, T>,
+    dy: &Matrix<R, C, T>,
+) -> (Matrix<R, C, T>, Matrix<One, C, T>) {
+    (dy.scale_cols(r), dy.hadamard(a).col_sums())
 }
 
 /// The adjoints of `Y = A + b𝟙ᵀ` given `dY`: `(dY, Σ_columns dY)`.
@@ -47,6 +101,13 @@ mod tests {
             let (da, db) = add_bias_vjp(&dy);
             assert_gradient(&a, |a| weighted_sum(&dy, &a.add_bias(&b)), &da, 1e-8);
             assert_gradient(&b, |b| weighted_sum(&dy, &a.add_bias(b)), &db, 1e-8);
+            let (da, ds) = scale_rows_vjp(&a, &b, &dy);
+            assert_gradient(&a, |a| weighted_sum(&dy, &a.scale_rows(&b)), &da, 1e-8);
+            assert_gradient(&b, |b| weighted_sum(&dy, &a.scale_rows(b)), &ds, 1e-8);
+            let r = random::<One, B>(&mut g, -2.0, 2.0);
+            let (da, dr) = scale_cols_vjp(&a, &r, &dy);
+            assert_gradient(&a, |a| weighted_sum(&dy, &a.scale_cols(&r)), &da, 1e-8);
+            assert_gradient(&r, |r| weighted_sum(&dy, &a.scale_cols(r)), &dr, 1e-8);
         }
     }
 }

@@ -2,7 +2,7 @@
 //! error, and the multiclass SVM hinge loss. Batched forms take one example
 //! per column and return the mean over the batch.
 
-use crate::{Class, Classes, Dim, Matrix, Scalar, Vector};
+use crate::{Class, Classes, Dim, Matrix, One, Scalar, Vector};
 
 /// `−log softmax(z)_y = log Σ exp(z) − z_y`, finite for any finite logits.
 ///
@@ -41,6 +41,49 @@ pub fn softmax_cross_entropy_batch_grad<C: Dim, B: Dim, T: Scalar>(
     }
     dz *= T::ONE / T::from_usize(B::SIZE);
     (softmax_cross_entropy_batch(z, ys), dz)
+}
+
+/// The cross-entropy of each column: `[C×B]` logits → `[1×B]` losses.
+pub fn softmax_cross_entropy_cols<C: Dim, B: Dim, T: Scalar>(
+    z: &Matrix<C, B, T>,
+    ys: &Classes<C, B>,
+) -> Matrix<One, B, T> {
+    let mut out = Matrix::zeros();
+    for (j, &k) in ys.as_slice().iter().enumerate() {
+        out[(0, j)] = column_cross_entropy(z, j, k);
+    }
+    out
+}
+
+/// `softmax(Z) − onehot(Y)`: the gradient of each column's cross-entropy
+/// (not divided by the batch size).
+pub fn softmax_cross_entropy_cols_dz<C: Dim, B: Dim, T: Scalar>(
+    z: &Matrix<C, B, T>,
+    ys: &Classes<C, B>,
+) -> Matrix<C, B, T> {
+    let mut dz = z.softmax();
+    for (j, &k) in ys.as_slice().iter().enumerate() {
+        dz[(k, j)] -= T::ONE;
+    }
+    dz
+}
+
+/// The hinge loss of each column: `[C×B]` scores → `[1×B]` losses.
+pub fn svm_cols<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T>, ys: &Classes<C, B>) -> Matrix<One, B, T> {
+    let mut out = Matrix::zeros();
+    for (j, &k) in ys.as_slice().iter().enumerate() {
+        out[(0, j)] = column_svm(z, j, k, None);
+    }
+    out
+}
+
+/// The subgradient of each column's hinge loss (not divided by the batch size).
+pub fn svm_cols_dz<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T>, ys: &Classes<C, B>) -> Matrix<C, B, T> {
+    let mut dz = Matrix::zeros();
+    for (j, &k) in ys.as_slice().iter().enumerate() {
+        column_svm(z, j, k, Some((&mut dz, T::ONE)));
+    }
+    dz
 }
 
 fn column_cross_entropy<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T>, j: usize, k: usize) -> T {
@@ -130,7 +173,6 @@ fn column_svm<C: Dim, B: Dim, T: Scalar>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::One;
     use crate::testing::{assert_gradient, random, rng};
 
     crate::test_dims! { C = 4; B = 3; }
@@ -165,6 +207,21 @@ mod tests {
         let (l, dz) = softmax_cross_entropy_grad(&z, Class::new(0).unwrap());
         assert!((l - 2f32.ln()).abs() < 1e-6);
         assert!(dz.as_slice().iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn per_column_losses_match_single_examples() {
+        let mut g = rng(4);
+        let zs = random::<C, B>(&mut g, -2.0, 2.0);
+        let ys = Classes::<C, B>::from_slice(&[3, 1, 1]).unwrap();
+        let (ce, dce) = (softmax_cross_entropy_cols(&zs, &ys), softmax_cross_entropy_cols_dz(&zs, &ys));
+        let (sv, dsv) = (svm_cols(&zs, &ys), svm_cols_dz(&zs, &ys));
+        for j in 0..3 {
+            let (l, d) = softmax_cross_entropy_grad(&zs.column(j), ys.get(j));
+            assert!((ce[(0, j)] - l).abs() < 1e-15 && d.approx_eq(&dce.column(j), 1e-15));
+            let (l, d) = svm_grad(&zs.column(j), ys.get(j));
+            assert!((sv[(0, j)] - l).abs() < 1e-15 && d.approx_eq(&dsv.column(j), 1e-15));
+        }
     }
 
     #[test]

@@ -15,11 +15,12 @@ mod softmax;
 mod transpose;
 mod unary;
 
-pub use broadcast::add_bias_vjp;
+pub use broadcast::{add_bias_vjp, scale_cols_vjp, scale_rows_vjp};
 pub use elementwise::{add_vjp, hadamard_vjp, scale_vjp, sub_vjp};
 pub use loss::{
     mse, mse_grad, softmax_cross_entropy, softmax_cross_entropy_batch, softmax_cross_entropy_batch_grad,
-    softmax_cross_entropy_grad, svm, svm_batch, svm_batch_grad, svm_grad,
+    softmax_cross_entropy_cols, softmax_cross_entropy_cols_dz, softmax_cross_entropy_grad, svm, svm_batch,
+    svm_batch_grad, svm_cols, svm_cols_dz, svm_grad,
 };
 pub use matmul::matmul_vjp;
 pub use reduce::{col_sums_vjp, dot_vjp, mean_vjp, row_sums_vjp, sum_vjp};

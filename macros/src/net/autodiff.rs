@@ -124,6 +124,29 @@ fn vjp(g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
             let grad = g.mk(SvmGrad(z, y));
             vec![(z, g.mk(Mul(d, grad)))]
         }
+        // ℓ = per-column losses [1×B]: dZ = (per-column gradients) diag(dℓ).
+        SoftmaxCeCols(z, y) => {
+            let grad = g.mk(SoftmaxCeGrad(z, y));
+            vec![(z, g.mk(ColScale(grad, d)))]
+        }
+        SvmCols(z, y) => {
+            let grad = g.mk(SvmGrad(z, y));
+            vec![(z, g.mk(ColScale(grad, d)))]
+        }
+        // Y = diag(s) A: dA = diag(s) dY, ds = rowsums(dY ⊙ A).
+        RowScale(a, s) => {
+            let prod = g.mk(Mul(d, a));
+            vec![(a, g.mk(RowScale(d, s))), (s, g.mk(RowSums(prod)))]
+        }
+        // Y = A diag(r): dA = dY diag(r), dr = 𝟙ᵀ(dY ⊙ A).
+        ColScale(a, r) => {
+            let da = g.mk(ColScale(d, r));
+            let prod = g.mk(Mul(d, a));
+            let Shape::Mat(rows, _) = g.shape(a) else { return vec![(a, da)] };
+            let one = g.constant(1.0);
+            let ones = g.mk(Fill(one, ONE, rows));
+            vec![(a, da), (r, g.mk(MatMul(ones, prod)))]
+        }
         Param(_) | Input(_) | Label(_) | Const(_) | OneHot(_) | Count(..) | Div(..) | RowSums(_)
         | Fill(..) | Deriv(..) | SoftmaxCeGrad(..) | SvmGrad(..) | SoftmaxVjp(..) | LogSoftmaxVjp(..) => {
             vec![]

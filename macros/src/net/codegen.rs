@@ -44,6 +44,10 @@ impl<'a> Codegen<'a> {
                 let d = self.dim(d);
                 quote!(::shapegrad::Class<#d>)
             }
+            Shape::Labels(d, b) => {
+                let (d, b) = (self.dim(d), self.dim(b));
+                quote!(::shapegrad::Classes<#d, #b>)
+            }
             Shape::Scalar => scalar.clone(),
         }
     }
@@ -53,8 +57,14 @@ impl<'a> Codegen<'a> {
         let args = self.m.args.iter().filter(|(k, _)| labels || *k == ArgKind::Input);
         let list = args.map(|(kind, a)| {
             let name = &a.name;
-            let ty = self.ty(a.shape.unwrap_or(Shape::Scalar), scalar);
-            if *kind == ArgKind::Input { quote!(#name: &#ty) } else { quote!(#name: #ty) }
+            let shape = a.shape.unwrap_or(Shape::Scalar);
+            let ty = self.ty(shape, scalar);
+            // Matrices and batches of labels are borrowed; one label is copied.
+            if *kind == ArgKind::Input || matches!(shape, Shape::Labels(..)) {
+                quote!(#name: &#ty)
+            } else {
+                quote!(#name: #ty)
+            }
         });
         quote!(#(#list),*)
     }
@@ -268,13 +278,32 @@ impl<'a> Codegen<'a> {
                 let (z, y) = (v(z), v(y));
                 quote!(#ops::svm(#z, #y))
             }
-            Op::SoftmaxCeGrad(z, y) => {
+            Op::SoftmaxCeGrad(z, y) | Op::SvmGrad(z, y) => {
+                let batched = matches!(g.shape(y), Shape::Labels(..));
+                let f = match (g.op(n), batched) {
+                    (Op::SvmGrad(..), true) => quote!(svm_cols_dz),
+                    (Op::SvmGrad(..), false) => quote!(svm_grad),
+                    (_, true) => quote!(softmax_cross_entropy_cols_dz),
+                    (_, false) => quote!(softmax_cross_entropy_grad),
+                };
                 let (z, y) = (v(z), v(y));
-                quote!(#ops::softmax_cross_entropy_grad(#z, #y).1)
+                if batched { quote!(#ops::#f(#z, #y)) } else { quote!(#ops::#f(#z, #y).1) }
             }
-            Op::SvmGrad(z, y) => {
+            Op::SoftmaxCeCols(z, y) => {
                 let (z, y) = (v(z), v(y));
-                quote!(#ops::svm_grad(#z, #y).1)
+                quote!(#ops::softmax_cross_entropy_cols(#z, #y))
+            }
+            Op::SvmCols(z, y) => {
+                let (z, y) = (v(z), v(y));
+                quote!(#ops::svm_cols(#z, #y))
+            }
+            Op::ColScale(a, r) => {
+                let (a, r) = (v(a), v(r));
+                quote!(#a.scale_cols(#r))
+            }
+            Op::RowScale(a, s) => {
+                let (a, s) = (v(a), v(s));
+                quote!(#a.scale_rows(#s))
             }
             Op::SoftmaxVjp(y, d) => {
                 let (y, d) = (v(y), v(d));
@@ -322,7 +351,13 @@ impl<'a> Codegen<'a> {
     }
 
     /// Everything `net!` generates for a valid net.
-    pub fn generate(&self, adj: &Adjoints, text: &str, latex: &str) -> TokenStream {
+    pub fn generate(
+        &self,
+        adj: &Adjoints,
+        text: &str,
+        latex: &str,
+        batch: Result<TokenStream, String>,
+    ) -> TokenStream {
         let m = self.m;
         let t = &self.t;
         let tt = quote!(#t);
@@ -340,10 +375,17 @@ impl<'a> Codegen<'a> {
         let grad_prog = self.program(&targets, &tt);
         let grad_vals = grads.iter().map(|&d| self.owned(d));
 
-        let forward = self.forward_fn(&tt, false);
+        let forward = self.forward_fn(&tt, false, false);
         let gradcheck = self.gradcheck_fn(false);
         let hand = self.hand_fns(adj, false);
-        let items = self.items(text);
+        let (batch, note) = match batch {
+            Ok(methods) => (methods, String::new()),
+            Err(reason) => (
+                quote!(),
+                format!("\n\nNo batched methods (`loss_batch`, `grad_batch`, `forward_batch`): {reason}."),
+            ),
+        };
+        let items = self.items(&format!("{text}{note}"));
         quote! {
             #items
 
@@ -377,6 +419,52 @@ impl<'a> Codegen<'a> {
             }
 
             #hand
+            #batch
+        }
+    }
+
+    /// `loss_batch`, `grad_batch` and `forward_batch`, from the batched model
+    /// (`self.m`) and its adjoints.
+    pub fn batch_methods(&self, adj: &Adjoints) -> TokenStream {
+        let m = self.m;
+        let t = &self.t;
+        let tt = quote!(#t);
+        let (name, grad_name, generics) = self.names();
+        let Some(loss) = m.loss else { return quote!() };
+        let args = self.params_list(&tt, true);
+        let Some(grads) =
+            m.params.iter().map(|p| p.node.and_then(|n| adj.of.get(&n).copied())).collect::<Option<Vec<_>>>()
+        else {
+            return quote!();
+        };
+        let pnames: Vec<&Ident> = m.params.iter().map(|p| &p.name).collect();
+        let loss_prog = self.program(&[loss], &tt);
+        let loss_val = self.loss_value(loss);
+        let mut targets = vec![loss];
+        targets.extend(&grads);
+        let grad_prog = self.program(&targets, &tt);
+        let grad_vals = grads.iter().map(|&d| self.owned(d));
+        let forward = self.forward_fn(&tt, false, true);
+        let doc_args = m.args.iter().map(|(_, a)| format!("`{}`", a.name)).collect::<Vec<_>>().join(", ");
+        let loss_doc = format!("The mean loss over a batch of `B` examples, one per column of {doc_args}.");
+        quote! {
+            #[allow(non_snake_case, unused_variables, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
+                #[doc = #loss_doc]
+                pub fn loss_batch<__B: ::shapegrad::Dim>(&self, #args) -> #t {
+                    #loss_prog
+                    #loss_val
+                }
+
+                /// The mean loss over the batch and its gradient for every param,
+                /// from the backward pass of the batched net.
+                pub fn grad_batch<__B: ::shapegrad::Dim>(&self, #args) -> (#t, #grad_name<#(#generics,)* #t>) {
+                    #grad_prog
+                    (#loss_val, #grad_name { #(#pnames: #grad_vals,)* })
+                }
+
+                #forward
+            }
         }
     }
 
@@ -387,7 +475,7 @@ impl<'a> Codegen<'a> {
         let tt = quote!(#t);
         let args = self.params_list(&tt, true);
         let (name, grad_name, generics) = self.names();
-        let forward = self.forward_fn(&tt, true);
+        let forward = self.forward_fn(&tt, true, false);
         let gradcheck = self.gradcheck_fn(true);
         let items = self.items("");
         quote! {
@@ -500,8 +588,8 @@ impl<'a> Codegen<'a> {
         }
     }
 
-    /// `forward(inputs) -> outputs`, when the net has outputs.
-    fn forward_fn(&self, tt: &TokenStream, stub: bool) -> TokenStream {
+    /// `forward(inputs) -> outputs` (or `forward_batch`), when the net has outputs.
+    fn forward_fn(&self, tt: &TokenStream, stub: bool, batch: bool) -> TokenStream {
         let m = self.m;
         if m.outputs.is_empty() || m.outputs.iter().any(|(_, n)| n.is_none()) {
             return quote!();
@@ -517,11 +605,14 @@ impl<'a> Codegen<'a> {
             (quote!((#(#tys),*)), quote!((#(#vs),*)))
         };
         let names: Vec<String> = m.outputs.iter().map(|(n, _)| format!("`{n}`")).collect();
-        let doc = format!(
-            "The output{} {}, computed from the inputs only.",
-            if names.len() > 1 { "s" } else { "" },
-            names.join(", ")
-        );
+        let plural = if names.len() > 1 { "s" } else { "" };
+        let mut doc = format!("The output{plural} {}, computed from the inputs only.", names.join(", "));
+        let (fname, generic) = if batch {
+            doc += " One example per column.";
+            (quote!(forward_batch), quote!(<__B: ::shapegrad::Dim>))
+        } else {
+            (quote!(forward), quote!())
+        };
         let body = if stub {
             quote!(::core::unreachable!())
         } else {
@@ -530,7 +621,7 @@ impl<'a> Codegen<'a> {
         };
         quote! {
             #[doc = #doc]
-            pub fn forward(&self, #inputs) -> #ret { #body }
+            pub fn #fname #generic (&self, #inputs) -> #ret { #body }
         }
     }
 
@@ -635,7 +726,7 @@ mod tests {
         assert!(errors.is_empty(), "{:?}", errors.messages());
         let params: Vec<NodeId> = m.params.iter().filter_map(|p| p.node).collect();
         let adj = backward(&mut m.graph, m.loss.unwrap(), &params);
-        Codegen::new(&m).generate(&adj, "", "").to_string()
+        Codegen::new(&m).generate(&adj, "", "", Err("test".into())).to_string()
     }
 
     /// The body of the generated method `name`, up to the next `pub fn`.

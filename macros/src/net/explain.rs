@@ -164,7 +164,7 @@ impl Printer<'_> {
         match s {
             Shape::Mat(r, ONE) => format!("[{}]", self.g.dims[r].text),
             Shape::Mat(r, c) => format!("[{}{times}{}]", self.g.dims[r].text, self.g.dims[c].text),
-            Shape::Scalar | Shape::Label(_) => "scalar".into(),
+            Shape::Scalar | Shape::Label(_) | Shape::Labels(..) => "scalar".into(),
         }
     }
 
@@ -274,6 +274,14 @@ impl Printer<'_> {
             Op::Svm(z, y) => self.call("svm", "\\operatorname{svm}", &[z, y]),
             Op::SvmGrad(z, y) => self.call("∇svm", "\\nabla\\operatorname{svm}", &[z, y]),
             Op::RowSums(a) => self.call("rowsums", "\\operatorname{rowsums}", &[a]),
+            Op::SoftmaxCeCols(z, y) => self.call("softmax_cross_entropy", "\\operatorname{CE}", &[z, y]),
+            Op::SvmCols(z, y) => self.call("svm", "\\operatorname{svm}", &[z, y]),
+            Op::ColScale(a, r) => {
+                (format!("{} diag({})", self.operand(a, &[Post, Atom]), self.print(r).0), MatMul)
+            }
+            Op::RowScale(a, r) => {
+                (format!("diag({}) {}", self.print(r).0, self.operand(a, &[Post, Atom])), MatMul)
+            }
             Op::Count(r, c) => {
                 let dims: Vec<&str> =
                     [r, c].into_iter().filter(|&d| d != ONE).map(|d| self.g.dims[d].text.as_str()).collect();

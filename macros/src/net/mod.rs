@@ -8,6 +8,7 @@
 //! explain (the derivation as text and LaTeX).
 
 mod autodiff;
+mod batch;
 mod check;
 mod codegen;
 mod error;
@@ -40,7 +41,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
         let adj = autodiff::backward(&mut m.graph, loss, &params);
         let text = explain::derivation(&m, &adj, forward_len, false);
         let latex = explain::derivation(&m, &adj, forward_len, true);
-        out.extend(codegen::Codegen::new(&m).generate(&adj, &text, &latex));
+        let batch = batch::lift(&m).map(|mut bm| {
+            let params: Vec<NodeId> = bm.params.iter().filter_map(|p| p.node).collect();
+            let adj = autodiff::backward(&mut bm.graph, bm.loss.unwrap_or_default(), &params);
+            codegen::Codegen::new(&bm).batch_methods(&adj)
+        });
+        out.extend(codegen::Codegen::new(&m).generate(&adj, &text, &latex, batch));
     }
     out.extend(errors.to_compile_errors());
     out

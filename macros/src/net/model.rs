@@ -30,6 +30,8 @@ pub enum Shape {
     Mat(DimId, DimId),
     /// A class label in `0..dim`.
     Label(DimId),
+    /// A batch of class labels: `(classes, batch)`.
+    Labels(DimId, DimId),
 }
 
 impl Shape {
@@ -143,6 +145,15 @@ pub enum Op {
     SoftmaxVjp(NodeId, NodeId),
     /// `dy − softmax(z) Σ dy` per column.
     LogSoftmaxVjp(NodeId, NodeId),
+    // Only in the batched graph:
+    /// The cross-entropy of each column: `[C×B]`, labels → `[1×B]`.
+    SoftmaxCeCols(NodeId, NodeId),
+    /// The hinge loss of each column: `[C×B]`, labels → `[1×B]`.
+    SvmCols(NodeId, NodeId),
+    /// `A diag(r)`: column `j` of `A` scaled by `r[j]`, for a `[1×B]` row `r`.
+    ColScale(NodeId, NodeId),
+    /// `diag(s) A`: row `i` of `A` scaled by `s[i]`, for a column `s`.
+    RowScale(NodeId, NodeId),
 }
 
 impl Op {
@@ -172,7 +183,11 @@ impl Op {
             | SoftmaxCeGrad(a, b)
             | SvmGrad(a, b)
             | SoftmaxVjp(a, b)
-            | LogSoftmaxVjp(a, b) => vec![a, b],
+            | LogSoftmaxVjp(a, b)
+            | SoftmaxCeCols(a, b)
+            | SvmCols(a, b)
+            | ColScale(a, b)
+            | RowScale(a, b) => vec![a, b],
         }
     }
 
@@ -255,7 +270,7 @@ impl Graph {
             Shape::Scalar => "a scalar".into(),
             Shape::Mat(r, ONE) => format!("[{}]", self.dims[r].text),
             Shape::Mat(r, c) => format!("[{}×{}]", self.dims[r].text, self.dims[c].text),
-            Shape::Label(d) => format!("a label in 0..{}", self.dims[d].text),
+            Shape::Label(d) | Shape::Labels(d, _) => format!("a label in 0..{}", self.dims[d].text),
         }
     }
 

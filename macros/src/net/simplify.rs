@@ -103,6 +103,11 @@ impl Graph {
                 }
                 _ => Err(op),
             },
+            // Every column scaled by one scalar is the matrix scaled by it.
+            ColScale(a, r) => match self.op(r) {
+                Fill(s, ..) => Ok(self.mk(Mul(s, a))),
+                _ => Err(op),
+            },
             MatMul(a, b) => {
                 // Constants come out of products: (c·A) B = c·(A B).
                 for (side, other, left) in [(a, b, true), (b, a, false)] {
@@ -165,6 +170,8 @@ impl Graph {
                 other => other,
             },
             Sum(_) | Mean(_) | SoftmaxCe(..) | Svm(..) | Count(..) | Div(..) | Const(_) => Shape::Scalar,
+            SoftmaxCeCols(z, _) | SvmCols(z, _) => Shape::Mat(ONE, rows_cols(z).1),
+            ColScale(a, _) | RowScale(a, _) => s(a),
             AddBias(a, _)
             | Neg(a)
             | Map(_, a)
