@@ -62,11 +62,12 @@ pub fn lift(m: &Model) -> Result<Model, String> {
         Kind::Scalar => l.g.intern(Op::Mean(per_example), Shape::Scalar),
         _ => per_example,
     };
-    let rename = |d: &Decl, node: Option<NodeId>, shape: Option<Shape>| Decl {
-        name: proc_macro2::Ident::new(&format!("{}s", d.name), d.name.span()),
-        attrs: Vec::new(),
-        shape,
-        node,
+    // `x` becomes `xs`; where that is a keyword (`a` → `as`), `a_batch`.
+    let rename = |d: &Decl, node: Option<NodeId>, shape: Option<Shape>| {
+        let plural = format!("{}s", d.name);
+        let text =
+            if syn::parse_str::<syn::Ident>(&plural).is_ok() { plural } else { format!("{}_batch", d.name) };
+        Decl { name: proc_macro2::Ident::new(&text, d.name.span()), attrs: Vec::new(), shape, node }
     };
     let mut args = Vec::new();
     for (i, (kind, d)) in m.args.iter().enumerate() {
