@@ -30,11 +30,13 @@ pub mod dim;
 mod error;
 mod fmt;
 pub mod init;
+pub mod io;
 mod kernel;
 mod matrix;
 #[cfg(feature = "nalgebra")]
 mod nalgebra;
 pub mod ops;
+pub mod optim;
 mod scalar;
 pub mod shape;
 #[cfg(test)]

@@ -36,6 +36,8 @@ pub trait Scalar:
     const EPSILON: Self;
     /// The type's name as Rust spells it (`"f32"`, `"f64"`).
     const NAME: &'static str;
+    /// The type's name as safetensors and NumPy spell it (`"F32"`, `"F64"`).
+    const NAME_UPPER: &'static str;
 
     /// Converts from `f64`, rounding to nearest.
     fn from_f64(v: f64) -> Self;
@@ -70,12 +72,13 @@ mod sealed {
 }
 
 macro_rules! impl_scalar {
-    ($t:ident) => {
+    ($t:ident, $upper:literal) => {
         impl Scalar for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
             const EPSILON: Self = $t::EPSILON;
             const NAME: &'static str = stringify!($t);
+            const NAME_UPPER: &'static str = $upper;
 
             #[inline(always)]
             fn from_f64(v: f64) -> Self {
@@ -121,5 +124,5 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32);
-impl_scalar!(f64);
+impl_scalar!(f32, "F32");
+impl_scalar!(f64, "F64");

@@ -1,0 +1,222 @@
+//! Weights saved and loaded as safetensors: one tensor per param, named as
+//! the param, a matrix as a 2-D tensor and a column vector (`[N]`) as a 1-D
+//! one, in the net's element type (`F32` or `F64`). `net!` generates `save`
+//! and `load` methods that call these functions.
+//!
+//! Loading checks every tensor: a missing or unexpected tensor, a wrong
+//! shape, a wrong dtype or a corrupt file is an error that names the tensor
+//! and says what was expected and what was found.
+//!
+//! ```
+//! use shapegrad::prelude::*;
+//! dims! { H = 3; D = 2; }
+//! net! { net Layer { param W: [H, D]; param b: [H]; input x: [D]; loss sum(W @ x + b); } }
+//!
+//! let net = Layer::<f32>::init(7);
+//! let bytes = shapegrad::io::to_bytes(&net);
+//! let mut back = Layer::<f32>::zeros();
+//! shapegrad::io::from_bytes(&mut back, &bytes).unwrap();
+//! assert_eq!(back, net);
+//!
+//! let err = shapegrad::io::from_bytes(&mut Layer::<f64>::zeros(), &bytes).unwrap_err();
+//! assert_eq!(err.to_string(), "tensor `W`: expected dtype F64 (the net's element type), found F32");
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+
+use crate::Scalar;
+use crate::optim::Params;
+
+/// What went wrong reading or writing weights.
+#[derive(Debug)]
+pub enum WeightsError {
+    /// The file could not be read or written.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid safetensors file.
+    Corrupt {
+        /// What the safetensors reader said.
+        reason: String,
+    },
+    /// A param of the net has no tensor in the file.
+    MissingTensor {
+        /// The param.
+        name: &'static str,
+        /// The tensors the file has.
+        found: Vec<String>,
+    },
+    /// The file has a tensor that is not a param of the net.
+    UnexpectedTensor {
+        /// The tensor.
+        name: String,
+    },
+    /// A tensor has the wrong shape.
+    Shape {
+        /// The tensor.
+        name: &'static str,
+        /// The param's shape.
+        expected: Vec<usize>,
+        /// The tensor's shape.
+        found: Vec<usize>,
+    },
+    /// A tensor has the wrong element type.
+    Dtype {
+        /// The tensor.
+        name: &'static str,
+        /// The net's element type.
+        expected: &'static str,
+        /// The tensor's element type.
+        found: String,
+    },
+}
+
+impl fmt::Display for WeightsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WeightsError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            WeightsError::Corrupt { reason } => write!(f, "not a valid safetensors file: {reason}"),
+            WeightsError::MissingTensor { name, found } => {
+                write!(f, "tensor `{name}` is missing; the file has {}", list(found))
+            }
+            WeightsError::UnexpectedTensor { name } => {
+                write!(f, "tensor `{name}` is not a param of this net")
+            }
+            WeightsError::Shape { name, expected, found } => {
+                write!(f, "tensor `{name}`: expected shape {expected:?}, found {found:?}")
+            }
+            WeightsError::Dtype { name, expected, found } => {
+                write!(
+                    f,
+                    "tensor `{name}`: expected dtype {expected} (the net's element type), found {found}"
+                )
+            }
+        }
+    }
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "no tensors".into()
+    } else {
+        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl std::error::Error for WeightsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WeightsError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+fn dtype_of<T: Scalar>() -> Dtype {
+    if T::NAME == "f64" { Dtype::F64 } else { Dtype::F32 }
+}
+
+fn encode<T: Scalar>(values: &[T]) -> Vec<u8> {
+    if T::NAME == "f64" {
+        values.iter().flat_map(|x| x.to_f64().to_le_bytes()).collect()
+    } else {
+        values.iter().flat_map(|x| (x.to_f64() as f32).to_le_bytes()).collect()
+    }
+}
+
+fn decode<T: Scalar>(bytes: &[u8], out: &mut [T]) {
+    if T::NAME == "f64" {
+        for (o, b) in out.iter_mut().zip(bytes.chunks_exact(8)) {
+            *o = T::from_f64(f64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
+        }
+    } else {
+        for (o, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+            *o = T::from_f64(f64::from(f32::from_le_bytes(b.try_into().unwrap_or([0; 4]))));
+        }
+    }
+}
+
+fn shape_of(shape: [usize; 2], is_vector: bool) -> Vec<usize> {
+    if is_vector { vec![shape[0]] } else { shape.to_vec() }
+}
+
+/// The params as the bytes of a safetensors file.
+pub fn to_bytes<T: Scalar, P: Params<T>>(params: &P) -> Vec<u8> {
+    let mut tensors: Vec<(&'static str, Vec<usize>, Vec<u8>)> = Vec::new();
+    params.visit(&mut |p| tensors.push((p.name, shape_of(p.shape, p.is_vector), encode(p.values))));
+    let views: Vec<(&str, TensorView<'_>)> = tensors
+        .iter()
+        .filter_map(|(name, shape, data)| {
+            Some((*name, TensorView::new(dtype_of::<T>(), shape.clone(), data).ok()?))
+        })
+        .collect();
+    // The views are built from the params' own sizes, so the writer cannot fail.
+    safetensors::serialize(views, None).unwrap_or_default()
+}
+
+/// Reads every param from the bytes of a safetensors file.
+///
+/// # Errors
+/// See [`WeightsError`]; on error the params may be partly overwritten.
+pub fn from_bytes<T: Scalar, P: Params<T>>(params: &mut P, bytes: &[u8]) -> Result<(), WeightsError> {
+    let file =
+        SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Corrupt { reason: e.to_string() })?;
+    let mut names: Vec<String> = file.names().into_iter().map(String::from).collect();
+    names.sort();
+    let mut result = Ok(());
+    let mut seen = Vec::new();
+    params.visit_mut(&mut |p| {
+        if result.is_err() {
+            return;
+        }
+        seen.push(p.name);
+        let expected = shape_of(p.shape, p.is_vector);
+        result = match file.tensor(p.name) {
+            Err(_) => Err(WeightsError::MissingTensor { name: p.name, found: names.clone() }),
+            Ok(t) if t.dtype() != dtype_of::<T>() => Err(WeightsError::Dtype {
+                name: p.name,
+                expected: T::NAME_UPPER,
+                found: format!("{:?}", t.dtype()),
+            }),
+            Ok(t) if t.shape() != expected.as_slice() => {
+                Err(WeightsError::Shape { name: p.name, expected, found: t.shape().to_vec() })
+            }
+            Ok(t) => {
+                decode(t.data(), p.values);
+                Ok(())
+            }
+        };
+    });
+    result?;
+    if let Some(extra) = names.into_iter().find(|n| !seen.contains(&n.as_str())) {
+        return Err(WeightsError::UnexpectedTensor { name: extra });
+    }
+    Ok(())
+}
+
+/// Writes the params to a safetensors file.
+///
+/// # Errors
+/// [`WeightsError::Io`] when the file cannot be written.
+pub fn save<T: Scalar, P: Params<T>>(params: &P, path: impl AsRef<Path>) -> Result<(), WeightsError> {
+    let path = path.as_ref();
+    std::fs::write(path, to_bytes(params))
+        .map_err(|source| WeightsError::Io { path: path.to_path_buf(), source })
+}
+
+/// Reads every param from a safetensors file.
+///
+/// # Errors
+/// [`WeightsError::Io`] when the file cannot be read, and the errors of [`from_bytes`].
+pub fn load<T: Scalar, P: Params<T>>(params: &mut P, path: impl AsRef<Path>) -> Result<(), WeightsError> {
+    let path = path.as_ref();
+    let bytes =
+        std::fs::read(path).map_err(|source| WeightsError::Io { path: path.to_path_buf(), source })?;
+    from_bytes(params, &bytes)
+}

@@ -1,0 +1,448 @@
+//! Optimizers, for any net: `net!` implements [`Params`], which visits each
+//! param by name with its gradient, and every optimizer works through it.
+//!
+//! All optimizers follow PyTorch's conventions, including weight decay as an
+//! L2 term added to the gradient (`g + λp`). Their state is allocated at the
+//! first step; later steps allocate nothing.
+//!
+//! ```
+//! use shapegrad::prelude::*;
+//! use shapegrad::optim::{Adam, Optimizer};
+//!
+//! dims! { N = 3; }
+//! net! { net Fit { param w: [N]; input c: [N]; loss 0.5 * sum(square(w - c)); } }
+//!
+//! let c = Vector::<N, f64>::from_slice(&[1.0, -2.0, 0.5]).unwrap();
+//! let mut net = Fit::<f64>::zeros();
+//! let mut adam = Adam::new(0.1);
+//! for _ in 0..500 {
+//!     let (_, g) = net.grad(&c);
+//!     adam.step(&mut net, &g);
+//! }
+//! assert!(net.w.approx_eq(&c, 1e-3));
+//! ```
+
+use crate::Scalar;
+
+/// A param as an optimizer or a serializer sees it.
+pub struct ParamRef<'a, T> {
+    /// The name declared in `net!`.
+    pub name: &'static str,
+    /// Rows and columns.
+    pub shape: [usize; 2],
+    /// Whether it was declared as a column vector (`[N]`).
+    pub is_vector: bool,
+    /// Its elements, row-major.
+    pub values: &'a [T],
+}
+
+/// A param, mutably.
+pub struct ParamMut<'a, T> {
+    /// The name declared in `net!`.
+    pub name: &'static str,
+    /// Rows and columns.
+    pub shape: [usize; 2],
+    /// Whether it was declared as a column vector (`[N]`).
+    pub is_vector: bool,
+    /// Its elements, row-major.
+    pub values: &'a mut [T],
+}
+
+/// The params of a net, visited in declaration order. `net!` implements it.
+pub trait Params<T: Scalar> {
+    /// The gradient type (`TwoLayerGrad<T>` for `TwoLayer<T>`).
+    type Grad;
+    /// Calls `f` on each param.
+    fn visit(&self, f: &mut dyn FnMut(ParamRef<'_, T>));
+    /// Calls `f` on each param, mutably.
+    fn visit_mut(&mut self, f: &mut dyn FnMut(ParamMut<'_, T>));
+    /// Calls `f` on each param, mutably, with its gradient.
+    fn visit_with_grad(&mut self, grad: &Self::Grad, f: &mut dyn FnMut(ParamMut<'_, T>, &[T]));
+}
+
+/// Updates params from their gradients.
+pub trait Optimizer<T: Scalar> {
+    /// One update of every param of `params` from `grad`.
+    fn step<P: Params<T>>(&mut self, params: &mut P, grad: &P::Grad);
+}
+
+/// One state buffer per param and per kind, allocated at the first step.
+#[derive(Clone, Debug, Default)]
+struct State<T> {
+    buffers: Vec<Vec<T>>,
+}
+
+impl<T: Scalar> State<T> {
+    /// The buffer of param `i`, `len` zeros the first time.
+    fn get(&mut self, i: usize, len: usize) -> &mut [T] {
+        if self.buffers.len() <= i {
+            self.buffers.resize_with(i + 1, Vec::new);
+        }
+        if self.buffers[i].len() != len {
+            self.buffers[i] = vec![T::ZERO; len];
+        }
+        &mut self.buffers[i]
+    }
+}
+
+/// The gradient with weight decay: `g + λp`.
+#[inline(always)]
+fn decayed<T: Scalar>(g: T, p: T, weight_decay: T) -> T {
+    g + weight_decay * p
+}
+
+/// Plain gradient descent: `p ← p − lr·(g + λp)`.
+///
+/// Defaults: `lr = 0.01`, no weight decay.
+#[derive(Clone, Debug)]
+pub struct Sgd<T> {
+    /// Learning rate.
+    pub lr: T,
+    /// L2 weight decay λ.
+    pub weight_decay: T,
+}
+
+impl<T: Scalar> Sgd<T> {
+    /// Gradient descent with learning rate `lr`.
+    pub fn new(lr: T) -> Self {
+        Sgd { lr, weight_decay: T::ZERO }
+    }
+
+    /// The same with weight decay `λ`.
+    pub fn with_weight_decay(self, weight_decay: T) -> Self {
+        Sgd { weight_decay, ..self }
+    }
+}
+
+impl<T: Scalar> Default for Sgd<T> {
+    fn default() -> Self {
+        Self::new(T::from_f64(0.01))
+    }
+}
+
+impl<T: Scalar> Optimizer<T> for Sgd<T> {
+    fn step<P: Params<T>>(&mut self, params: &mut P, grad: &P::Grad) {
+        let (lr, wd) = (self.lr, self.weight_decay);
+        params.visit_with_grad(grad, &mut |p, g| {
+            for (p, &g) in p.values.iter_mut().zip(g) {
+                *p -= lr * decayed(g, *p, wd);
+            }
+        });
+    }
+}
+
+/// Gradient descent with (heavy-ball) momentum: `v ← μv + g`, `p ← p − lr·v`;
+/// with Nesterov's correction `p ← p − lr·(g + μv)` instead.
+///
+/// Defaults: `lr = 0.01`, `μ = 0.9`, no weight decay, no Nesterov.
+#[derive(Clone, Debug)]
+pub struct Momentum<T> {
+    /// Learning rate.
+    pub lr: T,
+    /// Momentum μ.
+    pub momentum: T,
+    /// L2 weight decay λ.
+    pub weight_decay: T,
+    /// Use Nesterov's accelerated gradient.
+    pub nesterov: bool,
+    velocity: State<T>,
+}
+
+impl<T: Scalar> Momentum<T> {
+    /// Momentum 0.9 with learning rate `lr`.
+    pub fn new(lr: T) -> Self {
+        Momentum {
+            lr,
+            momentum: T::from_f64(0.9),
+            weight_decay: T::ZERO,
+            nesterov: false,
+            velocity: State::default(),
+        }
+    }
+
+    /// Nesterov's accelerated gradient, momentum 0.9, learning rate `lr`.
+    pub fn nesterov(lr: T) -> Self {
+        Momentum { nesterov: true, ..Self::new(lr) }
+    }
+
+    /// The same with momentum `μ`.
+    pub fn with_momentum(self, momentum: T) -> Self {
+        Momentum { momentum, ..self }
+    }
+
+    /// The same with weight decay `λ`.
+    pub fn with_weight_decay(self, weight_decay: T) -> Self {
+        Momentum { weight_decay, ..self }
+    }
+}
+
+impl<T: Scalar> Default for Momentum<T> {
+    fn default() -> Self {
+        Self::new(T::from_f64(0.01))
+    }
+}
+
+impl<T: Scalar> Optimizer<T> for Momentum<T> {
+    fn step<P: Params<T>>(&mut self, params: &mut P, grad: &P::Grad) {
+        let (lr, mu, wd, nesterov) = (self.lr, self.momentum, self.weight_decay, self.nesterov);
+        let velocity = &mut self.velocity;
+        let mut i = 0;
+        params.visit_with_grad(grad, &mut |p, g| {
+            let v = velocity.get(i, g.len());
+            for ((p, &g), v) in p.values.iter_mut().zip(g).zip(v.iter_mut()) {
+                let g = decayed(g, *p, wd);
+                *v = mu * *v + g;
+                *p -= lr * if nesterov { g + mu * *v } else { *v };
+            }
+            i += 1;
+        });
+    }
+}
+
+/// RMSProp: `s ← αs + (1 − α)g²`, `p ← p − lr·g / (√s + ε)`.
+///
+/// Defaults: `lr = 0.01`, `α = 0.99`, `ε = 1e-8`, no weight decay.
+#[derive(Clone, Debug)]
+pub struct RmsProp<T> {
+    /// Learning rate.
+    pub lr: T,
+    /// Smoothing constant α.
+    pub alpha: T,
+    /// ε, added to the denominator.
+    pub eps: T,
+    /// L2 weight decay λ.
+    pub weight_decay: T,
+    square_avg: State<T>,
+}
+
+impl<T: Scalar> RmsProp<T> {
+    /// RMSProp with learning rate `lr` and the default α and ε.
+    pub fn new(lr: T) -> Self {
+        RmsProp {
+            lr,
+            alpha: T::from_f64(0.99),
+            eps: T::from_f64(1e-8),
+            weight_decay: T::ZERO,
+            square_avg: State::default(),
+        }
+    }
+
+    /// The same with smoothing constant `α`.
+    pub fn with_alpha(self, alpha: T) -> Self {
+        RmsProp { alpha, ..self }
+    }
+
+    /// The same with weight decay `λ`.
+    pub fn with_weight_decay(self, weight_decay: T) -> Self {
+        RmsProp { weight_decay, ..self }
+    }
+}
+
+impl<T: Scalar> Default for RmsProp<T> {
+    fn default() -> Self {
+        Self::new(T::from_f64(0.01))
+    }
+}
+
+impl<T: Scalar> Optimizer<T> for RmsProp<T> {
+    fn step<P: Params<T>>(&mut self, params: &mut P, grad: &P::Grad) {
+        let (lr, alpha, eps, wd) = (self.lr, self.alpha, self.eps, self.weight_decay);
+        let square_avg = &mut self.square_avg;
+        let mut i = 0;
+        params.visit_with_grad(grad, &mut |p, g| {
+            let s = square_avg.get(i, g.len());
+            for ((p, &g), s) in p.values.iter_mut().zip(g).zip(s.iter_mut()) {
+                let g = decayed(g, *p, wd);
+                *s = alpha * *s + (T::ONE - alpha) * g * g;
+                *p -= lr * g / (s.sqrt() + eps);
+            }
+            i += 1;
+        });
+    }
+}
+
+/// Adam: `m ← β₁m + (1 − β₁)g`, `v ← β₂v + (1 − β₂)g²`,
+/// `p ← p − lr·m̂ / (√v̂ + ε)` with the bias corrections `m̂ = m/(1 − β₁ᵗ)`,
+/// `v̂ = v/(1 − β₂ᵗ)` at step `t`.
+///
+/// Defaults: `lr = 0.001`, `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`, no weight decay.
+#[derive(Clone, Debug)]
+pub struct Adam<T> {
+    /// Learning rate.
+    pub lr: T,
+    /// Decay of the first moment, β₁.
+    pub beta1: T,
+    /// Decay of the second moment, β₂.
+    pub beta2: T,
+    /// ε, added to the denominator.
+    pub eps: T,
+    /// L2 weight decay λ.
+    pub weight_decay: T,
+    t: i32,
+    m: State<T>,
+    v: State<T>,
+}
+
+impl<T: Scalar> Adam<T> {
+    /// Adam with learning rate `lr` and the default β₁, β₂ and ε.
+    pub fn new(lr: T) -> Self {
+        Adam {
+            lr,
+            beta1: T::from_f64(0.9),
+            beta2: T::from_f64(0.999),
+            eps: T::from_f64(1e-8),
+            weight_decay: T::ZERO,
+            t: 0,
+            m: State::default(),
+            v: State::default(),
+        }
+    }
+
+    /// The same with moment decays `β₁`, `β₂`.
+    pub fn with_betas(self, beta1: T, beta2: T) -> Self {
+        Adam { beta1, beta2, ..self }
+    }
+
+    /// The same with weight decay `λ`.
+    pub fn with_weight_decay(self, weight_decay: T) -> Self {
+        Adam { weight_decay, ..self }
+    }
+
+    /// The number of steps taken.
+    pub fn steps(&self) -> i32 {
+        self.t
+    }
+}
+
+impl<T: Scalar> Default for Adam<T> {
+    fn default() -> Self {
+        Self::new(T::from_f64(0.001))
+    }
+}
+
+impl<T: Scalar> Optimizer<T> for Adam<T> {
+    fn step<P: Params<T>>(&mut self, params: &mut P, grad: &P::Grad) {
+        self.t += 1;
+        let (lr, b1, b2, eps, wd) = (self.lr, self.beta1, self.beta2, self.eps, self.weight_decay);
+        let c1 = T::ONE - T::from_f64(b1.to_f64().powi(self.t));
+        let c2 = T::ONE - T::from_f64(b2.to_f64().powi(self.t));
+        let (ms, vs) = (&mut self.m, &mut self.v);
+        let mut i = 0;
+        params.visit_with_grad(grad, &mut |p, g| {
+            let m = ms.get(i, g.len());
+            let v = vs.get(i, g.len());
+            for (((p, &g), m), v) in p.values.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                let g = decayed(g, *p, wd);
+                *m = b1 * *m + (T::ONE - b1) * g;
+                *v = b2 * *v + (T::ONE - b2) * g * g;
+                *p -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+            }
+            i += 1;
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two params, `a` (2 values) and `b` (1 value), with the gradient of
+    /// f = ½ Σ kᵢ (pᵢ − cᵢ)², whose minimum is at c.
+    #[derive(Clone)]
+    struct Quad {
+        a: Vec<f64>,
+        b: Vec<f64>,
+    }
+
+    const K: [f64; 3] = [1.0, 4.0, 0.5];
+    const C: [f64; 3] = [1.0, -2.0, 3.0];
+
+    impl Params<f64> for Quad {
+        type Grad = Quad;
+        fn visit(&self, f: &mut dyn FnMut(ParamRef<'_, f64>)) {
+            f(ParamRef { name: "a", shape: [2, 1], is_vector: true, values: &self.a });
+            f(ParamRef { name: "b", shape: [1, 1], is_vector: true, values: &self.b });
+        }
+        fn visit_mut(&mut self, f: &mut dyn FnMut(ParamMut<'_, f64>)) {
+            f(ParamMut { name: "a", shape: [2, 1], is_vector: true, values: &mut self.a });
+            f(ParamMut { name: "b", shape: [1, 1], is_vector: true, values: &mut self.b });
+        }
+        fn visit_with_grad(&mut self, g: &Quad, f: &mut dyn FnMut(ParamMut<'_, f64>, &[f64])) {
+            f(ParamMut { name: "a", shape: [2, 1], is_vector: true, values: &mut self.a }, &g.a);
+            f(ParamMut { name: "b", shape: [1, 1], is_vector: true, values: &mut self.b }, &g.b);
+        }
+    }
+
+    impl Quad {
+        fn start() -> Self {
+            Quad { a: vec![0.0, 0.0], b: vec![0.0] }
+        }
+        fn values(&self) -> [f64; 3] {
+            [self.a[0], self.a[1], self.b[0]]
+        }
+        fn grad(&self) -> Quad {
+            let p = self.values();
+            let g: Vec<f64> = (0..3).map(|i| K[i] * (p[i] - C[i])).collect();
+            Quad { a: g[..2].to_vec(), b: g[2..].to_vec() }
+        }
+    }
+
+    fn run(opt: &mut impl Optimizer<f64>, steps: usize) -> Quad {
+        let mut q = Quad::start();
+        for _ in 0..steps {
+            let g = q.grad();
+            opt.step(&mut q, &g);
+        }
+        q
+    }
+
+    fn close(got: [f64; 3], want: [f64; 3], tol: f64) -> bool {
+        got.iter().zip(want).all(|(g, w)| (g - w).abs() <= tol)
+    }
+
+    #[test]
+    fn every_optimizer_reaches_the_minimum() {
+        assert!(close(run(&mut Sgd::new(0.2), 300).values(), C, 1e-9));
+        assert!(close(run(&mut Momentum::new(0.05), 600).values(), C, 1e-9));
+        assert!(close(run(&mut Momentum::nesterov(0.05), 600).values(), C, 1e-9));
+        assert!(close(run(&mut RmsProp::new(0.01), 2000).values(), C, 2e-2));
+        assert!(close(run(&mut Adam::new(0.05), 3000).values(), C, 1e-6));
+    }
+
+    #[test]
+    fn first_steps_match_hand_computation() {
+        // From p = 0 the gradient is g = −k ⊙ c = (−1, 8, −1.5).
+        // SGD, lr 0.1: p₁ = 0.1·(1, −8, 1.5).
+        assert!(close(run(&mut Sgd::new(0.1), 1).values(), [0.1, -0.8, 0.15], 1e-15));
+        // With weight decay the first step is the same (p = 0); the second:
+        // p₁ = (0.1, −0.8, 0.15), g₁ = k ⊙ (p₁ − c) + 0.5 p₁ = (−0.85, 4.4, −1.35)
+        // p₂ = p₁ − 0.1 g₁ = (0.185, −1.24, 0.285).
+        assert!(close(
+            run(&mut Sgd::new(0.1).with_weight_decay(0.5), 2).values(),
+            [0.185, -1.24, 0.285],
+            1e-12
+        ));
+        // Momentum 0.9, lr 0.1: v₁ = g₀, p₁ = −0.1 g₀ as SGD; then
+        // g₁ = k ⊙ (p₁ − c) = (−0.9, 4.8, −1.425), v₂ = 0.9 g₀ + g₁ = (−1.8, 12, −2.775),
+        // p₂ = p₁ − 0.1 v₂ = (0.28, −2.0, 0.4275).
+        assert!(close(run(&mut Momentum::new(0.1), 2).values(), [0.28, -2.0, 0.4275], 1e-12));
+        // Nesterov: p₁ = −0.1 (g₀ + 0.9 g₀) = 0.19·(1, −8, 1.5).
+        assert!(close(run(&mut Momentum::nesterov(0.1), 1).values(), [0.19, -1.52, 0.285], 1e-12));
+        // RMSProp, lr 0.01, α 0.99: s₁ = 0.01 g₀², p₁ = −0.01 g₀ / (0.1 |g₀| + ε) = 0.1·sign(−g₀).
+        assert!(close(run(&mut RmsProp::new(0.01), 1).values(), [0.1, -0.1, 0.1], 1e-8));
+        // Adam, lr 0.1: m̂₁ = g₀, v̂₁ = g₀², p₁ = −0.1 g₀/(|g₀| + ε) = 0.1·sign(−g₀).
+        assert!(close(run(&mut Adam::new(0.1), 1).values(), [0.1, -0.1, 0.1], 1e-8));
+    }
+
+    #[test]
+    fn state_is_sized_once() {
+        let mut adam = Adam::new(0.1);
+        let mut q = Quad::start();
+        let g = q.grad();
+        adam.step(&mut q, &g);
+        let ptrs: Vec<*const f64> = adam.m.buffers.iter().map(|b| b.as_ptr()).collect();
+        adam.step(&mut q, &g);
+        assert_eq!(ptrs, adam.m.buffers.iter().map(|b| b.as_ptr()).collect::<Vec<_>>());
+        assert_eq!(adam.steps(), 2);
+    }
+}
