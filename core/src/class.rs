@@ -98,6 +98,15 @@ impl<C: Dim, B: Dim> Classes<C, B> {
         Class { index: self.labels[b], classes: PhantomData }
     }
 
+    /// Sets the label of example `b`.
+    ///
+    /// # Panics
+    /// When `b` is not below `B`.
+    #[inline]
+    pub fn set(&mut self, b: usize, label: Class<C>) {
+        self.labels[b] = label.index;
+    }
+
     /// The label indices, one per example.
     #[inline]
     pub fn as_slice(&self) -> &[usize] {

@@ -26,6 +26,7 @@
 
 pub mod check;
 mod class;
+pub mod data;
 pub mod dim;
 mod error;
 mod fmt;

@@ -1,0 +1,226 @@
+//! Datasets: examples as typed vectors and labels, seeded shuffling, fixed
+//! splits, and batches of `B` examples as `[D×B]` matrices (one example per
+//! column) with their `Classes<C, B>`.
+//!
+//! ```
+//! use shapegrad::data::digits;
+//! use shapegrad::prelude::*;
+//!
+//! let (train, test) = digits::train_test().unwrap();
+//! assert_eq!((train.len(), test.len()), (1437, 360));
+//! let (xs, ys) = train.batches::<U32, f32>().next().unwrap();
+//! assert_eq!(xs.column(0).as_slice(), train.example::<f32>(0).0.as_slice());
+//! assert_eq!(ys.get(0), train.example::<f32>(0).1);
+//! ```
+
+pub mod digits;
+mod error;
+pub mod mnist;
+
+use core::marker::PhantomData;
+
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+
+pub use error::DataError;
+
+use crate::{Class, Classes, Dim, Matrix, Scalar, Vector};
+
+/// The ten classes of a digit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Digit;
+
+impl Dim for Digit {
+    type Size = typenum::U10;
+    const NAME: &'static str = "Digit";
+}
+
+/// Examples with `D` features and a label in `0..C`, in memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset<D: Dim, C: Dim> {
+    features: Vec<f32>,
+    labels: Vec<usize>,
+    dims: PhantomData<(D, C)>,
+}
+
+impl<D: Dim, C: Dim> Dataset<D, C> {
+    /// A dataset from the features of every example, one after the other
+    /// (`D` values each), and their labels.
+    ///
+    /// # Errors
+    /// [`DataError::Shape`] when `features` does not hold `D` values per
+    /// label, [`DataError::Label`] when a label is not below `C`.
+    pub fn new(features: Vec<f32>, labels: Vec<usize>) -> Result<Self, DataError> {
+        if features.len() != labels.len() * D::SIZE {
+            return Err(DataError::Shape {
+                what: format!(
+                    "{} features for {} examples of `{}` = {}",
+                    features.len(),
+                    labels.len(),
+                    D::NAME,
+                    D::SIZE
+                ),
+                expected: labels.len() * D::SIZE,
+                found: features.len(),
+            });
+        }
+        if let Some((position, &label)) = labels.iter().enumerate().find(|&(_, &l)| l >= C::SIZE) {
+            return Err(DataError::Label { position, label, classes: C::SIZE });
+        }
+        Ok(Dataset { features, labels, dims: PhantomData })
+    }
+
+    /// The number of examples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The features of example `i`.
+    ///
+    /// # Panics
+    /// When `i` is not below `len()`.
+    pub fn features(&self, i: usize) -> &[f32] {
+        &self.features[i * D::SIZE..(i + 1) * D::SIZE]
+    }
+
+    /// Example `i` as a vector and its label.
+    ///
+    /// # Panics
+    /// When `i` is not below `len()`.
+    pub fn example<T: Scalar>(&self, i: usize) -> (Vector<D, T>, Class<C>) {
+        let x = Vector::from_fn(|r, _| T::from_f64(f64::from(self.features(i)[r])));
+        (x, self.label(i))
+    }
+
+    /// The label of example `i`.
+    ///
+    /// # Panics
+    /// When `i` is not below `len()`.
+    pub fn label(&self, i: usize) -> Class<C> {
+        // Labels were checked in `new`.
+        Class::new(self.labels[i]).unwrap_or_else(|_| unreachable!("labels are checked on construction"))
+    }
+
+    /// The same examples in an order drawn from `seed` (Fisher–Yates with
+    /// PCG-64, so the order is the same on every machine).
+    pub fn shuffled(&self, seed: u64) -> Self {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.random_range(0..=i));
+        }
+        self.select(&order)
+    }
+
+    /// The examples at `indices`, in that order.
+    ///
+    /// # Panics
+    /// When an index is not below `len()`.
+    pub fn select(&self, indices: &[usize]) -> Self {
+        let features = indices.iter().flat_map(|&i| self.features(i).iter().copied()).collect();
+        let labels = indices.iter().map(|&i| self.labels[i]).collect();
+        Dataset { features, labels, dims: PhantomData }
+    }
+
+    /// The first `n` examples and the rest.
+    ///
+    /// # Panics
+    /// When `n` exceeds `len()`.
+    pub fn split_at(&self, n: usize) -> (Self, Self) {
+        let (fa, fb) = self.features.split_at(n * D::SIZE);
+        let (la, lb) = self.labels.split_at(n);
+        (
+            Dataset { features: fa.to_vec(), labels: la.to_vec(), dims: PhantomData },
+            Dataset { features: fb.to_vec(), labels: lb.to_vec(), dims: PhantomData },
+        )
+    }
+
+    /// The number of whole batches of `B` examples.
+    pub fn num_batches<B: Dim>(&self) -> usize {
+        self.len() / B::SIZE
+    }
+
+    /// Batch `k` (examples `k·B .. (k+1)·B`) written into `xs` and `ys`,
+    /// which are reused: a training loop that calls this allocates nothing.
+    ///
+    /// # Panics
+    /// When `k` is not below `num_batches::<B>()`.
+    pub fn batch_into<B: Dim, T: Scalar>(&self, k: usize, xs: &mut Matrix<D, B, T>, ys: &mut Classes<C, B>) {
+        assert!(
+            k < self.num_batches::<B>(),
+            "batch {k} of {} batches of {}",
+            self.num_batches::<B>(),
+            B::SIZE
+        );
+        for b in 0..B::SIZE {
+            let i = k * B::SIZE + b;
+            for (r, &v) in self.features(i).iter().enumerate() {
+                xs[(r, b)] = T::from_f64(f64::from(v));
+            }
+            ys.set(b, self.label(i));
+        }
+    }
+
+    /// The whole batches of `B` examples, in order; a last partial batch is
+    /// left out (shuffle between epochs so every example is seen).
+    pub fn batches<B: Dim, T: Scalar>(&self) -> impl Iterator<Item = (Matrix<D, B, T>, Classes<C, B>)> + '_ {
+        (0..self.num_batches::<B>()).map(move |k| {
+            let mut xs = Matrix::zeros();
+            let mut ys = Classes::from_slice(&vec![0; B::SIZE])
+                .unwrap_or_else(|_| unreachable!("B labels of class 0"));
+            self.batch_into(k, &mut xs, &mut ys);
+            (xs, ys)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use typenum::{U2, U3};
+
+    fn tiny() -> Dataset<U2, U3> {
+        Dataset::new((0..10).map(|v| v as f32).collect(), vec![0, 1, 2, 1, 0]).unwrap()
+    }
+
+    #[test]
+    fn construction_checks_sizes_and_labels() {
+        let err = Dataset::<U2, U3>::new(vec![0.0; 5], vec![0, 1, 2]).unwrap_err();
+        assert_eq!(err.to_string(), "5 features for 3 examples of `2` = 2: expected 6, found 5");
+        let err = Dataset::<U2, U3>::new(vec![0.0; 4], vec![0, 3]).unwrap_err();
+        assert_eq!(err.to_string(), "label 3 of example 1 is not below the 3 classes");
+    }
+
+    #[test]
+    fn shuffles_are_seeded_permutations() {
+        let d = tiny();
+        let a = d.shuffled(1);
+        assert_eq!(a, d.shuffled(1));
+        assert_ne!(a, d.shuffled(2));
+        let mut firsts: Vec<f32> = (0..5).map(|i| a.features(i)[0]).collect();
+        firsts.sort_by(f32::total_cmp);
+        assert_eq!(firsts, [0.0, 2.0, 4.0, 6.0, 8.0]);
+        for i in 0..5 {
+            let original = (a.features(i)[0] / 2.0) as usize;
+            assert_eq!(a.label(i), d.label(original), "features and labels move together");
+        }
+    }
+
+    #[test]
+    fn batches_put_examples_in_columns() {
+        let d = tiny();
+        let batches: Vec<_> = d.batches::<U2, f64>().collect();
+        assert_eq!(batches.len(), 2, "the fifth example is left out");
+        let (xs, ys) = &batches[1];
+        assert_eq!(xs.as_slice(), &[4.0, 6.0, 5.0, 7.0]);
+        assert_eq!(ys.as_slice(), &[2, 1]);
+        let (a, b) = d.split_at(3);
+        assert_eq!((a.len(), b.len()), (3, 2));
+        assert_eq!(b.features(0), &[6.0, 7.0]);
+    }
+}
