@@ -18,6 +18,9 @@ impl Dim for Pixels {
     const NAME: &'static str = "Pixels";
 }
 
+/// The digits set's type: 64 pixels, a label in 0..10.
+pub type Digits = Dataset<Pixels, Digit>;
+
 /// The file as shipped by scikit-learn: one example per line, 64 pixels then the label.
 const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
 
@@ -31,7 +34,7 @@ pub const TEST_SIZE: usize = 360;
 /// # Errors
 /// [`DataError::Parse`] if the embedded file were damaged (it is checked by
 /// this crate's tests).
-pub fn load() -> Result<Dataset<Pixels, Digit>, DataError> {
+pub fn load() -> Result<Digits, DataError> {
     parse(DIGITS_CSV_GZ)
 }
 
@@ -40,12 +43,12 @@ pub fn load() -> Result<Dataset<Pixels, Digit>, DataError> {
 ///
 /// # Errors
 /// As [`load`].
-pub fn train_test() -> Result<(Dataset<Pixels, Digit>, Dataset<Pixels, Digit>), DataError> {
+pub fn train_test() -> Result<(Digits, Digits), DataError> {
     let all = load()?.shuffled(SPLIT_SEED);
     Ok(all.split_at(all.len() - TEST_SIZE))
 }
 
-fn parse(gz: &[u8]) -> Result<Dataset<Pixels, Digit>, DataError> {
+fn parse(gz: &[u8]) -> Result<Digits, DataError> {
     let mut text = String::new();
     GzDecoder::new(gz)
         .read_to_string(&mut text)
@@ -101,9 +104,7 @@ mod tests {
         let (train, test) = train_test().unwrap();
         assert_eq!((train.len(), test.len()), (1437, 360));
         assert_eq!(train_test().unwrap().1, test);
-        let key = |d: &Dataset<Pixels, Digit>, i: usize| {
-            d.features(i).iter().map(|p| p.to_bits()).collect::<Vec<_>>()
-        };
+        let key = |d: &Digits, i: usize| d.features(i).iter().map(|p| p.to_bits()).collect::<Vec<_>>();
         let train_keys: std::collections::HashSet<_> = (0..train.len()).map(|i| key(&train, i)).collect();
         let overlap = (0..test.len()).filter(|&i| train_keys.contains(&key(&test, i))).count();
         assert!(overlap <= 1, "{overlap} test images also in the training set");
