@@ -146,9 +146,21 @@ pub use shapegrad_macros::dims;
 /// For `pub net TwoLayer`: `struct TwoLayer<T = f32>` (the params, as public
 /// fields), `struct TwoLayerGrad<T = f32>` (one gradient per param),
 /// `zeros()`, `init(seed)`, `cast()`, `loss(..)`, `grad(..)`, `forward(..)`,
-/// `gradcheck(..)`, `check_hand_grads(..)`, `derivation()` and
-/// `derivation_latex()`. A generic net (`net Autoencoder<M, N>`) takes its
-/// dims as type parameters before `T`.
+/// `gradcheck(..)`, `check_hand_grads(..)`, `derivation()`,
+/// `derivation_latex()`, `save(path)` and `load(path)` (safetensors), and an
+/// implementation of [`optim::Params`] for the optimizers.
+///
+/// The batched methods `loss_batch(xs, ys)`, `grad_batch(xs, ys)` and
+/// `forward_batch(xs)` take a batch of `B` examples, one per column
+/// (`xs: &Matrix<D, B, T>`, `ys: &Classes<C, B>`); the loss is the mean over
+/// the batch. They are derived from the per-example net by lifting it to
+/// matrices: products with a param become products over the batch, biases
+/// are broadcast, losses are taken per column. A net that transposes or
+/// multiplies a per-example value from the left has no batched form; its
+/// documentation then says why.
+///
+/// A generic net (`net Autoencoder<M, N>`) takes its dims as type parameters
+/// before `T`.
 ///
 /// Every mistake is a compile error under the offending tokens, in the
 /// net's own names, all of an invocation's errors at once; see `tests/ui/net/`.

@@ -202,6 +202,19 @@ pub fn from_bytes<T: Scalar, P: Params<T>>(params: &mut P, bytes: &[u8]) -> Resu
 
 /// Writes the params to a safetensors file.
 ///
+/// ```
+/// use shapegrad::prelude::*;
+/// dims! { N = 2; }
+/// net! { net Fit { param w: [N]; input c: [N]; loss sum(square(w - c)); } }
+///
+/// let path = std::env::temp_dir().join("shapegrad-doc-fit.safetensors");
+/// let net = Fit::<f32>::init(1);
+/// shapegrad::io::save(&net, &path).unwrap(); // or net.save(&path)
+/// let mut back = Fit::<f32>::zeros();
+/// shapegrad::io::load(&mut back, &path).unwrap(); // or Fit::load(&path)
+/// assert_eq!(back, net);
+/// ```
+///
 /// # Errors
 /// [`WeightsError::Io`] when the file cannot be written.
 pub fn save<T: Scalar, P: Params<T>>(params: &P, path: impl AsRef<Path>) -> Result<(), WeightsError> {

@@ -49,6 +49,17 @@ pub struct ParamMut<'a, T> {
 }
 
 /// The params of a net, visited in declaration order. `net!` implements it.
+///
+/// ```
+/// use shapegrad::optim::Params;
+/// use shapegrad::prelude::*;
+/// dims! { H = 3; D = 2; }
+/// net! { net Layer { param W: [H, D]; param b: [H]; input x: [D]; loss sum(W @ x + b); } }
+///
+/// let mut names = Vec::new();
+/// Layer::<f32>::zeros().visit(&mut |p| names.push((p.name, p.shape, p.is_vector)));
+/// assert_eq!(names, [("W", [3, 2], false), ("b", [3, 1], true)]);
+/// ```
 pub trait Params<T: Scalar> {
     /// The gradient type (`TwoLayerGrad<T>` for `TwoLayer<T>`).
     type Grad;
@@ -61,6 +72,19 @@ pub trait Params<T: Scalar> {
 }
 
 /// Updates params from their gradients.
+///
+/// ```
+/// use shapegrad::optim::{Optimizer, Sgd};
+/// use shapegrad::prelude::*;
+/// dims! { N = 2; }
+/// net! { net Fit { param w: [N]; input c: [N]; loss 0.5 * sum(square(w - c)); } }
+///
+/// let c = Vector::<N, f64>::from_slice(&[1.0, 2.0]).unwrap();
+/// let mut net = Fit::<f64>::zeros();
+/// let (_, g) = net.grad(&c); // g = w − c = (−1, −2)
+/// Sgd::new(0.5).step(&mut net, &g);
+/// assert_eq!(net.w.as_slice(), &[0.5, 1.0]);
+/// ```
 pub trait Optimizer<T: Scalar> {
     /// One update of every param of `params` from `grad`.
     fn step<P: Params<T>>(&mut self, params: &mut P, grad: &P::Grad);
@@ -94,6 +118,13 @@ fn decayed<T: Scalar>(g: T, p: T, weight_decay: T) -> T {
 /// Plain gradient descent: `p ← p − lr·(g + λp)`.
 ///
 /// Defaults: `lr = 0.01`, no weight decay.
+///
+/// ```
+/// use shapegrad::optim::Sgd;
+/// let sgd = Sgd::<f32>::new(0.1).with_weight_decay(1e-4);
+/// assert_eq!((sgd.lr, sgd.weight_decay), (0.1, 1e-4));
+/// assert_eq!(Sgd::<f32>::default().lr, 0.01);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Sgd<T> {
     /// Learning rate.
@@ -135,6 +166,13 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
 /// with Nesterov's correction `p ← p − lr·(g + μv)` instead.
 ///
 /// Defaults: `lr = 0.01`, `μ = 0.9`, no weight decay, no Nesterov.
+///
+/// ```
+/// use shapegrad::optim::Momentum;
+/// let heavy_ball = Momentum::<f32>::new(0.1).with_momentum(0.95);
+/// let nesterov = Momentum::<f32>::nesterov(0.1);
+/// assert!(!heavy_ball.nesterov && nesterov.nesterov && nesterov.momentum == 0.9);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Momentum<T> {
     /// Learning rate.
@@ -202,6 +240,12 @@ impl<T: Scalar> Optimizer<T> for Momentum<T> {
 /// RMSProp: `s ← αs + (1 − α)g²`, `p ← p − lr·g / (√s + ε)`.
 ///
 /// Defaults: `lr = 0.01`, `α = 0.99`, `ε = 1e-8`, no weight decay.
+///
+/// ```
+/// use shapegrad::optim::RmsProp;
+/// let rms = RmsProp::<f64>::new(1e-3).with_alpha(0.9);
+/// assert_eq!((rms.lr, rms.alpha, rms.eps), (1e-3, 0.9, 1e-8));
+/// ```
 #[derive(Clone, Debug)]
 pub struct RmsProp<T> {
     /// Learning rate.
@@ -266,6 +310,12 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
 /// `v̂ = v/(1 − β₂ᵗ)` at step `t`.
 ///
 /// Defaults: `lr = 0.001`, `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`, no weight decay.
+///
+/// ```
+/// use shapegrad::optim::Adam;
+/// let adam = Adam::<f32>::new(3e-4).with_betas(0.9, 0.99).with_weight_decay(1e-4);
+/// assert_eq!((adam.beta2, adam.steps()), (0.99, 0));
+/// ```
 #[derive(Clone, Debug)]
 pub struct Adam<T> {
     /// Learning rate.

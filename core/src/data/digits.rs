@@ -31,6 +31,12 @@ pub const TEST_SIZE: usize = 360;
 
 /// All 1,797 examples, in the file's order.
 ///
+/// ```
+/// let digits = shapegrad::data::digits::load().unwrap();
+/// assert_eq!(digits.len(), 1797);
+/// assert_eq!(digits.label(0).index(), 0);
+/// ```
+///
 /// # Errors
 /// [`DataError::Parse`] if the embedded file were damaged (it is checked by
 /// this crate's tests).
@@ -40,6 +46,11 @@ pub fn load() -> Result<Digits, DataError> {
 
 /// The fixed split: the examples shuffled with [`SPLIT_SEED`], then the
 /// first 1,437 for training and the last [`TEST_SIZE`] (360) for testing.
+///
+/// ```
+/// let (train, test) = shapegrad::data::digits::train_test().unwrap();
+/// assert_eq!((train.len(), test.len()), (1437, 360));
+/// ```
 ///
 /// # Errors
 /// As [`load`].

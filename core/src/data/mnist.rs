@@ -35,6 +35,14 @@ const HINT: &str = "put the four MNIST IDX files (optionally .gz) in this direct
 
 /// Reads one split of MNIST from `dir`.
 ///
+/// ```
+/// use shapegrad::data::mnist::{Split, load};
+/// // With the four files in `dir`, this returns 10,000 test images;
+/// // without them, an error that says which file is missing.
+/// let err = load("no-such-dir", Split::Test).unwrap_err();
+/// assert!(err.to_string().starts_with("no-such-dir/t10k-images-idx3-ubyte not found"));
+/// ```
+///
 /// # Errors
 /// [`DataError::Missing`] when a file is absent, [`DataError::BadMagic`] when
 /// a file is not the IDX file it should be, [`DataError::Shape`] when the

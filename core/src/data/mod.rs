@@ -36,6 +36,21 @@ impl Dim for Digit {
 }
 
 /// Examples with `D` features and a label in `0..C`, in memory.
+///
+/// ```
+/// use shapegrad::data::Dataset;
+/// use shapegrad::prelude::*;
+///
+/// // Four examples of two features, three classes.
+/// let data = Dataset::<U2, U3>::new(vec![0., 1., 2., 3., 4., 5., 6., 7.], vec![0, 2, 1, 2]).unwrap();
+/// let (train, test) = data.shuffled(1).split_at(3);
+/// assert_eq!((train.len(), test.len()), (3, 1));
+/// let mut xs = Matrix::<U2, U2>::zeros();
+/// let mut ys = Classes::<U3, U2>::from_slice(&[0, 0]).unwrap();
+/// data.batch_into(1, &mut xs, &mut ys); // examples 2 and 3, one per column
+/// assert_eq!(xs.as_slice(), &[4., 6., 5., 7.]);
+/// assert_eq!(ys.as_slice(), &[1, 2]);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset<D: Dim, C: Dim> {
     features: Vec<f32>,
@@ -140,6 +155,40 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
         )
     }
 
+    /// The mean and standard deviation of each feature, to standardize
+    /// this and other sets by ([`Dataset::standardize`]). A feature that never
+    /// varies gets a deviation of 1, so it is only centred.
+    pub fn feature_stats(&self) -> (Vec<f32>, Vec<f32>) {
+        let n = self.len().max(1) as f64;
+        let mut mean = vec![0.0f64; D::SIZE];
+        for i in 0..self.len() {
+            mean.iter_mut().zip(self.features(i)).for_each(|(m, &x)| *m += f64::from(x) / n);
+        }
+        let mut var = vec![0.0f64; D::SIZE];
+        for i in 0..self.len() {
+            var.iter_mut()
+                .zip(self.features(i))
+                .zip(&mean)
+                .for_each(|((v, &x), m)| *v += (f64::from(x) - m).powi(2) / n);
+        }
+        let std = var.iter().map(|&v| if v > 1e-12 { v.sqrt() as f32 } else { 1.0 }).collect();
+        (mean.into_iter().map(|m| m as f32).collect(), std)
+    }
+
+    /// Each feature shifted and scaled: `(x − mean) / std`, with the
+    /// statistics of (usually) the training set, from [`Dataset::feature_stats`].
+    ///
+    /// # Panics
+    /// When `mean` or `std` does not have `D` entries.
+    pub fn standardize(&mut self, mean: &[f32], std: &[f32]) {
+        assert_eq!((mean.len(), std.len()), (D::SIZE, D::SIZE), "one mean and one deviation per feature");
+        for example in self.features.chunks_exact_mut(D::SIZE) {
+            for ((x, m), s) in example.iter_mut().zip(mean).zip(std) {
+                *x = (*x - m) / s;
+            }
+        }
+    }
+
     /// The number of whole batches of `B` examples.
     pub fn num_batches<B: Dim>(&self) -> usize {
         self.len() / B::SIZE
@@ -209,6 +258,20 @@ mod tests {
             let original = (a.features(i)[0] / 2.0) as usize;
             assert_eq!(a.label(i), d.label(original), "features and labels move together");
         }
+    }
+
+    #[test]
+    fn standardized_features_have_zero_mean_and_unit_deviation() {
+        let mut d = tiny();
+        let (mean, std) = d.feature_stats();
+        // Features 0, 2, 4, 6, 8 and 1, 3, 5, 7, 9: means 4 and 5, deviation √8.
+        assert_eq!(mean, [4.0, 5.0]);
+        assert!((std[0] - 8f32.sqrt()).abs() < 1e-6 && (std[1] - 8f32.sqrt()).abs() < 1e-6);
+        d.standardize(&mean, &std);
+        let (mean, std) = d.feature_stats();
+        assert!(mean.iter().all(|m| m.abs() < 1e-6) && std.iter().all(|s| (s - 1.0).abs() < 1e-6));
+        let constant = Dataset::<U2, U3>::new(vec![1.0, 2.0, 1.0, 4.0], vec![0, 1]).unwrap();
+        assert_eq!(constant.feature_stats().1[0], 1.0, "a constant feature is only centred");
     }
 
     #[test]

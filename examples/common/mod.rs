@@ -1,0 +1,51 @@
+//! What `train_digits` and `classify_digits` share: the net and its data.
+
+// Each example uses part of this module.
+#![allow(dead_code)]
+
+use shapegrad::data::Digit;
+use shapegrad::data::digits::{self, Digits, Pixels};
+use shapegrad::prelude::*;
+
+dims! {
+    /// Hidden units.
+    pub Hidden = 64;
+    /// Examples per batch.
+    pub Batch = 32;
+}
+
+net! {
+    /// Homework problem 3, on digits: z₁ = W₁x + b₁, h₁ = swish(z₁), z₂ = W₂h₁ + b₂.
+    pub net DigitNet {
+        param W1: [Hidden, Pixels];
+        param b1: [Hidden];
+        param W2: [Digit, Hidden];
+        param b2: [Digit];
+        input x: [Pixels];
+        label y: Digit;
+        let z1 = W1 @ x + b1;
+        let h1 = z1 * sigmoid(z1);
+        let z2 = W2 @ h1 + b2;
+        output z2;
+        loss softmax_cross_entropy(z2, y);
+    }
+}
+
+/// Where `train_digits` writes and `classify_digits` reads.
+pub const OUT_DIR: &str = "target/train_digits";
+
+/// The fixed train/test split, each pixel standardized with the training
+/// set's mean and deviation (the same for both examples, as they are
+/// computed from the same fixed split).
+pub fn prepared_digits() -> Result<(Digits, Digits), shapegrad::data::DataError> {
+    let (mut train, mut test) = digits::train_test()?;
+    let (mean, std) = train.feature_stats();
+    train.standardize(&mean, &std);
+    test.standardize(&mean, &std);
+    Ok((train, test))
+}
+
+/// The index of the largest value.
+pub fn argmax(v: &[f32]) -> usize {
+    v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
+}
