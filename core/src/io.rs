@@ -30,7 +30,19 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use crate::Scalar;
 use crate::optim::Params;
 
-/// What went wrong reading or writing weights.
+/// What went wrong reading or writing weights; its message names the tensor
+/// and says what was expected and what was found.
+///
+/// ```
+/// use shapegrad::io::WeightsError;
+/// use shapegrad::prelude::*;
+/// dims! { N = 2; }
+/// net! { net Fit { param w: [N]; input c: [N]; loss sum(square(w - c)); } }
+/// let err = Fit::<f32>::load("no-such-file.safetensors").unwrap_err();
+/// assert!(matches!(err, WeightsError::Io { .. }));
+/// let err = shapegrad::io::from_bytes(&mut Fit::<f32>::zeros(), b"junk").unwrap_err();
+/// assert!(matches!(err, WeightsError::Corrupt { .. }));
+/// ```
 #[derive(Debug)]
 pub enum WeightsError {
     /// The file could not be read or written.

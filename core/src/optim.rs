@@ -24,7 +24,7 @@
 
 use crate::Scalar;
 
-/// A param as an optimizer or a serializer sees it.
+/// A param as an optimizer or a serializer sees it (see [`Params::visit`]).
 pub struct ParamRef<'a, T> {
     /// The name declared in `net!`.
     pub name: &'static str,
@@ -36,7 +36,17 @@ pub struct ParamRef<'a, T> {
     pub values: &'a [T],
 }
 
-/// A param, mutably.
+/// A param, mutably (see [`Params::visit_mut`]).
+///
+/// ```
+/// use shapegrad::optim::Params;
+/// use shapegrad::prelude::*;
+/// dims! { N = 3; }
+/// net! { net Fit { param w: [N]; input c: [N]; loss sum(square(w - c)); } }
+/// let mut net = Fit::<f32>::zeros();
+/// net.visit_mut(&mut |p| p.values.fill(1.0));
+/// assert_eq!(net.w.as_slice(), &[1.0, 1.0, 1.0]);
+/// ```
 pub struct ParamMut<'a, T> {
     /// The name declared in `net!`.
     pub name: &'static str,

@@ -1,7 +1,17 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// What went wrong reading a dataset.
+/// What went wrong reading a dataset; its message names the file and says
+/// what was expected and what was found.
+///
+/// ```
+/// use shapegrad::data::mnist::{Split, load};
+/// use shapegrad::data::DataError;
+/// match load("no-such-dir", Split::Train) {
+///     Err(DataError::Missing { path, .. }) => assert!(path.ends_with("train-images-idx3-ubyte")),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug)]
 pub enum DataError {
     /// A file the dataset needs does not exist.

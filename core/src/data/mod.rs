@@ -65,6 +65,14 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
     /// # Errors
     /// [`DataError::Shape`] when `features` does not hold `D` values per
     /// label, [`DataError::Label`] when a label is not below `C`.
+    ///
+    /// ```
+    /// use shapegrad::data::Dataset;
+    /// use shapegrad::prelude::*;
+    /// let data = Dataset::<U2, U3>::new(vec![0.5, 1.0, 0.0, 2.0], vec![2, 0]).unwrap();
+    /// assert_eq!((data.len(), data.features(1), data.label(0).index()), (2, &[0.0, 2.0][..], 2));
+    /// assert!(Dataset::<U2, U3>::new(vec![0.5, 1.0], vec![3]).is_err()); // 3 is not below 3
+    /// ```
     pub fn new(features: Vec<f32>, labels: Vec<usize>) -> Result<Self, DataError> {
         if features.len() != labels.len() * D::SIZE {
             return Err(DataError::Shape {
@@ -96,6 +104,14 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
     }
 
     /// The features of example `i`.
+    ///
+    /// ```
+    /// use shapegrad::data::digits;
+    /// let d = digits::load().unwrap();
+    /// assert_eq!(d.features(0).len(), 64);
+    /// let (x, y) = d.example::<f64>(0); // as a Vector<Pixels, f64> and a Class<Digit>
+    /// assert_eq!((x[2], y.index()), (5.0 / 16.0, 0));
+    /// ```
     ///
     /// # Panics
     /// When `i` is not below `len()`.
@@ -134,6 +150,14 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
 
     /// The examples at `indices`, in that order.
     ///
+    /// ```
+    /// use shapegrad::data::Dataset;
+    /// use shapegrad::prelude::*;
+    /// let data = Dataset::<U1, U3>::new(vec![10.0, 20.0, 30.0], vec![0, 1, 2]).unwrap();
+    /// let picked = data.select(&[2, 0]);
+    /// assert_eq!((picked.features(0), picked.label(1).index()), (&[30.0][..], 0));
+    /// ```
+    ///
     /// # Panics
     /// When an index is not below `len()`.
     pub fn select(&self, indices: &[usize]) -> Self {
@@ -158,6 +182,16 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
     /// The mean and standard deviation of each feature, to standardize
     /// this and other sets by ([`Dataset::standardize`]). A feature that never
     /// varies gets a deviation of 1, so it is only centred.
+    ///
+    /// ```
+    /// use shapegrad::data::digits;
+    /// let (mut train, mut test) = digits::train_test().unwrap();
+    /// let (mean, std) = train.feature_stats();
+    /// train.standardize(&mean, &std);
+    /// test.standardize(&mean, &std); // with the training set's statistics
+    /// let (mean, _) = train.feature_stats();
+    /// assert!(mean.iter().all(|m| m.abs() < 1e-5));
+    /// ```
     pub fn feature_stats(&self) -> (Vec<f32>, Vec<f32>) {
         let n = self.len().max(1) as f64;
         let mut mean = vec![0.0f64; D::SIZE];
@@ -217,6 +251,16 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
 
     /// The whole batches of `B` examples, in order; a last partial batch is
     /// left out (shuffle between epochs so every example is seen).
+    ///
+    /// ```
+    /// use shapegrad::data::digits;
+    /// use shapegrad::prelude::*;
+    /// let (train, _) = digits::train_test().unwrap();
+    /// assert_eq!(train.num_batches::<U32>(), 44); // 1,437 = 44·32 + 29
+    /// for (xs, ys) in train.batches::<U32, f32>().take(2) {
+    ///     let _: (Matrix<_, U32>, Classes<_, U32>) = (xs, ys);
+    /// }
+    /// ```
     pub fn batches<B: Dim, T: Scalar>(&self) -> impl Iterator<Item = (Matrix<D, B, T>, Classes<C, B>)> + '_ {
         (0..self.num_batches::<B>()).map(move |k| {
             let mut xs = Matrix::zeros();
