@@ -17,11 +17,35 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     where
         (): BiasShape<R, C, R2>,
     {
-        let mut out = self.clone();
-        for (i, &b_i) in b.as_slice().iter().enumerate() {
-            out.row_mut(i).iter_mut().for_each(|x| *x += b_i);
-        }
+        let mut out = Self::zeros();
+        out.add_bias_slice(self, b.as_slice());
         out
+    }
+
+    /// `self ← a + b𝟙ᵀ`, in place.
+    #[inline]
+    pub fn set_add_bias(&mut self, a: &Self, b: &Vector<R, T>) {
+        self.add_bias_slice(a, b.as_slice());
+    }
+
+    fn add_bias_slice(&mut self, a: &Self, b: &[T]) {
+        for (i, &b_i) in b.iter().enumerate() {
+            self.row_mut(i).iter_mut().zip(a.row(i)).for_each(|(o, &x)| *o = x + b_i);
+        }
+    }
+
+    /// `self ← a diag(r)`, in place.
+    pub fn set_scale_cols(&mut self, a: &Self, r: &Matrix<One, C, T>) {
+        for i in 0..R::SIZE {
+            self.row_mut(i).iter_mut().zip(a.row(i)).zip(r.as_slice()).for_each(|((o, &x), &s)| *o = x * s);
+        }
+    }
+
+    /// `self ← diag(s) a`, in place.
+    pub fn set_scale_rows(&mut self, a: &Self, s: &Vector<R, T>) {
+        for (i, &k) in s.as_slice().iter().enumerate() {
+            self.row_mut(i).iter_mut().zip(a.row(i)).for_each(|(o, &x)| *o = x * k);
+        }
     }
 }
 
@@ -35,10 +59,8 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// assert_eq!(a.scale_cols(&r).as_slice(), &[1., 2., 3., 1., 2., 3.]);
     /// ```
     pub fn scale_cols(&self, r: &Matrix<One, C, T>) -> Self {
-        let mut out = self.clone();
-        for i in 0..R::SIZE {
-            out.row_mut(i).iter_mut().zip(r.as_slice()).for_each(|(x, &s)| *x *= s);
-        }
+        let mut out = Self::zeros();
+        out.set_scale_cols(self, r);
         out
     }
 }
@@ -53,10 +75,8 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// assert_eq!(a.scale_rows(&s).as_slice(), &[2., 2., 2., -1., -1., -1.]);
     /// ```
     pub fn scale_rows(&self, s: &Vector<R, T>) -> Self {
-        let mut out = self.clone();
-        for (i, &k) in s.as_slice().iter().enumerate() {
-            out.row_mut(i).iter_mut().for_each(|x| *x *= k);
-        }
+        let mut out = Self::zeros();
+        out.set_scale_rows(self, s);
         out
     }
 }

@@ -28,6 +28,70 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
         self.map(|x| x + s)
     }
 
+    /// `self ← a + b`, in place.
+    #[inline]
+    pub fn set_add(&mut self, a: &Self, b: &Self) {
+        self.set_zip(a, b, |a, b| a + b);
+    }
+
+    /// `self ← a − b`, in place.
+    #[inline]
+    pub fn set_sub(&mut self, a: &Self, b: &Self) {
+        self.set_zip(a, b, |a, b| a - b);
+    }
+
+    /// `self ← a ⊙ b`, in place.
+    #[inline]
+    pub fn set_hadamard(&mut self, a: &Self, b: &Self) {
+        self.set_zip(a, b, |a, b| a * b);
+    }
+
+    /// `self ← s·a`, in place.
+    #[inline]
+    pub fn set_scale(&mut self, a: &Self, s: T) {
+        self.set_map_of(a, |x| s * x);
+    }
+
+    /// `self ← a + s` for every element, in place.
+    #[inline]
+    pub fn set_add_scalar(&mut self, a: &Self, s: T) {
+        self.set_map_of(a, |x| x + s);
+    }
+
+    /// `self ← s − a` for every element, in place.
+    #[inline]
+    pub fn set_scalar_sub(&mut self, s: T, a: &Self) {
+        self.set_map_of(a, |x| s - x);
+    }
+
+    /// `self ← −a`, in place.
+    #[inline]
+    pub fn set_neg(&mut self, a: &Self) {
+        self.set_map_of(a, |x| -x);
+    }
+
+    /// Every element `s`, in place.
+    #[inline]
+    pub fn set_fill(&mut self, s: T) {
+        self.as_mut_slice().fill(s);
+    }
+
+    /// `self ← f(a)` elementwise.
+    #[inline(always)]
+    pub(crate) fn set_map_of(&mut self, a: &Self, f: impl Fn(T) -> T) {
+        for (o, &x) in self.as_mut_slice().iter_mut().zip(a.as_slice()) {
+            *o = f(x);
+        }
+    }
+
+    /// `self ← f(a, b)` elementwise.
+    #[inline(always)]
+    pub(crate) fn set_zip(&mut self, a: &Self, b: &Self, f: impl Fn(T, T) -> T) {
+        for ((o, &x), &y) in self.as_mut_slice().iter_mut().zip(a.as_slice()).zip(b.as_slice()) {
+            *o = f(x, y);
+        }
+    }
+
     /// `self ← self + alpha·x`, in place (the update step of an optimizer).
     pub fn axpy(&mut self, alpha: T, x: &Self) {
         crate::kernel::axpy(alpha, x.as_slice(), self.as_mut_slice());

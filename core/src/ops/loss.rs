@@ -43,15 +43,75 @@ pub fn softmax_cross_entropy_batch_grad<C: Dim, B: Dim, T: Scalar>(
     (softmax_cross_entropy_batch(z, ys), dz)
 }
 
+impl<C: Dim, T: Scalar> Vector<C, T> {
+    /// `self ← softmax(z) − onehot(y)`: the gradient of the cross-entropy, in place.
+    pub fn set_softmax_cross_entropy_dz(&mut self, z: &Vector<C, T>, y: Class<C>) {
+        self.set_softmax(z);
+        self[y.index()] -= T::ONE;
+    }
+
+    /// `self ← ∇ svm(z, y)`, in place.
+    pub fn set_svm_dz(&mut self, z: &Vector<C, T>, y: Class<C>) {
+        self.set_fill(T::ZERO);
+        column_svm(z, 0, y.index(), Some((self, T::ONE)));
+    }
+
+    /// `self ← onehot(y)`, in place.
+    pub fn set_onehot(&mut self, y: Class<C>) {
+        self.set_fill(T::ZERO);
+        self[y.index()] = T::ONE;
+    }
+}
+
+impl<C: Dim, B: Dim, T: Scalar> Matrix<C, B, T> {
+    /// `self ← softmax(Z) − onehot(Y)` per column, in place.
+    pub fn set_softmax_cross_entropy_cols_dz(&mut self, z: &Self, ys: &Classes<C, B>) {
+        self.set_softmax(z);
+        for (j, &k) in ys.as_slice().iter().enumerate() {
+            self[(k, j)] -= T::ONE;
+        }
+    }
+
+    /// `self ← ∇ svm` per column, in place.
+    pub fn set_svm_cols_dz(&mut self, z: &Self, ys: &Classes<C, B>) {
+        self.set_fill(T::ZERO);
+        for (j, &k) in ys.as_slice().iter().enumerate() {
+            column_svm(z, j, k, Some((self, T::ONE)));
+        }
+    }
+
+    /// `self ← onehot(Y)`, one column per label, in place.
+    pub fn set_onehot_cols(&mut self, ys: &Classes<C, B>) {
+        self.set_fill(T::ZERO);
+        for (j, &k) in ys.as_slice().iter().enumerate() {
+            self[(k, j)] = T::ONE;
+        }
+    }
+}
+
+impl<B: Dim, T: Scalar> Matrix<One, B, T> {
+    /// `self ← ` the cross-entropy of each column of `z`, in place.
+    pub fn set_softmax_cross_entropy_cols<C: Dim>(&mut self, z: &Matrix<C, B, T>, ys: &Classes<C, B>) {
+        for (j, &k) in ys.as_slice().iter().enumerate() {
+            self[(0, j)] = column_cross_entropy(z, j, k);
+        }
+    }
+
+    /// `self ← ` the hinge loss of each column of `z`, in place.
+    pub fn set_svm_cols<C: Dim>(&mut self, z: &Matrix<C, B, T>, ys: &Classes<C, B>) {
+        for (j, &k) in ys.as_slice().iter().enumerate() {
+            self[(0, j)] = column_svm(z, j, k, None);
+        }
+    }
+}
+
 /// The cross-entropy of each column: `[C×B]` logits → `[1×B]` losses.
 pub fn softmax_cross_entropy_cols<C: Dim, B: Dim, T: Scalar>(
     z: &Matrix<C, B, T>,
     ys: &Classes<C, B>,
 ) -> Matrix<One, B, T> {
     let mut out = Matrix::zeros();
-    for (j, &k) in ys.as_slice().iter().enumerate() {
-        out[(0, j)] = column_cross_entropy(z, j, k);
-    }
+    out.set_softmax_cross_entropy_cols(z, ys);
     out
 }
 
@@ -61,28 +121,22 @@ pub fn softmax_cross_entropy_cols_dz<C: Dim, B: Dim, T: Scalar>(
     z: &Matrix<C, B, T>,
     ys: &Classes<C, B>,
 ) -> Matrix<C, B, T> {
-    let mut dz = z.softmax();
-    for (j, &k) in ys.as_slice().iter().enumerate() {
-        dz[(k, j)] -= T::ONE;
-    }
+    let mut dz = Matrix::zeros();
+    dz.set_softmax_cross_entropy_cols_dz(z, ys);
     dz
 }
 
 /// The hinge loss of each column: `[C×B]` scores → `[1×B]` losses.
 pub fn svm_cols<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T>, ys: &Classes<C, B>) -> Matrix<One, B, T> {
     let mut out = Matrix::zeros();
-    for (j, &k) in ys.as_slice().iter().enumerate() {
-        out[(0, j)] = column_svm(z, j, k, None);
-    }
+    out.set_svm_cols(z, ys);
     out
 }
 
 /// The subgradient of each column's hinge loss (not divided by the batch size).
 pub fn svm_cols_dz<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T>, ys: &Classes<C, B>) -> Matrix<C, B, T> {
     let mut dz = Matrix::zeros();
-    for (j, &k) in ys.as_slice().iter().enumerate() {
-        column_svm(z, j, k, Some((&mut dz, T::ONE)));
-    }
+    dz.set_svm_cols_dz(z, ys);
     dz
 }
 

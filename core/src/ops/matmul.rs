@@ -96,6 +96,56 @@ impl<R: Dim, T: Scalar> Vector<R, T> {
     }
 }
 
+/// `out ← op(a)·op(b)` with inner dimension `k`; the shapes were checked by the caller's types.
+#[inline(always)]
+fn product<R: Dim, C: Dim, T: Scalar>(
+    out: &mut Matrix<R, C, T>,
+    a: &[T],
+    op_a: Op,
+    b: &[T],
+    op_b: Op,
+    k: usize,
+) {
+    gemm((R::SIZE, C::SIZE, k), T::ONE, a, op_a, b, op_b, false, out.as_mut_slice());
+}
+
+/// The in-place products the generated code uses: each overwrites `self`
+/// and allocates nothing.
+impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+    /// `self ← a·b`.
+    ///
+    /// ```
+    /// use shapegrad_core::{Matrix, typenum::{U1, U2}};
+    /// let a = Matrix::<U2, U1>::from_slice(&[1., 2.]).unwrap();
+    /// let b = Matrix::<U1, U2>::from_slice(&[3., 4.]).unwrap();
+    /// let mut out = Matrix::<U2, U2>::zeros();
+    /// out.set_matmul(&a, &b);
+    /// assert_eq!(out.as_slice(), &[3., 4., 6., 8.]);
+    /// ```
+    #[inline]
+    pub fn set_matmul<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<K, C, T>) {
+        product(self, a.as_slice(), Op::N, b.as_slice(), Op::N, K::SIZE);
+    }
+
+    /// `self ← aᵀ·b`.
+    #[inline]
+    pub fn set_t_matmul<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<K, C, T>) {
+        product(self, a.as_slice(), Op::T, b.as_slice(), Op::N, K::SIZE);
+    }
+
+    /// `self ← a·bᵀ`.
+    #[inline]
+    pub fn set_matmul_t<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<C, K, T>) {
+        product(self, a.as_slice(), Op::N, b.as_slice(), Op::T, K::SIZE);
+    }
+
+    /// `self ← aᵀ·bᵀ`.
+    #[inline]
+    pub fn set_t_matmul_t<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
+        product(self, a.as_slice(), Op::T, b.as_slice(), Op::T, K::SIZE);
+    }
+}
+
 /// The adjoints of `Y = A·B` given `dY`: `(dY·Bᵀ, Aᵀ·dY)`.
 pub fn matmul_vjp<R: Dim, K: Dim, C: Dim, T: Scalar>(
     a: &Matrix<R, K, T>,

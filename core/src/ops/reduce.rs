@@ -27,19 +27,34 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// ```
     pub fn row_sums(&self) -> Vector<R, T> {
         let mut out = Vector::<R, T>::zeros();
-        for (o, row) in out.as_mut_slice().iter_mut().zip(self.rows()) {
-            *o = row.iter().fold(T::ZERO, |s, &x| s + x);
-        }
+        out.set_row_sums(self);
         out
     }
 
     /// The sum of each column (per-column sums): `[R×C] → [1×C]`.
     pub fn col_sums(&self) -> Matrix<One, C, T> {
         let mut out = Matrix::<One, C, T>::zeros();
-        for row in self.rows() {
-            crate::kernel::axpy(T::ONE, row, out.as_mut_slice());
-        }
+        out.set_col_sums(self);
         out
+    }
+}
+
+impl<R: Dim, T: Scalar> Vector<R, T> {
+    /// `self ← a𝟙`: the sum of each row of `a`, in place.
+    pub fn set_row_sums<C: Dim>(&mut self, a: &Matrix<R, C, T>) {
+        for (o, row) in self.as_mut_slice().iter_mut().zip(a.rows()) {
+            *o = row.iter().fold(T::ZERO, |s, &x| s + x);
+        }
+    }
+}
+
+impl<C: Dim, T: Scalar> Matrix<One, C, T> {
+    /// `self ← 𝟙ᵀa`: the sum of each column of `a`, in place.
+    pub fn set_col_sums<R: Dim>(&mut self, a: &Matrix<R, C, T>) {
+        self.set_fill(T::ZERO);
+        for row in a.rows() {
+            crate::kernel::axpy(T::ONE, row, self.as_mut_slice());
+        }
     }
 }
 

@@ -21,31 +21,62 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// ```
     pub fn softmax(&self) -> Self {
         let mut y = Self::zeros();
-        for j in 0..C::SIZE {
-            let m = column_max(self, j);
-            let mut total = T::ZERO;
-            for i in 0..R::SIZE {
-                let e = (self[(i, j)] - m).exp();
-                y[(i, j)] = e;
-                total += e;
-            }
-            for i in 0..R::SIZE {
-                y[(i, j)] /= total;
-            }
-        }
+        y.set_softmax(self);
         y
     }
 
     /// Log-softmax of each column: `z − max z − log Σ exp(z − max z)`.
     pub fn log_softmax(&self) -> Self {
         let mut y = Self::zeros();
+        y.set_log_softmax(self);
+        y
+    }
+
+    /// `self ← softmax(z)`, in place.
+    pub fn set_softmax(&mut self, z: &Self) {
         for j in 0..C::SIZE {
-            let lse = log_sum_exp(self.column_iter(j), column_max(self, j));
+            let m = column_max(z, j);
+            let mut total = T::ZERO;
             for i in 0..R::SIZE {
-                y[(i, j)] = self[(i, j)] - lse;
+                let e = (z[(i, j)] - m).exp();
+                self[(i, j)] = e;
+                total += e;
+            }
+            for i in 0..R::SIZE {
+                self[(i, j)] /= total;
             }
         }
-        y
+    }
+
+    /// `self ← log_softmax(z)`, in place.
+    pub fn set_log_softmax(&mut self, z: &Self) {
+        for j in 0..C::SIZE {
+            let lse = log_sum_exp(z.column_iter(j), column_max(z, j));
+            for i in 0..R::SIZE {
+                self[(i, j)] = z[(i, j)] - lse;
+            }
+        }
+    }
+
+    /// `self ← y ⊙ (dy − ⟨y, dy⟩)` per column: the adjoint of `y = softmax(z)`, in place.
+    pub fn set_softmax_vjp(&mut self, y: &Self, dy: &Self) {
+        for j in 0..C::SIZE {
+            let inner = y.column_iter(j).zip(dy.column_iter(j)).fold(T::ZERO, |s, (a, b)| s + a * b);
+            for i in 0..R::SIZE {
+                self[(i, j)] = y[(i, j)] * (dy[(i, j)] - inner);
+            }
+        }
+    }
+
+    /// `self ← dy − softmax(z) Σ dy` per column: the adjoint of `log_softmax(z)`, in place.
+    pub fn set_log_softmax_vjp(&mut self, z: &Self, dy: &Self) {
+        self.set_softmax(z);
+        for j in 0..C::SIZE {
+            let total = dy.column_iter(j).fold(T::ZERO, |s, x| s + x);
+            for i in 0..R::SIZE {
+                self[(i, j)] = dy[(i, j)] - self[(i, j)] * total;
+            }
+        }
     }
 }
 
@@ -56,8 +87,9 @@ pub(crate) fn log_sum_exp<T: Scalar>(z: impl Iterator<Item = T>, m: T) -> T {
 
 /// The adjoint of `Y = softmax(Z)` given `Y` and `dY`: per column `y ⊙ (dy − ⟨y, dy⟩)`.
 pub fn softmax_vjp<R: Dim, C: Dim, T: Scalar>(y: &Matrix<R, C, T>, dy: &Matrix<R, C, T>) -> Matrix<R, C, T> {
-    let inner = y.hadamard(dy).col_sums();
-    Matrix::from_fn(|i, j| y[(i, j)] * (dy[(i, j)] - inner[(0, j)]))
+    let mut dz = Matrix::zeros();
+    dz.set_softmax_vjp(y, dy);
+    dz
 }
 
 /// The adjoint of `Y = log_softmax(Z)` given `Z` and `dY`: per column `dy − softmax(z)·Σ dy`.
@@ -65,9 +97,9 @@ pub fn log_softmax_vjp<R: Dim, C: Dim, T: Scalar>(
     z: &Matrix<R, C, T>,
     dy: &Matrix<R, C, T>,
 ) -> Matrix<R, C, T> {
-    let p = z.softmax();
-    let total = dy.col_sums();
-    Matrix::from_fn(|i, j| dy[(i, j)] - p[(i, j)] * total[(0, j)])
+    let mut dz = Matrix::zeros();
+    dz.set_log_softmax_vjp(z, dy);
+    dz
 }
 
 #[cfg(test)]

@@ -12,7 +12,18 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// assert_eq!(at[(2, 1)], a[(1, 2)]);
     /// ```
     pub fn t(&self) -> Matrix<C, R, T> {
-        Matrix::from_fn(|i, j| self[(j, i)])
+        let mut out = Matrix::zeros();
+        out.set_transpose(self);
+        out
+    }
+
+    /// `self ← aᵀ`, in place.
+    pub fn set_transpose(&mut self, a: &Matrix<C, R, T>) {
+        for (i, row) in a.rows().enumerate() {
+            for (j, &x) in row.iter().enumerate() {
+                self[(j, i)] = x;
+            }
+        }
     }
 }
 

@@ -23,12 +23,35 @@ pub trait Unary {
         dy: &Matrix<R, C, T>,
     ) -> Matrix<R, C, T> {
         let mut dx = Matrix::zeros();
-        for (((dx, &x), &y), &dy) in
-            dx.as_mut_slice().iter_mut().zip(x.as_slice()).zip(y.as_slice()).zip(dy.as_slice())
-        {
-            *dx = dy * Self::df(x, y);
-        }
+        Self::vjp_into(x, y, dy, &mut dx);
         dx
+    }
+
+    /// `out ← f(X)`, in place.
+    #[inline]
+    fn map_into<R: Dim, C: Dim, T: Scalar>(x: &Matrix<R, C, T>, out: &mut Matrix<R, C, T>) {
+        out.set_map_of(x, Self::f);
+    }
+
+    /// `out ← f′(X)`, in place.
+    #[inline]
+    fn derivative_into<R: Dim, C: Dim, T: Scalar>(x: &Matrix<R, C, T>, out: &mut Matrix<R, C, T>) {
+        out.set_map_of(x, |x| Self::df(x, Self::f(x)));
+    }
+
+    /// `out ← dY ⊙ f′(X)`, in place, reusing `Y = f(X)`.
+    #[inline]
+    fn vjp_into<R: Dim, C: Dim, T: Scalar>(
+        x: &Matrix<R, C, T>,
+        y: &Matrix<R, C, T>,
+        dy: &Matrix<R, C, T>,
+        out: &mut Matrix<R, C, T>,
+    ) {
+        for (((o, &x), &y), &dy) in
+            out.as_mut_slice().iter_mut().zip(x.as_slice()).zip(y.as_slice()).zip(dy.as_slice())
+        {
+            *o = dy * Self::df(x, y);
+        }
     }
 }
 
@@ -65,7 +88,9 @@ macro_rules! unary {
         impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
             $(#[$doc])*
             pub fn $method(&self) -> Self {
-                self.map($Name::f)
+                let mut out = Self::zeros();
+                $Name::map_into(self, &mut out);
+                out
             }
         }
     };

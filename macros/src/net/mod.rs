@@ -32,7 +32,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let mut out = TokenStream::new();
     for mut m in models {
         if !errors.is_empty() {
-            out.extend(codegen::Codegen::new(&m).stub());
+            out.extend(codegen::Codegen::new(&m, false).stub());
             continue;
         }
         let Some(loss) = m.loss else { continue };
@@ -44,9 +44,9 @@ pub fn expand(input: TokenStream) -> TokenStream {
         let batch = batch::lift(&m).map(|mut bm| {
             let params: Vec<NodeId> = bm.params.iter().filter_map(|p| p.node).collect();
             let adj = autodiff::backward(&mut bm.graph, bm.loss.unwrap_or_default(), &params);
-            codegen::Codegen::new(&bm).batch_methods(&adj)
+            codegen::Codegen::new(&bm, true).batch_methods(&adj)
         });
-        out.extend(codegen::Codegen::new(&m).generate(&adj, &text, &latex, batch));
+        out.extend(codegen::Codegen::new(&m, false).generate(&adj, &text, &latex, batch));
     }
     out.extend(errors.to_compile_errors());
     out

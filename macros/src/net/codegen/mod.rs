@@ -1,0 +1,606 @@
+//! Stage 6a: Rust code for the checked, differentiated net: the params and
+//! gradient structs, a workspace with a buffer for every intermediate, and
+//! the methods, each computing only what its results need.
+
+mod checks;
+mod program;
+
+use std::collections::HashMap;
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::autodiff::Adjoints;
+use super::check::{ArgKind, Model};
+use super::model::{NodeId, Shape};
+
+pub struct Codegen<'a> {
+    m: &'a Model,
+    /// The element type parameter: `T`, unless a dim is named `T`.
+    t: Ident,
+    /// The workspace type: `TwoLayerWorkspace`, or `TwoLayerBatchWorkspace` for the batched model.
+    ws: Ident,
+    /// The workspace's extra generic parameter, `__B` for the batched model.
+    ws_generic: Option<Ident>,
+}
+
+impl<'a> Codegen<'a> {
+    /// The generator for the per-example model (`batch == false`) or the batched one.
+    pub fn new(m: &'a Model, batch: bool) -> Self {
+        let taken = |s: &str| m.generics.iter().any(|g| g == s) || m.graph.dims.iter().any(|d| d.text == s);
+        let t = if taken("T") { format_ident!("Elem") } else { format_ident!("T") };
+        let (ws, ws_generic) = if batch {
+            (format_ident!("{}BatchWorkspace", m.name), Some(format_ident!("__B")))
+        } else {
+            (format_ident!("{}Workspace", m.name), None)
+        };
+        Codegen { m, t, ws, ws_generic }
+    }
+
+    fn dim(&self, d: usize) -> &TokenStream {
+        &self.m.graph.dims[d].tokens
+    }
+
+    fn ty(&self, s: Shape, scalar: &TokenStream) -> TokenStream {
+        match s {
+            Shape::Mat(r, c) => {
+                let (r, c) = (self.dim(r), self.dim(c));
+                quote!(::shapegrad::Matrix<#r, #c, #scalar>)
+            }
+            Shape::Label(d) => {
+                let d = self.dim(d);
+                quote!(::shapegrad::Class<#d>)
+            }
+            Shape::Labels(d, b) => {
+                let (d, b) = (self.dim(d), self.dim(b));
+                quote!(::shapegrad::Classes<#d, #b>)
+            }
+            Shape::Scalar => scalar.clone(),
+        }
+    }
+
+    /// `x: &Matrix<…>, y: Class<C>` for the arguments of `kinds`.
+    fn params_list(&self, scalar: &TokenStream, labels: bool) -> TokenStream {
+        let args = self.m.args.iter().filter(|(k, _)| labels || *k == ArgKind::Input);
+        let list = args.map(|(kind, a)| {
+            let name = &a.name;
+            let shape = a.shape.unwrap_or(Shape::Scalar);
+            let ty = self.ty(shape, scalar);
+            // Matrices and batches of labels are borrowed; one label is copied.
+            if *kind == ArgKind::Input || matches!(shape, Shape::Labels(..)) {
+                quote!(#name: &#ty)
+            } else {
+                quote!(#name: #ty)
+            }
+        });
+        quote!(#(#list,)*)
+    }
+
+    /// `x, y` (already references) or `&x, y` (owned, after a cast).
+    fn call_list(&self, owned: bool) -> TokenStream {
+        let list = self.m.args.iter().map(|(kind, a)| {
+            let name = &a.name;
+            if owned && *kind == ArgKind::Input { quote!(&#name) } else { quote!(#name) }
+        });
+        quote!(#(#list,)*)
+    }
+
+    /// The value of node `n` as an owned result.
+    fn owned(&self, n: NodeId) -> TokenStream {
+        let v = self.val(n, &HashMap::new());
+        match self.m.graph.shape(n) {
+            Shape::Scalar => v,
+            _ => quote!((#v).clone()),
+        }
+    }
+
+    /// The loss as a scalar: a 1×1 result is read at (0, 0).
+    fn loss_value(&self, loss: NodeId) -> TokenStream {
+        let v = self.val(loss, &HashMap::new());
+        match self.m.graph.shape(loss) {
+            Shape::Scalar => v,
+            _ => quote!((#v)[(0, 0)]),
+        }
+    }
+
+    /// `TwoLayerWorkspace<M, N, T>`: the workspace type with its generics.
+    fn ws_type(&self, scalar: &TokenStream) -> TokenStream {
+        let (ws, generics) = (&self.ws, &self.m.generics);
+        let b = self.ws_generic.iter();
+        quote!(#ws<#(#generics,)* #(#b,)* #scalar>)
+    }
+
+    /// The workspace struct: one buffer per computed matrix of `targets`.
+    fn workspace(&self, targets: &[NodeId]) -> TokenStream {
+        let m = self.m;
+        let t = &self.t;
+        let tt = quote!(#t);
+        let needed = self.needed(targets);
+        let slots: Vec<NodeId> =
+            (0..m.graph.nodes.len()).filter(|&n| needed[n] && self.is_buffer(n)).collect();
+        let fields: Vec<Ident> = slots.iter().map(|n| format_ident!("n{}", n)).collect();
+        let types: Vec<TokenStream> = slots.iter().map(|&n| self.ty(m.graph.shape(n), &tt)).collect();
+        let (ws, generics, name) = (&self.ws, &m.generics, &m.name);
+        let b: Vec<&Ident> = self.ws_generic.iter().collect();
+        let doc = if b.is_empty() {
+            format!(
+                "A buffer for every intermediate value of [`{name}`]'s per-example methods: with one, `grad_into` allocates nothing."
+            )
+        } else {
+            format!(
+                "A buffer for every intermediate value of [`{name}`]'s batched methods, for batches of `__B` examples: with one, `grad_batch_into` allocates nothing."
+            )
+        };
+        // A workspace with no buffer still uses its type parameters.
+        let phantom = quote!(__types: ::core::marker::PhantomData<(#(#generics,)* #(#b,)* #t)>);
+        quote! {
+            #[doc = #doc]
+            #[allow(non_snake_case, non_camel_case_types)]
+            pub struct #ws<#(#generics: ::shapegrad::Dim,)* #(#b: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar = f32> {
+                #(#fields: #types,)*
+                #phantom,
+            }
+
+            #[allow(non_snake_case, non_camel_case_types)]
+            impl<#(#generics: ::shapegrad::Dim,)* #(#b: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #ws<#(#generics,)* #(#b,)* #t> {
+                /// Every buffer allocated once, here.
+                pub fn new() -> Self {
+                    Self { #(#fields: ::shapegrad::Matrix::zeros(),)* __types: ::core::marker::PhantomData }
+                }
+            }
+
+            #[allow(non_snake_case, non_camel_case_types)]
+            impl<#(#generics: ::shapegrad::Dim,)* #(#b: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> ::core::default::Default for #ws<#(#generics,)* #(#b,)* #t> {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    }
+
+    /// Everything `net!` generates for a valid net; `batch` is the batched
+    /// methods, or why there are none.
+    pub fn generate(
+        &self,
+        adj: &Adjoints,
+        text: &str,
+        latex: &str,
+        batch: Result<TokenStream, String>,
+    ) -> TokenStream {
+        let t = &self.t;
+        let (name, _, generics) = self.names();
+        let (workspace, methods) = self.methods(adj, false);
+        let gradcheck = self.gradcheck_fn(false);
+        let hand = self.hand_fns(adj, false);
+        let (batch, note) = match batch {
+            Ok(methods) => (methods, String::new()),
+            Err(reason) => (
+                quote!(),
+                format!("\n\nNo batched methods (`loss_batch`, `grad_batch`, `forward_batch`): {reason}."),
+            ),
+        };
+        let items = self.items(&format!("{text}{note}"));
+        quote! {
+            #items
+            #workspace
+
+            #[allow(non_snake_case, unused_variables, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
+                #methods
+                #gradcheck
+
+                /// The derived backward pass, one line per adjoint, each with its shape.
+                pub fn derivation() -> &'static str {
+                    #text
+                }
+
+                /// The derived backward pass as a LaTeX `aligned` block.
+                pub fn derivation_latex() -> &'static str {
+                    #latex
+                }
+            }
+
+            #hand
+            #batch
+        }
+    }
+
+    /// The batched methods and their workspace, from the batched model
+    /// (`self.m`) and its adjoints.
+    pub fn batch_methods(&self, adj: &Adjoints) -> TokenStream {
+        let t = &self.t;
+        let (name, _, generics) = self.names();
+        let (workspace, methods) = self.methods(adj, true);
+        quote! {
+            #workspace
+
+            #[allow(non_snake_case, unused_variables, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
+                #methods
+            }
+        }
+    }
+
+    /// The workspace struct, and the methods `loss_with`, `grad_into`,
+    /// `loss`, `grad` and `forward` (`…_batch…` for the batched model).
+    fn methods(&self, adj: &Adjoints, batch: bool) -> (TokenStream, TokenStream) {
+        let m = self.m;
+        let t = &self.t;
+        let tt = quote!(#t);
+        let (_, grad_name, generics) = self.names();
+        let Some(loss) = m.loss else { return (quote!(), quote!()) };
+        let Some(grads) =
+            m.params.iter().map(|p| p.node.and_then(|n| adj.of.get(&n).copied())).collect::<Option<Vec<_>>>()
+        else {
+            return (quote!(), quote!());
+        };
+        let pnames: Vec<&Ident> = m.params.iter().map(|p| &p.name).collect();
+        let outs: Vec<(NodeId, TokenStream)> =
+            grads.iter().zip(&pnames).map(|(&d, p)| (d, quote!(__out.#p))).collect();
+        let outputs: Vec<NodeId> = m.outputs.iter().filter_map(|(_, n)| *n).collect();
+        let mut all = vec![loss];
+        all.extend(&grads);
+        all.extend(&outputs);
+        all.extend(m.hand_grads.iter().map(|&(_, n)| n));
+        let workspace = self.workspace(&all);
+
+        let args = self.params_list(&tt, true);
+        let calls = self.call_list(false);
+        let ws_ty = self.ws_type(&tt);
+        let ws_new = {
+            let (ws, b) = (&self.ws, self.ws_generic.iter());
+            quote!(#ws::<#(#generics,)* #(#b,)* #t>::new())
+        };
+        let grad_ty = quote!(#grad_name<#(#generics,)* #t>);
+        let loss_prog = self.program(&[loss], &[], &tt);
+        let grad_prog = self.program(&[loss], &outs, &tt);
+        let loss_val = self.loss_value(loss);
+        let (generic, sfx, per) = if batch {
+            (
+                quote!(<__B: ::shapegrad::Dim>),
+                "_batch",
+                "the mean over a batch of `B` examples, one per column",
+            )
+        } else {
+            (quote!(), "", "one example")
+        };
+        let f = |base: &str, end: &str| format_ident!("{base}{sfx}{end}");
+        let (loss_with, grad_into, loss_fn, grad_fn) =
+            (f("loss", "_with"), f("grad", "_into"), f("loss", ""), f("grad", ""));
+        let forward = self.forward_fn(&outputs, &ws_new, batch);
+        let docs = [
+            format!("The loss for {per}, computed in the buffers of `ws`."),
+            format!(
+                "The loss for {per}, and the gradient of every param written into `out`, computed in the buffers of `ws`: allocates nothing. The backward pass is the one derived at compile time."
+            ),
+            format!("The loss for {per}."),
+            format!(
+                "The loss for {per} and the gradient of every param (see `{grad_into}` to reuse buffers)."
+            ),
+        ];
+        let [d0, d1, d2, d3] = docs;
+        let methods = quote! {
+            #[doc = #d0]
+            pub fn #loss_with #generic (&self, __ws: &mut #ws_ty, #args) -> #t {
+                #loss_prog
+                #loss_val
+            }
+
+            #[doc = #d1]
+            pub fn #grad_into #generic (&self, __ws: &mut #ws_ty, #args __out: &mut #grad_ty) -> #t {
+                #grad_prog
+                #loss_val
+            }
+
+            #[doc = #d2]
+            pub fn #loss_fn #generic (&self, #args) -> #t {
+                self.#loss_with(&mut #ws_new, #calls)
+            }
+
+            #[doc = #d3]
+            pub fn #grad_fn #generic (&self, #args) -> (#t, #grad_ty) {
+                let mut __out = #grad_name::zeros();
+                let __loss = self.#grad_into(&mut #ws_new, #calls &mut __out);
+                (__loss, __out)
+            }
+
+            #forward
+        };
+        (workspace, methods)
+    }
+
+    /// Signatures with unreachable bodies, emitted next to the errors of an
+    /// invalid net so the code that uses it gets no follow-on errors.
+    pub fn stub(&self) -> TokenStream {
+        let t = &self.t;
+        let tt = quote!(#t);
+        let args = self.params_list(&tt, true);
+        let (name, grad_name, generics) = self.names();
+        let gradcheck = self.gradcheck_fn(true);
+        let items = self.items("");
+        let workspace = self.workspace(&[]);
+        let ws_ty = self.ws_type(&tt);
+        quote! {
+            #items
+            #workspace
+
+            #[allow(non_snake_case, unused_variables, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
+                pub fn loss(&self, #args) -> #t { ::core::unreachable!() }
+                pub fn grad(&self, #args) -> (#t, #grad_name<#(#generics,)* #t>) { ::core::unreachable!() }
+                pub fn loss_with(&self, __ws: &mut #ws_ty, #args) -> #t { ::core::unreachable!() }
+                pub fn grad_into(&self, __ws: &mut #ws_ty, #args __out: &mut #grad_name<#(#generics,)* #t>) -> #t { ::core::unreachable!() }
+                #gradcheck
+                pub fn derivation() -> &'static str { "" }
+                pub fn derivation_latex() -> &'static str { "" }
+            }
+        }
+    }
+
+    fn names(&self) -> (&Ident, Ident, &[Ident]) {
+        let m = self.m;
+        (&m.name, format_ident!("{}Grad", m.name), &m.generics)
+    }
+
+    /// The params struct, the gradient struct, and `zeros`, `init`, `cast`.
+    fn items(&self, derivation: &str) -> TokenStream {
+        let m = self.m;
+        let t = &self.t;
+        let tt = quote!(#t);
+        let vis = &m.vis;
+        let attrs = &m.attrs;
+        let (name, grad_name, generics) = self.names();
+        let params: Vec<_> = m.params.iter().filter(|p| p.shape.is_some()).collect();
+        let pnames: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
+        let ptys: Vec<TokenStream> =
+            params.iter().map(|p| self.ty(p.shape.unwrap_or(Shape::Scalar), &tt)).collect();
+        let pdocs: Vec<String> = params
+            .iter()
+            .map(|p| format!("`{}`, {}.", p.name, m.graph.shape_text(p.shape.unwrap_or(Shape::Scalar))))
+            .collect();
+        let pattrs = params.iter().map(|p| &p.attrs);
+        let grad_docs = params
+            .iter()
+            .map(|p| format!("∂L/∂{}, {}.", p.name, m.graph.shape_text(p.shape.unwrap_or(Shape::Scalar))));
+        // A generic dim (or the element type, when no param parsed) that no
+        // field uses still needs one.
+        let mut unused: Vec<&Ident> = generics
+            .iter()
+            .filter(|g| !params.iter().any(|p| self.shape_mentions(p.shape, &g.to_string())))
+            .collect();
+        if params.is_empty() {
+            unused.push(t);
+        }
+        let (phantom_field, phantom_init) = if unused.is_empty() {
+            (quote!(), quote!())
+        } else {
+            (
+                quote!(#[doc(hidden)] pub __dims: ::core::marker::PhantomData<(#(#unused,)*)>,),
+                quote!(__dims: ::core::marker::PhantomData,),
+            )
+        };
+        let struct_doc = if derivation.is_empty() {
+            String::new()
+        } else {
+            format!("\n\nGenerated by `net!`. The derived backward pass:\n\n```text\n{derivation}```")
+        };
+        let grad_doc = format!("The gradient of the loss of [`{name}`] with respect to each param.");
+        let pstrs: Vec<String> = pnames.iter().map(|p| p.to_string()).collect();
+        let sizes: Vec<TokenStream> = params
+            .iter()
+            .map(|p| match p.shape {
+                Some(Shape::Mat(r, c)) => {
+                    let (r, c) = (self.dim(r), self.dim(c));
+                    quote!([<#r as ::shapegrad::Dim>::SIZE, <#c as ::shapegrad::Dim>::SIZE])
+                }
+                _ => quote!([1, 1]),
+            })
+            .collect();
+        let vectors: Vec<bool> = params
+            .iter()
+            .map(|p| matches!(p.shape, Some(Shape::Mat(_, c)) if c == super::model::ONE))
+            .collect();
+        let optim = quote!(::shapegrad::optim);
+        quote! {
+            #(#attrs)*
+            #[doc = #struct_doc]
+            #[derive(Clone, Debug, PartialEq)]
+            #[allow(non_snake_case)]
+            #vis struct #name<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar = f32> {
+                #(#(#pattrs)* #[doc = #pdocs] pub #pnames: #ptys,)*
+                #phantom_field
+            }
+
+            #[doc = #grad_doc]
+            #[derive(Clone, Debug, PartialEq)]
+            #[allow(non_snake_case)]
+            #vis struct #grad_name<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar = f32> {
+                #(#[doc = #grad_docs] pub #pnames: #ptys,)*
+                #phantom_field
+            }
+
+            #[allow(non_snake_case, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #grad_name<#(#generics,)* #t> {
+                /// Every gradient zero: an output buffer for `grad_into`.
+                pub fn zeros() -> Self {
+                    Self { #(#pnames: ::shapegrad::Matrix::zeros(),)* #phantom_init }
+                }
+            }
+
+            #[allow(non_snake_case, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
+                /// Every param zero.
+                pub fn zeros() -> Self {
+                    Self { #(#pnames: ::shapegrad::Matrix::zeros(),)* #phantom_init }
+                }
+
+                /// Seeded initialization: weights Glorot-uniform, biases (vectors)
+                /// zero; see `shapegrad::init`.
+                pub fn init(seed: u64) -> Self {
+                    let mut init = ::shapegrad::init::Init::new(seed);
+                    Self { #(#pnames: init.param(),)* #phantom_init }
+                }
+
+                /// Writes the params to a safetensors file, one tensor per param,
+                /// named as the param (see `shapegrad::io`).
+                pub fn save(&self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::core::result::Result<(), ::shapegrad::io::WeightsError> {
+                    ::shapegrad::io::save(self, path)
+                }
+
+                /// Reads the params from a safetensors file written by `save`,
+                /// checking every tensor's name, shape and dtype.
+                pub fn load(path: impl ::core::convert::AsRef<::std::path::Path>) -> ::core::result::Result<Self, ::shapegrad::io::WeightsError> {
+                    let mut net = Self::zeros();
+                    ::shapegrad::io::load(&mut net, path)?;
+                    ::core::result::Result::Ok(net)
+                }
+
+                /// The same params in another element type (`f32` ↔ `f64`).
+                pub fn cast<__U: ::shapegrad::Scalar>(&self) -> #name<#(#generics,)* __U> {
+                    #name { #(#pnames: self.#pnames.cast(),)* #phantom_init }
+                }
+            }
+
+            /// Each param by name, for optimizers and serialization.
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #optim::Params<#t> for #name<#(#generics,)* #t> {
+                type Grad = #grad_name<#(#generics,)* #t>;
+
+                fn visit(&self, f: &mut dyn FnMut(#optim::ParamRef<'_, #t>)) {
+                    #(f(#optim::ParamRef { name: #pstrs, shape: #sizes, is_vector: #vectors, values: self.#pnames.as_slice() });)*
+                }
+
+                fn visit_mut(&mut self, f: &mut dyn FnMut(#optim::ParamMut<'_, #t>)) {
+                    #(f(#optim::ParamMut { name: #pstrs, shape: #sizes, is_vector: #vectors, values: self.#pnames.as_mut_slice() });)*
+                }
+
+                fn visit_with_grad(&mut self, grad: &Self::Grad, f: &mut dyn FnMut(#optim::ParamMut<'_, #t>, &[#t])) {
+                    #(f(
+                        #optim::ParamMut { name: #pstrs, shape: #sizes, is_vector: #vectors, values: self.#pnames.as_mut_slice() },
+                        grad.#pnames.as_slice(),
+                    );)*
+                }
+            }
+        }
+    }
+
+    fn shape_mentions(&self, s: Option<Shape>, dim: &str) -> bool {
+        match s {
+            Some(Shape::Mat(r, c)) => self.m.graph.dims[r].text == dim || self.m.graph.dims[c].text == dim,
+            _ => false,
+        }
+    }
+
+    /// `forward(inputs) -> outputs` (or `forward_batch`), when the net has outputs.
+    fn forward_fn(&self, nodes: &[NodeId], ws_new: &TokenStream, batch: bool) -> TokenStream {
+        let m = self.m;
+        let t = &self.t;
+        let tt = quote!(#t);
+        if m.outputs.is_empty() || nodes.len() != m.outputs.len() {
+            return quote!();
+        }
+        let tys: Vec<TokenStream> = nodes.iter().map(|&n| self.ty(m.graph.shape(n), &tt)).collect();
+        let inputs = self.params_list(&tt, false);
+        let vals: Vec<TokenStream> = nodes.iter().map(|&n| self.owned(n)).collect();
+        let (ret, value) = if nodes.len() == 1 {
+            (tys[0].clone(), vals[0].clone())
+        } else {
+            (quote!((#(#tys),*)), quote!((#(#vals),*)))
+        };
+        let names: Vec<String> = m.outputs.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let plural = if names.len() > 1 { "s" } else { "" };
+        let mut doc = format!("The output{plural} {}, computed from the inputs only.", names.join(", "));
+        let (fname, generic) = if batch {
+            doc += " One example per column.";
+            (quote!(forward_batch), quote!(<__B: ::shapegrad::Dim>))
+        } else {
+            (quote!(forward), quote!())
+        };
+        let prog = self.program(nodes, &[], &tt);
+        quote! {
+            #[doc = #doc]
+            pub fn #fname #generic (&self, #inputs) -> #ret {
+                let __ws = &mut #ws_new;
+                #prog
+                #value
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::autodiff::backward;
+    use crate::net::check::build;
+    use crate::net::error::Errors;
+    use crate::net::parse::parse_nets;
+    use quote::quote;
+
+    fn generate(tokens: TokenStream) -> String {
+        let mut errors = Errors::default();
+        let mut nets = parse_nets(tokens, &mut errors);
+        let mut m = build(&nets.remove(0), &mut errors);
+        assert!(errors.is_empty(), "{:?}", errors.messages());
+        let params: Vec<NodeId> = m.params.iter().filter_map(|p| p.node).collect();
+        let adj = backward(&mut m.graph, m.loss.unwrap(), &params);
+        Codegen::new(&m, false).generate(&adj, "", "", Err("test".into())).to_string()
+    }
+
+    /// The body of the generated method `name`, up to the next `pub fn`.
+    fn method<'s>(code: &'s str, name: &str) -> &'s str {
+        let start = code.find(&format!("pub fn {name} (")).unwrap_or_else(|| panic!("no `{name}` in {code}"));
+        let rest = &code[start + 6..];
+        &rest[..rest.find("pub fn").unwrap_or(rest.len())]
+    }
+
+    #[test]
+    fn transposes_fold_into_products_and_activations_fuse() {
+        let code = generate(quote! {
+            net N { param W: [H, D]; param V: [C, H]; input x: [D]; label y: C;
+                    let h = tanh(W @ x); loss softmax_cross_entropy(V @ h, y); }
+        });
+        let grad = method(&code, "grad_into");
+        // ∂h = Vᵀ ∂z without copying Vᵀ, ∂V = ∂z hᵀ without copying hᵀ.
+        assert!(grad.contains(". set_t_matmul ("), "{grad}");
+        assert!(grad.contains(". set_matmul_t ("), "{grad}");
+        assert!(!grad.contains("set_transpose"), "no transpose is materialized: {grad}");
+        // ∂(Wx) = ∂h ⊙ tanh′(Wx), reusing tanh(Wx), in one pass.
+        assert!(grad.contains("Tanh as :: shapegrad :: ops :: Unary > :: vjp_into"), "{grad}");
+        assert!(!grad.contains("derivative"), "{grad}");
+        // The gradients of the params are written straight into the output.
+        assert!(
+            grad.contains("__out . V . set_matmul_t") && grad.contains("__out . W . set_matmul_t"),
+            "{grad}"
+        );
+        assert!(!grad.contains("copy_from"), "{grad}");
+    }
+
+    #[test]
+    fn methods_compute_only_what_they_need() {
+        let code = generate(quote! {
+            net N { param W: [H, D]; param V: [C, H]; input x: [D]; label y: C;
+                    let h = sigmoid(W @ x); let z = V @ h; output h; loss softmax_cross_entropy(z, y); }
+        });
+        let forward = method(&code, "forward");
+        assert!(forward.contains("Sigmoid as :: shapegrad :: ops :: Unary > :: map_into"), "{forward}");
+        assert!(!forward.contains("self . V"), "the output needs W only: {forward}");
+        let loss = method(&code, "loss_with");
+        assert!(!loss.contains("cross_entropy_dz"), "no backward pass in `loss`: {loss}");
+        // No adjoint of the input: ∂W = ∂(Wx) xᵀ, and nothing computes Wᵀ ∂(Wx).
+        let grad = method(&code, "grad_into");
+        assert_eq!(grad.matches("set_matmul_t").count(), 2, "∂V = ∂z hᵀ and ∂W = ∂(Wx) xᵀ only: {grad}");
+        assert_eq!(grad.matches("set_t_matmul").count(), 1, "∂h = Vᵀ ∂z, and no Wᵀ ∂(Wx): {grad}");
+    }
+
+    #[test]
+    fn a_gradient_read_elsewhere_is_copied_out() {
+        // ∂b2 is ∂z2, which ∂W2 also reads: it is computed once and copied.
+        let code = generate(quote! {
+            net N { param W: [C, D]; param b: [C]; input x: [D]; label y: C;
+                    loss softmax_cross_entropy(W @ x + b, y); }
+        });
+        let grad = method(&code, "grad_into");
+        assert!(grad.contains("__out . b . copy_from"), "{grad}");
+        assert_eq!(grad.matches("set_softmax_cross_entropy_dz").count(), 1, "{grad}");
+    }
+}
