@@ -15,10 +15,66 @@ pub(crate) enum Op {
     T,
 }
 
+/// Products with fewer multiply-adds than this run in the plain loops,
+/// which inline with their sizes known at compile time; larger `f32`
+/// products go to the packed AVX2/FMA kernel when the processor has it.
+const PACKED_MIN_FLOPS: usize = 32 * 32 * 32;
+
 /// `c ← alpha·op(a)·op(b) + (c if accumulate else 0)` where `op(a)` is m×k,
 /// `op(b)` is k×n and `c` is m×n, all row-major.
 #[allow(clippy::too_many_arguments)] // the BLAS signature, kept recognisable
+#[inline(always)]
 pub(crate) fn gemm<T: Scalar>(
+    (m, n, k): (usize, usize, usize),
+    alpha: T,
+    a: &[T],
+    op_a: Op,
+    b: &[T],
+    op_b: Op,
+    accumulate: bool,
+    c: &mut [T],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if m * n * k >= PACKED_MIN_FLOPS && m > 1 && n > 1 {
+        if let Some((a32, b32, c32)) = as_f32(a, b, c) {
+            if crate::simd::avx2_available() {
+                if !accumulate {
+                    c32.fill(0.0);
+                }
+                crate::simd::sgemm((m, n, k), alpha.to_f64() as f32, a32, op_a, b32, op_b, c32);
+                return;
+            }
+        }
+    }
+    gemm_loops((m, n, k), alpha, a, op_a, b, op_b, accumulate, c);
+}
+
+/// The three slices as `f32`, when `T` is `f32`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn as_f32<'a, T: Scalar>(
+    a: &'a [T],
+    b: &'a [T],
+    c: &'a mut [T],
+) -> Option<(&'a [f32], &'a [f32], &'a mut [f32])> {
+    if T::NAME != "f32" {
+        return None;
+    }
+    // SAFETY: `T` is `f32` (the sealed `Scalar` has two implementors, told
+    // apart by `NAME`), so the casts change nothing but the static type.
+    unsafe {
+        Some((
+            core::slice::from_raw_parts(a.as_ptr().cast(), a.len()),
+            core::slice::from_raw_parts(b.as_ptr().cast(), b.len()),
+            core::slice::from_raw_parts_mut(c.as_mut_ptr().cast(), c.len()),
+        ))
+    }
+}
+
+/// The plain loops of [`gemm`], for any size and element type.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) fn gemm_loops<T: Scalar>(
     (m, n, k): (usize, usize, usize),
     alpha: T,
     a: &[T],
@@ -32,12 +88,26 @@ pub(crate) fn gemm<T: Scalar>(
     if !accumulate {
         c.fill(T::ZERO);
     }
+    // Each case runs its innermost loop over contiguous memory of useful
+    // length: a matrix·vector product is a dot product per row, an outer
+    // product an axpy per row.
     match (op_a, op_b) {
+        (Op::N, Op::N) if n == 1 => {
+            for (a_i, c_i) in a.chunks_exact(k).zip(c.iter_mut()) {
+                *c_i += alpha * dot(a_i, b);
+            }
+        }
         (Op::N, Op::N) => {
             for (a_i, c_i) in a.chunks_exact(k).zip(c.chunks_exact_mut(n)) {
                 for (&a_ip, b_p) in a_i.iter().zip(b.chunks_exact(n)) {
                     axpy(alpha * a_ip, b_p, c_i);
                 }
+            }
+        }
+        (Op::T, Op::N) if n == 1 => {
+            // c = Aᵀb: row p of A scaled by b[p], summed.
+            for (a_p, &b_p) in a.chunks_exact(m).zip(b) {
+                axpy(alpha * b_p, a_p, c);
             }
         }
         (Op::T, Op::N) => {
@@ -46,6 +116,12 @@ pub(crate) fn gemm<T: Scalar>(
                 for (&a_pi, c_i) in a_p.iter().zip(c.chunks_exact_mut(n)) {
                     axpy(alpha * a_pi, b_p, c_i);
                 }
+            }
+        }
+        (Op::N, Op::T) if k == 1 => {
+            // An outer product: b (n×1) is one contiguous row.
+            for (&a_i, c_i) in a.iter().zip(c.chunks_exact_mut(n)) {
+                axpy(alpha * a_i, b, c_i);
             }
         }
         (Op::N, Op::T) => {
@@ -78,10 +154,24 @@ pub(crate) fn axpy<T: Scalar>(alpha: T, x: &[T], y: &mut [T]) {
     }
 }
 
-/// `Σ xᵢ yᵢ`.
+/// `Σ xᵢ yᵢ`, in eight independent partial sums so the loop vectorizes
+/// (a single running sum is a chain the compiler may not reorder).
 #[inline(always)]
 pub(crate) fn dot<T: Scalar>(x: &[T], y: &[T]) -> T {
-    x.iter().zip(y).fold(T::ZERO, |s, (&x, &y)| s + x * y)
+    const LANES: usize = 8;
+    let mut acc = [T::ZERO; LANES];
+    let (xs, ys) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
+    let (xr, yr) = (xs.remainder(), ys.remainder());
+    for (a, b) in xs.zip(ys) {
+        for l in 0..LANES {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    let mut total = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (&a, &b) in xr.iter().zip(yr) {
+        total += a * b;
+    }
+    total
 }
 
 #[cfg(test)]
@@ -103,7 +193,12 @@ mod tests {
 
     #[test]
     fn every_transpose_combination_matches_the_definition() {
-        let (m, n, k) = (3, 5, 4);
+        for (m, n, k) in [(3, 5, 4), (3, 1, 4), (4, 3, 1), (1, 1, 5), (1, 4, 1)] {
+            check(m, n, k);
+        }
+    }
+
+    fn check(m: usize, n: usize, k: usize) {
         let a: Vec<f64> = (0..m * k).map(|x| (x as f64 * 0.37).sin()).collect();
         let b: Vec<f64> = (0..k * n).map(|x| (x as f64 * 0.91).cos()).collect();
         for ta in [Op::N, Op::T] {
@@ -112,7 +207,7 @@ mod tests {
                 let mut c = vec![1.0; m * n];
                 gemm((m, n, k), 2.0, &a, ta, &b, tb, true, &mut c);
                 for (c, w) in c.iter().zip(&want) {
-                    assert!((c - (1.0 + 2.0 * w)).abs() < 1e-12, "{ta:?}{tb:?}");
+                    assert!((c - (1.0 + 2.0 * w)).abs() < 1e-12, "{ta:?}{tb:?} {m}×{n}×{k}");
                 }
             }
         }

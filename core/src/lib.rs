@@ -40,6 +40,8 @@ pub mod ops;
 pub mod optim;
 mod scalar;
 pub mod shape;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 #[cfg(test)]
 mod testing;
 
