@@ -20,6 +20,11 @@ pub(crate) enum Op {
 /// products go to the packed AVX2/FMA kernel when the processor has it.
 const PACKED_MIN_FLOPS: usize = 32 * 32 * 32;
 
+/// `f32` products with at least this many multiply-adds that are too thin
+/// for the packed kernel (a matrix·vector or outer product) run the plain
+/// loops compiled for AVX2/FMA, when the processor has them.
+const WIDE_LOOPS_MIN_FLOPS: usize = 1024;
+
 /// `c ← alpha·op(a)·op(b) + (c if accumulate else 0)` where `op(a)` is m×k,
 /// `op(b)` is k×n and `c` is m×n, all row-major.
 #[allow(clippy::too_many_arguments)] // the BLAS signature, kept recognisable
@@ -35,13 +40,19 @@ pub(crate) fn gemm<T: Scalar>(
     c: &mut [T],
 ) {
     #[cfg(target_arch = "x86_64")]
-    if m * n * k >= PACKED_MIN_FLOPS && m > 1 && n > 1 {
+    if m * n * k >= WIDE_LOOPS_MIN_FLOPS {
         if let Some((a32, b32, c32)) = as_f32(a, b, c) {
             if crate::simd::avx2_available() {
-                if !accumulate {
-                    c32.fill(0.0);
+                let alpha = alpha.to_f64() as f32;
+                if m * n * k >= PACKED_MIN_FLOPS && m > 1 && n > 1 {
+                    if !accumulate {
+                        c32.fill(0.0);
+                    }
+                    crate::simd::sgemm((m, n, k), alpha, a32, op_a, b32, op_b, c32);
+                } else {
+                    // SAFETY: AVX2 and FMA are present.
+                    unsafe { crate::simd::loops((m, n, k), alpha, a32, op_a, b32, op_b, accumulate, c32) };
                 }
-                crate::simd::sgemm((m, n, k), alpha.to_f64() as f32, a32, op_a, b32, op_b, c32);
                 return;
             }
         }

@@ -41,6 +41,25 @@ pub(crate) fn avx2_available() -> bool {
     }
 }
 
+/// The plain product loops of `kernel::gemm_loops`, compiled for AVX2 and FMA.
+///
+/// # Safety
+/// The processor must have AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn loops(
+    dims: (usize, usize, usize),
+    alpha: f32,
+    a: &[f32],
+    op_a: Op,
+    b: &[f32],
+    op_b: Op,
+    accumulate: bool,
+    c: &mut [f32],
+) {
+    crate::kernel::gemm_loops(dims, alpha, a, op_a, b, op_b, accumulate, c);
+}
+
 /// A matrix read through strides: element `(i, j)` is at `data[i·rs + j·cs]`.
 #[derive(Clone, Copy)]
 struct View<'a> {

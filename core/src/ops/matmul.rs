@@ -109,6 +109,19 @@ fn product<R: Dim, C: Dim, T: Scalar>(
     gemm((R::SIZE, C::SIZE, k), T::ONE, a, op_a, b, op_b, false, out.as_mut_slice());
 }
 
+/// `out ← out + op(a)·op(b)`.
+#[inline(always)]
+fn add_product<R: Dim, C: Dim, T: Scalar>(
+    out: &mut Matrix<R, C, T>,
+    a: &[T],
+    op_a: Op,
+    b: &[T],
+    op_b: Op,
+    k: usize,
+) {
+    gemm((R::SIZE, C::SIZE, k), T::ONE, a, op_a, b, op_b, true, out.as_mut_slice());
+}
+
 /// The in-place products the generated code uses: each overwrites `self`
 /// and allocates nothing.
 impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
@@ -143,6 +156,38 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     #[inline]
     pub fn set_t_matmul_t<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
         product(self, a.as_slice(), Op::T, b.as_slice(), Op::T, K::SIZE);
+    }
+
+    /// `self ← self + a·b`: a sum of products without a buffer for each.
+    ///
+    /// ```
+    /// use shapegrad_core::{Matrix, Vector, typenum::{U2, U3}};
+    /// let (u, x) = (Vector::<U2>::from_slice(&[1., 2.]).unwrap(), Vector::<U3>::from_slice(&[1., 0., 1.]).unwrap());
+    /// let mut out = u.outer(&x);
+    /// out.add_matmul_t(&u, &x); // out = 2 u xᵀ
+    /// assert_eq!(out.as_slice(), &[2., 0., 2., 4., 0., 4.]);
+    /// ```
+    #[inline]
+    pub fn add_matmul<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<K, C, T>) {
+        add_product(self, a.as_slice(), Op::N, b.as_slice(), Op::N, K::SIZE);
+    }
+
+    /// `self ← self + aᵀ·b`.
+    #[inline]
+    pub fn add_t_matmul<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<K, C, T>) {
+        add_product(self, a.as_slice(), Op::T, b.as_slice(), Op::N, K::SIZE);
+    }
+
+    /// `self ← self + a·bᵀ`.
+    #[inline]
+    pub fn add_matmul_t<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<C, K, T>) {
+        add_product(self, a.as_slice(), Op::N, b.as_slice(), Op::T, K::SIZE);
+    }
+
+    /// `self ← self + aᵀ·bᵀ`.
+    #[inline]
+    pub fn add_t_matmul_t<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
+        add_product(self, a.as_slice(), Op::T, b.as_slice(), Op::T, K::SIZE);
     }
 }
 

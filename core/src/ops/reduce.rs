@@ -12,6 +12,17 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
         self.as_slice().iter().fold(T::ZERO, |s, &x| s + x)
     }
 
+    /// `Σᵢⱼ selfᵢⱼ otherᵢⱼ`: the sum of the elementwise product, without forming it.
+    ///
+    /// ```
+    /// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+    /// let a = Matrix::<U2, U3>::from_element(2.0);
+    /// assert_eq!(a.inner(&a), 24.0);
+    /// ```
+    pub fn inner(&self, other: &Self) -> T {
+        crate::kernel::dot(self.as_slice(), other.as_slice())
+    }
+
     /// The mean of every element.
     pub fn mean(&self) -> T {
         self.sum() / T::from_usize(Self::LEN)

@@ -44,9 +44,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
         let batch = batch::lift(&m).map(|mut bm| {
             let params: Vec<NodeId> = bm.params.iter().filter_map(|p| p.node).collect();
             let adj = autodiff::backward(&mut bm.graph, bm.loss.unwrap_or_default(), &params);
-            codegen::Codegen::new(&bm, true).batch_methods(&adj)
+            let grads = params.iter().filter_map(|p| adj.of.get(p).copied());
+            codegen::Codegen::new(&bm, true).pin(grads).batch_methods(&adj)
         });
-        out.extend(codegen::Codegen::new(&m, false).generate(&adj, &text, &latex, batch));
+        let grads = params.iter().filter_map(|p| adj.of.get(p).copied());
+        out.extend(codegen::Codegen::new(&m, false).pin(grads).generate(&adj, &text, &latex, batch));
     }
     out.extend(errors.to_compile_errors());
     out

@@ -22,6 +22,10 @@ pub struct Codegen<'a> {
     ws: Ident,
     /// The workspace's extra generic parameter, `__B` for the batched model.
     ws_generic: Option<Ident>,
+    /// How many nodes of the whole graph read each node.
+    uses: Vec<usize>,
+    /// Nodes some method returns (loss, outputs, gradients): never fused away.
+    pinned: Vec<bool>,
 }
 
 impl<'a> Codegen<'a> {
@@ -34,7 +38,26 @@ impl<'a> Codegen<'a> {
         } else {
             (format_ident!("{}Workspace", m.name), None)
         };
-        Codegen { m, t, ws, ws_generic }
+        let mut uses = vec![0; m.graph.nodes.len()];
+        for node in &m.graph.nodes {
+            for o in node.op.operands() {
+                uses[o] += 1;
+            }
+        }
+        let mut pinned = vec![false; m.graph.nodes.len()];
+        let returned = m.loss.iter().chain(m.outputs.iter().filter_map(|(_, n)| n.as_ref()));
+        for &n in returned.chain(m.hand_grads.iter().map(|(_, n)| n)) {
+            pinned[n] = true;
+        }
+        Codegen { m, t, ws, ws_generic, uses, pinned }
+    }
+
+    /// Marks `nodes` (the params' gradients) as returned.
+    pub fn pin(mut self, nodes: impl IntoIterator<Item = NodeId>) -> Self {
+        for n in nodes {
+            self.pinned[n] = true;
+        }
+        self
     }
 
     fn dim(&self, d: usize) -> &TokenStream {

@@ -25,6 +25,12 @@ impl Codegen<'_> {
             Op::Transpose(inner) => inner,
             _ => x,
         };
+        if let Some((p, q)) = self.fused_sum(n) {
+            return [p, q].into_iter().flat_map(|x| g.op(x).operands()).map(unfold).collect();
+        }
+        if let Some((a, b)) = self.fused_inner(n) {
+            return vec![a, b];
+        }
         match g.op(n) {
             Op::MatMul(a, b) => vec![unfold(a), unfold(b)],
             Op::Mul(a, b) => match self.fused_vjp(a, b) {
@@ -33,6 +39,60 @@ impl Codegen<'_> {
             },
             op => op.operands(),
         }
+    }
+
+    /// Whether `x` is read by one node only and returned by no method, so it
+    /// can be computed inside its reader rather than into a buffer of its own.
+    fn private(&self, x: NodeId) -> bool {
+        self.uses[x] == 1 && !self.pinned[x]
+    }
+
+    /// `P + Q` where both are products read nowhere else: `(P, Q)`, computed
+    /// as one product into the buffer and the other accumulated onto it.
+    fn fused_sum(&self, n: NodeId) -> Option<(NodeId, NodeId)> {
+        let g = &self.m.graph;
+        match g.op(n) {
+            Op::Add(p, q)
+                if p != q
+                    && matches!((g.op(p), g.op(q)), (Op::MatMul(..), Op::MatMul(..)))
+                    && self.private(p)
+                    && self.private(q) =>
+            {
+                Some((p, q))
+            }
+            _ => None,
+        }
+    }
+
+    /// `sum(a ⊙ b)` where the product is read nowhere else: `(a, b)`, one inner product.
+    fn fused_inner(&self, n: NodeId) -> Option<(NodeId, NodeId)> {
+        let g = &self.m.graph;
+        let Op::Sum(x) = g.op(n) else { return None };
+        let Op::Mul(a, b) = g.op(x) else { return None };
+        let mats = matches!(g.shape(a), Shape::Mat(..)) && g.shape(a) == g.shape(b);
+        (mats && self.private(x) && self.fused_vjp(a, b).is_none()).then_some((a, b))
+    }
+
+    /// `place ← op(a)·op(b)` (or `+=` when `accumulate`), transposes folded.
+    fn product(
+        &self,
+        n: NodeId,
+        place: &TokenStream,
+        homes: &HashMap<NodeId, TokenStream>,
+        accumulate: bool,
+    ) -> TokenStream {
+        let g = &self.m.graph;
+        let v = |x: NodeId| self.val(x, homes);
+        let Op::MatMul(a, b) = g.op(n) else { return quote!() };
+        let (f, x, y) = match (g.op(a), g.op(b)) {
+            (Op::Transpose(x), Op::Transpose(y)) => ("t_matmul_t", x, y),
+            (Op::Transpose(x), _) => ("t_matmul", x, b),
+            (_, Op::Transpose(y)) => ("matmul_t", a, y),
+            _ => ("matmul", a, b),
+        };
+        let f = format_ident!("{}_{f}", if accumulate { "add" } else { "set" });
+        let (x, y) = (v(x), v(y));
+        quote!(#place.#f(#x, #y);)
     }
 
     /// `d ⊙ f′(x)` where `f(x)` exists: `(f, x, f(x), d)`.
@@ -159,25 +219,12 @@ impl Codegen<'_> {
             quote!(<#ops::#f as #ops::Unary>)
         };
         let _ = scalar;
+        if let Some((p, q)) = self.fused_sum(n) {
+            let (first, then) = (self.product(p, place, homes, false), self.product(q, place, homes, true));
+            return quote!(#first #then);
+        }
         match g.op(n) {
-            Op::MatMul(a, b) => match (g.op(a), g.op(b)) {
-                (Op::Transpose(x), Op::Transpose(y)) => {
-                    let (x, y) = (v(x), v(y));
-                    quote!(#place.set_t_matmul_t(#x, #y);)
-                }
-                (Op::Transpose(x), _) => {
-                    let (x, b) = (v(x), v(b));
-                    quote!(#place.set_t_matmul(#x, #b);)
-                }
-                (_, Op::Transpose(y)) => {
-                    let (a, y) = (v(a), v(y));
-                    quote!(#place.set_matmul_t(#a, #y);)
-                }
-                _ => {
-                    let (a, b) = (v(a), v(b));
-                    quote!(#place.set_matmul(#a, #b);)
-                }
-            },
+            Op::MatMul(..) => self.product(n, place, homes, false),
             Op::Transpose(a) => {
                 let a = v(a);
                 quote!(#place.set_transpose(#a);)
@@ -346,6 +393,11 @@ impl Codegen<'_> {
                 let f = format_ident!("{}", f.type_name());
                 let a = v(a);
                 quote!(<#ops::#f as #ops::Unary>::f(#a))
+            }
+            Op::Sum(_) if self.fused_inner(n).is_some() => {
+                let (a, b) = self.fused_inner(n).unwrap_or((n, n));
+                let (a, b) = (v(a), v(b));
+                quote!((#a).inner(#b))
             }
             Op::Sum(a) => {
                 let a = v(a);
