@@ -45,10 +45,7 @@ pub(crate) fn gemm<T: Scalar>(
             if crate::simd::avx2_available() {
                 let alpha = alpha.to_f64() as f32;
                 if m * n * k >= PACKED_MIN_FLOPS && m > 1 && n > 1 {
-                    if !accumulate {
-                        c32.fill(0.0);
-                    }
-                    crate::simd::sgemm((m, n, k), alpha, a32, op_a, b32, op_b, c32);
+                    crate::simd::sgemm((m, n, k), alpha, a32, op_a, b32, op_b, accumulate, c32);
                 } else {
                     // SAFETY: AVX2 and FMA are present.
                     unsafe { crate::simd::loops((m, n, k), alpha, a32, op_a, b32, op_b, accumulate, c32) };

@@ -1,11 +1,11 @@
 //! The packed `f32` matrix product for x86-64 processors with AVX2 and FMA,
 //! chosen at run time.
 //!
-//! The classic blocked algorithm: a `KC×NC` block of `op(B)` is packed into
-//! panels `NR` columns wide, an `MC×KC` block of `op(A)` into panels `MR`
-//! rows tall, and a 6×16 micro-kernel keeps a tile of `C` in twelve AVX
-//! registers while it runs along `k`. Packing reads `op(A)` and `op(B)`
-//! through strides, so transposed operands cost nothing extra. The packing
+//! A blocked algorithm: a `KC×NC` block of `op(B)` is packed into panels
+//! `NR` columns wide, and a 6×16 micro-kernel keeps a tile of `C` in twelve
+//! AVX registers while it runs along `k`, broadcasting `op(A)` from its six
+//! rows read in place through their strides (only a last partial panel of
+//! fewer than six rows is packed). Transposed operands cost nothing extra. The packing
 //! buffers are allocated once per thread and reused, so a product allocates
 //! nothing after its thread's first large one.
 
@@ -18,7 +18,6 @@ use crate::kernel::Op;
 const MR: usize = 6;
 const NR: usize = 16;
 const KC: usize = 256;
-const MC: usize = 96;
 const NC: usize = 2048;
 
 thread_local! {
@@ -68,7 +67,9 @@ struct View<'a> {
     cs: usize,
 }
 
-/// `c += alpha·op(a)·op(b)` for row-major `c` (m×n); `op(a)` is m×k, `op(b)` k×n.
+/// `c ← alpha·op(a)·op(b) (+ c when accumulating)` for row-major `c` (m×n);
+/// `op(a)` is m×k, `op(b)` k×n.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn sgemm(
     (m, n, k): (usize, usize, usize),
     alpha: f32,
@@ -76,6 +77,7 @@ pub(crate) fn sgemm(
     op_a: Op,
     b: &[f32],
     op_b: Op,
+    accumulate: bool,
     c: &mut [f32],
 ) {
     assert!(avx2_available() && a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
@@ -90,24 +92,26 @@ pub(crate) fn sgemm(
     PACKED.with(|packed| {
         let mut packed = packed.borrow_mut();
         let (pa, pb) = &mut *packed;
-        if pa.len() < MC * KC {
-            pa.resize(MC * KC, 0.0);
+        if pa.len() < MR * KC {
+            pa.resize(MR * KC, 0.0);
         }
         if pb.len() < KC * NC.next_multiple_of(NR) {
             pb.resize(KC * NC.next_multiple_of(NR), 0.0);
         }
         // SAFETY: AVX2 and FMA are present (asserted above); every index the
         // blocked loops form is inside the slices, whose lengths were checked.
-        unsafe { blocked((m, n, k), alpha, a, b, c, pa, pb) };
+        unsafe { blocked((m, n, k), alpha, a, b, accumulate, c, pa, pb) };
     });
 }
 
 #[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
 unsafe fn blocked(
     (m, n, k): (usize, usize, usize),
     alpha: f32,
     a: View,
     b: View,
+    accumulate: bool,
     c: &mut [f32],
     pa: &mut [f32],
     pb: &mut [f32],
@@ -116,24 +120,39 @@ unsafe fn blocked(
         let nc = NC.min(n - jc);
         for pc in (0..k).step_by(KC) {
             let kc = KC.min(k - pc);
+            // The first block of `k` overwrites `c` unless accumulating.
+            let overwrite = pc == 0 && !accumulate;
             pack_b(b, pc, kc, jc, nc, pb);
-            for ic in (0..m).step_by(MC) {
-                let mc = MC.min(m - ic);
-                pack_a(a, ic, mc, pc, kc, pa);
+            for ic in (0..m).step_by(MR) {
+                let mr = MR.min(m - ic);
+                // A full panel of `op(A)` is read in place through its strides
+                // (each row a sequential stream); a partial one is packed,
+                // zero-padded, so the micro-kernel never reads past `a`.
+                let (panel_a, rs, cs) = if mr == MR {
+                    (&a.data[ic * a.rs + pc * a.cs..], a.rs, a.cs)
+                } else {
+                    pack_a(a, ic, mr, pc, kc, pa);
+                    (&pa[..], 1, MR)
+                };
                 for jr in (0..nc).step_by(NR) {
                     let nr = NR.min(nc - jr);
                     let panel_b = &pb[jr * kc..(jr + NR) * kc];
-                    for ir in (0..mc).step_by(MR) {
-                        let mr = MR.min(mc - ir);
-                        let panel_a = &pa[ir * kc..(ir + MR) * kc];
-                        let offset = (ic + ir) * n + jc + jr;
-                        // SAFETY: the caller's target features are this function's.
-                        unsafe { micro(kc, alpha, panel_a, panel_b, &mut c[offset..], n, mr, nr) };
-                    }
+                    let tile = Tile { mr, nr, ldc: n, overwrite };
+                    // SAFETY: the caller's target features are this function's.
+                    unsafe { micro(kc, alpha, (panel_a, rs, cs), panel_b, &mut c[ic * n + jc + jr..], tile) };
                 }
             }
         }
     }
+}
+
+/// The part of `C` a micro-kernel call writes.
+#[derive(Clone, Copy)]
+struct Tile {
+    mr: usize,
+    nr: usize,
+    ldc: usize,
+    overwrite: bool,
 }
 
 /// Packs `op(B)[pc..pc+kc, jc..jc+nc]` into panels of `NR` columns, each
@@ -143,65 +162,73 @@ fn pack_b(b: View, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) 
     for (panel, j0) in (0..nc).step_by(NR).enumerate() {
         let width = NR.min(nc - j0);
         let dst = &mut out[panel * NR * kc..(panel + 1) * NR * kc];
-        for p in 0..kc {
-            let row = &mut dst[p * NR..(p + 1) * NR];
-            let base = (pc + p) * b.rs + (jc + j0) * b.cs;
-            if b.cs == 1 {
+        if b.cs == 1 {
+            for p in 0..kc {
+                let row = &mut dst[p * NR..(p + 1) * NR];
+                let base = (pc + p) * b.rs + jc + j0;
                 row[..width].copy_from_slice(&b.data[base..base + width]);
-            } else {
-                for (j, x) in row[..width].iter_mut().enumerate() {
-                    *x = b.data[base + j * b.cs];
+                row[width..].fill(0.0);
+            }
+        } else {
+            // `op(B)` is a transposed matrix: each of its columns is a
+            // contiguous run of the stored one, read in order.
+            for j in 0..NR {
+                if j < width {
+                    let src = &b.data[(jc + j0 + j) * b.cs + pc * b.rs..];
+                    for p in 0..kc {
+                        dst[p * NR + j] = src[p * b.rs];
+                    }
+                } else {
+                    for p in 0..kc {
+                        dst[p * NR + j] = 0.0;
+                    }
                 }
             }
-            row[width..].fill(0.0);
         }
     }
 }
 
-/// Packs `op(A)[ic..ic+mc, pc..pc+kc]` into panels of `MR` rows, each `kc`
-/// columns of `MR` values, zero-padded past `mc`.
+/// Packs the `mr < MR` rows `op(A)[ic..ic+mr, pc..pc+kc]` into one panel of
+/// `kc` columns of `MR` values, zero-padded past `mr`.
 #[inline(always)]
-fn pack_a(a: View, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
-    for (panel, i0) in (0..mc).step_by(MR).enumerate() {
-        let height = MR.min(mc - i0);
-        let dst = &mut out[panel * MR * kc..(panel + 1) * MR * kc];
-        for p in 0..kc {
-            let col = &mut dst[p * MR..(p + 1) * MR];
-            for (i, x) in col[..height].iter_mut().enumerate() {
-                *x = a.data[(ic + i0 + i) * a.rs + (pc + p) * a.cs];
-            }
-            col[height..].fill(0.0);
+fn pack_a(a: View, ic: usize, mr: usize, pc: usize, kc: usize, out: &mut [f32]) {
+    for p in 0..kc {
+        let col = &mut out[p * MR..(p + 1) * MR];
+        for (i, x) in col[..mr].iter_mut().enumerate() {
+            *x = a.data[(ic + i) * a.rs + (pc + p) * a.cs];
         }
+        col[mr..].fill(0.0);
     }
 }
 
-/// `C[0..mr, 0..nr] += alpha·Ã·B̃` for one `MR×NR` tile, `C` with row stride `ldc`.
+/// `C[0..mr, 0..nr] (+)= alpha·A·B̃` for one `MR×NR` tile: `A` read through
+/// its strides `(rs, cs)` (MR rows, `kc` columns), `B̃` a packed panel, `C`
+/// with row stride `ldc`, overwritten or accumulated onto.
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
 unsafe fn micro(
     kc: usize,
     alpha: f32,
-    pa: &[f32],
+    (pa, rs, cs): (&[f32], usize, usize),
     pb: &[f32],
     c: &mut [f32],
-    ldc: usize,
-    mr: usize,
-    nr: usize,
+    tile: Tile,
 ) {
-    debug_assert!(pa.len() >= kc * MR && pb.len() >= kc * NR);
+    let Tile { mr, nr, ldc, overwrite } = tile;
+    assert!(pb.len() >= kc * NR && kc > 0 && pa.len() > (MR - 1) * rs + (kc - 1) * cs);
     let mut acc = [[_mm256_setzero_ps(); 2]; MR];
     let (mut a, mut b) = (pa.as_ptr(), pb.as_ptr());
     for _ in 0..kc {
-        // SAFETY: the panels hold kc·MR and kc·NR values; `a` and `b` step through them.
+        // SAFETY: `a` reads MR rows `rs` apart and steps `cs` kc times, inside
+        // `pa` (asserted); the packed panel holds kc·NR values.
         unsafe {
             let b0 = _mm256_loadu_ps(b);
             let b1 = _mm256_loadu_ps(b.add(8));
             for (r, acc_r) in acc.iter_mut().enumerate() {
-                let x = _mm256_broadcast_ss(&*a.add(r));
+                let x = _mm256_broadcast_ss(&*a.add(r * rs));
                 acc_r[0] = _mm256_fmadd_ps(x, b0, acc_r[0]);
                 acc_r[1] = _mm256_fmadd_ps(x, b1, acc_r[1]);
             }
-            a = a.add(MR);
+            a = a.add(cs);
             b = b.add(NR);
         }
     }
@@ -212,22 +239,27 @@ unsafe fn micro(
             // SAFETY: `row` holds NR = 16 values.
             unsafe {
                 let p = row.as_mut_ptr();
-                _mm256_storeu_ps(p, _mm256_fmadd_ps(acc_r[0], scale, _mm256_loadu_ps(p)));
-                _mm256_storeu_ps(p.add(8), _mm256_fmadd_ps(acc_r[1], scale, _mm256_loadu_ps(p.add(8))));
+                if overwrite {
+                    _mm256_storeu_ps(p, _mm256_mul_ps(acc_r[0], scale));
+                    _mm256_storeu_ps(p.add(8), _mm256_mul_ps(acc_r[1], scale));
+                } else {
+                    _mm256_storeu_ps(p, _mm256_fmadd_ps(acc_r[0], scale, _mm256_loadu_ps(p)));
+                    _mm256_storeu_ps(p.add(8), _mm256_fmadd_ps(acc_r[1], scale, _mm256_loadu_ps(p.add(8))));
+                }
             }
         }
     } else {
-        let mut tile = [[0f32; NR]; MR];
+        let mut out = [[0f32; NR]; MR];
         for (r, acc_r) in acc.iter().enumerate() {
-            // SAFETY: each row of `tile` holds NR = 16 values.
+            // SAFETY: each row of `out` holds NR = 16 values.
             unsafe {
-                _mm256_storeu_ps(tile[r].as_mut_ptr(), acc_r[0]);
-                _mm256_storeu_ps(tile[r].as_mut_ptr().add(8), acc_r[1]);
+                _mm256_storeu_ps(out[r].as_mut_ptr(), acc_r[0]);
+                _mm256_storeu_ps(out[r].as_mut_ptr().add(8), acc_r[1]);
             }
         }
-        for (r, t) in tile.iter().enumerate().take(mr) {
+        for (r, t) in out.iter().enumerate().take(mr) {
             for (x, &v) in c[r * ldc..r * ldc + nr].iter_mut().zip(&t[..nr]) {
-                *x += alpha * v;
+                *x = if overwrite { alpha * v } else { *x + alpha * v };
             }
         }
     }
@@ -247,12 +279,14 @@ mod tests {
             let b: Vec<f32> = (0..k * n).map(|i| ((i * 5 % 13) as f32 - 6.0) / 8.0).collect();
             for op_a in [Op::N, Op::T] {
                 for op_b in [Op::N, Op::T] {
-                    let mut want = vec![0.5f32; m * n];
-                    crate::kernel::gemm_loops((m, n, k), 1.5, &a, op_a, &b, op_b, true, &mut want);
-                    let mut got = vec![0.5f32; m * n];
-                    sgemm((m, n, k), 1.5, &a, op_a, &b, op_b, &mut got);
-                    let worst = got.iter().zip(&want).fold(0f32, |w, (g, h)| w.max((g - h).abs()));
-                    assert!(worst < 1e-3, "{m}×{n}×{k} {op_a:?}{op_b:?}: {worst}");
+                    for accumulate in [true, false] {
+                        let mut want = vec![0.5f32; m * n];
+                        crate::kernel::gemm_loops((m, n, k), 1.5, &a, op_a, &b, op_b, accumulate, &mut want);
+                        let mut got = vec![0.5f32; m * n];
+                        sgemm((m, n, k), 1.5, &a, op_a, &b, op_b, accumulate, &mut got);
+                        let worst = got.iter().zip(&want).fold(0f32, |w, (g, h)| w.max((g - h).abs()));
+                        assert!(worst < 1e-3, "{m}×{n}×{k} {op_a:?}{op_b:?} {accumulate}: {worst}");
+                    }
                 }
             }
         }

@@ -109,9 +109,10 @@ unary!(
     Relu, "relu", relu, |x| x.max(T::ZERO), |x, y| if x > T::ZERO { T::ONE } else { T::ZERO }
 );
 unary!(
-    /// swish x = x·σ(x); swish′ = σ(x)(1 + x(1 − σ(x))).
+    /// swish x = x·σ(x); swish′ = σ(x)(1 + x(1 − σ(x))), with σ(x) read
+    /// off the forward value as swish(x)/x (no second exponential).
     Swish, "swish", swish, |x| x * sigmoid(x), |x, y| {
-        let s = sigmoid(x);
+        let s = if x == T::ZERO { T::from_f64(0.5) } else { y / x };
         s * (T::ONE + x * (T::ONE - s))
     }
 );
