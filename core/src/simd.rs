@@ -216,19 +216,24 @@ unsafe fn micro(
     let Tile { mr, nr, ldc, overwrite } = tile;
     assert!(pb.len() >= kc * NR && kc > 0 && pa.len() > (MR - 1) * rs + (kc - 1) * cs);
     let mut acc = [[_mm256_setzero_ps(); 2]; MR];
-    let (mut a, mut b) = (pa.as_ptr(), pb.as_ptr());
+    // One pointer per row, so the six broadcasts of a step are independent
+    // loads from one shared offset rather than a chain of additions.
+    // SAFETY: row r starts at r·rs < pa.len() (asserted).
+    let rows: [*const f32; MR] = core::array::from_fn(|r| unsafe { pa.as_ptr().add(r * rs) });
+    let mut b = pb.as_ptr();
+    let mut offset = 0;
     for _ in 0..kc {
-        // SAFETY: `a` reads MR rows `rs` apart and steps `cs` kc times, inside
-        // `pa` (asserted); the packed panel holds kc·NR values.
+        // SAFETY: each row is read at offsets p·cs for p < kc, inside `pa`
+        // (asserted); the packed panel holds kc·NR values.
         unsafe {
             let b0 = _mm256_loadu_ps(b);
             let b1 = _mm256_loadu_ps(b.add(8));
-            for (r, acc_r) in acc.iter_mut().enumerate() {
-                let x = _mm256_broadcast_ss(&*a.add(r * rs));
+            for (row, acc_r) in rows.iter().zip(acc.iter_mut()) {
+                let x = _mm256_broadcast_ss(&*row.add(offset));
                 acc_r[0] = _mm256_fmadd_ps(x, b0, acc_r[0]);
                 acc_r[1] = _mm256_fmadd_ps(x, b1, acc_r[1]);
             }
-            a = a.add(cs);
+            offset += cs;
             b = b.add(NR);
         }
     }
