@@ -93,18 +93,30 @@ pub(crate) fn gemm_loops<T: Scalar>(
     c: &mut [T],
 ) {
     debug_assert_eq!((a.len(), b.len(), c.len()), (m * k, k * n, m * n));
+    // Each case runs its innermost loop over contiguous memory of useful
+    // length: a matrix·vector product is a dot product per row, an outer
+    // product an axpy per row. The dot and outer forms write `c` directly
+    // when not accumulating; the others start from zero.
+    if (op_a, op_b, n) == (Op::N, Op::N, 1) {
+        for (a_i, c_i) in a.chunks_exact(k).zip(c.iter_mut()) {
+            let d = alpha * dot(a_i, b);
+            *c_i = if accumulate { *c_i + d } else { d };
+        }
+        return;
+    }
+    if (op_a, op_b, k, accumulate) == (Op::N, Op::T, 1, false) {
+        for (&a_i, c_i) in a.iter().zip(c.chunks_exact_mut(n)) {
+            let s = alpha * a_i;
+            for (c_ij, &b_j) in c_i.iter_mut().zip(b) {
+                *c_ij = s * b_j;
+            }
+        }
+        return;
+    }
     if !accumulate {
         c.fill(T::ZERO);
     }
-    // Each case runs its innermost loop over contiguous memory of useful
-    // length: a matrix·vector product is a dot product per row, an outer
-    // product an axpy per row.
     match (op_a, op_b) {
-        (Op::N, Op::N) if n == 1 => {
-            for (a_i, c_i) in a.chunks_exact(k).zip(c.iter_mut()) {
-                *c_i += alpha * dot(a_i, b);
-            }
-        }
         (Op::N, Op::N) => {
             for (a_i, c_i) in a.chunks_exact(k).zip(c.chunks_exact_mut(n)) {
                 for (&a_ip, b_p) in a_i.iter().zip(b.chunks_exact(n)) {

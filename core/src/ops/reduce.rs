@@ -19,6 +19,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// let a = Matrix::<U2, U3>::from_element(2.0);
     /// assert_eq!(a.inner(&a), 24.0);
     /// ```
+    #[inline]
     pub fn inner(&self, other: &Self) -> T {
         crate::kernel::dot(self.as_slice(), other.as_slice())
     }
