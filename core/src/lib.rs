@@ -51,5 +51,18 @@ pub use error::ShapeError;
 pub use matrix::{Matrix, Vector};
 pub use scalar::Scalar;
 
+/// The number of threads large products use: with the `parallel` feature,
+/// the size of rayon's pool (all cores, or `RAYON_NUM_THREADS`); without it, 1.
+pub fn threads() -> usize {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        1
+    }
+}
+
 pub use generic_array;
 pub use typenum;

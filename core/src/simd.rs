@@ -89,6 +89,42 @@ pub(crate) fn sgemm(
         Op::N => View { data: b, rs: n, cs: 1 },
         Op::T => View { data: b, rs: 1, cs: k },
     };
+    #[cfg(feature = "parallel")]
+    if m * n * k >= PARALLEL_MIN_FLOPS {
+        let threads = crate::threads().min(m / MR);
+        if threads > 1 {
+            // Each thread of rayon's pool takes a band of rows of `C` (and of
+            // `op(A)`) and packs `op(B)` into its own buffers.
+            let band = (m / threads).next_multiple_of(MR);
+            rayon::scope(|scope| {
+                let mut rest = c;
+                let mut row = 0;
+                while row < m {
+                    let rows = band.min(m - row);
+                    let (mine, tail) = rest.split_at_mut(rows * n);
+                    rest = tail;
+                    let a_band = View { data: &a.data[row * a.rs..], ..a };
+                    if row + rows < m {
+                        scope.spawn(move |_| run((rows, n, k), alpha, a_band, b, accumulate, mine));
+                    } else {
+                        run((rows, n, k), alpha, a_band, b, accumulate, mine);
+                    }
+                    row += rows;
+                }
+            });
+            return;
+        }
+    }
+    run((m, n, k), alpha, a, b, accumulate, c);
+}
+
+/// Products with at least this many multiply-adds are split across threads
+/// (with the `parallel` feature).
+#[cfg(feature = "parallel")]
+const PARALLEL_MIN_FLOPS: usize = 1 << 20;
+
+/// The blocked product on this thread, with its packing buffers.
+fn run((m, n, k): (usize, usize, usize), alpha: f32, a: View, b: View, accumulate: bool, c: &mut [f32]) {
     PACKED.with(|packed| {
         let mut packed = packed.borrow_mut();
         let (pa, pb) = &mut *packed;
@@ -98,8 +134,9 @@ pub(crate) fn sgemm(
         if pb.len() < KC * NC.next_multiple_of(NR) {
             pb.resize(KC * NC.next_multiple_of(NR), 0.0);
         }
-        // SAFETY: AVX2 and FMA are present (asserted above); every index the
-        // blocked loops form is inside the slices, whose lengths were checked.
+        // SAFETY: AVX2 and FMA are present (checked by `sgemm`); every index
+        // the blocked loops form is inside the slices, whose lengths `sgemm`
+        // checked.
         unsafe { blocked((m, n, k), alpha, a, b, accumulate, c, pa, pb) };
     });
 }
