@@ -25,73 +25,66 @@ const PACKED_MIN_FLOPS: usize = 32 * 32 * 32;
 /// loops compiled for AVX2/FMA, when the processor has them.
 const WIDE_LOOPS_MIN_FLOPS: usize = 1024;
 
-/// `c ← alpha·op(a)·op(b) + (c if accumulate else 0)` where `op(a)` is m×k,
-/// `op(b)` is k×n and `c` is m×n, all row-major.
-#[allow(clippy::too_many_arguments)] // the BLAS signature, kept recognisable
-#[inline(always)]
-pub(crate) fn gemm<T: Scalar>(
-    (m, n, k): (usize, usize, usize),
-    alpha: T,
-    a: &[T],
-    op_a: Op,
-    b: &[T],
-    op_b: Op,
-    accumulate: bool,
-    c: &mut [T],
-) {
-    #[cfg(target_arch = "x86_64")]
-    if m * n * k >= WIDE_LOOPS_MIN_FLOPS {
-        if let Some((a32, b32, c32)) = as_f32(a, b, c) {
-            if crate::simd::avx2_available() {
-                let alpha = alpha.to_f64() as f32;
-                if m * n * k >= PACKED_MIN_FLOPS && m > 1 && n > 1 {
-                    crate::simd::sgemm((m, n, k), alpha, a32, op_a, b32, op_b, accumulate, c32);
-                } else {
-                    // SAFETY: AVX2 and FMA are present.
-                    unsafe { crate::simd::loops((m, n, k), alpha, a32, op_a, b32, op_b, accumulate, c32) };
-                }
-                return;
-            }
-        }
-    }
-    gemm_loops((m, n, k), alpha, a, op_a, b, op_b, accumulate, c);
+/// One matrix product, `c ← alpha·op(a)·op(b) (+ c when accumulating)`,
+/// where `op(a)` is m×k, `op(b)` is k×n and `c` is m×n, all row-major.
+#[derive(Clone, Copy)]
+pub(crate) struct Product<'a, T> {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub alpha: T,
+    pub a: &'a [T],
+    pub op_a: Op,
+    pub b: &'a [T],
+    pub op_b: Op,
+    pub accumulate: bool,
 }
 
-/// The three slices as `f32`, when `T` is `f32`.
+/// Computes `p` into `c`, choosing the kernel by size and processor.
+#[inline(always)]
+pub(crate) fn gemm<T: Scalar>(p: Product<'_, T>, c: &mut [T]) {
+    #[cfg(target_arch = "x86_64")]
+    if p.m * p.n * p.k >= WIDE_LOOPS_MIN_FLOPS && crate::simd::avx2_available() {
+        if let Some((p32, c32)) = as_f32(p, c) {
+            if p.m * p.n * p.k >= PACKED_MIN_FLOPS && p.m > 1 && p.n > 1 {
+                crate::simd::sgemm(p32, c32);
+            } else {
+                // SAFETY: AVX2 and FMA are present.
+                unsafe { crate::simd::loops(p32, c32) };
+            }
+            return;
+        }
+    }
+    gemm_loops(p, c);
+}
+
+/// The product and `c` in `f32`, when `T` is `f32`.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn as_f32<'a, T: Scalar>(
-    a: &'a [T],
-    b: &'a [T],
-    c: &'a mut [T],
-) -> Option<(&'a [f32], &'a [f32], &'a mut [f32])> {
+fn as_f32<'a, T: Scalar>(p: Product<'a, T>, c: &'a mut [T]) -> Option<(Product<'a, f32>, &'a mut [f32])> {
     if T::NAME != "f32" {
         return None;
     }
     // SAFETY: `T` is `f32` (the sealed `Scalar` has two implementors, told
     // apart by `NAME`), so the casts change nothing but the static type.
-    unsafe {
-        Some((
-            core::slice::from_raw_parts(a.as_ptr().cast(), a.len()),
-            core::slice::from_raw_parts(b.as_ptr().cast(), b.len()),
-            core::slice::from_raw_parts_mut(c.as_mut_ptr().cast(), c.len()),
-        ))
-    }
+    let (a, b, c) = unsafe {
+        (
+            core::slice::from_raw_parts(p.a.as_ptr().cast::<f32>(), p.a.len()),
+            core::slice::from_raw_parts(p.b.as_ptr().cast::<f32>(), p.b.len()),
+            core::slice::from_raw_parts_mut(c.as_mut_ptr().cast::<f32>(), c.len()),
+        )
+    };
+    let alpha = p.alpha.to_f64() as f32;
+    Some((
+        Product { m: p.m, n: p.n, k: p.k, alpha, a, op_a: p.op_a, b, op_b: p.op_b, accumulate: p.accumulate },
+        c,
+    ))
 }
 
 /// The plain loops of [`gemm`], for any size and element type.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) fn gemm_loops<T: Scalar>(
-    (m, n, k): (usize, usize, usize),
-    alpha: T,
-    a: &[T],
-    op_a: Op,
-    b: &[T],
-    op_b: Op,
-    accumulate: bool,
-    c: &mut [T],
-) {
+pub(crate) fn gemm_loops<T: Scalar>(p: Product<'_, T>, c: &mut [T]) {
+    let Product { m, n, k, alpha, a, op_a, b, op_b, accumulate } = p;
     debug_assert_eq!((a.len(), b.len(), c.len()), (m * k, k * n, m * n));
     // Each case runs its innermost loop over contiguous memory of useful
     // length: a matrix·vector product is a dot product per row, an outer
@@ -225,7 +218,9 @@ mod tests {
             for tb in [Op::N, Op::T] {
                 let want = reference(m, n, k, &a, ta, &b, tb);
                 let mut c = vec![1.0; m * n];
-                gemm((m, n, k), 2.0, &a, ta, &b, tb, true, &mut c);
+                let product =
+                    Product { m, n, k, alpha: 2.0, a: &a, op_a: ta, b: &b, op_b: tb, accumulate: true };
+                gemm(product, &mut c);
                 for (c, w) in c.iter().zip(&want) {
                     assert!((c - (1.0 + 2.0 * w)).abs() < 1e-12, "{ta:?}{tb:?} {m}×{n}×{k}");
                 }

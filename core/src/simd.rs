@@ -13,7 +13,7 @@ use core::arch::x86_64::*;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use crate::kernel::Op;
+use crate::kernel::{Op, Product};
 
 const MR: usize = 6;
 const NR: usize = 16;
@@ -45,18 +45,8 @@ pub(crate) fn avx2_available() -> bool {
 /// # Safety
 /// The processor must have AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn loops(
-    dims: (usize, usize, usize),
-    alpha: f32,
-    a: &[f32],
-    op_a: Op,
-    b: &[f32],
-    op_b: Op,
-    accumulate: bool,
-    c: &mut [f32],
-) {
-    crate::kernel::gemm_loops(dims, alpha, a, op_a, b, op_b, accumulate, c);
+pub(crate) unsafe fn loops(p: Product<'_, f32>, c: &mut [f32]) {
+    crate::kernel::gemm_loops(p, c);
 }
 
 /// A matrix read through strides: element `(i, j)` is at `data[i·rs + j·cs]`.
@@ -67,19 +57,9 @@ struct View<'a> {
     cs: usize,
 }
 
-/// `c ← alpha·op(a)·op(b) (+ c when accumulating)` for row-major `c` (m×n);
-/// `op(a)` is m×k, `op(b)` k×n.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn sgemm(
-    (m, n, k): (usize, usize, usize),
-    alpha: f32,
-    a: &[f32],
-    op_a: Op,
-    b: &[f32],
-    op_b: Op,
-    accumulate: bool,
-    c: &mut [f32],
-) {
+/// Computes `p` into `c` with the packed kernel.
+pub(crate) fn sgemm(p: Product<'_, f32>, c: &mut [f32]) {
+    let Product { m, n, k, alpha, a, op_a, b, op_b, accumulate } = p;
     assert!(avx2_available() && a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
     let a = match op_a {
         Op::N => View { data: a, rs: k, cs: 1 },
@@ -322,10 +302,11 @@ mod tests {
             for op_a in [Op::N, Op::T] {
                 for op_b in [Op::N, Op::T] {
                     for accumulate in [true, false] {
+                        let p = Product { m, n, k, alpha: 1.5, a: &a, op_a, b: &b, op_b, accumulate };
                         let mut want = vec![0.5f32; m * n];
-                        crate::kernel::gemm_loops((m, n, k), 1.5, &a, op_a, &b, op_b, accumulate, &mut want);
+                        crate::kernel::gemm_loops(p, &mut want);
                         let mut got = vec![0.5f32; m * n];
-                        sgemm((m, n, k), 1.5, &a, op_a, &b, op_b, accumulate, &mut got);
+                        sgemm(p, &mut got);
                         let worst = got.iter().zip(&want).fold(0f32, |w, (g, h)| w.max((g - h).abs()));
                         assert!(worst < 1e-3, "{m}×{n}×{k} {op_a:?}{op_b:?} {accumulate}: {worst}");
                     }

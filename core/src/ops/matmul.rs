@@ -3,7 +3,7 @@
 
 use core::ops::Mul;
 
-use crate::kernel::{Op, gemm};
+use crate::kernel::{Op, Product, gemm};
 use crate::shape::MatMulShape;
 use crate::{Dim, Matrix, Scalar, Vector};
 
@@ -30,16 +30,7 @@ impl<R: Dim, K: Dim, T: Scalar> Matrix<R, K, T> {
         (): MatMulShape<R, K, K2, C>,
     {
         let mut out = Matrix::zeros();
-        gemm(
-            (R::SIZE, C::SIZE, K::SIZE),
-            T::ONE,
-            self.as_slice(),
-            Op::N,
-            rhs.as_slice(),
-            Op::N,
-            false,
-            out.as_mut_slice(),
-        );
+        product(&mut out, (self.as_slice(), Op::N), (rhs.as_slice(), Op::N), K::SIZE, false);
         out
     }
 
@@ -49,16 +40,7 @@ impl<R: Dim, K: Dim, T: Scalar> Matrix<R, K, T> {
         (): MatMulShape<K, R, K2, C>,
     {
         let mut out = Matrix::zeros();
-        gemm(
-            (K::SIZE, C::SIZE, R::SIZE),
-            T::ONE,
-            self.as_slice(),
-            Op::T,
-            rhs.as_slice(),
-            Op::N,
-            false,
-            out.as_mut_slice(),
-        );
+        product(&mut out, (self.as_slice(), Op::T), (rhs.as_slice(), Op::N), R::SIZE, false);
         out
     }
 
@@ -68,16 +50,7 @@ impl<R: Dim, K: Dim, T: Scalar> Matrix<R, K, T> {
         (): MatMulShape<R, K, K2, C>,
     {
         let mut out = Matrix::zeros();
-        gemm(
-            (R::SIZE, C::SIZE, K::SIZE),
-            T::ONE,
-            self.as_slice(),
-            Op::N,
-            rhs.as_slice(),
-            Op::T,
-            false,
-            out.as_mut_slice(),
-        );
+        product(&mut out, (self.as_slice(), Op::N), (rhs.as_slice(), Op::T), K::SIZE, false);
         out
     }
 }
@@ -96,30 +69,18 @@ impl<R: Dim, T: Scalar> Vector<R, T> {
     }
 }
 
-/// `out ← op(a)·op(b)` with inner dimension `k`; the shapes were checked by the caller's types.
+/// `out ← op(a)·op(b) (+ out when accumulating)` with inner dimension `k`;
+/// the shapes were checked by the caller's types.
 #[inline(always)]
 fn product<R: Dim, C: Dim, T: Scalar>(
     out: &mut Matrix<R, C, T>,
-    a: &[T],
-    op_a: Op,
-    b: &[T],
-    op_b: Op,
+    (a, op_a): (&[T], Op),
+    (b, op_b): (&[T], Op),
     k: usize,
+    accumulate: bool,
 ) {
-    gemm((R::SIZE, C::SIZE, k), T::ONE, a, op_a, b, op_b, false, out.as_mut_slice());
-}
-
-/// `out ← out + op(a)·op(b)`.
-#[inline(always)]
-fn add_product<R: Dim, C: Dim, T: Scalar>(
-    out: &mut Matrix<R, C, T>,
-    a: &[T],
-    op_a: Op,
-    b: &[T],
-    op_b: Op,
-    k: usize,
-) {
-    gemm((R::SIZE, C::SIZE, k), T::ONE, a, op_a, b, op_b, true, out.as_mut_slice());
+    let p = Product { m: R::SIZE, n: C::SIZE, k, alpha: T::ONE, a, op_a, b, op_b, accumulate };
+    gemm(p, out.as_mut_slice());
 }
 
 /// The in-place products the generated code uses: each overwrites `self`
@@ -137,25 +98,25 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// ```
     #[inline]
     pub fn set_matmul<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<K, C, T>) {
-        product(self, a.as_slice(), Op::N, b.as_slice(), Op::N, K::SIZE);
+        product(self, (a.as_slice(), Op::N), (b.as_slice(), Op::N), K::SIZE, false);
     }
 
     /// `self ← aᵀ·b`.
     #[inline]
     pub fn set_t_matmul<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<K, C, T>) {
-        product(self, a.as_slice(), Op::T, b.as_slice(), Op::N, K::SIZE);
+        product(self, (a.as_slice(), Op::T), (b.as_slice(), Op::N), K::SIZE, false);
     }
 
     /// `self ← a·bᵀ`.
     #[inline]
     pub fn set_matmul_t<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<C, K, T>) {
-        product(self, a.as_slice(), Op::N, b.as_slice(), Op::T, K::SIZE);
+        product(self, (a.as_slice(), Op::N), (b.as_slice(), Op::T), K::SIZE, false);
     }
 
     /// `self ← aᵀ·bᵀ`.
     #[inline]
     pub fn set_t_matmul_t<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
-        product(self, a.as_slice(), Op::T, b.as_slice(), Op::T, K::SIZE);
+        product(self, (a.as_slice(), Op::T), (b.as_slice(), Op::T), K::SIZE, false);
     }
 
     /// `self ← self + a·b`: a sum of products without a buffer for each.
@@ -169,25 +130,25 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// ```
     #[inline]
     pub fn add_matmul<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<K, C, T>) {
-        add_product(self, a.as_slice(), Op::N, b.as_slice(), Op::N, K::SIZE);
+        product(self, (a.as_slice(), Op::N), (b.as_slice(), Op::N), K::SIZE, true);
     }
 
     /// `self ← self + aᵀ·b`.
     #[inline]
     pub fn add_t_matmul<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<K, C, T>) {
-        add_product(self, a.as_slice(), Op::T, b.as_slice(), Op::N, K::SIZE);
+        product(self, (a.as_slice(), Op::T), (b.as_slice(), Op::N), K::SIZE, true);
     }
 
     /// `self ← self + a·bᵀ`.
     #[inline]
     pub fn add_matmul_t<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<C, K, T>) {
-        add_product(self, a.as_slice(), Op::N, b.as_slice(), Op::T, K::SIZE);
+        product(self, (a.as_slice(), Op::N), (b.as_slice(), Op::T), K::SIZE, true);
     }
 
     /// `self ← self + aᵀ·bᵀ`.
     #[inline]
     pub fn add_t_matmul_t<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
-        add_product(self, a.as_slice(), Op::T, b.as_slice(), Op::T, K::SIZE);
+        product(self, (a.as_slice(), Op::T), (b.as_slice(), Op::T), K::SIZE, true);
     }
 }
 
