@@ -108,17 +108,29 @@ fn run((m, n, k): (usize, usize, usize), alpha: f32, a: View, b: View, accumulat
     PACKED.with(|packed| {
         let mut packed = packed.borrow_mut();
         let (pa, pb) = &mut *packed;
-        if pa.len() < MR * KC {
-            pa.resize(MR * KC, 0.0);
+        // Sixteen spare values let the panels start on a 64-byte boundary, so
+        // the micro-kernel's two loads of a row of B̃ never straddle cache
+        // lines (which, depending on where the allocator put the buffer,
+        // cost up to a fifth of the time).
+        let (a_len, b_len) = (MR * KC + 16, KC * NC.next_multiple_of(NR) + 16);
+        if pa.len() < a_len {
+            pa.resize(a_len, 0.0);
         }
-        if pb.len() < KC * NC.next_multiple_of(NR) {
-            pb.resize(KC * NC.next_multiple_of(NR), 0.0);
+        if pb.len() < b_len {
+            pb.resize(b_len, 0.0);
         }
+        let (pa, pb) = (aligned(pa), aligned(pb));
         // SAFETY: AVX2 and FMA are present (checked by `sgemm`); every index
         // the blocked loops form is inside the slices, whose lengths `sgemm`
         // checked.
         unsafe { blocked((m, n, k), alpha, a, b, accumulate, c, pa, pb) };
     });
+}
+
+/// The part of `buffer` that starts on a 64-byte boundary.
+fn aligned(buffer: &mut [f32]) -> &mut [f32] {
+    let skip = buffer.as_ptr().align_offset(64).min(16);
+    &mut buffer[skip..]
 }
 
 #[target_feature(enable = "avx2,fma")]
