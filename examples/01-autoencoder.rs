@@ -34,7 +34,7 @@ dims! {
 type Net = Autoencoder<M, N, f64>;
 
 fn main() {
-    println!("{}", Net::derivation());
+    println!("{}", Autoencoder::<M, N>::derivation());
 
     let mut rng = Pcg64Mcg::seed_from_u64(7);
     let mut net = Net::init(7);

@@ -40,7 +40,7 @@ net! {
 }
 
 fn main() -> Result<(), ShapeError> {
-    println!("{}", TwoLayer::<f64>::derivation());
+    println!("{}", TwoLayer::derivation());
 
     let mut net = TwoLayer::<f64>::init(3);
     let x = Vector::<D, f64>::from_slice(&[0.5, -1.0, 0.25, 2.0, -0.75, 1.5, 0.0, -0.5])?;

@@ -103,7 +103,7 @@ pub use shapegrad_macros::dims;
 /// assert_eq!(grads.W1.as_slice().len(), 16 * 8);
 /// assert!(net.gradcheck(&x, y).is_ok(1e-6));
 /// assert!(net.check_hand_grads(&x, y).is_ok(1e-12));
-/// print!("{}", TwoLayer::<f64>::derivation());
+/// print!("{}", TwoLayer::derivation());
 /// ```
 ///
 /// # Statements

@@ -170,7 +170,7 @@ fn derivations_read_as_the_correct_answers() {
 "
     );
     assert_eq!(
-        TwoLayer::<f32>::derivation(),
+        TwoLayer::derivation(),
         "backward pass of `TwoLayer`, with ∂X = ∂L/∂X and L = softmax_cross_entropy(z2, y)
 ∂z2 = softmax(z2) − onehot(y)                                            [C]
 ∂h1 = W2ᵀ ∂z2                                                            [H]
@@ -190,7 +190,7 @@ fn derivations_read_as_the_correct_answers() {
 \\end{aligned}"
     );
     assert_eq!(
-        TwoLayer::<f32>::derivation_latex().lines().nth(3).unwrap(),
+        TwoLayer::derivation_latex().lines().nth(3).unwrap(),
         "\\partial z_{1} &= \\partial h_{1} \\odot \\sigma(z_{1})(1 + z_{1}(1 - \\sigma(z_{1}))) && [H] \\\\"
     );
 }

@@ -211,7 +211,12 @@ impl<'a> Codegen<'a> {
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
                 #methods
                 #gradcheck
+            }
 
+            // On the default element type, so `TwoLayer::derivation()` needs
+            // no type annotation (the text is the same for every type).
+            #[allow(non_snake_case)]
+            impl<#(#generics: ::shapegrad::Dim,)*> #name<#(#generics,)*> {
                 /// The derived backward pass, one line per adjoint, each with its shape.
                 pub fn derivation() -> &'static str {
                     #text
@@ -354,6 +359,10 @@ impl<'a> Codegen<'a> {
                 pub fn loss_with(&self, __ws: &mut #ws_ty, #args) -> #t { ::core::unreachable!() }
                 pub fn grad_into(&self, __ws: &mut #ws_ty, #args __out: &mut #grad_name<#(#generics,)* #t>) -> #t { ::core::unreachable!() }
                 #gradcheck
+            }
+
+            #[allow(non_snake_case)]
+            impl<#(#generics: ::shapegrad::Dim,)*> #name<#(#generics,)*> {
                 pub fn derivation() -> &'static str { "" }
                 pub fn derivation_latex() -> &'static str { "" }
             }
