@@ -108,7 +108,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut net = DigitNet::<f32>::init(SEED);
     let mut adam = Adam::new(1e-3).with_weight_decay(1e-3);
     let batches = train.num_batches::<Batch>();
-    let (mut xs, mut ys) = train.batches::<Batch, f32>().next().ok_or("no batch")?;
+    let (mut xs, mut ys) = (Matrix::<Pixels, Batch>::zeros(), Classes::<Digit, Batch>::zeros());
     let (mut losses, mut train_acc, mut test_acc) = (Vec::new(), Vec::new(), Vec::new());
 
     let bar = ProgressBar::new((EPOCHS * batches) as u64);

@@ -67,7 +67,7 @@ fn a_hundred_training_steps_allocate_nothing() {
     let mut adam = Adam::new(1e-3);
     let mut ws = DigitNetBatchWorkspace::<Batch, f32>::new();
     let mut grads = DigitNetGrad::<f32>::zeros();
-    let (mut xs, mut ys) = train.batches::<Batch, f32>().next().unwrap();
+    let (mut xs, mut ys) = (Matrix::<Pixels, Batch>::zeros(), Classes::<Digit, Batch>::zeros());
     let mut step = |k: usize| {
         train.batch_into(k % train.num_batches::<Batch>(), &mut xs, &mut ys);
         let loss = net.grad_batch_into(&mut ws, &xs, &ys, &mut grads);

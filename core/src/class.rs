@@ -36,6 +36,12 @@ impl<C: Dim> Class<C> {
         }
     }
 
+    /// A label whose index the caller has already checked to be below `C`.
+    pub(crate) fn checked(index: usize) -> Self {
+        debug_assert!(index < C::SIZE);
+        Class { index, classes: PhantomData }
+    }
+
     /// The index, below `C::SIZE`.
     #[inline]
     pub fn index(self) -> usize {
@@ -87,6 +93,17 @@ impl<C: Dim, B: Dim> Classes<C, B> {
         let mut labels = GenericArray::<usize, B::Size>::default_boxed();
         labels.copy_from_slice(indices);
         Ok(Classes { labels, classes: PhantomData })
+    }
+
+    /// Every label 0: a buffer to fill with [`Classes::set`] or
+    /// `Dataset::batch_into`.
+    ///
+    /// ```
+    /// use shapegrad_core::{Classes, typenum::{U3, U4}};
+    /// assert_eq!(Classes::<U3, U4>::zeros().as_slice(), &[0, 0, 0, 0]);
+    /// ```
+    pub fn zeros() -> Self {
+        Classes { labels: GenericArray::default_boxed(), classes: PhantomData }
     }
 
     /// The label of example `b`.

@@ -133,8 +133,8 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
     /// # Panics
     /// When `i` is not below `len()`.
     pub fn label(&self, i: usize) -> Class<C> {
-        // Labels were checked in `new`.
-        Class::new(self.labels[i]).unwrap_or_else(|_| unreachable!("labels are checked on construction"))
+        // Every label was checked against `C` in `new`.
+        Class::checked(self.labels[i])
     }
 
     /// The same examples in an order drawn from `seed` (Fisher–Yates with

@@ -150,7 +150,7 @@ impl Codegen<'_> {
         for n in (0..g.nodes.len()).filter(|&n| needed[n]) {
             if self.is_buffer(n) {
                 let place = homes.get(&n).cloned().unwrap_or_else(|| Self::slot(n));
-                body.extend(self.statement(n, &place, &homes, scalar));
+                body.extend(self.statement(n, &place, &homes));
             } else if g.shape(n) == Shape::Scalar
                 && !matches!(g.op(n), Op::Param(_) | Op::Input(_) | Op::Label(_))
             {
@@ -202,13 +202,7 @@ impl Codegen<'_> {
     }
 
     /// The statement writing matrix node `n` into `place`.
-    fn statement(
-        &self,
-        n: NodeId,
-        place: &TokenStream,
-        homes: &HashMap<NodeId, TokenStream>,
-        scalar: &TokenStream,
-    ) -> TokenStream {
+    fn statement(&self, n: NodeId, place: &TokenStream, homes: &HashMap<NodeId, TokenStream>) -> TokenStream {
         let g = &self.m.graph;
         let v = |x: NodeId| self.val(x, homes);
         let is_scalar = |x: NodeId| g.shape(x) == Shape::Scalar;
@@ -218,7 +212,6 @@ impl Codegen<'_> {
             let f = format_ident!("{}", f.type_name());
             quote!(<#ops::#f as #ops::Unary>)
         };
-        let _ = scalar;
         if let Some((p, q)) = self.fused_sum(n) {
             let (first, then) = (self.product(p, place, homes, false), self.product(q, place, homes, true));
             return quote!(#first #then);
