@@ -199,20 +199,69 @@ fn pack_b(b: View, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) 
                 row[width..].fill(0.0);
             }
         } else {
-            // `op(B)` is a transposed matrix: each of its columns is a
-            // contiguous run of the stored one, read in order.
-            for j in 0..NR {
-                if j < width {
-                    let src = &b.data[(jc + j0 + j) * b.cs + pc * b.rs..];
-                    for p in 0..kc {
-                        dst[p * NR + j] = src[p * b.rs];
-                    }
-                } else {
-                    for p in 0..kc {
-                        dst[p * NR + j] = 0.0;
-                    }
+            // `op(B)` is a transposed matrix (`rs` = 1): each of its columns
+            // is a contiguous run of the stored one. Blocks of 8×8 are
+            // transposed in registers; the ragged edges go value by value.
+            debug_assert_eq!(b.rs, 1);
+            let (full_p, full_j) = (kc - kc % 8, width - width % 8);
+            for j in (0..full_j).step_by(8) {
+                for p in (0..full_p).step_by(8) {
+                    let src = &b.data[(jc + j0 + j) * b.cs + pc + p..];
+                    // SAFETY: the caller is compiled for AVX2; rows j..j+8 of
+                    // the stored matrix hold kc ≥ p + 8 values from `pc`,
+                    // `b.cs` apart, and `dst` holds rows p..p+8 of NR values.
+                    unsafe { transpose8(src, b.cs, &mut dst[p * NR + j..], NR) };
                 }
             }
+            for j in 0..NR {
+                let column = (j < width).then(|| &b.data[(jc + j0 + j) * b.cs + pc..]);
+                // Rows past the blocks, for every column; all rows of the
+                // columns past the blocks; zeros past `width`.
+                let first = if j < full_j { full_p } else { 0 };
+                for p in first..kc {
+                    dst[p * NR + j] = column.map_or(0.0, |c| c[p]);
+                }
+            }
+        }
+    }
+}
+
+/// Writes the transpose of the 8×8 block whose row `r` is `src[r·stride ..][..8]`
+/// into `dst`, row `c` at `dst[c·ld ..][..8]`.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn transpose8(src: &[f32], stride: usize, dst: &mut [f32], ld: usize) {
+    assert!(src.len() >= 7 * stride + 8 && dst.len() >= 7 * ld + 8);
+    // SAFETY: the eight loads and stores are in bounds (asserted).
+    unsafe {
+        let r: [__m256; 8] = core::array::from_fn(|i| _mm256_loadu_ps(src.as_ptr().add(i * stride)));
+        let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+        let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+        let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+        let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+        let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+        let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+        let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+        let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+        let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+        let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+        let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+        let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+        let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+        let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+        let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+        let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+        let out = [
+            _mm256_permute2f128_ps::<0x20>(u0, u4),
+            _mm256_permute2f128_ps::<0x20>(u1, u5),
+            _mm256_permute2f128_ps::<0x20>(u2, u6),
+            _mm256_permute2f128_ps::<0x20>(u3, u7),
+            _mm256_permute2f128_ps::<0x31>(u0, u4),
+            _mm256_permute2f128_ps::<0x31>(u1, u5),
+            _mm256_permute2f128_ps::<0x31>(u2, u6),
+            _mm256_permute2f128_ps::<0x31>(u3, u7),
+        ];
+        for (c, v) in out.iter().enumerate() {
+            _mm256_storeu_ps(dst.as_mut_ptr().add(c * ld), *v);
         }
     }
 }
@@ -308,7 +357,9 @@ mod tests {
         if !avx2_available() {
             return;
         }
-        for (m, n, k) in [(7, 19, 5), (128, 64, 784), (10, 64, 128), (64, 33, 300), (97, 2100, 3)] {
+        for (m, n, k) in
+            [(7, 19, 5), (128, 64, 784), (10, 64, 128), (64, 33, 300), (97, 2100, 3), (20, 28, 21)]
+        {
             let a: Vec<f32> = (0..m * k).map(|i| ((i * 7 % 11) as f32 - 5.0) / 8.0).collect();
             let b: Vec<f32> = (0..k * n).map(|i| ((i * 5 % 13) as f32 - 6.0) / 8.0).collect();
             for op_a in [Op::N, Op::T] {
