@@ -165,19 +165,11 @@ fn fill(g: &mut Graph, s: NodeId, like: NodeId) -> NodeId {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::check::build;
-    use crate::net::error::Errors;
-    use crate::net::parse::parse_nets;
     use proc_macro2::TokenStream;
     use quote::quote;
 
     fn derive(tokens: TokenStream) -> (crate::net::check::Model, Adjoints) {
-        let mut errors = Errors::default();
-        let mut nets = parse_nets(tokens, &mut errors);
-        let mut m = build(&nets.remove(0), &mut errors);
-        assert!(errors.is_empty(), "{:?}", errors.messages());
-        let params: Vec<NodeId> = m.params.iter().filter_map(|p| p.node).collect();
-        let adj = backward(&mut m.graph, m.loss.unwrap(), &params);
+        let (m, adj, _) = crate::net::derived(tokens);
         (m, adj)
     }
 

@@ -374,21 +374,13 @@ impl Printer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::autodiff::backward;
-    use crate::net::check::build;
     use crate::net::error::Errors;
     use crate::net::parse::parse_nets;
     use proc_macro2::TokenStream;
     use quote::quote;
 
     fn explain(tokens: TokenStream, latex: bool) -> String {
-        let mut errors = Errors::default();
-        let mut nets = parse_nets(tokens, &mut errors);
-        let mut m = build(&nets.remove(0), &mut errors);
-        assert!(errors.is_empty(), "{:?}", errors.messages());
-        let params: Vec<NodeId> = m.params.iter().filter_map(|p| p.node).collect();
-        let forward_len = m.graph.nodes.len();
-        let adj = backward(&mut m.graph, m.loss.unwrap(), &params);
+        let (m, adj, forward_len) = crate::net::derived(tokens);
         derivation(&m, &adj, forward_len, latex)
     }
 

@@ -54,6 +54,20 @@ pub fn expand(input: TokenStream) -> TokenStream {
     out
 }
 
+/// For the stages' tests: a valid net parsed, checked and differentiated,
+/// with the number of forward nodes.
+#[cfg(test)]
+pub(crate) fn derived(tokens: TokenStream) -> (check::Model, autodiff::Adjoints, usize) {
+    let mut errors = Errors::default();
+    let mut nets = parse::parse_nets(tokens, &mut errors);
+    let mut m = check::build(&nets.remove(0), &mut errors);
+    assert!(errors.is_empty(), "{:?}", errors.messages());
+    let params: Vec<NodeId> = m.params.iter().filter_map(|p| p.node).collect();
+    let forward_len = m.graph.nodes.len();
+    let adj = autodiff::backward(&mut m.graph, m.loss.expect("a valid net has a loss"), &params);
+    (m, adj, forward_len)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -562,19 +562,10 @@ impl<'a> Codegen<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::autodiff::backward;
-    use crate::net::check::build;
-    use crate::net::error::Errors;
-    use crate::net::parse::parse_nets;
     use quote::quote;
 
     fn generate(tokens: TokenStream) -> String {
-        let mut errors = Errors::default();
-        let mut nets = parse_nets(tokens, &mut errors);
-        let mut m = build(&nets.remove(0), &mut errors);
-        assert!(errors.is_empty(), "{:?}", errors.messages());
-        let params: Vec<NodeId> = m.params.iter().filter_map(|p| p.node).collect();
-        let adj = backward(&mut m.graph, m.loss.unwrap(), &params);
+        let (m, adj, _) = crate::net::derived(tokens);
         Codegen::new(&m, false).generate(&adj, "", "", Err("test".into())).to_string()
     }
 
