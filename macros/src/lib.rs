@@ -1,11 +1,7 @@
 //! The `dims!` and `net!` macros of shapegrad. Use them through the
-//! `shapegrad` crate, whose documentation describes them; this crate only
-//! holds their implementation, which works on `proc_macro2` tokens so that
-//! every stage is unit-tested without a compiler.
-
-mod dims;
-mod net;
-mod typenum;
+//! `shapegrad` crate, whose documentation describes them. This crate is a thin
+//! shell over `shapegrad-dsl`, where every stage lives and is tested without a
+//! compiler.
 
 use proc_macro::TokenStream;
 
@@ -13,22 +9,18 @@ use proc_macro::TokenStream;
 /// See `shapegrad::dims!` for the documentation.
 #[proc_macro]
 pub fn dims(input: TokenStream) -> TokenStream {
-    dims::expand(input.into()).into()
+    shapegrad_dsl::expand_dims(input.into()).into()
 }
 
 /// Declares a network; see `shapegrad::net!` for the documentation.
 #[proc_macro]
 pub fn net(input: TokenStream) -> TokenStream {
-    // The expansion never panics on any input; should a bug make it panic,
-    // the user still gets an error at the invocation rather than a crash.
+    // The expansion never panics on any input (the fuzz targets hold it to
+    // that); should a bug make it panic, the user still gets an error at the
+    // invocation rather than a crashed compiler.
     let input: proc_macro2::TokenStream = input.into();
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| net::expand(input))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| shapegrad_dsl::expand_net(input))) {
         Ok(out) => out.into(),
-        Err(_) => syn::Error::new(
-            proc_macro2::Span::call_site(),
-            "internal error in `net!` (a bug in shapegrad): please report it with this net",
-        )
-        .to_compile_error()
-        .into(),
+        Err(_) => shapegrad_dsl::internal_error().into(),
     }
 }

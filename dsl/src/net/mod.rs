@@ -7,6 +7,7 @@
 //! (rewrite rules applied as the backward pass is built) → codegen (Rust) and
 //! explain (the derivation as text and LaTeX).
 
+pub mod analysis;
 mod autodiff;
 mod batch;
 mod check;
@@ -22,6 +23,27 @@ use proc_macro2::TokenStream;
 use error::Errors;
 use model::NodeId;
 
+/// A checked net with its backward pass built into its graph.
+pub(crate) struct Derived {
+    pub m: check::Model,
+    pub adj: autodiff::Adjoints,
+    /// How many nodes of the graph belong to the forward pass.
+    pub forward_len: usize,
+}
+
+/// The backward pass of a checked net with no errors; `None` without a loss.
+pub(crate) fn differentiate(mut m: check::Model) -> Option<Derived> {
+    let loss = m.loss?;
+    let params = param_nodes(&m);
+    let forward_len = m.graph.nodes.len();
+    let adj = autodiff::backward(&mut m.graph, loss, &params);
+    Some(Derived { m, adj, forward_len })
+}
+
+fn param_nodes(m: &check::Model) -> Vec<NodeId> {
+    m.params.iter().filter_map(|p| p.node).collect()
+}
+
 /// Expands `net!`. Every bad input becomes a spanned `compile_error!`, all of
 /// an invocation's errors together, next to a stub of the declared items so
 /// that code using the net gets no follow-on errors.
@@ -30,42 +52,35 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let nets = parse::parse_nets(input, &mut errors);
     let models: Vec<check::Model> = nets.iter().map(|ast| check::build(ast, &mut errors)).collect();
     let mut out = TokenStream::new();
-    for mut m in models {
+    for m in models {
         if !errors.is_empty() {
             out.extend(codegen::Codegen::new(&m, false).stub());
             continue;
         }
-        let Some(loss) = m.loss else { continue };
-        let params: Vec<NodeId> = m.params.iter().filter_map(|p| p.node).collect();
-        let forward_len = m.graph.nodes.len();
-        let adj = autodiff::backward(&mut m.graph, loss, &params);
+        let Some(Derived { m, adj, forward_len }) = differentiate(m) else { continue };
         let text = explain::derivation(&m, &adj, forward_len, false);
         let latex = explain::derivation(&m, &adj, forward_len, true);
-        let batch = batch::lift(&m).map(|mut bm| {
-            let params: Vec<NodeId> = bm.params.iter().filter_map(|p| p.node).collect();
-            let adj = autodiff::backward(&mut bm.graph, bm.loss.unwrap_or_default(), &params);
-            let grads = params.iter().filter_map(|p| adj.of.get(p).copied());
-            codegen::Codegen::new(&bm, true).pin(grads).batch_methods(&adj)
+        let batch = batch::lift(&m).and_then(|bm| differentiate(bm).ok_or_else(|| "no loss".to_string()));
+        let batch = batch.map(|bm| {
+            let grads = param_nodes(&bm.m).into_iter().filter_map(|p| bm.adj.of.get(&p).copied());
+            codegen::Codegen::new(&bm.m, true).pin(grads).batch_methods(&bm.adj)
         });
-        let grads = params.iter().filter_map(|p| adj.of.get(p).copied());
+        let grads = param_nodes(&m).into_iter().filter_map(|p| adj.of.get(&p).copied());
         out.extend(codegen::Codegen::new(&m, false).pin(grads).generate(&adj, &text, &latex, batch));
     }
     out.extend(errors.to_compile_errors());
     out
 }
 
-/// For the stages' tests: a valid net parsed, checked and differentiated,
-/// with the number of forward nodes.
+/// For the stages' tests: a valid net parsed, checked and differentiated.
 #[cfg(test)]
 pub(crate) fn derived(tokens: TokenStream) -> (check::Model, autodiff::Adjoints, usize) {
     let mut errors = Errors::default();
     let mut nets = parse::parse_nets(tokens, &mut errors);
-    let mut m = check::build(&nets.remove(0), &mut errors);
+    let m = check::build(&nets.remove(0), &mut errors);
     assert!(errors.is_empty(), "{:?}", errors.messages());
-    let params: Vec<NodeId> = m.params.iter().filter_map(|p| p.node).collect();
-    let forward_len = m.graph.nodes.len();
-    let adj = autodiff::backward(&mut m.graph, m.loss.expect("a valid net has a loss"), &params);
-    (m, adj, forward_len)
+    let d = differentiate(m).expect("a valid net has a loss");
+    (d.m, d.adj, d.forward_len)
 }
 
 #[cfg(test)]

@@ -82,8 +82,39 @@ struct Printer<'a> {
     inline: bool,
 }
 
+/// One line of a derivation: `∂z1 = ∂h1 ⊙ σ(z1)(…)   [H]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// The value whose adjoint the line gives, as the user named it (`z1`).
+    pub value: String,
+    /// The adjoint, as printed (`∂z1`, or `\partial z_{1}` in LaTeX).
+    pub adjoint: String,
+    /// Its right-hand side; for a param, followed by ` = ` and the closed form
+    /// with every adjoint written out, when that is short.
+    pub expression: String,
+    /// Its shape in the user's dims (`[H]`, `[C×H]`, `scalar`).
+    pub shape: String,
+}
+
 /// The derivation text (`latex == false`) or LaTeX `aligned` block.
 pub fn derivation(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> String {
+    let rows = lines(m, adj, forward_len, latex);
+    if latex {
+        let rows: Vec<String> =
+            rows.into_iter().map(|l| format!("{} &= {} && {}", l.adjoint, l.expression, l.shape)).collect();
+        return format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", rows.join(" \\\\\n"));
+    }
+    let lw = rows.iter().map(|r| r.adjoint.chars().count()).max().unwrap_or(0);
+    let rw = rows.iter().map(|r| r.expression.chars().count()).max().unwrap_or(0);
+    let mut out = format!("backward pass of `{}`, with ∂X = ∂L/∂X and L = {}\n", m.name, m.loss_text);
+    for l in rows {
+        out += &format!("{:<lw$} = {:<rw$}   {}\n", l.adjoint, l.expression, l.shape);
+    }
+    out
+}
+
+/// The lines of the derivation, in the order the backward pass completes them.
+pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<Line> {
     let style = if latex { Style::Latex } else { Style::Text };
     let mut p = Printer {
         g: &m.graph,
@@ -94,7 +125,7 @@ pub fn derivation(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) ->
         inline: false,
     };
     let is_param = |n: NodeId| m.params.iter().any(|d| d.node == Some(n));
-    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let mut rows = Vec::new();
     let mut done = Vec::new();
     for &n in &adj.order {
         let Some(name) = m.names.get(&n) else { continue };
@@ -112,25 +143,15 @@ pub fn derivation(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) ->
                 rhs = format!("{rhs} = {closed}");
             }
         }
-        let lhs = p.adjoint(name);
-        rows.push((lhs, rhs, p.shape(m.graph.shape(n))));
+        rows.push(Line {
+            value: name.clone(),
+            adjoint: p.adjoint(name),
+            expression: rhs,
+            shape: p.shape(m.graph.shape(n)),
+        });
         p.adjoint_names.entry(d).or_insert_with(|| name.clone());
     }
-    match style {
-        Style::Text => {
-            let lw = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
-            let rw = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
-            let mut out = format!("backward pass of `{}`, with ∂X = ∂L/∂X and L = {}\n", m.name, m.loss_text);
-            for (l, r, s) in rows {
-                out += &format!("{l:<lw$} = {r:<rw$}   {s}\n");
-            }
-            out
-        }
-        Style::Latex => {
-            let lines: Vec<String> = rows.into_iter().map(|(l, r, s)| format!("{l} &= {r} && {s}")).collect();
-            format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", lines.join(" \\\\\n"))
-        }
-    }
+    rows
 }
 
 impl Printer<'_> {

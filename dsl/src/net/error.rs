@@ -38,6 +38,10 @@ impl Errors {
         self.list.iter().map(syn::Error::to_compile_error).collect()
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = &syn::Error> {
+        self.list.iter()
+    }
+
     #[cfg(test)]
     pub fn messages(&self) -> Vec<String> {
         self.list.iter().map(|e| e.to_string()).collect()
