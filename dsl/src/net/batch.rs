@@ -2,17 +2,19 @@
 //! column, so the batched methods are generated code over `[N×B]` matrices
 //! rather than a loop of per-example calls.
 //!
-//! Every forward value is one of three kinds: the same for every example
+//! Every forward value is one of four kinds: the same for every example
 //! (params, constants, and what depends on them only); a per-example column
-//! `[R]`, which becomes `[R×B]`; or a per-example scalar, which becomes a
-//! `[1×B]` row. Matrix·vector products become matrix products over the batch,
-//! a bias is broadcast along the columns, the per-example losses are computed
-//! column by column, and the batch loss is their mean. The lifted graph is
-//! then differentiated like any other, so a param's gradient accumulates
-//! through the batched products. A net that uses a per-example value in a way
-//! with no batched form here (a transposed input, a matrix input, a
-//! per-example scalar times a constant vector) gets no batched methods, and
-//! its documentation says why.
+//! `[R]`, which becomes `[R×B]`; a per-example scalar (a 1×1 value too),
+//! which becomes a `[1×B]` row; or the transpose of a per-example column,
+//! kept untransposed and used only as the left side of a product (`xᵀa`
+//! becomes `aᵀX`, `xᵀy` the column sums of `X ⊙ Y`). Matrix·vector products
+//! become matrix products over the batch, a bias is broadcast along the
+//! columns, the per-example losses are computed column by column, and the
+//! batch loss is their mean. The lifted graph is then differentiated like any
+//! other, so a param's gradient accumulates through the batched products. A
+//! net that uses a per-example value in a way with no batched form here (a
+//! matrix input, an outer product of per-example values) gets no batched
+//! methods, and its documentation says why.
 
 use std::collections::HashMap;
 
@@ -31,6 +33,9 @@ enum Kind {
     Scalar,
     /// A per-example label, batched as a `Classes<C, B>`.
     Label,
+    /// The transpose of a per-example column `[R]`, held untransposed as
+    /// `[R×B]`: only a product's left side, or elementwise with another row.
+    Row,
 }
 
 struct Lifter<'m> {
@@ -54,8 +59,19 @@ pub fn lift(m: &Model) -> Result<Model, String> {
     targets.extend(m.outputs.iter().filter_map(|(_, n)| *n));
     let needed = m.graph.closure(&targets, |n| m.graph.op(n).operands());
     for n in (0..m.graph.nodes.len()).filter(|&n| needed[n]) {
-        let lifted = l.node(n)?;
-        l.map.insert(n, lifted);
+        let (node, kind) = l.node(n)?;
+        // A per-example 1×1 value is a per-example scalar: a `[1×B]` row
+        // either way, and it is the scalar's rules (mean over the batch,
+        // columns scaled) that hold for it.
+        let kind = if kind == Kind::Column && m.graph.shape(n) == Shape::Mat(ONE, ONE) {
+            Kind::Scalar
+        } else {
+            kind
+        };
+        l.map.insert(n, (node, kind));
+    }
+    if let Some((name, _)) = m.outputs.iter().find(|(_, n)| n.is_some_and(|n| l.map[&n].1 == Kind::Row)) {
+        return Err(format!("output `{name}` is a per-example row"));
     }
     let (per_example, kind) = l.map[&loss];
     let batch_loss = match kind {
@@ -148,16 +164,12 @@ impl Lifter<'_> {
                 Shape::Label(c) => (self.g.intern(op, Shape::Labels(c, b)), Label),
                 _ => return Err("a label is not a label".into()),
             },
-            Op::MatMul(x, y) => match (get(self, x), get(self, y)) {
-                ((a, Shared), (c, Shared)) => (self.g.intern(Op::MatMul(a, c), shape), Shared),
-                ((a, Shared), (c, Column)) => {
-                    let r = self.rows(a);
-                    (self.g.intern(Op::MatMul(a, c), Shape::Mat(r, b)), Column)
-                }
-                _ => return Err(format!("{} multiplies a per-example value from the left", self.name(n))),
-            },
+            Op::MatMul(x, y) => self.product(n, get(self, x), get(self, y))?,
             Op::Transpose(x) => match get(self, x) {
                 (a, Shared) => (self.g.intern(Op::Transpose(a), shape), Shared),
+                // A 1×1 is its own transpose.
+                (a, Scalar) => (a, Scalar),
+                (a, Column) => (a, Row),
                 _ => return Err(format!("{} transposes a per-example value", self.name(n))),
             },
             Op::Add(x, y) | Op::Sub(x, y) | Op::Mul(x, y) => {
@@ -165,8 +177,8 @@ impl Lifter<'_> {
             }
             Op::Neg(x) | Op::Map(_, x) | Op::Softmax(x) | Op::LogSoftmax(x) => {
                 let (a, kind) = get(self, x);
-                if kind == Scalar && matches!(op, Op::Softmax(_) | Op::LogSoftmax(_)) {
-                    return Err("softmax of a scalar".into());
+                if kind == Row && matches!(op, Op::Softmax(_) | Op::LogSoftmax(_)) {
+                    return Err(format!("{} is the softmax of a per-example row", self.name(n)));
                 }
                 let op = match op {
                     Op::Neg(_) => Op::Neg(a),
@@ -182,7 +194,9 @@ impl Lifter<'_> {
                     self.g.intern(if matches!(op, Op::Sum(_)) { Op::Sum(a) } else { Op::Mean(a) }, shape),
                     Shared,
                 ),
-                (a, Column) => {
+                // The sum or mean of a per-example 1×1 is itself.
+                (a, Scalar) => (a, Scalar),
+                (a, Column | Row) => {
                     let r = self.rows(a);
                     let ones = self.ones_row(r);
                     let sums = self.g.intern(Op::MatMul(ones, a), Shape::Mat(ONE, b));
@@ -203,7 +217,7 @@ impl Lifter<'_> {
                 (self.g.intern(Op::OneHot(l), Shape::Mat(c, b)), Column)
             }
             Op::SoftmaxCe(z, y) | Op::Svm(z, y) => match (get(self, z), get(self, y)) {
-                ((z, Column), (y, Label)) => {
+                ((z, Column | Scalar), (y, Label)) => {
                     let op =
                         if matches!(op, Op::Svm(..)) { Op::SvmCols(z, y) } else { Op::SoftmaxCeCols(z, y) };
                     (self.g.intern(op, Shape::Mat(ONE, b)), Scalar)
@@ -213,6 +227,41 @@ impl Lifter<'_> {
             other => return Err(format!("{other:?} in a forward pass")),
         };
         Ok(out)
+    }
+
+    /// A matrix product with a per-example side.
+    fn product(
+        &mut self,
+        n: NodeId,
+        (a, ka): (NodeId, Kind),
+        (c, kc): (NodeId, Kind),
+    ) -> Result<(NodeId, Kind), String> {
+        use Kind::*;
+        let b = self.batch;
+        let (sa, sc) = (self.g.shape(a), self.g.shape(c));
+        Ok(match (ka, kc) {
+            (Shared, Shared) => (self.g.intern(Op::MatMul(a, c), self.m.graph.shape(n)), Shared),
+            // A x for each column x; a column a times a per-example 1×1 is an outer product.
+            (Shared, Column | Scalar) => {
+                let r = self.rows(a);
+                (self.g.intern(Op::MatMul(a, c), Shape::Mat(r, b)), Column)
+            }
+            // xᵀ a = aᵀ x for each column x.
+            (Row, Shared) if matches!(sc, Shape::Mat(_, ONE)) => {
+                let at = self.g.intern(Op::Transpose(c), Shape::Mat(ONE, self.rows(c)));
+                (self.g.intern(Op::MatMul(at, a), Shape::Mat(ONE, b)), Scalar)
+            }
+            // xᵀ y = 𝟙ᵀ(x ⊙ y) for each pair of columns.
+            (Row, Column) => {
+                let r = self.rows(a);
+                let xy = self.g.intern(Op::Mul(a, c), sa);
+                let ones = self.ones_row(r);
+                (self.g.intern(Op::MatMul(ones, xy), Shape::Mat(ONE, b)), Scalar)
+            }
+            // A per-example 1×1 times a shared 1×1.
+            (Scalar, Shared) if sc == Shape::Mat(ONE, ONE) => (self.g.intern(Op::RowScale(a, c), sa), Scalar),
+            _ => return Err(format!("{} multiplies a per-example value from the left", self.name(n))),
+        })
     }
 
     fn elementwise(
@@ -236,24 +285,38 @@ impl Lifter<'_> {
             let kind = if ka == Shared { kc } else { ka };
             return Ok((self.g.intern(make(op, a, c), shape), kind));
         }
+        // A shared column with as many rows as the per-example side.
+        let (ra, rc) = (self.rows(a), self.rows(c));
+        let column = |s: Shape| s == Shape::Mat(ra, ONE) && ra == rc;
         match (op, ka, kc) {
-            // A per-example column and a shared column: a bias, along the batch.
-            (Op::Add(..), Column, Shared) => Ok((self.g.intern(Op::AddBias(a, c), sa), Column)),
-            (Op::Add(..), Shared, Column) => Ok((self.g.intern(Op::AddBias(c, a), sc), Column)),
-            (Op::Sub(..), Column, Shared) => {
-                let neg = self.g.intern(Op::Neg(c), sc);
-                Ok((self.g.intern(Op::AddBias(a, neg), sa), Column))
+            // A per-example column (or 1×1) and a shared column: a bias, along the batch.
+            (Op::Add(..), Column | Scalar, Shared) if column(sc) => {
+                Ok((self.g.intern(Op::AddBias(a, c), sa), ka))
             }
-            (Op::Sub(..), Shared, Column) => {
+            (Op::Add(..), Shared, Column | Scalar) if column(sa) => {
+                Ok((self.g.intern(Op::AddBias(c, a), sc), kc))
+            }
+            (Op::Sub(..), Column | Scalar, Shared) if column(sc) => {
                 let neg = self.g.intern(Op::Neg(c), sc);
-                Ok((self.g.intern(Op::AddBias(neg, a), sc), Column))
+                Ok((self.g.intern(Op::AddBias(a, neg), sa), ka))
+            }
+            (Op::Sub(..), Shared, Column | Scalar) if column(sa) => {
+                let neg = self.g.intern(Op::Neg(c), sc);
+                Ok((self.g.intern(Op::AddBias(neg, a), sc), kc))
             }
             // A per-example column times a shared column: each row scaled.
-            (Op::Mul(..), Column, Shared) if sc == Shape::Mat(self.rows(c), ONE) => {
-                Ok((self.g.intern(Op::RowScale(a, c), sa), Column))
+            (Op::Mul(..), Column | Scalar, Shared) if column(sc) => {
+                Ok((self.g.intern(Op::RowScale(a, c), sa), ka))
             }
-            (Op::Mul(..), Shared, Column) if sa == Shape::Mat(self.rows(a), ONE) => {
-                Ok((self.g.intern(Op::RowScale(c, a), sc), Column))
+            (Op::Mul(..), Shared, Column | Scalar) if column(sa) => {
+                Ok((self.g.intern(Op::RowScale(c, a), sc), kc))
+            }
+            // A per-example scalar times a shared column: one outer product.
+            (Op::Mul(..), Scalar, Shared) if matches!(sc, Shape::Mat(_, ONE)) => {
+                Ok((self.g.intern(Op::MatMul(c, a), Shape::Mat(rc, self.batch)), Column))
+            }
+            (Op::Mul(..), Shared, Scalar) if matches!(sa, Shape::Mat(_, ONE)) => {
+                Ok((self.g.intern(Op::MatMul(a, c), Shape::Mat(ra, self.batch)), Column))
             }
             // A per-example scalar times a per-example column: each column scaled.
             (Op::Mul(..), Column, Scalar) => Ok((self.g.intern(Op::ColScale(a, c), sa), Column)),

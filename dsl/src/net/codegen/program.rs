@@ -95,9 +95,13 @@ impl Codegen<'_> {
         quote!(#place.#f(#x, #y);)
     }
 
-    /// `d ⊙ f′(x)` where `f(x)` exists: `(f, x, f(x), d)`.
+    /// `d ⊙ f′(x)` where `f(x)` exists, for matrices: `(f, x, f(x), d)`.
+    /// (A scalar `d · f′(x)` is a plain product of two scalar locals.)
     fn fused_vjp(&self, a: NodeId, b: NodeId) -> Option<(Func, NodeId, NodeId, NodeId)> {
         let g = &self.m.graph;
+        if g.shape(a) == Shape::Scalar || g.shape(b) == Shape::Scalar {
+            return None;
+        }
         for (d, deriv) in [(a, b), (b, a)] {
             if let Op::Deriv(f, x) = g.op(deriv) {
                 if let Some(y) = g.find(Op::Map(f, x)) {
@@ -387,6 +391,13 @@ impl Codegen<'_> {
                 let a = v(a);
                 quote!(<#ops::#f as #ops::Unary>::f(#a))
             }
+            // f′(x) of a scalar: f(x) is evaluated again (one call) rather
+            // than making the forward value a dependency of the backward pass.
+            Op::Deriv(f, a) => {
+                let f = format_ident!("{}", f.type_name());
+                let x = v(a);
+                quote!(<#ops::#f as #ops::Unary>::df(#x, <#ops::#f as #ops::Unary>::f(#x)))
+            }
             Op::Sum(_) if self.fused_inner(n).is_some() => {
                 let (a, b) = self.fused_inner(n).unwrap_or((n, n));
                 let (a, b) = (v(a), v(b));
@@ -412,7 +423,12 @@ impl Codegen<'_> {
                 let (r, c) = (self.dim(r), self.dim(c));
                 quote!(#s::from_usize(<#r as ::shapegrad::Dim>::SIZE * <#c as ::shapegrad::Dim>::SIZE))
             }
-            _ => quote!(#s::ZERO),
+            // No other op has a scalar value; should one reach here, the
+            // build fails loudly rather than computing a wrong value.
+            op => {
+                let msg = format!("internal error in `net!` (a bug in shapegrad): no scalar code for {op:?}");
+                quote!(::core::compile_error!(#msg))
+            }
         }
     }
 }
