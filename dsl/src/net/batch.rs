@@ -258,6 +258,9 @@ impl Lifter<'_> {
                 let ones = self.ones_row(r);
                 (self.g.intern(Op::MatMul(ones, xy), Shape::Mat(ONE, b)), Scalar)
             }
+            // Products with a per-example 1×1 on the right scale each column.
+            (Scalar, Scalar) => (self.g.intern(Op::Mul(a, c), sa), Scalar),
+            (Column, Scalar) => (self.g.intern(Op::ColScale(a, c), sa), Column),
             // A per-example 1×1 times a shared 1×1.
             (Scalar, Shared) if sc == Shape::Mat(ONE, ONE) => (self.g.intern(Op::RowScale(a, c), sa), Scalar),
             _ => return Err(format!("{} multiplies a per-example value from the left", self.name(n))),
