@@ -7,7 +7,7 @@
 //! given a line is referred to by its name (`∂z2`). Param lines also show
 //! the closed form with every adjoint written out, when it is short.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::autodiff::Adjoints;
 use super::check::Model;
@@ -96,21 +96,76 @@ pub struct Line {
     pub shape: String,
 }
 
+/// Right-hand sides longer than this wrap (characters of text, of LaTeX source).
+const WRAP_TEXT: usize = 72;
+const WRAP_LATEX: usize = 100;
+
 /// The derivation text (`latex == false`) or LaTeX `aligned` block.
 pub fn derivation(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> String {
     let rows = lines(m, adj, forward_len, latex);
     if latex {
-        let rows: Vec<String> =
-            rows.into_iter().map(|l| format!("{} &= {} && {}", l.adjoint, l.expression, l.shape)).collect();
+        let rows: Vec<String> = rows
+            .into_iter()
+            .map(|l| {
+                let parts = wrap(&l.expression, WRAP_LATEX);
+                format!("{} &= {} && {}", l.adjoint, parts.join(" \\\\\n&\\quad "), l.shape)
+            })
+            .collect();
         return format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", rows.join(" \\\\\n"));
     }
+    let wrapped: Vec<Vec<String>> = rows.iter().map(|l| wrap(&l.expression, WRAP_TEXT)).collect();
     let lw = rows.iter().map(|r| r.adjoint.chars().count()).max().unwrap_or(0);
-    let rw = rows.iter().map(|r| r.expression.chars().count()).max().unwrap_or(0);
+    let rw = wrapped.iter().flatten().map(|r| r.chars().count()).max().unwrap_or(0);
     let mut out = format!("backward pass of `{}`, with ∂X = ∂L/∂X and L = {}\n", m.name, m.loss_text);
-    for l in rows {
-        out += &format!("{:<lw$} = {:<rw$}   {}\n", l.adjoint, l.expression, l.shape);
+    for (l, parts) in rows.iter().zip(&wrapped) {
+        let last = parts.len() - 1;
+        for (i, part) in parts.iter().enumerate() {
+            let lhs = if i == 0 { format!("{:<lw$} =", l.adjoint) } else { " ".repeat(lw + 2) };
+            if i == last {
+                out += &format!("{lhs} {part:<rw$}   {}\n", l.shape);
+            } else {
+                out += &format!("{lhs} {part}\n");
+            }
+        }
     }
     out
+}
+
+/// `s` in lines of at most `width` characters where it can be: broken only
+/// before a `+`, `−`, `-` or `=` outside every bracket, the operator starting
+/// the next line. A part with no such place stays whole.
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        match c {
+            '(' | '[' | '{' | '⟨' => depth += 1,
+            ')' | ']' | '}' | '⟩' => depth -= 1,
+            ' ' if depth == 0 => {
+                let next = chars.get(k + 1).map(|&(_, c)| c);
+                let after = chars.get(k + 2).map(|&(_, c)| c);
+                if matches!(next, Some('+' | '−' | '-' | '=')) && after == Some(' ') && i > start {
+                    parts.push(s[start..i].to_string());
+                    start = i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    parts.push(s[start..].to_string());
+    let mut lines: Vec<String> = Vec::new();
+    for part in parts {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + part.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(&part);
+            }
+            _ => lines.push(part),
+        }
+    }
+    lines
 }
 
 /// The lines of the derivation, in the order the backward pass completes them.
@@ -126,16 +181,20 @@ pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<
     };
     let is_param = |n: NodeId| m.params.iter().any(|d| d.node == Some(n));
     let mut rows = Vec::new();
-    let mut done = Vec::new();
+    let mut done = HashSet::new();
+    let mut sizes = HashMap::new();
     for &n in &adj.order {
         let Some(name) = m.names.get(&n) else { continue };
-        if done.contains(&n) {
+        if !done.insert(n) {
             continue;
         }
-        done.push(n);
         let d = adj.of[&n];
         let mut rhs = p.definition(d);
-        if is_param(n) {
+        // The closed form is written out only when it is short, which its
+        // size tells before it is printed: printed regardless, shared
+        // subexpressions would be written out once per path to them,
+        // exponentially many in a chain of lets.
+        if is_param(n) && p.inline_size(d, &mut sizes) <= CLOSED_FORM_NODES {
             p.inline = true;
             let closed = p.definition(d);
             p.inline = false;
@@ -154,7 +213,27 @@ pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<
     rows
 }
 
+/// At most this many nodes in a param's closed form (60 characters hold no more).
+const CLOSED_FORM_NODES: usize = 30;
+
 impl Printer<'_> {
+    /// How many nodes `n` prints as when written out inline (forward values
+    /// by name), saturating just above `CLOSED_FORM_NODES`; memoized in `sizes`.
+    fn inline_size(&self, n: NodeId, sizes: &mut HashMap<NodeId, usize>) -> usize {
+        if self.forward_name(n).is_some() {
+            return 1;
+        }
+        if let Some(&s) = sizes.get(&n) {
+            return s;
+        }
+        let mut size = 1;
+        for a in self.g.op(n).operands() {
+            size = (size + self.inline_size(a, sizes)).min(CLOSED_FORM_NODES + 1);
+        }
+        sizes.insert(n, size);
+        size
+    }
+
     fn latex(&self) -> bool {
         self.style == Style::Latex
     }
@@ -231,6 +310,8 @@ impl Printer<'_> {
 
     fn expand(&self, n: NodeId) -> (String, Kind) {
         use Kind::*;
+        #[cfg(test)]
+        tests::EXPANDED.with(|c| c.set(c.get() + 1));
         let tex = self.latex();
         let atomic = [Post, Atom];
         match self.g.op(n) {
@@ -421,6 +502,57 @@ mod tests {
         )
         .unwrap();
         assert_eq!(source_text(&e), "(a + b) @ c.T - -d * (e - f)");
+    }
+
+    thread_local! {
+        /// How many times `Printer::expand` ran on this thread.
+        pub static EXPANDED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// A chain of `n` lets each using the previous value twice, as an
+    /// unrolled RNN's hidden state is: the expansion and the printer's work.
+    fn chain(n: usize) -> (String, usize) {
+        let lets: String =
+            (1..=n).map(|i| format!("let a{i} = tanh(a{}) * a{} + w;", i - 1, i - 1)).collect();
+        let src =
+            format!("net Chain {{ param w: [D]; input x: [D]; let a0 = x + w; {lets} loss sum(a{n}); }}");
+        EXPANDED.with(|c| c.set(0));
+        let out = crate::expand_net(src.parse().unwrap()).to_string();
+        (out, EXPANDED.with(|c| c.get()))
+    }
+
+    #[test]
+    fn a_chain_of_lets_expands_in_linear_work() {
+        // Every value is used twice, so writing shared subexpressions out
+        // once per path is exponential in the depth: 2⁸ times the work at 16
+        // lets as at 8. Linear work doubles.
+        let (out8, work8) = chain(8);
+        let (out16, work16) = chain(16);
+        assert!(work16 <= 2 * work8 + 50, "printer work {work8} at 8 lets, {work16} at 16");
+        assert!(
+            out16.len() <= 2 * out8.len(),
+            "expansion {} chars at 8 lets, {} at 16",
+            out8.len(),
+            out16.len()
+        );
+        let (out200, work200) = chain(200);
+        assert!(work200 <= 25 * work8 + 1000, "printer work {work8} at 8 lets, {work200} at 200");
+        assert!(
+            out200.len() <= 25 * out8.len(),
+            "expansion {} chars at 8 lets, {} at 200",
+            out8.len(),
+            out200.len()
+        );
+        assert!(!out200.contains("compile_error"));
+    }
+
+    #[test]
+    fn long_lines_wrap_before_a_top_level_operator() {
+        let s = "∂a0 + ∂a1 + (∂a2 + ∂a3 + ∂a4) − ∂a5 + f(x - y) = z";
+        assert_eq!(wrap(s, 19), ["∂a0 + ∂a1", "+ (∂a2 + ∂a3 + ∂a4)", "− ∂a5 + f(x - y)", "= z"]);
+        assert_eq!(wrap(s, 20), ["∂a0 + ∂a1", "+ (∂a2 + ∂a3 + ∂a4)", "− ∂a5 + f(x - y) = z"]);
+        assert_eq!(wrap(s, 200), [s]);
+        assert_eq!(wrap("-x", 1), ["-x"], "a leading minus is no place to break");
     }
 
     #[test]
