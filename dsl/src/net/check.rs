@@ -13,8 +13,10 @@ use quote::ToTokens;
 use syn::{Attribute, Ident, Visibility};
 
 use super::error::Errors;
-use super::model::{DimId, Func, Graph, NodeId, ONE, Op, Shape};
+use super::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
+use super::ops::{self, Call, OpDef};
 use super::parse::{BinOp, DimAst, Expr, ExprKind, NetAst, ShapeAst, Stmt, expr_error};
+use super::source::source_text;
 
 /// A declared param, input or label.
 pub struct Decl {
@@ -50,9 +52,6 @@ pub struct Model {
     /// Hand-written gradients: (param index, node).
     pub hand_grads: Vec<(usize, NodeId)>,
 }
-
-const FUNCTIONS: &str = "sigmoid, tanh, relu, swish, exp, log, sqrt, square, abs, sum, mean, softmax, \
-                         log_softmax, onehot, dot, softmax_cross_entropy, mse, svm";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -107,17 +106,38 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
         match stmt {
             Stmt::Param { attrs, name, shape } => {
                 let index = m.params.len();
-                let decl = b.declare(name, attrs, Some(shape), None, Kind::Param(index), Op::Param(index));
+                let decl = b.declare(
+                    name,
+                    attrs,
+                    Some(shape),
+                    None,
+                    Kind::Param(index),
+                    Op::with("param", &[], Attr::Index(index)),
+                );
                 m.params.push(decl);
             }
             Stmt::Input { attrs, name, shape } => {
                 let index = m.args.len();
-                let decl = b.declare(name, attrs, Some(shape), None, Kind::Input, Op::Input(index));
+                let decl = b.declare(
+                    name,
+                    attrs,
+                    Some(shape),
+                    None,
+                    Kind::Input,
+                    Op::with("input", &[], Attr::Index(index)),
+                );
                 m.args.push((ArgKind::Input, decl));
             }
             Stmt::Label { attrs, name, dim } => {
                 let index = m.args.len();
-                let decl = b.declare(name, attrs, None, Some(dim), Kind::Label, Op::Label(index));
+                let decl = b.declare(
+                    name,
+                    attrs,
+                    None,
+                    Some(dim),
+                    Kind::Label,
+                    Op::with("label", &[], Attr::Index(index)),
+                );
                 m.args.push((ArgKind::Label, decl));
             }
             Stmt::Let { name, .. } => {
@@ -159,7 +179,7 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
                 }
                 loss_keyword = Some(*keyword);
                 m.loss = b.loss(expr);
-                m.loss_text = super::explain::source_text(expr);
+                m.loss_text = source_text(expr);
             }
             Stmt::Grad { name, expr } => {
                 if let Some(g) = b.hand_grad(name, expr, &m) {
@@ -253,28 +273,73 @@ impl Builder<'_> {
         match &e.kind {
             ExprKind::Var(name) => self.var(name),
             ExprKind::Num(x) => Some(self.g.constant(*x)),
-            ExprKind::Neg(a) => {
-                let a = self.value(a)?;
-                let s = self.g.shape(a);
-                Some(self.g.intern(Op::Neg(a), s))
-            }
-            ExprKind::Transpose(a) => {
-                let n = self.value(a)?;
-                match self.g.shape(n) {
-                    Shape::Mat(r, c) => Some(self.g.intern(Op::Transpose(n), Shape::Mat(c, r))),
-                    _ => {
-                        self.errors
-                            .push(expr_error(e, format!("cannot transpose `{}`: it is a scalar", src(a))));
-                        None
-                    }
-                }
-            }
+            ExprKind::Neg(a) => self.apply("neg", e, &[a]),
+            ExprKind::Transpose(a) => self.apply("transpose", e, &[a]),
             ExprKind::Binary { op, lhs, rhs } => {
-                let (a, b) = (self.value(lhs), self.value(rhs));
-                self.binary(e, *op, lhs, rhs, a?, b?)
+                let code = match op {
+                    BinOp::MatMul => "matmul",
+                    BinOp::Mul => "mul",
+                    BinOp::Add => "add",
+                    BinOp::Sub => "sub",
+                };
+                self.apply(code, e, &[lhs, rhs])
             }
             ExprKind::Call { func, args } => self.call(e, func, args),
         }
+    }
+
+    /// The arguments checked as values, then the shape rule of op `code`.
+    fn apply(&mut self, code: &str, e: &Expr, args: &[&Expr]) -> Option<NodeId> {
+        let nodes: Vec<Option<NodeId>> = args.iter().map(|a| self.value(a)).collect();
+        let nodes = nodes.into_iter().collect::<Option<Vec<_>>>()?;
+        self.rule(ops::def(code), e, args, nodes)
+    }
+
+    fn rule(&mut self, def: &dyn OpDef, e: &Expr, args: &[&Expr], nodes: Vec<NodeId>) -> Option<NodeId> {
+        let call = Call { expr: e, args: args.to_vec(), nodes };
+        def.check(&mut ops::Check { g: &mut self.g, errors: self.errors }, &call)
+    }
+
+    /// A call of a DSL function: its name, its arity and its label argument
+    /// are checked here, then its own shape rule.
+    fn call(&mut self, e: &Expr, func: &Ident, args: &[Expr]) -> Option<NodeId> {
+        let name = func.to_string();
+        let Some((def, sig)) = ops::function(&name).and_then(|d| Some((d, d.signature()?))) else {
+            let names = ops::function_names();
+            let msg = match closest(&name, names.iter().copied()) {
+                Some(near) => format!("unknown function `{name}`; did you mean `{near}`?"),
+                None => format!("unknown function `{name}`; the functions are {}", names.join(", ")),
+            };
+            self.errors.at(func.span(), msg);
+            return None;
+        };
+        // Rule: each function takes a fixed number of arguments.
+        if args.len() != sig.arity {
+            let plural = if sig.arity == 1 { "" } else { "s" };
+            let msg = format!("`{name}` takes {} argument{plural}, found {}", sig.arity, args.len());
+            self.errors.push(expr_error(e, msg));
+            return None;
+        }
+        let values = if sig.label_last { &args[..args.len() - 1] } else { args };
+        let mut nodes: Vec<Option<NodeId>> = values.iter().map(|a| self.value(a)).collect();
+        if let (true, Some(label)) = (sig.label_last, args.last()) {
+            // Rule: the last argument of a label function is a label.
+            let y = self.expr(label);
+            if let Some(y) = y.filter(|&y| !matches!(self.g.shape(y), Shape::Label(_))) {
+                let msg = format!(
+                    "`{name}` takes a label (declared as `label y: C;`) as its last argument, but `{}` is {}",
+                    source_text(label),
+                    self.text(self.g.shape(y))
+                );
+                self.errors.push(expr_error(label, msg));
+                nodes.push(None);
+            } else {
+                nodes.push(y);
+            }
+        }
+        let nodes = nodes.into_iter().collect::<Option<Vec<_>>>()?;
+        let refs: Vec<&Expr> = args.iter().collect();
+        self.rule(def, e, &refs, nodes)
     }
 
     /// Like `expr`, but a label is not a value.
@@ -286,7 +351,7 @@ impl Builder<'_> {
                 e,
                 format!(
                     "`{}` is a label (a class index in 0..{}), not a value; use it as `onehot({0})` or in a loss",
-                    src(e),
+                    source_text(e),
                     self.dim_text(d)
                 ),
             ));
@@ -316,282 +381,11 @@ impl Builder<'_> {
         None
     }
 
-    fn binary(
-        &mut self,
-        e: &Expr,
-        op: BinOp,
-        lhs: &Expr,
-        rhs: &Expr,
-        a: NodeId,
-        b: NodeId,
-    ) -> Option<NodeId> {
-        let (sa, sb) = (self.g.shape(a), self.g.shape(b));
-        let (ta, tb) = (src(lhs), src(rhs));
-        let err = |this: &mut Self, msg: String| {
-            this.errors.push(expr_error(e, msg));
-            None
-        };
-        match op {
-            BinOp::MatMul => {
-                // Rule: `[R×K] @ [K×C] → [R×C]`; scalars are scaled with `*`.
-                let (Shape::Mat(r, k), Shape::Mat(k2, c)) = (sa, sb) else {
-                    let s = if matches!(sa, Shape::Scalar) { &ta } else { &tb };
-                    return err(
-                        self,
-                        format!("`@` multiplies matrices and vectors, but `{s}` is a scalar; scale with `*`"),
-                    );
-                };
-                if k == k2 {
-                    return Some(self.g.intern(Op::MatMul(a, b), Shape::Mat(r, c)));
-                }
-                let mut msg = format!(
-                    "cannot multiply `{ta}` {} by `{tb}` {}: inner dimensions {} and {} differ",
-                    self.text(sa),
-                    self.text(sb),
-                    self.dim_text(k),
-                    self.dim_text(k2)
-                );
-                let (oa, ob) = (operand(lhs), operand(rhs));
-                if r == k2 {
-                    msg += &format!("; `{} @ {ob}` is {}", transposed(lhs), self.text(Shape::Mat(k, c)));
-                } else if k == c {
-                    msg += &format!("; `{oa} @ {}` is {}", transposed(rhs), self.text(Shape::Mat(r, k2)));
-                } else if c == r {
-                    msg += &format!("; `{ob} @ {oa}` is {}", self.text(Shape::Mat(k2, k)));
-                }
-                err(self, msg)
-            }
-            BinOp::Add | BinOp::Sub | BinOp::Mul => {
-                if let Some(shape) = elementwise(sa, sb) {
-                    if op == BinOp::Mul {
-                        if let Some(s) = self.swish(a, b) {
-                            return Some(s);
-                        }
-                    }
-                    let op = match op {
-                        BinOp::Add => Op::Add(a, b),
-                        BinOp::Sub => Op::Sub(a, b),
-                        _ => Op::Mul(a, b),
-                    };
-                    return Some(self.g.intern(op, shape));
-                }
-                // Rule: `[R×B] + [R]` adds the column to every column.
-                if op == BinOp::Add {
-                    if let (Shape::Mat(r, c), Shape::Mat(r2, ONE)) = (sa, sb) {
-                        if c != ONE {
-                            if r == r2 {
-                                return Some(self.g.intern(Op::AddBias(a, b), sa));
-                            }
-                            return err(
-                                self,
-                                format!(
-                                    "cannot add the bias `{tb}` {} to `{ta}` {}: a bias needs {} rows",
-                                    self.text(sb),
-                                    self.text(sa),
-                                    self.dim_text(r)
-                                ),
-                            );
-                        }
-                    }
-                    if let (Shape::Mat(r2, ONE), Shape::Mat(r, c)) = (sa, sb) {
-                        if c != ONE && r == r2 {
-                            return Some(self.g.intern(Op::AddBias(b, a), sb));
-                        }
-                    }
-                }
-                // Rule: otherwise `+ - *` need equal shapes (or a scalar side).
-                let verb = match op {
-                    BinOp::Add => format!("add `{ta}` {} and `{tb}` {}", self.text(sa), self.text(sb)),
-                    BinOp::Sub => format!("subtract `{tb}` {} from `{ta}` {}", self.text(sb), self.text(sa)),
-                    _ => {
-                        format!("multiply `{ta}` {} and `{tb}` {} elementwise", self.text(sa), self.text(sb))
-                    }
-                };
-                let mut msg = format!("cannot {verb}: {}", self.differ(sa, sb));
-                if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
-                    if op == BinOp::Mul && c == r2 {
-                        msg += &format!(
-                            "; `*` is elementwise, the matrix product `{ta} @ {tb}` is {}",
-                            self.text(Shape::Mat(r, c2))
-                        );
-                    } else if r == c2 && c == r2 {
-                        msg += &format!("; `{}` is {}", transposed(rhs), self.text(sa));
-                    }
-                }
-                err(self, msg)
-            }
-        }
-    }
-
-    /// `x * sigmoid(x)` and `sigmoid(x) * x` are swish: one σ, one rule.
-    fn swish(&mut self, a: NodeId, b: NodeId) -> Option<NodeId> {
-        let shape = self.g.shape(a);
-        for (x, s) in [(a, b), (b, a)] {
-            if self.g.op(s) == Op::Map(Func::Sigmoid, x) {
-                return Some(self.g.intern(Op::Map(Func::Swish, x), shape));
-            }
-        }
-        None
-    }
-
-    /// Which dims of two shapes differ, in words.
-    fn differ(&self, sa: Shape, sb: Shape) -> String {
-        match (sa, sb) {
-            (Shape::Mat(_, c), Shape::Mat(_, c2)) if (c == ONE) != (c2 == ONE) => {
-                "one is a matrix, the other a vector".into()
-            }
-            (Shape::Mat(r, c), Shape::Mat(r2, c2)) => {
-                let mut parts = Vec::new();
-                if r != r2 {
-                    parts.push(format!("{} and {} differ", self.dim_text(r), self.dim_text(r2)));
-                }
-                if c != c2 {
-                    parts.push(format!("{} and {} differ", self.dim_text(c), self.dim_text(c2)));
-                }
-                parts.join(", ")
-            }
-            _ => "shapes differ".into(),
-        }
-    }
-
-    fn call(&mut self, e: &Expr, func: &Ident, args: &[Expr]) -> Option<NodeId> {
-        let name = func.to_string();
-        let arity = match name.as_str() {
-            "dot" | "softmax_cross_entropy" | "mse" | "svm" => 2,
-            "sum" | "mean" | "softmax" | "log_softmax" | "onehot" => 1,
-            _ if Func::from_name(&name).is_some() => 1,
-            _ => {
-                let names = FUNCTIONS.split(", ");
-                let msg = match closest(&name, names) {
-                    Some(near) => format!("unknown function `{name}`; did you mean `{near}`?"),
-                    None => format!("unknown function `{name}`; the functions are {FUNCTIONS}"),
-                };
-                self.errors.at(func.span(), msg);
-                return None;
-            }
-        };
-        // Rule: each function takes a fixed number of arguments.
-        if args.len() != arity {
-            let plural = if arity == 1 { "" } else { "s" };
-            self.errors.push(expr_error(
-                e,
-                format!("`{name}` takes {arity} argument{plural}, found {}", args.len()),
-            ));
-            return None;
-        }
-        if name == "onehot" || name == "softmax_cross_entropy" || name == "svm" {
-            return self.label_call(e, &name, args);
-        }
-        let nodes: Vec<Option<NodeId>> = args.iter().map(|a| self.value(a)).collect();
-        let nodes: Vec<NodeId> = nodes.into_iter().collect::<Option<_>>()?;
-        let x = nodes[0];
-        let sx = self.g.shape(x);
-        if let Some(f) = Func::from_name(&name) {
-            // Rule: elementwise functions keep the shape.
-            return Some(self.g.intern(Op::Map(f, x), sx));
-        }
-        match name.as_str() {
-            // Rule: reductions give a scalar.
-            "sum" | "mean" if sx == Shape::Scalar => Some(x),
-            "sum" => Some(self.g.intern(Op::Sum(x), Shape::Scalar)),
-            "mean" => Some(self.g.intern(Op::Mean(x), Shape::Scalar)),
-            // Rule: softmax works on each column of a vector or matrix.
-            "softmax" | "log_softmax" => {
-                if sx == Shape::Scalar {
-                    self.errors.push(expr_error(
-                        e,
-                        format!("`{name}` needs a vector or a matrix (one distribution per column), but `{}` is a scalar", src(&args[0])),
-                    ));
-                    return None;
-                }
-                let op = if name == "softmax" { Op::Softmax(x) } else { Op::LogSoftmax(x) };
-                Some(self.g.intern(op, sx))
-            }
-            // Rule: `dot` takes two vectors of one length; it is `sum(a * b)`.
-            "dot" => {
-                let y = nodes[1];
-                let sy = self.g.shape(y);
-                match (sx, sy) {
-                    (Shape::Mat(n, ONE), Shape::Mat(n2, ONE)) if n == n2 => {
-                        let p = self.g.intern(Op::Mul(x, y), sx);
-                        Some(self.g.intern(Op::Sum(p), Shape::Scalar))
-                    }
-                    _ => {
-                        let msg = format!(
-                            "`dot` needs two vectors of one length, but `{}` is {} and `{}` is {}",
-                            src(&args[0]),
-                            self.text(sx),
-                            src(&args[1]),
-                            self.text(sy)
-                        );
-                        self.errors.push(expr_error(e, msg));
-                        None
-                    }
-                }
-            }
-            // Rule: `mse(a, b)` compares equal shapes; it is `mean(square(a - b))`.
-            _ => {
-                let y = nodes[1];
-                let sy = self.g.shape(y);
-                if sx != sy || sx == Shape::Scalar {
-                    let msg = format!(
-                        "`mse` compares two vectors or matrices of one shape, but `{}` is {} and `{}` is {}",
-                        src(&args[0]),
-                        self.text(sx),
-                        src(&args[1]),
-                        self.text(sy)
-                    );
-                    self.errors.push(expr_error(e, msg));
-                    return None;
-                }
-                let d = self.g.intern(Op::Sub(x, y), sx);
-                let sq = self.g.intern(Op::Map(Func::Square, d), sx);
-                Some(self.g.intern(Op::Mean(sq), Shape::Scalar))
-            }
-        }
-    }
-
-    /// `onehot(y)`, `softmax_cross_entropy(z, y)`, `svm(z, y)`.
-    fn label_call(&mut self, e: &Expr, name: &str, args: &[Expr]) -> Option<NodeId> {
-        let label_arg = &args[args.len() - 1];
-        let logits = if args.len() == 2 { self.value(&args[0]) } else { None };
-        let y = self.expr(label_arg)?;
-        // Rule: the last argument is a label.
-        let Shape::Label(classes) = self.g.shape(y) else {
-            let msg = format!(
-                "`{name}` takes a label (declared as `label y: C;`) as its last argument, but `{}` is {}",
-                src(label_arg),
-                self.text(self.g.shape(y))
-            );
-            self.errors.push(expr_error(label_arg, msg));
-            return None;
-        };
-        if name == "onehot" {
-            return Some(self.g.intern(Op::OneHot(y), Shape::Mat(classes, ONE)));
-        }
-        let z = logits?;
-        // Rule: the logits are a vector with one entry per class of the label.
-        if self.g.shape(z) != Shape::Mat(classes, ONE) {
-            let c = self.dim_text(classes).to_string();
-            let msg = format!(
-                "`{name}({}, {})` needs logits [{c}] for a label in 0..{c}, but `{}` is {}",
-                src(&args[0]),
-                src(label_arg),
-                src(&args[0]),
-                self.text(self.g.shape(z))
-            );
-            self.errors.push(expr_error(e, msg));
-            return None;
-        }
-        let op = if name == "svm" { Op::Svm(z, y) } else { Op::SoftmaxCe(z, y) };
-        Some(self.g.intern(op, Shape::Scalar))
-    }
-
     fn loss(&mut self, e: &Expr) -> Option<NodeId> {
         let n = self.value(e)?;
         // Rule: the loss is a scalar (a 1×1 matrix counts as one).
         if !self.g.shape(n).is_scalar() {
-            let t = src(e);
+            let t = source_text(e);
             let msg = format!(
                 "the loss must be a scalar, but `{t}` is {}; reduce it, e.g. `sum({t})` or `mean({t})`",
                 self.text(self.g.shape(n))
@@ -674,7 +468,7 @@ impl Builder<'_> {
     /// Rules about what the loss and outputs use.
     fn check_uses(&mut self, m: &Model, loss: NodeId) {
         let g = &self.g;
-        let used = g.closure(&[loss], |n| g.op(n).operands());
+        let used = g.closure(&[loss], |n| g.op(n).operands().to_vec());
         // Rule: every param affects the loss (otherwise its gradient is always 0: a slip).
         for p in &m.params {
             if let Some(n) = p.node {
@@ -689,7 +483,7 @@ impl Builder<'_> {
         // Rule: `forward` takes the inputs only, so outputs may not need a label.
         for (name, node) in &m.outputs {
             let Some(node) = *node else { continue };
-            let needs = g.closure(&[node], |n| g.op(n).operands());
+            let needs = g.closure(&[node], |n| g.op(n).operands().to_vec());
             for (kind, a) in &m.args {
                 if *kind == ArgKind::Label && a.node.is_some_and(|l| needs[l]) {
                     self.errors.at(
@@ -703,43 +497,6 @@ impl Builder<'_> {
             }
         }
     }
-}
-
-/// The shape of an elementwise `+ - *`: equal shapes, or one side a scalar.
-fn elementwise(sa: Shape, sb: Shape) -> Option<Shape> {
-    match (sa, sb) {
-        (Shape::Label(_), _) | (_, Shape::Label(_)) => None,
-        (Shape::Scalar, s) | (s, Shape::Scalar) => Some(s),
-        (a, b) if a == b => Some(a),
-        _ => None,
-    }
-}
-
-/// The expression as the user wrote it, for messages.
-fn src(e: &Expr) -> String {
-    super::explain::source_text(e)
-}
-
-/// The transpose of `e` as the user would write it: `a.T`, `(a + b).T`,
-/// or `a` for `a.T` (undoing a transpose rather than adding a second one).
-fn transposed(e: &Expr) -> String {
-    match &e.kind {
-        ExprKind::Transpose(inner) => src(inner),
-        _ => format!("{}.T", paren(&src(e))),
-    }
-}
-
-/// `e` as an operand of `@`: in parentheses when it is a sum or difference.
-fn operand(e: &Expr) -> String {
-    match &e.kind {
-        ExprKind::Binary { op: BinOp::Add | BinOp::Sub, .. } => format!("({})", src(e)),
-        _ => src(e),
-    }
-}
-
-/// `a` or `(a + b)`: an operand that can be followed by `.T`.
-fn paren(s: &str) -> String {
-    if s.chars().all(|c| c.is_alphanumeric() || c == '_') { s.to_string() } else { format!("({s})") }
 }
 
 /// The candidate nearest to `name` by edit distance, if it is near enough.
@@ -801,7 +558,7 @@ mod tests {
         });
         assert!(errs.is_empty(), "{errs:?}");
         let h1 = m.names.iter().find(|(_, n)| *n == "h1").map(|(&id, _)| id).unwrap();
-        assert!(matches!(m.graph.op(h1), Op::Map(Func::Swish, _)), "z1 * sigmoid(z1) is recognised as swish");
+        assert!(m.graph.op(h1).is("swish"), "z1 * sigmoid(z1) is recognised as swish");
         assert_eq!(m.hand_grads.len(), 1);
         assert_eq!(m.graph.shape_text(m.graph.shape(m.outputs[0].1.unwrap())), "[C]");
     }

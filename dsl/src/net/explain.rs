@@ -11,64 +11,13 @@ use std::collections::{HashMap, HashSet};
 
 use super::autodiff::Adjoints;
 use super::check::Model;
-use super::model::{Func, Graph, NodeId, ONE, Op, Shape};
-use super::parse::{BinOp, Expr, ExprKind};
-
-/// The expression as the user would write it (`W1 @ x + b1`), for messages.
-pub fn source_text(e: &Expr) -> String {
-    fn level(e: &Expr) -> u8 {
-        match &e.kind {
-            ExprKind::Binary { op: BinOp::Add | BinOp::Sub, .. } => 1,
-            ExprKind::Binary { .. } => 2,
-            ExprKind::Neg(_) => 3,
-            _ => 4,
-        }
-    }
-    fn wrap(e: &Expr, min: u8) -> String {
-        let s = source_text(e);
-        if level(e) < min { format!("({s})") } else { s }
-    }
-    match &e.kind {
-        ExprKind::Var(v) => v.to_string(),
-        ExprKind::Num(x) => number(*x),
-        ExprKind::Binary { op, lhs, rhs } => {
-            let (sym, l) = match op {
-                BinOp::Add => ("+", 1),
-                BinOp::Sub => ("-", 1),
-                BinOp::MatMul => ("@", 2),
-                BinOp::Mul => ("*", 2),
-            };
-            format!("{} {sym} {}", wrap(lhs, l), wrap(rhs, l + 1))
-        }
-        ExprKind::Neg(a) => format!("-{}", wrap(a, 3)),
-        ExprKind::Transpose(a) => format!("{}.T", wrap(a, 4)),
-        ExprKind::Call { func, args } => {
-            format!("{func}({})", args.iter().map(source_text).collect::<Vec<_>>().join(", "))
-        }
-    }
-}
-
-fn number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
-}
+use super::model::{Graph, NodeId, ONE, Shape};
+use super::ops::{Prec, PrintCx, def};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Style {
     Text,
     Latex,
-}
-
-/// How an expression binds, for deciding parentheses.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Sum,
-    MatMul,
-    Hadamard,
-    Scale,
-    Ratio,
-    Neg,
-    Post,
-    Atom,
 }
 
 struct Printer<'a> {
@@ -227,15 +176,11 @@ impl Printer<'_> {
             return s;
         }
         let mut size = 1;
-        for a in self.g.op(n).operands() {
+        for &a in self.g.op(n).operands() {
             size = (size + self.inline_size(a, sizes)).min(CLOSED_FORM_NODES + 1);
         }
         sizes.insert(n, size);
         size
-    }
-
-    fn latex(&self) -> bool {
-        self.style == Style::Latex
     }
 
     /// A user's name: `W1` as text, `W_{1}` in LaTeX.
@@ -283,225 +228,54 @@ impl Printer<'_> {
         if n < self.forward_len { self.names.get(&n) } else { None }
     }
 
-    /// A node inside an expression, with how it binds.
-    fn print(&self, n: NodeId) -> (String, Kind) {
+    /// Node `n` inside an expression: by name where it has one, else as its
+    /// op prints it.
+    fn show(&self, n: NodeId) -> (String, Prec) {
         if let Some(name) = self.forward_name(n) {
-            return (self.name(name), Kind::Atom);
+            return (self.name(name), Prec::Atom);
         }
         if !self.inline {
             if let Some(name) = self.adjoint_names.get(&n) {
-                return (self.adjoint(name), Kind::Atom);
+                return (self.adjoint(name), Prec::Atom);
             }
         }
         self.expand(n)
     }
 
-    /// `n` printed, in parentheses unless its kind is one of `ok`.
-    fn operand(&self, n: NodeId, ok: &[Kind]) -> String {
-        let (s, k) = self.print(n);
-        if ok.contains(&k) { s } else { format!("({s})") }
-    }
-
-    fn call(&self, text: &str, latex: &str, args: &[NodeId]) -> (String, Kind) {
-        let args: Vec<String> = args.iter().map(|&a| self.print(a).0).collect();
-        let f = if self.latex() { latex } else { text };
-        (format!("{f}({})", args.join(", ")), Kind::Atom)
-    }
-
-    fn expand(&self, n: NodeId) -> (String, Kind) {
-        use Kind::*;
+    fn expand(&self, n: NodeId) -> (String, Prec) {
         #[cfg(test)]
         tests::EXPANDED.with(|c| c.set(c.get() + 1));
-        let tex = self.latex();
-        let atomic = [Post, Atom];
-        match self.g.op(n) {
-            Op::Param(_) | Op::Input(_) | Op::Label(_) => {
-                (self.name(self.names.get(&n).map_or("?", |s| s)), Atom)
-            }
-            Op::Const(bits) => {
-                let x = f64::from_bits(bits);
-                (number(x), if x < 0.0 { Neg } else { Atom })
-            }
-            Op::MatMul(a, b) => {
-                (format!("{} {}", self.operand(a, &[MatMul, Post, Atom]), self.operand(b, &atomic)), MatMul)
-            }
-            Op::Mul(a, b) => {
-                if self.g.shape(a) == Shape::Scalar && self.g.shape(b) != Shape::Scalar {
-                    let sep = if tex { "\\," } else { " " };
-                    (
-                        format!(
-                            "{}{sep}{}",
-                            self.operand(a, &atomic),
-                            self.operand(b, &[MatMul, Post, Atom])
-                        ),
-                        Scale,
-                    )
-                } else if self.g.shape(a) == Shape::Scalar {
-                    let sep = if tex { " \\cdot " } else { "·" };
-                    (format!("{}{sep}{}", self.operand(a, &atomic), self.operand(b, &atomic)), Scale)
-                } else {
-                    let dot = if tex { " \\odot " } else { " ⊙ " };
-                    let right = match self.g.op(b) {
-                        Op::Deriv(..) => self.print(b).0,
-                        _ => self.operand(b, &atomic),
-                    };
-                    (format!("{}{dot}{right}", self.operand(a, &[Hadamard, Post, Atom])), Hadamard)
-                }
-            }
-            Op::Add(a, b) | Op::AddBias(a, b) => (format!("{} + {}", self.print(a).0, self.print(b).0), Sum),
-            Op::Sub(a, b) => {
-                let minus = if tex { "-" } else { "−" };
-                (
-                    format!(
-                        "{} {minus} {}",
-                        self.print(a).0,
-                        self.operand(b, &[MatMul, Hadamard, Scale, Ratio, Neg, Post, Atom])
-                    ),
-                    Sum,
-                )
-            }
-            Op::Neg(a) => (format!("{}{}", if tex { "-" } else { "−" }, self.operand(a, &atomic)), Neg),
-            Op::Transpose(a) => {
-                let t = if tex { "^\\top" } else { "ᵀ" };
-                (format!("{}{t}", self.operand(a, &[Atom])), Post)
-            }
-            Op::Map(f, a) => self.map(f, a),
-            Op::Deriv(f, x) => self.derivative(f, x),
-            Op::Sum(a) => self.call("sum", "\\operatorname{sum}", &[a]),
-            Op::Mean(a) => self.call("mean", "\\operatorname{mean}", &[a]),
-            Op::Softmax(a) => self.call("softmax", "\\operatorname{softmax}", &[a]),
-            Op::LogSoftmax(a) => self.call("log_softmax", "\\log\\operatorname{softmax}", &[a]),
-            Op::OneHot(y) => self.call("onehot", "\\operatorname{onehot}", &[y]),
-            Op::SoftmaxCe(z, y) => self.call("softmax_cross_entropy", "\\operatorname{CE}", &[z, y]),
-            Op::Svm(z, y) => self.call("svm", "\\operatorname{svm}", &[z, y]),
-            Op::SvmGrad(z, y) => self.call("∇svm", "\\nabla\\operatorname{svm}", &[z, y]),
-            Op::RowSums(a) => self.call("rowsums", "\\operatorname{rowsums}", &[a]),
-            Op::SoftmaxCeCols(z, y) => self.call("softmax_cross_entropy", "\\operatorname{CE}", &[z, y]),
-            Op::SvmCols(z, y) => self.call("svm", "\\operatorname{svm}", &[z, y]),
-            Op::ColScale(a, r) => {
-                (format!("{} diag({})", self.operand(a, &[Post, Atom]), self.print(r).0), MatMul)
-            }
-            Op::RowScale(a, r) => {
-                (format!("diag({}) {}", self.print(r).0, self.operand(a, &[Post, Atom])), MatMul)
-            }
-            Op::Count(r, c) => {
-                let dims: Vec<&str> =
-                    [r, c].into_iter().filter(|&d| d != ONE).map(|d| self.g.dims[d].text.as_str()).collect();
-                let s =
-                    if dims.is_empty() { "1".to_string() } else { dims.join(if tex { " " } else { "·" }) };
-                (s, if dims.len() > 1 { Scale } else { Atom })
-            }
-            Op::Div(a, b) => {
-                if tex {
-                    (format!("\\frac{{{}}}{{{}}}", self.print(a).0, self.print(b).0), Atom)
-                } else {
-                    (format!("{}/{}", self.operand(a, &atomic), self.operand(b, &atomic)), Ratio)
-                }
-            }
-            Op::Fill(s, ..) => {
-                let one = if tex { "\\mathbf{1}" } else { "𝟙" };
-                if self.g.op(s).constant() == Some(1.0) {
-                    (one.to_string(), Atom)
-                } else {
-                    (format!("{} {one}", self.operand(s, &[Ratio, Post, Atom])), Scale)
-                }
-            }
-            Op::SoftmaxCeGrad(z, y) => {
-                let (p, o) = (
-                    self.call("softmax", "\\operatorname{softmax}", &[z]).0,
-                    self.call("onehot", "\\operatorname{onehot}", &[y]).0,
-                );
-                (format!("{p} {} {o}", if tex { "-" } else { "−" }), Sum)
-            }
-            Op::SoftmaxVjp(y, d) => {
-                let (ys, ds) = (self.operand(y, &[Post, Atom]), self.print(d).0);
-                if tex {
-                    (format!("{ys} \\odot ({ds} - \\langle {ys}, {ds} \\rangle)"), Hadamard)
-                } else {
-                    (format!("{ys} ⊙ ({ds} − ⟨{ys}, {ds}⟩)"), Hadamard)
-                }
-            }
-            Op::LogSoftmaxVjp(z, d) => {
-                let p = self.call("softmax", "\\operatorname{softmax}", &[z]).0;
-                let s = self.call("sum", "\\operatorname{sum}", &[d]).0;
-                (format!("{} {} {p} {s}", self.print(d).0, if tex { "-" } else { "−" }), Sum)
-            }
-        }
+        def(self.g.op(n).code).print(self, n)
+    }
+}
+
+impl PrintCx for Printer<'_> {
+    fn g(&self) -> &Graph {
+        self.g
     }
 
-    fn map(&self, f: Func, a: NodeId) -> (String, Kind) {
-        let tex = self.latex();
-        let x = self.print(a).0;
-        match f {
-            Func::Sigmoid => (format!("{}({x})", if tex { "\\sigma" } else { "σ" }), Kind::Atom),
-            Func::Tanh => self.call("tanh", "\\tanh", &[a]),
-            Func::Relu => self.call("relu", "\\operatorname{relu}", &[a]),
-            Func::Swish => self.call("swish", "\\operatorname{swish}", &[a]),
-            Func::Exp => self.call("exp", "\\exp", &[a]),
-            Func::Log => self.call("log", "\\log", &[a]),
-            Func::Sqrt if tex => (format!("\\sqrt{{{x}}}"), Kind::Atom),
-            Func::Sqrt => self.call("sqrt", "", &[a]),
-            Func::Square if tex => (format!("{{{}}}^{{2}}", self.operand(a, &[Kind::Atom])), Kind::Post),
-            Func::Square => (format!("{}²", self.operand(a, &[Kind::Atom])), Kind::Post),
-            Func::Abs if tex => (format!("\\lvert {x} \\rvert"), Kind::Atom),
-            Func::Abs => (format!("|{x}|"), Kind::Atom),
-        }
+    fn latex(&self) -> bool {
+        self.style == Style::Latex
     }
 
-    /// f′(x), written as on a homework sheet.
-    fn derivative(&self, f: Func, a: NodeId) -> (String, Kind) {
-        let tex = self.latex();
-        let x = self.operand(a, &[Kind::Atom]);
-        let inner = self.print(a).0;
-        let (sigma, minus) = if tex { ("\\sigma", "-") } else { ("σ", "−") };
-        let s = match f {
-            Func::Sigmoid => format!("{sigma}({inner})(1 {minus} {sigma}({inner}))"),
-            Func::Swish => format!("{sigma}({inner})(1 + {x}(1 {minus} {sigma}({inner})))"),
-            Func::Tanh if tex => format!("(1 - \\tanh^2({inner}))"),
-            Func::Tanh => format!("(1 − tanh²({inner}))"),
-            Func::Relu => format!("[{inner} > 0]"),
-            Func::Exp => self.map(Func::Exp, a).0,
-            Func::Log if tex => format!("\\frac{{1}}{{{inner}}}"),
-            Func::Log => format!("1/{x}"),
-            Func::Sqrt if tex => format!("\\frac{{1}}{{2\\sqrt{{{inner}}}}}"),
-            Func::Sqrt => format!("1/(2 sqrt({inner}))"),
-            Func::Square => format!("2{x}"),
-            Func::Abs if tex => format!("\\operatorname{{sign}}({inner})"),
-            Func::Abs => format!("sign({inner})"),
-        };
-        (s, Kind::MatMul)
+    fn print(&self, n: NodeId) -> (String, Prec) {
+        self.show(n)
+    }
+
+    fn leaf_name(&self, n: NodeId) -> String {
+        self.name(self.names.get(&n).map_or("?", |s| s))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::error::Errors;
-    use crate::net::parse::parse_nets;
     use proc_macro2::TokenStream;
     use quote::quote;
 
     fn explain(tokens: TokenStream, latex: bool) -> String {
         let (m, adj, forward_len) = crate::net::derived(tokens);
         derivation(&m, &adj, forward_len, latex)
-    }
-
-    #[test]
-    fn source_text_is_python_like() {
-        let e: Expr = syn::parse::Parser::parse2(
-            |input: syn::parse::ParseStream| {
-                let mut errors = Errors::default();
-                let nets = parse_nets(quote!(net N { loss (a + b) @ c.T - -d * (e - f); }), &mut errors);
-                let _ = input.parse::<TokenStream>();
-                match &nets[0].stmts[0] {
-                    crate::net::parse::Stmt::Loss { expr, .. } => Ok(expr.clone()),
-                    _ => unreachable!(),
-                }
-            },
-            TokenStream::new(),
-        )
-        .unwrap();
-        assert_eq!(source_text(&e), "(a + b) @ c.T - -d * (e - f)");
     }
 
     thread_local! {

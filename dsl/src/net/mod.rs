@@ -15,8 +15,10 @@ mod codegen;
 mod error;
 mod explain;
 mod model;
+mod ops;
 mod parse;
 mod simplify;
+mod source;
 
 use proc_macro2::TokenStream;
 

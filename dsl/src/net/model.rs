@@ -40,161 +40,77 @@ impl Shape {
     }
 }
 
-/// An elementwise function.
+/// What an op carries besides its operands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Func {
-    Sigmoid,
-    Tanh,
-    Relu,
-    Swish,
-    Exp,
-    Log,
-    Sqrt,
-    Square,
-    Abs,
+pub enum Attr {
+    None,
+    /// The index of a param, input or label.
+    Index(usize),
+    /// A constant, as `f64` bits (so the op can be hashed).
+    Bits(u64),
+    /// A shape's dims (`fill`, `count`).
+    Dims(DimId, DimId),
 }
 
-impl Func {
-    pub const ALL: [Func; 9] = [
-        Func::Sigmoid,
-        Func::Tanh,
-        Func::Relu,
-        Func::Swish,
-        Func::Exp,
-        Func::Log,
-        Func::Sqrt,
-        Func::Square,
-        Func::Abs,
-    ];
-
-    /// The DSL's name, which is also the `Matrix` method's.
-    pub fn name(self) -> &'static str {
-        match self {
-            Func::Sigmoid => "sigmoid",
-            Func::Tanh => "tanh",
-            Func::Relu => "relu",
-            Func::Swish => "swish",
-            Func::Exp => "exp",
-            Func::Log => "log",
-            Func::Sqrt => "sqrt",
-            Func::Square => "square",
-            Func::Abs => "abs",
-        }
-    }
-
-    /// The marker type in `shapegrad::ops` implementing `Unary`.
-    pub fn type_name(self) -> &'static str {
-        match self {
-            Func::Sigmoid => "Sigmoid",
-            Func::Tanh => "Tanh",
-            Func::Relu => "Relu",
-            Func::Swish => "Swish",
-            Func::Exp => "Exp",
-            Func::Log => "Log",
-            Func::Sqrt => "Sqrt",
-            Func::Square => "Square",
-            Func::Abs => "Abs",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Func> {
-        Func::ALL.into_iter().find(|f| f.name() == name)
-    }
-}
-
+/// One operation of the graph: the code of its definition in the op
+/// registry (`"mul"`, `"sigmoid"`, `"sigmoid′"`), up to three operands and
+/// an attribute. Plain data, so the graph depends on no op and equal
+/// operations hash alike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Op {
-    Param(usize),
-    Input(usize),
-    Label(usize),
-    /// A scalar constant, as `f64` bits (so the op can be hashed).
-    Const(u64),
-    MatMul(NodeId, NodeId),
-    Transpose(NodeId),
-    /// Elementwise; either side may be a scalar, broadcast.
-    Add(NodeId, NodeId),
-    Sub(NodeId, NodeId),
-    Mul(NodeId, NodeId),
-    /// `[R×B] + [R]`: a column added to every column.
-    AddBias(NodeId, NodeId),
-    Neg(NodeId),
-    Map(Func, NodeId),
-    Sum(NodeId),
-    Mean(NodeId),
-    Softmax(NodeId),
-    LogSoftmax(NodeId),
-    OneHot(NodeId),
-    SoftmaxCe(NodeId, NodeId),
-    Svm(NodeId, NodeId),
-    // Only in the backward pass:
-    /// The number of elements of an `[R×C]` value, as a scalar.
-    Count(DimId, DimId),
-    /// Scalar division.
-    Div(NodeId, NodeId),
-    /// The sum of each row: `[R×C] → [R]`.
-    RowSums(NodeId),
-    /// A scalar broadcast to `[R×C]`.
-    Fill(NodeId, DimId, DimId),
-    /// `f′(x)`, elementwise.
-    Deriv(Func, NodeId),
-    /// `softmax(z) − onehot(y)`.
-    SoftmaxCeGrad(NodeId, NodeId),
-    /// The subgradient of the hinge loss.
-    SvmGrad(NodeId, NodeId),
-    /// `y ⊙ (dy − ⟨y, dy⟩)` per column, for `y = softmax(z)`.
-    SoftmaxVjp(NodeId, NodeId),
-    /// `dy − softmax(z) Σ dy` per column.
-    LogSoftmaxVjp(NodeId, NodeId),
-    // Only in the batched graph:
-    /// The cross-entropy of each column: `[C×B]`, labels → `[1×B]`.
-    SoftmaxCeCols(NodeId, NodeId),
-    /// The hinge loss of each column: `[C×B]`, labels → `[1×B]`.
-    SvmCols(NodeId, NodeId),
-    /// `A diag(r)`: column `j` of `A` scaled by `r[j]`, for a `[1×B]` row `r`.
-    ColScale(NodeId, NodeId),
-    /// `diag(s) A`: row `i` of `A` scaled by `s[i]`, for a column `s`.
-    RowScale(NodeId, NodeId),
+pub struct Op {
+    pub code: &'static str,
+    args: [NodeId; 3],
+    arity: u8,
+    pub attr: Attr,
 }
 
 impl Op {
-    pub fn operands(self) -> Vec<NodeId> {
-        use Op::*;
-        match self {
-            Param(_) | Input(_) | Label(_) | Const(_) | Count(..) => vec![],
-            Transpose(a)
-            | Neg(a)
-            | Map(_, a)
-            | Sum(a)
-            | Mean(a)
-            | Softmax(a)
-            | LogSoftmax(a)
-            | OneHot(a)
-            | RowSums(a)
-            | Fill(a, ..)
-            | Deriv(_, a) => vec![a],
-            MatMul(a, b)
-            | Add(a, b)
-            | Sub(a, b)
-            | Mul(a, b)
-            | AddBias(a, b)
-            | SoftmaxCe(a, b)
-            | Svm(a, b)
-            | Div(a, b)
-            | SoftmaxCeGrad(a, b)
-            | SvmGrad(a, b)
-            | SoftmaxVjp(a, b)
-            | LogSoftmaxVjp(a, b)
-            | SoftmaxCeCols(a, b)
-            | SvmCols(a, b)
-            | ColScale(a, b)
-            | RowScale(a, b) => vec![a, b],
+    pub fn new(code: &'static str, args: &[NodeId]) -> Op {
+        Op::with(code, args, Attr::None)
+    }
+
+    /// At most three operands; further ones are dropped (no op has more).
+    pub fn with(code: &'static str, args: &[NodeId], attr: Attr) -> Op {
+        let mut a = [0; 3];
+        let arity = args.len().min(3);
+        a[..arity].copy_from_slice(&args[..arity]);
+        Op { code, args: a, arity: arity as u8, attr }
+    }
+
+    pub fn operands(&self) -> &[NodeId] {
+        &self.args[..usize::from(self.arity)]
+    }
+
+    /// Operand `i` (the first when there is no such operand: never read so).
+    pub fn arg(&self, i: usize) -> NodeId {
+        self.operands().get(i).copied().unwrap_or(self.args[0])
+    }
+
+    pub fn is(&self, code: &str) -> bool {
+        self.code == code
+    }
+
+    /// The value of a constant.
+    pub fn constant(&self) -> Option<f64> {
+        match (self.code, self.attr) {
+            ("const", Attr::Bits(bits)) => Some(f64::from_bits(bits)),
+            _ => None,
         }
     }
 
-    pub fn constant(self) -> Option<f64> {
-        match self {
-            Op::Const(bits) => Some(f64::from_bits(bits)),
+    /// The index of a param, input or label.
+    pub fn index(&self) -> Option<usize> {
+        match self.attr {
+            Attr::Index(i) => Some(i),
             _ => None,
+        }
+    }
+
+    /// The dims of `fill` and `count`.
+    pub fn dims(&self) -> (DimId, DimId) {
+        match self.attr {
+            Attr::Dims(r, c) => (r, c),
+            _ => (ONE, ONE),
         }
     }
 }
@@ -261,7 +177,12 @@ impl Graph {
     pub fn constant(&mut self, c: f64) -> NodeId {
         // One zero: -0.0 and 0.0 print and compute alike here.
         let c = if c == 0.0 { 0.0 } else { c };
-        self.intern(Op::Const(c.to_bits()), Shape::Scalar)
+        self.intern(Op::with("const", &[], Attr::Bits(c.to_bits())), Shape::Scalar)
+    }
+
+    /// Whether node `n` is a param, input or label.
+    pub fn is_leaf(&self, n: NodeId) -> bool {
+        matches!(self.op(n).code, "param" | "input" | "label")
     }
 
     /// `[R×C]` in the dims' names: `[H×D]`, `[H]` for a column, `a scalar`.
@@ -295,14 +216,14 @@ mod tests {
     fn equal_operations_are_one_node() {
         let mut g = Graph::default();
         let h = g.dim("H".into(), quote!(H));
-        let w = g.intern(Op::Param(0), Shape::Mat(h, h));
-        let a = g.intern(Op::Transpose(w), Shape::Mat(h, h));
-        let b = g.intern(Op::Transpose(w), Shape::Mat(h, h));
+        let w = g.intern(Op::with("param", &[], Attr::Index(0)), Shape::Mat(h, h));
+        let a = g.intern(Op::new("transpose", &[w]), Shape::Mat(h, h));
+        let b = g.intern(Op::new("transpose", &[w]), Shape::Mat(h, h));
         assert_eq!(a, b);
         assert_eq!(g.constant(0.0), g.constant(-0.0));
         assert_eq!(g.dim("H".into(), quote!(H)), h);
         assert_eq!(g.shape_text(Shape::Mat(h, ONE)), "[H]");
-        let closure = g.closure(&[a], |n| g.op(n).operands());
+        let closure = g.closure(&[a], |n| g.op(n).operands().to_vec());
         assert!(closure[w] && closure[a]);
     }
 }

@@ -40,7 +40,7 @@ impl<'a> Codegen<'a> {
         };
         let mut uses = vec![0; m.graph.nodes.len()];
         for node in &m.graph.nodes {
-            for o in node.op.operands() {
+            for &o in node.op.operands() {
                 uses[o] += 1;
             }
         }

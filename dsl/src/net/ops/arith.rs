@@ -1,0 +1,460 @@
+//! Elementwise arithmetic: `+ - *` on equal shapes or with a scalar side,
+//! unary minus, and scalar division.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, def, operand, rows};
+use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
+use crate::net::source::transposed;
+
+pub(super) static OPS: &[&dyn OpDef] =
+    &[&Elementwise("add"), &Elementwise("sub"), &Elementwise("mul"), &Neg, &Div];
+
+/// `a + b`, `a - b`, `a * b`.
+struct Elementwise(&'static str);
+
+fn is_scalar(g: &Graph, n: NodeId) -> bool {
+    g.shape(n) == Shape::Scalar
+}
+
+/// The shape of an elementwise `+ - *`: equal shapes, or one side a scalar.
+fn elementwise(sa: Shape, sb: Shape) -> Option<Shape> {
+    match (sa, sb) {
+        (Shape::Label(_), _) | (_, Shape::Label(_)) => None,
+        (Shape::Scalar, s) | (s, Shape::Scalar) => Some(s),
+        (a, b) if a == b => Some(a),
+        _ => None,
+    }
+}
+
+/// `(Some(c), x)` for `c·x` with a constant `c`, else `(None, n)`.
+fn coefficient(g: &Graph, n: NodeId) -> (Option<f64>, NodeId) {
+    let op = g.op(n);
+    match op.operands() {
+        &[k, x] if op.is("mul") => match g.op(k).constant() {
+            Some(c) => (Some(c), x),
+            None => (None, n),
+        },
+        _ => (None, n),
+    }
+}
+
+impl Elementwise {
+    /// `x * sigmoid(x)` and `sigmoid(x) * x` are swish: one σ, one rule.
+    fn swish(g: &mut Graph, a: NodeId, b: NodeId) -> Option<NodeId> {
+        let shape = g.shape(a);
+        for (x, s) in [(a, b), (b, a)] {
+            if g.op(s) == Op::new("sigmoid", &[x]) {
+                return Some(g.intern(Op::new("swish", &[x]), shape));
+            }
+        }
+        None
+    }
+
+    /// Which dims of two shapes differ, in words.
+    fn differ(cx: &Check<'_>, sa: Shape, sb: Shape) -> String {
+        match (sa, sb) {
+            (Shape::Mat(_, c), Shape::Mat(_, c2)) if (c == ONE) != (c2 == ONE) => {
+                "one is a matrix, the other a vector".into()
+            }
+            (Shape::Mat(r, c), Shape::Mat(r2, c2)) => {
+                let mut parts = Vec::new();
+                for (x, y) in [(r, r2), (c, c2)] {
+                    if x != y {
+                        parts.push(format!("{} and {} differ", cx.dim_text(x), cx.dim_text(y)));
+                    }
+                }
+                parts.join(", ")
+            }
+            _ => "shapes differ".into(),
+        }
+    }
+
+    /// The fused `P + Q` of two products read nowhere else: one product
+    /// into the buffer, the other accumulated onto it.
+    fn fused_sum(cx: &dyn EmitCx, n: NodeId) -> Option<(NodeId, NodeId)> {
+        let g = cx.g();
+        let op = g.op(n);
+        let &[p, q] = op.operands() else { return None };
+        let products = g.op(p).is("matmul") && g.op(q).is("matmul");
+        (op.is("add") && p != q && products && cx.private(p) && cx.private(q)).then_some((p, q))
+    }
+
+    /// `d ⊙ x` computed in one pass by `x`'s op (`d ⊙ f′(z)` reusing `f(z)`).
+    fn fused(cx: &dyn EmitCx, n: NodeId) -> Option<super::Fused> {
+        let g = cx.g();
+        let &[a, b] = g.op(n).operands() else { return None };
+        if !g.op(n).is("mul") || is_scalar(g, a) || is_scalar(g, b) {
+            return None;
+        }
+        [(b, a), (a, b)].into_iter().find_map(|(x, d)| def(g.op(x).code).times(cx, x, d))
+    }
+}
+
+impl OpDef for Elementwise {
+    fn code(&self) -> &'static str {
+        self.0
+    }
+
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let (a, b) = (call.nodes[0], call.nodes[1]);
+        let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
+        let (ta, tb) = (call.src(0), call.src(1));
+        if let Some(shape) = elementwise(sa, sb) {
+            if self.0 == "mul" {
+                if let Some(s) = Self::swish(cx.g, a, b) {
+                    return Some(s);
+                }
+            }
+            return Some(cx.g.intern(Op::new(self.0, &[a, b]), shape));
+        }
+        // Rule: `[R×B] + [R]` adds the column to every column.
+        if self.0 == "add" {
+            if let (Shape::Mat(r, c), Shape::Mat(r2, ONE)) = (sa, sb) {
+                if c != ONE {
+                    if r == r2 {
+                        return Some(cx.g.intern(Op::new("add_bias", &[a, b]), sa));
+                    }
+                    let msg = format!(
+                        "cannot add the bias `{tb}` {} to `{ta}` {}: a bias needs {} rows",
+                        cx.text(sb),
+                        cx.text(sa),
+                        cx.dim_text(r)
+                    );
+                    return cx.error(call.expr, msg);
+                }
+            }
+            if let (Shape::Mat(r2, ONE), Shape::Mat(r, c)) = (sa, sb) {
+                if c != ONE && r == r2 {
+                    return Some(cx.g.intern(Op::new("add_bias", &[b, a]), sb));
+                }
+            }
+        }
+        // Rule: otherwise `+ - *` need equal shapes (or a scalar side).
+        let verb = match self.0 {
+            "add" => format!("add `{ta}` {} and `{tb}` {}", cx.text(sa), cx.text(sb)),
+            "sub" => format!("subtract `{tb}` {} from `{ta}` {}", cx.text(sb), cx.text(sa)),
+            _ => format!("multiply `{ta}` {} and `{tb}` {} elementwise", cx.text(sa), cx.text(sb)),
+        };
+        let mut msg = format!("cannot {verb}: {}", Self::differ(cx, sa, sb));
+        if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
+            if self.0 == "mul" && c == r2 {
+                msg += &format!(
+                    "; `*` is elementwise, the matrix product `{ta} @ {tb}` is {}",
+                    cx.text(Shape::Mat(r, c2))
+                );
+            } else if r == c2 && c == r2 {
+                msg += &format!("; `{}` is {}", transposed(call.args[1]), cx.text(sa));
+            }
+        }
+        cx.error(call.expr, msg)
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        let (a, b) = (op.arg(0), op.arg(1));
+        if is_scalar(g, a) { g.shape(b) } else { g.shape(a) }
+    }
+
+    fn simplify(&self, g: &mut Graph, op: &Op) -> Option<NodeId> {
+        let (a, b) = (op.arg(0), op.arg(1));
+        let c = |g: &Graph, n: NodeId| g.op(n).constant();
+        match self.0 {
+            "add" => {
+                if a == b {
+                    let two = g.constant(2.0);
+                    return Some(g.mk(Op::new("mul", &[two, a])));
+                }
+                // c·x + d·x = (c + d)·x, and c·x + x = (c + 1)·x.
+                let ((ka, xa), (kb, xb)) = (coefficient(g, a), coefficient(g, b));
+                if xa == xb && (ka.is_some() || kb.is_some()) {
+                    let k = g.constant(ka.unwrap_or(1.0) + kb.unwrap_or(1.0));
+                    return Some(g.mk(Op::new("mul", &[k, xa])));
+                }
+                let nb = g.op(b);
+                nb.is("neg").then(|| g.mk(Op::new("sub", &[a, nb.arg(0)])))
+            }
+            "sub" => {
+                let nb = g.op(b);
+                nb.is("neg").then(|| g.mk(Op::new("add", &[a, nb.arg(0)])))
+            }
+            _ => {
+                // Constants go first: c·x.
+                if c(g, b).is_some() && c(g, a).is_none() {
+                    return Some(g.mk(Op::new("mul", &[b, a])));
+                }
+                match (c(g, a), c(g, b)) {
+                    (Some(x), Some(y)) => return Some(g.constant(x * y)),
+                    (Some(1.0), None) => return Some(b),
+                    (Some(x), None) => {
+                        if let (Some(y), inner) = coefficient(g, b) {
+                            let k = g.constant(x * y);
+                            return Some(g.mk(Op::new("mul", &[k, inner])));
+                        }
+                        if g.op(b).is("neg") {
+                            let (k, inner) = (g.constant(-x), g.op(b).arg(0));
+                            return Some(g.mk(Op::new("mul", &[k, inner])));
+                        }
+                    }
+                    _ => {}
+                }
+                // A filled matrix times x is a scalar times x.
+                for (f, x) in [(a, b), (b, a)] {
+                    if g.op(f).is("fill") && g.shape(f) == g.shape(x) {
+                        let s = g.op(f).arg(0);
+                        return Some(g.mk(Op::new("mul", &[s, x])));
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
+        let mut out = Vec::new();
+        // A scalar side broadcast over a matrix gets the sum over the broadcast.
+        let reduce = |g: &mut Graph, x: NodeId, part: NodeId| {
+            if is_scalar(g, x) && !is_scalar(g, n) { g.mk(Op::new("sum", &[part])) } else { part }
+        };
+        if self.0 == "mul" {
+            // Y = A ⊙ B: dA = dY ⊙ B, dB = dY ⊙ A.
+            for (x, other) in [(a, b), (b, a)] {
+                let p = g.mk(Op::new("mul", &[d, other]));
+                out.push((x, reduce(g, x, p)));
+            }
+        } else {
+            // Y = A ± B: dA = dY, dB = ±dY.
+            for (x, negate) in [(a, false), (b, self.0 == "sub")] {
+                let mut part = reduce(g, x, d);
+                if negate {
+                    part = g.mk(Op::new("neg", &[part]));
+                }
+                out.push((x, part));
+            }
+        }
+        out
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        use Kind::*;
+        let ((a, ka), (c, kc)) = (args[0], args[1]);
+        let b = cx.batch();
+        let g = cx.g();
+        let (sa, sc) = (g.shape(a), g.shape(c));
+        let shared_scalar = |k: Kind, s: Shape| k == Shared && s == Shape::Scalar;
+        // Same kind, or a shared scalar broadcast over anything: as written.
+        if ka == kc || shared_scalar(ka, sa) || shared_scalar(kc, sc) {
+            let shape = if sa == Shape::Scalar { sc } else { sa };
+            let kind = if ka == Shared { kc } else { ka };
+            return Ok((g.intern(Op::new(self.0, &[a, c]), shape), kind));
+        }
+        // A shared column with as many rows as the per-example side.
+        let (ra, rc) = (rows(g, a), rows(g, c));
+        let column = |s: Shape| s == Shape::Mat(ra, ONE) && ra == rc;
+        let neg = |g: &mut Graph, x: NodeId| g.intern(Op::new("neg", &[x]), g.shape(x));
+        let per_example = |k: Kind| matches!(k, Column | Scalar);
+        Ok(match self.0 {
+            // A per-example column (or 1×1) and a shared column: a bias, along the batch.
+            "add" if per_example(ka) && kc == Shared && column(sc) => {
+                (g.intern(Op::new("add_bias", &[a, c]), sa), ka)
+            }
+            "add" if ka == Shared && per_example(kc) && column(sa) => {
+                (g.intern(Op::new("add_bias", &[c, a]), sc), kc)
+            }
+            "sub" if per_example(ka) && kc == Shared && column(sc) => {
+                let m = neg(g, c);
+                (g.intern(Op::new("add_bias", &[a, m]), sa), ka)
+            }
+            "sub" if ka == Shared && per_example(kc) && column(sa) => {
+                let m = neg(g, c);
+                (g.intern(Op::new("add_bias", &[m, a]), sc), kc)
+            }
+            // A per-example column times a shared column: each row scaled.
+            "mul" if per_example(ka) && kc == Shared && column(sc) => {
+                (g.intern(Op::new("row_scale", &[a, c]), sa), ka)
+            }
+            "mul" if ka == Shared && per_example(kc) && column(sa) => {
+                (g.intern(Op::new("row_scale", &[c, a]), sc), kc)
+            }
+            // A per-example scalar times a shared column: one outer product.
+            "mul" if ka == Scalar && kc == Shared && matches!(sc, Shape::Mat(_, ONE)) => {
+                (g.intern(Op::new("matmul", &[c, a]), Shape::Mat(rc, b)), Column)
+            }
+            "mul" if ka == Shared && kc == Scalar && matches!(sa, Shape::Mat(_, ONE)) => {
+                (g.intern(Op::new("matmul", &[a, c]), Shape::Mat(ra, b)), Column)
+            }
+            // A per-example scalar times a per-example column: each column scaled.
+            "mul" if ka == Column && kc == Scalar => (g.intern(Op::new("col_scale", &[a, c]), sa), Column),
+            "mul" if ka == Scalar && kc == Column => (g.intern(Op::new("col_scale", &[c, a]), sc), Column),
+            _ => {
+                return Err(format!(
+                    "{} combines a per-example value with a shared one elementwise",
+                    cx.name(n)
+                ));
+            }
+        })
+    }
+
+    fn deps(&self, cx: &dyn EmitCx, n: NodeId) -> Vec<NodeId> {
+        if let Some((p, q)) = Self::fused_sum(cx, n) {
+            return [cx.deps(p), cx.deps(q)].concat();
+        }
+        if let Some(f) = Self::fused(cx, n) {
+            return f.deps;
+        }
+        cx.g().op(n).operands().to_vec()
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        if let Some((p, q)) = Self::fused_sum(cx, n) {
+            let first = def("matmul").emit(cx, p, Place { accumulate: false, ..place });
+            let then = def("matmul").emit(cx, q, Place { accumulate: true, ..place });
+            return quote!(#first #then);
+        }
+        if let Some(f) = Self::fused(cx, n) {
+            return (f.code)(cx, place.tokens);
+        }
+        let g = cx.g();
+        let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
+        let (sa, sb) = (is_scalar(g, a), is_scalar(g, b));
+        let (x, y) = (cx.val(a), cx.val(b));
+        let p = place.tokens;
+        match (self.0, sa, sb) {
+            ("add", true, _) => quote!(#p.set_add_scalar(#y, #x);),
+            ("add", _, true) => quote!(#p.set_add_scalar(#x, #y);),
+            ("add", ..) => quote!(#p.set_add(#x, #y);),
+            ("sub", true, _) => quote!(#p.set_scalar_sub(#x, #y);),
+            ("sub", _, true) => quote!(#p.set_add_scalar(#x, -#y);),
+            ("sub", ..) => quote!(#p.set_sub(#x, #y);),
+            (_, true, _) => quote!(#p.set_scale(#y, #x);),
+            (_, _, true) => quote!(#p.set_scale(#x, #y);),
+            _ => quote!(#p.set_hadamard(#x, #y);),
+        }
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let op = cx.g().op(n);
+        let (a, b) = (cx.val(op.arg(0)), cx.val(op.arg(1)));
+        match self.0 {
+            "add" => quote!(#a + #b),
+            "sub" => quote!(#a - #b),
+            _ => quote!(#a * #b),
+        }
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        use Prec::*;
+        let (g, tex) = (cx.g(), cx.latex());
+        let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
+        match self.0 {
+            "add" => (format!("{} + {}", cx.print(a).0, cx.print(b).0), Sum),
+            "sub" => {
+                let right = operand(cx, b, &[MatMul, Factor, Hadamard, Scale, Ratio, Neg, Post, Atom]);
+                (format!("{} {} {right}", cx.print(a).0, if tex { "-" } else { "−" }), Sum)
+            }
+            _ if is_scalar(g, a) && !is_scalar(g, b) => {
+                let sep = if tex { "\\," } else { " " };
+                (
+                    format!(
+                        "{}{sep}{}",
+                        operand(cx, a, &[Post, Atom]),
+                        operand(cx, b, &[MatMul, Factor, Post, Atom])
+                    ),
+                    Scale,
+                )
+            }
+            _ if is_scalar(g, a) => {
+                let sep = if tex { " \\cdot " } else { "·" };
+                (format!("{}{sep}{}", operand(cx, a, &[Post, Atom]), operand(cx, b, &[Post, Atom])), Scale)
+            }
+            _ => {
+                let dot = if tex { " \\odot " } else { " ⊙ " };
+                let right = operand(cx, b, &[Factor, Post, Atom]);
+                (format!("{}{dot}{right}", operand(cx, a, &[Hadamard, Post, Atom])), Hadamard)
+            }
+        }
+    }
+}
+
+/// `-a`.
+struct Neg;
+
+impl OpDef for Neg {
+    fn code(&self) -> &'static str {
+        "neg"
+    }
+
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let a = call.nodes[0];
+        let s = cx.g.shape(a);
+        Some(cx.g.intern(Op::new("neg", &[a]), s))
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        g.shape(op.arg(0))
+    }
+
+    fn simplify(&self, g: &mut Graph, op: &Op) -> Option<NodeId> {
+        let inner = g.op(op.arg(0));
+        if inner.is("neg") {
+            return Some(inner.arg(0));
+        }
+        inner.constant().map(|c| g.constant(-c))
+    }
+
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        vec![(g.op(n).arg(0), g.mk(Op::new("neg", &[d])))]
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, _: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        let (a, kind) = args[0];
+        let s = cx.g().shape(a);
+        Ok((cx.g().intern(Op::new("neg", &[a]), s), kind))
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (p, a) = (place.tokens, cx.val(cx.g().op(n).arg(0)));
+        quote!(#p.set_neg(#a);)
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let a = cx.val(cx.g().op(n).arg(0));
+        quote!(-#a)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let a = operand(cx, cx.g().op(n).arg(0), &[Prec::Post, Prec::Atom]);
+        (format!("{}{a}", if cx.latex() { "-" } else { "−" }), Prec::Neg)
+    }
+}
+
+/// `a / b` of two scalars (built by `mean`'s VJP).
+struct Div;
+
+impl OpDef for Div {
+    fn code(&self) -> &'static str {
+        "div"
+    }
+
+    fn infer(&self, _: &Graph, _: &Op) -> Shape {
+        Shape::Scalar
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let op = cx.g().op(n);
+        let (a, b) = (cx.val(op.arg(0)), cx.val(op.arg(1)));
+        quote!(#a / #b)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let op = cx.g().op(n);
+        let (a, b) = (op.arg(0), op.arg(1));
+        if cx.latex() {
+            (format!("\\frac{{{}}}{{{}}}", cx.print(a).0, cx.print(b).0), Prec::Atom)
+        } else {
+            let ok = [Prec::Post, Prec::Atom];
+            (format!("{}/{}", operand(cx, a, &ok), operand(cx, b, &ok)), Prec::Ratio)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The leaves of the graph: params, inputs, labels and constants. Check
+//! builds them from the declarations; they have no VJP (the walk stops at
+//! them) and no code (methods read them where they are).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{EmitCx, Kind, LiftCx, Lifted, OpDef, Prec, PrintCx};
+use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
+use crate::net::source::number;
+
+pub(super) static OPS: &[&dyn OpDef] = &[&Leaf("param"), &Leaf("input"), &Leaf("label"), &Const];
+
+struct Leaf(&'static str);
+
+impl OpDef for Leaf {
+    fn code(&self) -> &'static str {
+        self.0
+    }
+
+    // Leaves are interned with their declared shape, never inferred.
+    fn infer(&self, _: &Graph, _: &Op) -> Shape {
+        Shape::Scalar
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, _: &[Lifted]) -> Result<Lifted, String> {
+        let (op, shape, b) = (cx.src().op(n), cx.src().shape(n), cx.batch());
+        Ok(match (self.0, shape) {
+            ("param", _) => (cx.g().intern(op, shape), Kind::Shared),
+            ("input", Shape::Mat(r, ONE)) => (cx.g().intern(op, Shape::Mat(r, b)), Kind::Column),
+            ("label", Shape::Label(c)) => (cx.g().intern(op, Shape::Labels(c, b)), Kind::Label),
+            _ => {
+                return Err(format!(
+                    "input {} is a matrix, and a batch of matrices is not a matrix",
+                    cx.name(n)
+                ));
+            }
+        })
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        (cx.leaf_name(n), Prec::Atom)
+    }
+}
+
+struct Const;
+
+impl OpDef for Const {
+    fn code(&self) -> &'static str {
+        "const"
+    }
+
+    fn infer(&self, _: &Graph, _: &Op) -> Shape {
+        Shape::Scalar
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, _: &[Lifted]) -> Result<Lifted, String> {
+        let op = cx.src().op(n);
+        Ok((cx.g().intern(op, Shape::Scalar), Kind::Shared))
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let c = cx.g().op(n).constant().unwrap_or(0.0);
+        let s = cx.scalar();
+        quote!(<#s as ::shapegrad::Scalar>::from_f64(#c))
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let x = cx.g().op(n).constant().unwrap_or(0.0);
+        (number(x), if x < 0.0 { Prec::Neg } else { Prec::Atom })
+    }
+}

@@ -1,0 +1,230 @@
+//! Reductions: `sum`, `mean` and `dot` (a sum of a product), and the ops
+//! their VJPs and batched forms are built from: `fill` (a scalar broadcast
+//! to a shape), `count` (a shape's number of elements), `row_sums`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature};
+use super::{call, def, fill, ones_row, operand, rows};
+use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
+
+pub(super) static OPS: &[&dyn OpDef] = &[&Reduce("sum"), &Reduce("mean"), &Dot, &Fill, &Count, &RowSums];
+
+/// `sum(x)` and `mean(x)`: a scalar.
+struct Reduce(&'static str);
+
+impl Reduce {
+    /// `sum(a ⊙ b)` where the product is read nowhere else: one inner product.
+    fn fused_inner(cx: &dyn EmitCx, n: NodeId) -> Option<(NodeId, NodeId)> {
+        let g = cx.g();
+        let (op, x) = (g.op(n), g.op(n).arg(0));
+        let &[a, b] = g.op(x).operands() else { return None };
+        let mats = matches!(g.shape(a), Shape::Mat(..)) && g.shape(a) == g.shape(b);
+        let fused = [(b, a), (a, b)].into_iter().any(|(f, d)| def(g.op(f).code).times(cx, f, d).is_some());
+        (op.is("sum") && g.op(x).is("mul") && mats && cx.private(x) && !fused).then_some((a, b))
+    }
+}
+
+impl OpDef for Reduce {
+    fn code(&self) -> &'static str {
+        self.0
+    }
+
+    fn signature(&self) -> Option<Signature> {
+        Some(Signature { arity: 1, label_last: false })
+    }
+
+    // Rule: reductions give a scalar; a scalar is its own sum and mean.
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let x = call.nodes[0];
+        if cx.g.shape(x) == Shape::Scalar {
+            return Some(x);
+        }
+        Some(cx.g.intern(Op::new(self.0, &[x]), Shape::Scalar))
+    }
+
+    fn infer(&self, _: &Graph, _: &Op) -> Shape {
+        Shape::Scalar
+    }
+
+    // y = Σ A: dA = dy 𝟙𝟙ᵀ; y = mean A: dA = dy/n 𝟙𝟙ᵀ.
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let a = g.op(n).arg(0);
+        if self.0 == "sum" {
+            return vec![(a, fill(g, d, a))];
+        }
+        let Shape::Mat(r, c) = g.shape(a) else { return vec![(a, d)] };
+        let count = g.mk(Op::with("count", &[], Attr::Dims(r, c)));
+        let s = g.mk(Op::new("div", &[d, count]));
+        vec![(a, fill(g, s, a))]
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        let b = cx.batch();
+        let shape = cx.src().shape(n);
+        let g = cx.g();
+        match args[0] {
+            (a, Kind::Shared) => Ok((g.intern(Op::new(self.0, &[a]), shape), Kind::Shared)),
+            // The sum or mean of a per-example 1×1 is itself.
+            (a, Kind::Scalar) => Ok((a, Kind::Scalar)),
+            // The column sums: 𝟙ᵀ A.
+            (a, Kind::Column | Kind::Row) => {
+                let r = rows(g, a);
+                let ones = ones_row(g, r);
+                let sums = g.intern(Op::new("matmul", &[ones, a]), Shape::Mat(ONE, b));
+                if self.0 == "sum" {
+                    return Ok((sums, Kind::Scalar));
+                }
+                let one = g.constant(1.0);
+                let count = g.intern(Op::with("count", &[], Attr::Dims(r, ONE)), Shape::Scalar);
+                let inv = g.intern(Op::new("div", &[one, count]), Shape::Scalar);
+                Ok((g.intern(Op::new("mul", &[inv, sums]), Shape::Mat(ONE, b)), Kind::Scalar))
+            }
+            _ => Err(format!("{} reduces a label", cx.name(n))),
+        }
+    }
+
+    fn deps(&self, cx: &dyn EmitCx, n: NodeId) -> Vec<NodeId> {
+        match Self::fused_inner(cx, n) {
+            Some((a, b)) => vec![a, b],
+            None => cx.g().op(n).operands().to_vec(),
+        }
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        if let Some((a, b)) = Self::fused_inner(cx, n) {
+            let (a, b) = (cx.val(a), cx.val(b));
+            return quote!((#a).inner(#b));
+        }
+        let a = cx.val(cx.g().op(n).arg(0));
+        if self.0 == "sum" { quote!((#a).sum()) } else { quote!((#a).mean()) }
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let latex = if self.0 == "sum" { "\\operatorname{sum}" } else { "\\operatorname{mean}" };
+        call(cx, self.0, latex, &[cx.g().op(n).arg(0)])
+    }
+}
+
+/// `dot(a, b)`: `sum(a * b)` for two vectors of one length.
+struct Dot;
+
+impl OpDef for Dot {
+    fn code(&self) -> &'static str {
+        "dot"
+    }
+
+    fn signature(&self) -> Option<Signature> {
+        Some(Signature { arity: 2, label_last: false })
+    }
+
+    // Rule: `dot` takes two vectors of one length.
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let (x, y) = (call.nodes[0], call.nodes[1]);
+        let (sx, sy) = (cx.g.shape(x), cx.g.shape(y));
+        match (sx, sy) {
+            (Shape::Mat(n, ONE), Shape::Mat(n2, ONE)) if n == n2 => {
+                let p = cx.g.intern(Op::new("mul", &[x, y]), sx);
+                Some(cx.g.intern(Op::new("sum", &[p]), Shape::Scalar))
+            }
+            _ => {
+                let msg = format!(
+                    "`dot` needs two vectors of one length, but `{}` is {} and `{}` is {}",
+                    call.src(0),
+                    cx.text(sx),
+                    call.src(1),
+                    cx.text(sy)
+                );
+                cx.error(call.expr, msg)
+            }
+        }
+    }
+
+    // Never a node: `check` builds `sum(a * b)`.
+    fn infer(&self, _: &Graph, _: &Op) -> Shape {
+        Shape::Scalar
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        call(cx, "dot", "\\operatorname{dot}", cx.g().op(n).operands())
+    }
+}
+
+/// The scalar `s` broadcast to `[R×C]`.
+struct Fill;
+
+impl OpDef for Fill {
+    fn code(&self) -> &'static str {
+        "fill"
+    }
+
+    fn infer(&self, _: &Graph, op: &Op) -> Shape {
+        let (r, c) = op.dims();
+        Shape::Mat(r, c)
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (p, s) = (place.tokens, cx.val(cx.g().op(n).arg(0)));
+        quote!(#p.set_fill(#s);)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let one = if cx.latex() { "\\mathbf{1}" } else { "𝟙" };
+        let s = cx.g().op(n).arg(0);
+        if cx.g().op(s).constant() == Some(1.0) {
+            return (one.to_string(), Prec::Atom);
+        }
+        (format!("{} {one}", operand(cx, s, &[Prec::Ratio, Prec::Post, Prec::Atom])), Prec::Scale)
+    }
+}
+
+/// The number of elements of an `[R×C]` value, as a scalar.
+struct Count;
+
+impl OpDef for Count {
+    fn code(&self) -> &'static str {
+        "count"
+    }
+
+    fn infer(&self, _: &Graph, _: &Op) -> Shape {
+        Shape::Scalar
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let (r, c) = cx.g().op(n).dims();
+        let (r, c, s) = (cx.dim(r), cx.dim(c), cx.scalar());
+        quote!(<#s as ::shapegrad::Scalar>::from_usize(<#r as ::shapegrad::Dim>::SIZE * <#c as ::shapegrad::Dim>::SIZE))
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let (r, c) = cx.g().op(n).dims();
+        let dims: Vec<&str> =
+            [r, c].into_iter().filter(|&d| d != ONE).map(|d| cx.g().dims[d].text.as_str()).collect();
+        let s =
+            if dims.is_empty() { "1".to_string() } else { dims.join(if cx.latex() { " " } else { "·" }) };
+        (s, if dims.len() > 1 { Prec::Scale } else { Prec::Atom })
+    }
+}
+
+/// The sum of each row: `[R×C] → [R]`.
+struct RowSums;
+
+impl OpDef for RowSums {
+    fn code(&self) -> &'static str {
+        "row_sums"
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        Shape::Mat(rows(g, op.arg(0)), ONE)
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (p, a) = (place.tokens, cx.val(cx.g().op(n).arg(0)));
+        quote!(#p.set_row_sums(#a);)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        call(cx, "rowsums", "\\operatorname{rowsums}", &[cx.g().op(n).arg(0)])
+    }
+}
