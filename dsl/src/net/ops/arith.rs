@@ -1,5 +1,5 @@
 //! Elementwise arithmetic: `+ - *` on equal shapes or with a scalar side,
-//! unary minus, and scalar division.
+//! and unary minus.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -8,8 +8,7 @@ use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, Print
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::transposed;
 
-pub(super) static OPS: &[&dyn OpDef] =
-    &[&Elementwise("add"), &Elementwise("sub"), &Elementwise("mul"), &Neg, &Div];
+pub(super) static OPS: &[&dyn OpDef] = &[&Elementwise("add"), &Elementwise("sub"), &Elementwise("mul"), &Neg];
 
 /// `a + b`, `a - b`, `a * b`.
 struct Elementwise(&'static str);
@@ -426,35 +425,5 @@ impl OpDef for Neg {
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
         let a = operand(cx, cx.g().op(n).arg(0), &[Prec::Post, Prec::Atom]);
         (format!("{}{a}", if cx.latex() { "-" } else { "−" }), Prec::Neg)
-    }
-}
-
-/// `a / b` of two scalars (built by `mean`'s VJP).
-struct Div;
-
-impl OpDef for Div {
-    fn code(&self) -> &'static str {
-        "div"
-    }
-
-    fn infer(&self, _: &Graph, _: &Op) -> Shape {
-        Shape::Scalar
-    }
-
-    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
-        let op = cx.g().op(n);
-        let (a, b) = (cx.val(op.arg(0)), cx.val(op.arg(1)));
-        quote!(#a / #b)
-    }
-
-    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
-        let op = cx.g().op(n);
-        let (a, b) = (op.arg(0), op.arg(1));
-        if cx.latex() {
-            (format!("\\frac{{{}}}{{{}}}", cx.print(a).0, cx.print(b).0), Prec::Atom)
-        } else {
-            let ok = [Prec::Post, Prec::Atom];
-            (format!("{}/{}", operand(cx, a, &ok), operand(cx, b, &ok)), Prec::Ratio)
-        }
     }
 }

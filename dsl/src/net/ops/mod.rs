@@ -3,7 +3,7 @@
 //!
 //! # Adding an op
 //!
-//! An op is one [`OpDef`] in the file of its family (`arith`, `matmul`,
+//! An op is one [`OpDef`] in the file of its family (`arith`, `div`, `matmul`,
 //! `broadcast`, `unary`, `reduce`, `softmax`, `loss`, `leaf`), listed in that file's
 //! `OPS`. Its definition holds:
 //! - its `code` (the DSL name for a function) and, for a DSL function, its
@@ -29,6 +29,7 @@
 
 mod arith;
 mod broadcast;
+mod div;
 mod leaf;
 mod loss;
 mod matmul;
@@ -287,8 +288,17 @@ pub fn internal(what: &str) -> TokenStream {
 }
 
 /// The families, each listing its ops.
-const FAMILIES: [&[&dyn OpDef]; 8] =
-    [leaf::OPS, arith::OPS, broadcast::OPS, matmul::OPS, unary::OPS, reduce::OPS, softmax::OPS, loss::OPS];
+const FAMILIES: [&[&dyn OpDef]; 9] = [
+    leaf::OPS,
+    arith::OPS,
+    div::OPS,
+    broadcast::OPS,
+    matmul::OPS,
+    unary::OPS,
+    reduce::OPS,
+    softmax::OPS,
+    loss::OPS,
+];
 
 fn registry() -> &'static HashMap<&'static str, &'static dyn OpDef> {
     static REGISTRY: OnceLock<HashMap<&'static str, &'static dyn OpDef>> = OnceLock::new();

@@ -1,0 +1,150 @@
+//! Expressions: names, numbers, and each use of an op, checked by the op's
+//! own shape rule in the registry.
+
+use syn::Ident;
+
+use super::Builder;
+use crate::net::model::{NodeId, Shape};
+use crate::net::ops::{self, Call, OpDef};
+use crate::net::parse::{BinOp, Expr, ExprKind, expr_error};
+use crate::net::source::source_text;
+
+impl Builder<'_> {
+    /// A value in an expression. `None` when it had an error (already reported).
+    pub(super) fn expr(&mut self, e: &Expr) -> Option<NodeId> {
+        match &e.kind {
+            ExprKind::Var(name) => self.var(name),
+            ExprKind::Num(x) => Some(self.g.constant(*x)),
+            ExprKind::Neg(a) => self.apply("neg", e, &[a]),
+            ExprKind::Transpose(a) => self.apply("transpose", e, &[a]),
+            ExprKind::Binary { op, lhs, rhs } => {
+                let code = match op {
+                    BinOp::MatMul => "matmul",
+                    BinOp::Mul => "mul",
+                    BinOp::Add => "add",
+                    BinOp::Sub => "sub",
+                };
+                self.apply(code, e, &[lhs, rhs])
+            }
+            ExprKind::Call { func, args } => self.call(e, func, args),
+        }
+    }
+
+    /// The arguments checked as values, then the shape rule of op `code`.
+    fn apply(&mut self, code: &str, e: &Expr, args: &[&Expr]) -> Option<NodeId> {
+        let nodes: Vec<Option<NodeId>> = args.iter().map(|a| self.value(a)).collect();
+        let nodes = nodes.into_iter().collect::<Option<Vec<_>>>()?;
+        self.rule(ops::def(code), e, args, nodes)
+    }
+
+    fn rule(&mut self, def: &dyn OpDef, e: &Expr, args: &[&Expr], nodes: Vec<NodeId>) -> Option<NodeId> {
+        let call = Call { expr: e, args: args.to_vec(), nodes };
+        def.check(&mut ops::Check { g: &mut self.g, errors: self.errors }, &call)
+    }
+
+    /// A call of a DSL function: its name, its arity and its label argument
+    /// are checked here, then its own shape rule.
+    fn call(&mut self, e: &Expr, func: &Ident, args: &[Expr]) -> Option<NodeId> {
+        let name = func.to_string();
+        let Some((def, sig)) = ops::function(&name).and_then(|d| Some((d, d.signature()?))) else {
+            let names = ops::function_names();
+            let msg = match closest(&name, names.iter().copied()) {
+                Some(near) => format!("unknown function `{name}`; did you mean `{near}`?"),
+                None => format!("unknown function `{name}`; the functions are {}", names.join(", ")),
+            };
+            self.errors.at(func.span(), msg);
+            return None;
+        };
+        // Rule: each function takes a fixed number of arguments.
+        if args.len() != sig.arity {
+            let plural = if sig.arity == 1 { "" } else { "s" };
+            let msg = format!("`{name}` takes {} argument{plural}, found {}", sig.arity, args.len());
+            self.errors.push(expr_error(e, msg));
+            return None;
+        }
+        let values = if sig.label_last { &args[..args.len() - 1] } else { args };
+        let mut nodes: Vec<Option<NodeId>> = values.iter().map(|a| self.value(a)).collect();
+        if let (true, Some(label)) = (sig.label_last, args.last()) {
+            // Rule: the last argument of a label function is a label.
+            let y = self.expr(label);
+            if let Some(y) = y.filter(|&y| !matches!(self.g.shape(y), Shape::Label(_))) {
+                let msg = format!(
+                    "`{name}` takes a label (declared as `label y: C;`) as its last argument, but `{}` is {}",
+                    source_text(label),
+                    self.text(self.g.shape(y))
+                );
+                self.errors.push(expr_error(label, msg));
+                nodes.push(None);
+            } else {
+                nodes.push(y);
+            }
+        }
+        let nodes = nodes.into_iter().collect::<Option<Vec<_>>>()?;
+        let refs: Vec<&Expr> = args.iter().collect();
+        self.rule(def, e, &refs, nodes)
+    }
+
+    /// Like `expr`, but a label is not a value.
+    pub(super) fn value(&mut self, e: &Expr) -> Option<NodeId> {
+        let n = self.expr(e)?;
+        if let Shape::Label(d) = self.g.shape(n) {
+            // Rule: a label is a class index, usable only where a function takes one.
+            self.errors.push(expr_error(
+                e,
+                format!(
+                    "`{}` is a label (a class index in 0..{}), not a value; use it as `onehot({0})` or in a loss",
+                    source_text(e),
+                    self.dim_text(d)
+                ),
+            ));
+            return None;
+        }
+        Some(n)
+    }
+
+    pub(super) fn var(&mut self, name: &Ident) -> Option<NodeId> {
+        let key = name.to_string();
+        if let Some(entry) = self.scope.get(&key) {
+            return entry.node;
+        }
+        if self.failed_names.contains(&key) {
+            return None;
+        }
+        // Rule: every name is declared, and a `let` before its use.
+        let msg = if self.all_lets.contains(&key) {
+            format!("`{name}` is used before its `let`")
+        } else {
+            match closest(&key, self.scope.keys().map(String::as_str)) {
+                Some(near) => format!("unknown name `{name}`; did you mean `{near}`?"),
+                None => format!("unknown name `{name}`"),
+            }
+        };
+        self.errors.at(name.span(), msg);
+        None
+    }
+}
+
+/// The candidate nearest to `name` by edit distance, if it is near enough.
+pub(super) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let first = name.chars().next();
+    candidates
+        .map(|c| (edit_distance(name, c), c.chars().next() != first, c))
+        .filter(|&(d, _, c)| d <= 2.max(name.len() / 3) && d < c.len().max(name.len()))
+        .min()
+        .map(|(_, _, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for j in 0..b.len() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != b[j])).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}

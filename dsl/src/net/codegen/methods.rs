@@ -1,0 +1,136 @@
+//! The methods of a net: `loss_with`, `grad_into`, `loss`, `grad` and
+//! `forward` (or their `_batch` forms), each computing only what its results
+//! need.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::Codegen;
+use crate::net::autodiff::Adjoints;
+use crate::net::model::NodeId;
+
+impl Codegen<'_> {
+    /// The workspace struct, and the methods `loss_with`, `grad_into`,
+    /// `loss`, `grad` and `forward` (`…_batch…` for the batched model).
+    pub(super) fn methods(&self, adj: &Adjoints, batch: bool) -> (TokenStream, TokenStream) {
+        let m = self.m;
+        let t = &self.t;
+        let tt = quote!(#t);
+        let (_, grad_name, generics) = self.names();
+        let Some(loss) = m.loss else { return (quote!(), quote!()) };
+        let Some(grads) =
+            m.params.iter().map(|p| p.node.and_then(|n| adj.of.get(&n).copied())).collect::<Option<Vec<_>>>()
+        else {
+            return (quote!(), quote!());
+        };
+        let pnames: Vec<&Ident> = m.params.iter().map(|p| &p.name).collect();
+        let outs: Vec<(NodeId, TokenStream)> =
+            grads.iter().zip(&pnames).map(|(&d, p)| (d, quote!(__out.#p))).collect();
+        let outputs: Vec<NodeId> = m.outputs.iter().filter_map(|(_, n)| *n).collect();
+        let mut all = vec![loss];
+        all.extend(&grads);
+        all.extend(&outputs);
+        all.extend(m.hand_grads.iter().map(|&(_, n)| n));
+        let workspace = self.workspace(&all);
+
+        let args = self.params_list(&tt, true);
+        let calls = self.call_list(false);
+        let ws_ty = self.ws_type(&tt);
+        let ws_new = {
+            let (ws, b) = (&self.ws, self.ws_generic.iter());
+            quote!(#ws::<#(#generics,)* #(#b,)* #t>::new())
+        };
+        let grad_ty = quote!(#grad_name<#(#generics,)* #t>);
+        let loss_prog = self.program(&[loss], &[], &tt);
+        let grad_prog = self.program(&[loss], &outs, &tt);
+        let loss_val = self.loss_value(loss);
+        let (generic, sfx, per) = if batch {
+            (
+                quote!(<__B: ::shapegrad::Dim>),
+                "_batch",
+                "the mean over a batch of `B` examples, one per column",
+            )
+        } else {
+            (quote!(), "", "one example")
+        };
+        let f = |base: &str, end: &str| format_ident!("{base}{sfx}{end}");
+        let (loss_with, grad_into, loss_fn, grad_fn) =
+            (f("loss", "_with"), f("grad", "_into"), f("loss", ""), f("grad", ""));
+        let forward = self.forward_fn(&outputs, &ws_new, batch);
+        let docs = [
+            format!("The loss for {per}, computed in the buffers of `ws`."),
+            format!(
+                "The loss for {per}, and the gradient of every param written into `out`, computed in the buffers of `ws`: allocates nothing. The backward pass is the one derived at compile time."
+            ),
+            format!("The loss for {per}."),
+            format!(
+                "The loss for {per} and the gradient of every param (see `{grad_into}` to reuse buffers)."
+            ),
+        ];
+        let [d0, d1, d2, d3] = docs;
+        let methods = quote! {
+            #[doc = #d0]
+            pub fn #loss_with #generic (&self, __ws: &mut #ws_ty, #args) -> #t {
+                #loss_prog
+                #loss_val
+            }
+
+            #[doc = #d1]
+            pub fn #grad_into #generic (&self, __ws: &mut #ws_ty, #args __out: &mut #grad_ty) -> #t {
+                #grad_prog
+                #loss_val
+            }
+
+            #[doc = #d2]
+            pub fn #loss_fn #generic (&self, #args) -> #t {
+                self.#loss_with(&mut #ws_new, #calls)
+            }
+
+            #[doc = #d3]
+            pub fn #grad_fn #generic (&self, #args) -> (#t, #grad_ty) {
+                let mut __out = #grad_name::zeros();
+                let __loss = self.#grad_into(&mut #ws_new, #calls &mut __out);
+                (__loss, __out)
+            }
+
+            #forward
+        };
+        (workspace, methods)
+    }
+
+    /// `forward(inputs) -> outputs` (or `forward_batch`), when the net has outputs.
+    fn forward_fn(&self, nodes: &[NodeId], ws_new: &TokenStream, batch: bool) -> TokenStream {
+        let m = self.m;
+        let t = &self.t;
+        let tt = quote!(#t);
+        if m.outputs.is_empty() || nodes.len() != m.outputs.len() {
+            return quote!();
+        }
+        let tys: Vec<TokenStream> = nodes.iter().map(|&n| self.ty(m.graph.shape(n), &tt)).collect();
+        let inputs = self.params_list(&tt, false);
+        let vals: Vec<TokenStream> = nodes.iter().map(|&n| self.owned(n)).collect();
+        let (ret, value) = if nodes.len() == 1 {
+            (tys[0].clone(), vals[0].clone())
+        } else {
+            (quote!((#(#tys),*)), quote!((#(#vals),*)))
+        };
+        let names: Vec<String> = m.outputs.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let plural = if names.len() > 1 { "s" } else { "" };
+        let mut doc = format!("The output{plural} {}, computed from the inputs only.", names.join(", "));
+        let (fname, generic) = if batch {
+            doc += " One example per column.";
+            (quote!(forward_batch), quote!(<__B: ::shapegrad::Dim>))
+        } else {
+            (quote!(forward), quote!())
+        };
+        let prog = self.program(nodes, &[], &tt);
+        quote! {
+            #[doc = #doc]
+            pub fn #fname #generic (&self, #inputs) -> #ret {
+                let __ws = &mut #ws_new;
+                #prog
+                #value
+            }
+        }
+    }
+}

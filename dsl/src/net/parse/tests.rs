@@ -1,0 +1,105 @@
+//! The parse stage: statements, expressions and the errors of each.
+
+use super::*;
+use quote::quote;
+
+fn parse(tokens: TokenStream) -> (Vec<NetAst>, Vec<String>) {
+    let mut errors = Errors::default();
+    let nets = parse_nets(tokens, &mut errors);
+    (nets, errors.messages())
+}
+
+fn show(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Var(v) => v.to_string(),
+        ExprKind::Num(n) => n.to_string(),
+        ExprKind::Binary { op, lhs, rhs, .. } => format!("({} {op:?} {})", show(lhs), show(rhs)),
+        ExprKind::Neg(x) => format!("-{}", show(x)),
+        ExprKind::Transpose(x) => format!("{}.T", show(x)),
+        ExprKind::Call { func, args } => {
+            format!("{func}({})", args.iter().map(show).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
+fn loss_of(tokens: TokenStream) -> String {
+    let (nets, errs) = parse(quote!(net N { #tokens }));
+    assert!(errs.is_empty(), "{errs:?}");
+    match &nets[0].stmts[0] {
+        Stmt::Loss { expr, .. } => show(expr),
+        _ => panic!("not a loss"),
+    }
+}
+
+#[test]
+fn precedence_is_python_like() {
+    assert_eq!(loss_of(quote!(loss a @ b * c + d;)), "(((a MatMul b) Mul c) Add d)");
+    assert_eq!(loss_of(quote!(loss a - b - c;)), "((a Sub b) Sub c)");
+    assert_eq!(loss_of(quote!(loss -a @ b.T.T;)), "(-a MatMul b.T.T)");
+    assert_eq!(loss_of(quote!(loss 0.5 * sum((v) * v);)), "(0.5 Mul sum((v Mul v)))");
+    assert_eq!(loss_of(quote!(loss 1 - sigmoid(z);)), "(1 Sub sigmoid(z))");
+}
+
+#[test]
+fn statements_of_every_kind() {
+    let (nets, errs) = parse(quote! {
+        /// doc
+        pub net Autoencoder<M, N> {
+            param W: [M, N];
+            input x: [N];
+            label y: C;
+            let z = W @ x;
+            output z;
+            loss sum(z);
+            grad W = z @ x.T;
+        }
+    });
+    assert!(errs.is_empty(), "{errs:?}");
+    let net = &nets[0];
+    assert_eq!(net.name, "Autoencoder");
+    assert_eq!(net.generics.len(), 2);
+    assert_eq!(net.stmts.len(), 7);
+    match &net.stmts[0] {
+        Stmt::Param { shape, .. } => {
+            assert_eq!(shape.dims.iter().map(|d| d.text()).collect::<Vec<_>>(), ["M", "N"])
+        }
+        _ => panic!(),
+    }
+}
+
+#[test]
+fn every_bad_statement_is_reported() {
+    let (nets, errs) = parse(quote! {
+        net N {
+            param W: [M, N, K];
+            input x [N];
+            let z = W / x;
+            frobnicate z;
+            let h = z.sum();
+            loss z;
+        }
+    });
+    assert_eq!(nets[0].stmts.len(), 1, "only `loss z` is well formed");
+    assert_eq!(errs.len(), 5, "{errs:?}");
+    assert!(errs[0].contains("found 3"));
+    assert!(errs[2].contains("`/` is not supported"));
+    assert!(errs[3].contains("unknown statement `frobnicate`"));
+    assert!(errs[4].contains("only `.T`"));
+}
+
+#[test]
+fn garbage_never_panics() {
+    for bad in [
+        quote!(),
+        quote!(net),
+        quote!(net N),
+        quote!(net N { loss ; }),
+        quote!(
+            pub fn f() {}
+        ),
+        quote!(net N<> {}),
+        quote!(net N { let = ; param W: []; input x: [0]; }),
+    ] {
+        let _ = parse(bad);
+    }
+}
