@@ -135,6 +135,7 @@ cases! {
     all times_scalar { s * 0.5 }
     all sum { sum(square(s)) }
     all mean { mean(square(s)) }
+    all elu { elu(s) }
     mats transpose_matmul { s.T @ s }
     mats softmax { softmax(s) * s }
     mats log_softmax { log_softmax(s) * s }

@@ -133,6 +133,11 @@ unary!(
     Abs, "abs", abs, |x| x.abs(), |x, y| if x > T::ZERO { T::ONE } else if x < T::ZERO { -T::ONE } else { T::ZERO }
 );
 unary!(
+    /// elu x = x for x > 0, eˣ − 1 otherwise (α = 1); elu′ = 1 for x > 0,
+    /// eˣ = elu x + 1 otherwise.
+    Elu, "elu", elu, |x| if x > T::ZERO { x } else { x.exp() - T::ONE }, |x, y| if x > T::ZERO { T::ONE } else { y + T::ONE }
+);
+unary!(
     /// −x; its derivative is −1.
     Neg, "neg", negated, |x| -x, |x, y| -T::ONE
 );
@@ -168,6 +173,7 @@ mod tests {
         check::<Square>(-3.0, 3.0);
         check::<Abs>(-2.0, 2.0);
         check::<Neg>(-2.0, 2.0);
+        check::<Elu>(-3.0, 3.0);
     }
 
     #[test]
@@ -182,6 +188,8 @@ mod tests {
         assert_eq!(x.relu()[(0, 2)], 0.0);
         assert_eq!(x.abs()[(0, 2)], 1.0);
         assert_eq!(x.square()[(3, 0)], 9.0);
+        assert_eq!(x.elu()[(2, 0)], 2.0);
+        assert!((x.elu()[(0, 2)] - ((-1.0f64).exp() - 1.0)).abs() < 1e-15);
     }
 
     #[test]

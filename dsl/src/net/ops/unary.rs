@@ -32,6 +32,8 @@ pub(super) static OPS: &[&dyn OpDef] = &[
     &Deriv(SQUARE),
     &Map(ABS),
     &Deriv(ABS),
+    &Map(ELU),
+    &Deriv(ELU),
 ];
 
 /// An elementwise function.
@@ -154,6 +156,21 @@ const ABS: Unary = Unary {
     print_deriv: |cx, x| {
         let i = cx.print(x).0;
         pick(cx, format!("sign({i})"), format!("\\operatorname{{sign}}({i})"))
+    },
+};
+
+const ELU: Unary = Unary {
+    name: "elu",
+    deriv: "elu′",
+    ty: "Elu",
+    print: |cx, x| call(cx, "elu", "\\operatorname{elu}", &[x]),
+    print_deriv: |cx, x| {
+        let i = cx.print(x).0;
+        pick(
+            cx,
+            format!("([{i} > 0] + [{i} ≤ 0] exp({i}))"),
+            format!("([{i} > 0] + [{i} \\le 0]\\, e^{{{i}}})"),
+        )
     },
 };
 

@@ -1,0 +1,57 @@
+//! The functions added to the DSL after the first release, each against a
+//! closed form of its gradient worked out by hand (`net_contexts.rs` checks
+//! each against finite differences, per example and batched).
+
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+use shapegrad::prelude::*;
+
+dims! { D = 4; H = 3; }
+
+fn random<R: Dim, K: Dim>(rng: &mut Pcg64Mcg, lo: f64, hi: f64) -> Matrix<R, K, f64> {
+    Matrix::from_fn(|_, _| rng.random_range(lo..hi))
+}
+
+/// For `loss sum(f(W @ x))`: at 20 random points, the loss is Σ f(z) and
+/// ∂W = f′(z) xᵀ with z = W x, for the hand-written `f` and `df`.
+fn elementwise_closed_form(
+    grad: impl Fn(&Matrix<H, D, f64>, &Vector<D, f64>) -> (f64, Matrix<H, D, f64>),
+    f: impl Fn(f64) -> f64,
+    df: impl Fn(f64) -> f64,
+) {
+    for seed in 0..20 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let w: Matrix<H, D, f64> = random(&mut rng, -1.5, 1.5);
+        let x: Vector<D, f64> = random(&mut rng, -1.5, 1.5);
+        let z: Vec<f64> = (0..H::SIZE).map(|i| (0..D::SIZE).map(|j| w[(i, j)] * x[(j, 0)]).sum()).collect();
+        let (loss, g) = grad(&w, &x);
+        let want: f64 = z.iter().map(|&z| f(z)).sum();
+        assert!((loss - want).abs() < 1e-12, "seed {seed}: loss {loss}, want {want}");
+        for i in 0..H::SIZE {
+            for j in 0..D::SIZE {
+                let want = df(z[i]) * x[(j, 0)];
+                assert!(
+                    (g[(i, j)] - want).abs() < 1e-12,
+                    "seed {seed}: ∂W[{i},{j}] {}, want {want}",
+                    g[(i, j)]
+                );
+            }
+        }
+    }
+}
+
+net! { net Elu { param W: [H, D]; input x: [D]; loss sum(elu(W @ x)); } }
+
+#[test]
+fn elu() {
+    let grad = |w: &Matrix<H, D, f64>, x: &Vector<D, f64>| {
+        let (l, g) = Elu::<f64> { W: w.clone() }.grad(x);
+        (l, g.W)
+    };
+    elementwise_closed_form(
+        grad,
+        |z| if z > 0.0 { z } else { z.exp() - 1.0 },
+        |z| if z > 0.0 { 1.0 } else { z.exp() },
+    );
+    assert!(Elu::derivation().contains("([W x > 0] + [W x ≤ 0] exp(W x))"), "{}", Elu::derivation());
+}
