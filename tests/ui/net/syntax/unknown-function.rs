@@ -6,7 +6,7 @@ net! {
     net Layer {
         param W: [H, D];
         input x: [D];
-        loss sum(softplus(W @ x));
+        loss sum(tahn(W @ x));
     }
 }
 
