@@ -119,9 +119,9 @@ fn function_rules() {
     assert_eq!(errs.len(), 3, "{errs:#?}");
     assert!(errs[0].contains("unknown function `sigmoud`; did you mean `sigmoid`?"));
     // Nothing near: every function is listed.
-    let errs = errors_of(quote!(param W: [H, N]; input x: [N]; loss frobnicate(W @ x);));
+    let far = errors_of(quote!(param W: [H, N]; input x: [N]; loss frobnicate(W @ x);));
     let list = crate::net::ops::function_names().join(", ");
-    assert_eq!(errs, [format!("unknown function `frobnicate`; the functions are {list}")]);
+    assert_eq!(far, [format!("unknown function `frobnicate`; the functions are {list}")]);
     assert!(list.starts_with("sigmoid, tanh") && list.contains("softmax_cross_entropy"), "{list}");
     assert!(errs[1].contains("`sum` takes 1 argument, found 2"));
     assert!(errs[2].contains("`dot` needs two vectors of one length, but `x` is [N] and `W @ x` is [H]"));
