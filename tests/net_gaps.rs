@@ -55,3 +55,15 @@ fn elu() {
     );
     assert!(Elu::derivation().contains("([W x > 0] + [W x ≤ 0] exp(W x))"), "{}", Elu::derivation());
 }
+
+net! { net Softplus { param W: [H, D]; input x: [D]; loss sum(softplus(W @ x)); } }
+
+#[test]
+fn softplus() {
+    let grad = |w: &Matrix<H, D, f64>, x: &Vector<D, f64>| {
+        let (l, g) = Softplus::<f64> { W: w.clone() }.grad(x);
+        (l, g.W)
+    };
+    elementwise_closed_form(grad, |z| (1.0 + z.exp()).ln(), |z| 1.0 / (1.0 + (-z).exp()));
+    assert!(Softplus::derivation().contains("∂W = σ(W x) xᵀ"), "{}", Softplus::derivation());
+}

@@ -138,6 +138,11 @@ unary!(
     Elu, "elu", elu, |x| if x > T::ZERO { x } else { x.exp() - T::ONE }, |x, y| if x > T::ZERO { T::ONE } else { y + T::ONE }
 );
 unary!(
+    /// softplus x = log(1 + eˣ), computed as max(x, 0) + log(1 + e^(−|x|)) so
+    /// it never overflows; softplus′ = σ(x).
+    Softplus, "softplus", softplus, |x| x.max(T::ZERO) + (T::ONE + (-x.abs()).exp()).ln(), |x, y| sigmoid(x)
+);
+unary!(
     /// −x; its derivative is −1.
     Neg, "neg", negated, |x| -x, |x, y| -T::ONE
 );
@@ -173,6 +178,7 @@ mod tests {
         check::<Square>(-3.0, 3.0);
         check::<Abs>(-2.0, 2.0);
         check::<Neg>(-2.0, 2.0);
+        check::<Softplus>(-6.0, 6.0);
         check::<Elu>(-3.0, 3.0);
     }
 

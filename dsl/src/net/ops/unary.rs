@@ -34,6 +34,8 @@ pub(super) static OPS: &[&dyn OpDef] = &[
     &Deriv(ABS),
     &Map(ELU),
     &Deriv(ELU),
+    &Map(SOFTPLUS),
+    &Deriv(SOFTPLUS),
 ];
 
 /// An elementwise function.
@@ -172,6 +174,14 @@ const ELU: Unary = Unary {
             format!("([{i} > 0] + [{i} \\le 0]\\, e^{{{i}}})"),
         )
     },
+};
+
+const SOFTPLUS: Unary = Unary {
+    name: "softplus",
+    deriv: "softplus′",
+    ty: "Softplus",
+    print: |cx, x| call(cx, "softplus", "\\operatorname{softplus}", &[x]),
+    print_deriv: |cx, x| format!("{}({})", if cx.latex() { "\\sigma" } else { "σ" }, cx.print(x).0),
 };
 
 impl Unary {
