@@ -132,6 +132,7 @@ pub use shapegrad_macros::dims;
 /// | `-a`, `(a)`, numbers | as expected; numbers are scalars |
 /// | `sigmoid tanh relu swish exp log sqrt square abs` | elementwise, shape kept |
 /// | `softplus(x)` | elementwise: `log(1 + eˣ)`, without overflow; its derivative is `σ(x)` |
+/// | `log_sigmoid(x)` | elementwise: `log σ(x)`, without overflow; its derivative is `1 − σ(x)` |
 /// | `elu(x)` | elementwise: `x` for `x > 0`, `eˣ − 1` otherwise (α = 1) |
 /// | `sum(a)`, `mean(a)` | any → scalar |
 /// | `softmax(a)`, `log_softmax(a)` | per column, shape kept |

@@ -67,3 +67,15 @@ fn softplus() {
     elementwise_closed_form(grad, |z| (1.0 + z.exp()).ln(), |z| 1.0 / (1.0 + (-z).exp()));
     assert!(Softplus::derivation().contains("∂W = σ(W x) xᵀ"), "{}", Softplus::derivation());
 }
+
+net! { net LogSigmoid { param W: [H, D]; input x: [D]; loss sum(log_sigmoid(W @ x)); } }
+
+#[test]
+fn log_sigmoid() {
+    let grad = |w: &Matrix<H, D, f64>, x: &Vector<D, f64>| {
+        let (l, g) = LogSigmoid::<f64> { W: w.clone() }.grad(x);
+        (l, g.W)
+    };
+    elementwise_closed_form(grad, |z| -(1.0 + (-z).exp()).ln(), |z| 1.0 - 1.0 / (1.0 + (-z).exp()));
+    assert!(LogSigmoid::derivation().contains("∂W = (1 − σ(W x)) xᵀ"), "{}", LogSigmoid::derivation());
+}

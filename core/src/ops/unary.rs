@@ -143,6 +143,11 @@ unary!(
     Softplus, "softplus", softplus, |x| x.max(T::ZERO) + (T::ONE + (-x.abs()).exp()).ln(), |x, y| sigmoid(x)
 );
 unary!(
+    /// log σ(x) = −softplus(−x), computed as min(x, 0) − log(1 + e^(−|x|)) so
+    /// it never overflows; its derivative is 1 − σ(x) = σ(−x).
+    LogSigmoid, "log_sigmoid", log_sigmoid, |x| x.min(T::ZERO) - (T::ONE + (-x.abs()).exp()).ln(), |x, y| sigmoid(-x)
+);
+unary!(
     /// −x; its derivative is −1.
     Neg, "neg", negated, |x| -x, |x, y| -T::ONE
 );
@@ -178,6 +183,7 @@ mod tests {
         check::<Square>(-3.0, 3.0);
         check::<Abs>(-2.0, 2.0);
         check::<Neg>(-2.0, 2.0);
+        check::<LogSigmoid>(-6.0, 6.0);
         check::<Softplus>(-6.0, 6.0);
         check::<Elu>(-3.0, 3.0);
     }

@@ -36,6 +36,8 @@ pub(super) static OPS: &[&dyn OpDef] = &[
     &Deriv(ELU),
     &Map(SOFTPLUS),
     &Deriv(SOFTPLUS),
+    &Map(LOG_SIGMOID),
+    &Deriv(LOG_SIGMOID),
 ];
 
 /// An elementwise function.
@@ -182,6 +184,17 @@ const SOFTPLUS: Unary = Unary {
     ty: "Softplus",
     print: |cx, x| call(cx, "softplus", "\\operatorname{softplus}", &[x]),
     print_deriv: |cx, x| format!("{}({})", if cx.latex() { "\\sigma" } else { "σ" }, cx.print(x).0),
+};
+
+const LOG_SIGMOID: Unary = Unary {
+    name: "log_sigmoid",
+    deriv: "log_sigmoid′",
+    ty: "LogSigmoid",
+    print: |cx, x| call(cx, "log_sigmoid", "\\log\\sigma", &[x]),
+    print_deriv: |cx, x| {
+        let i = cx.print(x).0;
+        pick(cx, format!("(1 − σ({i}))"), format!("(1 - \\sigma({i}))"))
+    },
 };
 
 impl Unary {
