@@ -136,6 +136,7 @@ cases! {
     all sum { sum(square(s)) }
     all mean { mean(square(s)) }
     all elu { elu(s) }
+    all gelu { gelu(s) }
     all log_sigmoid { log_sigmoid(s) }
     all softplus { softplus(s) }
     mats transpose_matmul { s.T @ s }

@@ -79,3 +79,23 @@ fn log_sigmoid() {
     elementwise_closed_form(grad, |z| -(1.0 + (-z).exp()).ln(), |z| 1.0 - 1.0 / (1.0 + (-z).exp()));
     assert!(LogSigmoid::derivation().contains("∂W = (1 − σ(W x)) xᵀ"), "{}", LogSigmoid::derivation());
 }
+
+net! { net Gelu { param W: [H, D]; input x: [D]; loss sum(gelu(W @ x)); } }
+
+#[test]
+fn gelu() {
+    let grad = |w: &Matrix<H, D, f64>, x: &Vector<D, f64>| {
+        let (l, g) = Gelu::<f64> { W: w.clone() }.grad(x);
+        (l, g.W)
+    };
+    elementwise_closed_form(
+        grad,
+        |z| 0.5 * z * (1.0 + ((2.0 / std::f64::consts::PI).sqrt() * (z + 0.044715 * z * z * z)).tanh()),
+        |z| {
+            let c = (2.0 / std::f64::consts::PI).sqrt();
+            let t = (c * (z + 0.044715 * z * z * z)).tanh();
+            0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * c * (1.0 + 3.0 * 0.044715 * z * z)
+        },
+    );
+    assert!(Gelu::derivation().contains("∂W = gelu′(W x) xᵀ"), "{}", Gelu::derivation());
+}

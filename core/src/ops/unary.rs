@@ -62,6 +62,15 @@ fn sigmoid<T: Scalar>(x: T) -> T {
     T::ONE / (T::ONE + (-x).exp_fast())
 }
 
+/// gelu in its tanh form and its derivative: `(gelu x, gelu′ x)`.
+#[inline(always)]
+fn gelu<T: Scalar>(x: T) -> (T, T) {
+    let (c, a, half) = (T::from_f64(0.797_884_560_802_865_4), T::from_f64(0.044_715), T::from_f64(0.5));
+    let t = (c * (x + a * x * x * x)).tanh();
+    let du = c * (T::ONE + T::from_f64(3.0) * a * x * x);
+    (half * x * (T::ONE + t), half * (T::ONE + t) + half * x * (T::ONE - t * t) * du)
+}
+
 macro_rules! unary {
     ($(#[$doc:meta])* $Name:ident, $name:literal, $method:ident, |$x:ident| $f:expr, |$dx:ident, $dy:ident| $df:expr) => {
         $(#[$doc])*
@@ -148,6 +157,12 @@ unary!(
     LogSigmoid, "log_sigmoid", log_sigmoid, |x| x.min(T::ZERO) - (T::ONE + (-x.abs()).exp()).ln(), |x, y| sigmoid(-x)
 );
 unary!(
+    /// gelu x in its tanh form, ½x(1 + tanh u) with u = √(2/π)(x + 0.044715x³)
+    /// (Hendrycks and Gimpel's approximation, PyTorch's `approximate="tanh"`);
+    /// gelu′ = ½(1 + tanh u) + ½x(1 − tanh² u)·√(2/π)(1 + 3·0.044715x²).
+    Gelu, "gelu", gelu, |x| gelu(x).0, |x, y| gelu(x).1
+);
+unary!(
     /// −x; its derivative is −1.
     Neg, "neg", negated, |x| -x, |x, y| -T::ONE
 );
@@ -183,6 +198,7 @@ mod tests {
         check::<Square>(-3.0, 3.0);
         check::<Abs>(-2.0, 2.0);
         check::<Neg>(-2.0, 2.0);
+        check::<Gelu>(-4.0, 4.0);
         check::<LogSigmoid>(-6.0, 6.0);
         check::<Softplus>(-6.0, 6.0);
         check::<Elu>(-3.0, 3.0);

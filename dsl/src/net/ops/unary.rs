@@ -38,6 +38,8 @@ pub(super) static OPS: &[&dyn OpDef] = &[
     &Deriv(SOFTPLUS),
     &Map(LOG_SIGMOID),
     &Deriv(LOG_SIGMOID),
+    &Map(GELU),
+    &Deriv(GELU),
 ];
 
 /// An elementwise function.
@@ -195,6 +197,14 @@ const LOG_SIGMOID: Unary = Unary {
         let i = cx.print(x).0;
         pick(cx, format!("(1 − σ({i}))"), format!("(1 - \\sigma({i}))"))
     },
+};
+
+const GELU: Unary = Unary {
+    name: "gelu",
+    deriv: "gelu′",
+    ty: "Gelu",
+    print: |cx, x| call(cx, "gelu", "\\operatorname{gelu}", &[x]),
+    print_deriv: |cx, x| call(cx, "gelu′", "\\operatorname{gelu}'", &[x]).0,
 };
 
 impl Unary {
