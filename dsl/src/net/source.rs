@@ -21,13 +21,8 @@ pub fn source_text(e: &Expr) -> String {
         ExprKind::Var(v) => v.to_string(),
         ExprKind::Num(x) => number(*x),
         ExprKind::Binary { op, lhs, rhs } => {
-            let (sym, l) = match op {
-                BinOp::Add => ("+", 1),
-                BinOp::Sub => ("-", 1),
-                BinOp::MatMul => ("@", 2),
-                BinOp::Mul => ("*", 2),
-            };
-            format!("{} {sym} {}", wrap(lhs, l), wrap(rhs, l + 1))
+            let l = if matches!(op, BinOp::Add | BinOp::Sub) { 1 } else { 2 };
+            format!("{} {} {}", wrap(lhs, l), op.symbol(), wrap(rhs, l + 1))
         }
         ExprKind::Neg(a) => format!("-{}", wrap(a, 3)),
         ExprKind::Transpose(a) => format!("{}.T", wrap(a, 4)),

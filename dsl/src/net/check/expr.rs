@@ -6,7 +6,7 @@ use syn::Ident;
 use super::Builder;
 use crate::net::model::{NodeId, Shape};
 use crate::net::ops::{self, Call, OpDef};
-use crate::net::parse::{BinOp, Expr, ExprKind, expr_error};
+use crate::net::parse::{Expr, ExprKind, expr_error};
 use crate::net::source::source_text;
 
 impl Builder<'_> {
@@ -17,15 +17,17 @@ impl Builder<'_> {
             ExprKind::Num(x) => Some(self.g.constant(*x)),
             ExprKind::Neg(a) => self.apply("neg", e, &[a]),
             ExprKind::Transpose(a) => self.apply("transpose", e, &[a]),
-            ExprKind::Binary { op, lhs, rhs } => {
-                let code = match op {
-                    BinOp::MatMul => "matmul",
-                    BinOp::Mul => "mul",
-                    BinOp::Add => "add",
-                    BinOp::Sub => "sub",
-                };
-                self.apply(code, e, &[lhs, rhs])
-            }
+            ExprKind::Binary { op, lhs, rhs } => match ops::operator(op.symbol()) {
+                Some(def) => self.apply(def.code(), e, &[lhs, rhs]),
+                None => {
+                    let msg = format!(
+                        "`{}` is not an operator of `net!`; the operators are `@ * + -`",
+                        op.symbol()
+                    );
+                    self.errors.push(expr_error(e, msg));
+                    None
+                }
+            },
             ExprKind::Call { func, args } => self.call(e, func, args),
         }
     }

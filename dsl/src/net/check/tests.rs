@@ -142,7 +142,7 @@ fn literal_dims_and_generic_names() {
 #[test]
 fn failed_statements_cause_no_follow_on_errors() {
     let mut errors = Errors::default();
-    let tokens = quote!(net N { param W: [H, D, C]; input x: [D]; let z = x / 2; loss sum(z) + sum(W @ x); });
+    let tokens = quote!(net N { param W: [H, D, C]; input x: [D]; let z = x % 2; loss sum(z) + sum(W @ x); });
     let mut nets = parse_nets(tokens, &mut errors);
     assert_eq!(errors.messages().len(), 2);
     build(&nets.remove(0), &mut errors);

@@ -96,6 +96,14 @@ impl OpDef for Elementwise {
         self.0
     }
 
+    fn operator(&self) -> Option<&'static str> {
+        Some(match self.0 {
+            "add" => "+",
+            "sub" => "-",
+            _ => "*",
+        })
+    }
+
     fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
         let (a, b) = (call.nodes[0], call.nodes[1]);
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));

@@ -26,6 +26,10 @@ impl OpDef for MatMul {
         "matmul"
     }
 
+    fn operator(&self) -> Option<&'static str> {
+        Some("@")
+    }
+
     // Rule: `[R×K] @ [K×C] → [R×C]`; scalars are scaled with `*`.
     fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
         let (a, b) = (call.nodes[0], call.nodes[1]);

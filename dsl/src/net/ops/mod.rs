@@ -228,6 +228,11 @@ pub trait OpDef: Sync {
         None
     }
 
+    /// The binary operator it implements (`"@"`, `"*"`), if any.
+    fn operator(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The shape rule of a use in the source: the node, or an error reported.
     fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
         cx.error(call.expr, format!("`{}` cannot be written in a net", self.code()))
@@ -313,6 +318,11 @@ pub fn def(code: &str) -> &'static dyn OpDef {
 /// The definition of the DSL function `name`.
 pub fn function(name: &str) -> Option<&'static dyn OpDef> {
     registry().get(name).copied().filter(|d| d.signature().is_some())
+}
+
+/// The op of the binary operator `symbol` (`"+"`, `"@"`).
+pub fn operator(symbol: &str) -> Option<&'static dyn OpDef> {
+    FAMILIES.iter().flat_map(|f| f.iter()).copied().find(|d| d.operator() == Some(symbol))
 }
 
 /// Every DSL function's name, in the order of the families.

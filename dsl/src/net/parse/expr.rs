@@ -1,4 +1,4 @@
-//! Expressions, with Python's precedence: `@` and `*` bind tighter than
+//! Expressions, with Python's precedence: `@`, `*` and `/` bind tighter than
 //! `+ -` and associate left to right; unary minus, `.T` and calls bind
 //! tightest.
 
@@ -18,12 +18,10 @@ pub(super) fn parse_full_expr(input: ParseStream) -> syn::Result<Expr> {
 }
 
 fn unsupported(input: ParseStream) -> syn::Error {
-    let what = if input.peek(Token![/]) {
-        "`/` is not supported; multiply by a constant instead (`0.5 * x`)"
-    } else if input.peek(Token![.]) {
+    let what = if input.peek(Token![.]) {
         "only `.T` (transpose) may follow a value; functions are called as `sum(x)`"
     } else {
-        "unsupported syntax: expressions use `@` (matrix product), `* + -` (elementwise), `.T`, parentheses, numbers and function calls"
+        "unsupported syntax: expressions use `@` (matrix product), `* / + -` (elementwise), `.T`, parentheses, numbers and function calls"
     };
     input.error(what)
 }
@@ -51,7 +49,7 @@ fn parse_sum(input: ParseStream) -> syn::Result<Expr> {
     }
 }
 
-/// `@ *`, one level, left to right (as in Python).
+/// `@ * /`, one level, left to right (as in Python).
 fn parse_product(input: ParseStream) -> syn::Result<Expr> {
     let mut lhs = parse_unary(input)?;
     loop {
@@ -61,6 +59,9 @@ fn parse_product(input: ParseStream) -> syn::Result<Expr> {
         } else if input.peek(Token![*]) && !input.peek(Token![*=]) {
             input.parse::<Token![*]>()?;
             BinOp::Mul
+        } else if input.peek(Token![/]) && !input.peek(Token![/=]) {
+            input.parse::<Token![/]>()?;
+            BinOp::Div
         } else {
             return Ok(lhs);
         };

@@ -55,8 +55,22 @@ pub enum Stmt {
 pub enum BinOp {
     MatMul,
     Mul,
+    Div,
     Add,
     Sub,
+}
+
+impl BinOp {
+    /// The operator as written; the registry finds its op by it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::MatMul => "@",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+        }
+    }
 }
 
 /// An expression with the span of its first and last token, so errors can
