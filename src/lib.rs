@@ -129,6 +129,7 @@ pub use shapegrad_macros::dims;
 /// | `a.T` | `[R, C] → [C, R]` |
 /// | `a + b`, `a - b`, `a * b` | equal shapes, elementwise; a scalar side is broadcast |
 /// | `a + b` | `[R, B] + [R] → [R, B]`: the column added to every column |
+/// | `a / b` | equal shapes, elementwise; a scalar side is broadcast (`x / 2.0`, `1.0 / x`) |
 /// | `-a`, `(a)`, numbers | as expected; numbers are scalars |
 /// | `sigmoid tanh relu swish exp log sqrt square abs` | elementwise, shape kept |
 /// | `softplus(x)` | elementwise: `log(1 + eˣ)`, without overflow; its derivative is `σ(x)` |

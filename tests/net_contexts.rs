@@ -136,6 +136,9 @@ cases! {
     all sum { sum(square(s)) }
     all mean { mean(square(s)) }
     all elu { elu(s) }
+    all div { s / (2.0 + sigmoid(s)) }
+    all scalar_over { 1.0 / (1.5 + tanh(s)) }
+    all over_scalar { s / 4.0 }
     all gelu { gelu(s) }
     all log_sigmoid { log_sigmoid(s) }
     all softplus { softplus(s) }

@@ -99,3 +99,33 @@ fn gelu() {
     );
     assert!(Gelu::derivation().contains("∂W = gelu′(W x) xᵀ"), "{}", Gelu::derivation());
 }
+
+net! { net Ratio { param W: [H, D]; param b: [H]; input x: [D]; loss sum(W @ x / b) + 1.0 / sum(b * b); } }
+
+#[test]
+fn division() {
+    // L = Σᵢ zᵢ/bᵢ + 1/Σ b² with z = W x: ∂W = (1/b) xᵀ, ∂b = −z/b² − 2b/(Σ b²)².
+    for seed in 0..20 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let net = Ratio::<f64> { W: random(&mut rng, -1.0, 1.0), b: random(&mut rng, 0.5, 2.0) };
+        let x: Vector<D, f64> = random(&mut rng, -1.0, 1.0);
+        let z: Vec<f64> =
+            (0..H::SIZE).map(|i| (0..D::SIZE).map(|j| net.W[(i, j)] * x[(j, 0)]).sum()).collect();
+        let b: Vec<f64> = net.b.as_slice().to_vec();
+        let bb: f64 = b.iter().map(|b| b * b).sum();
+        let (loss, g) = net.grad(&x);
+        let want: f64 = z.iter().zip(&b).map(|(z, b)| z / b).sum::<f64>() + 1.0 / bb;
+        assert!((loss - want).abs() < 1e-12, "seed {seed}");
+        for i in 0..H::SIZE {
+            let db = -z[i] / (b[i] * b[i]) - 2.0 * b[i] / (bb * bb);
+            assert!((g.b[(i, 0)] - db).abs() < 1e-12, "seed {seed}: ∂b[{i}] {}, want {db}", g.b[(i, 0)]);
+            for j in 0..D::SIZE {
+                assert!((g.W[(i, j)] - x[(j, 0)] / b[i]).abs() < 1e-12, "seed {seed}: ∂W[{i},{j}]");
+            }
+        }
+        // The batch of one is the example, through the batched form of `/`.
+        let xs = Matrix::<D, One, f64>::from_slice(x.as_slice()).unwrap();
+        let (lb, gb) = net.grad_batch(&xs);
+        assert!((lb - loss).abs() < 1e-12 && gb.b.approx_eq(&g.b, 1e-12) && gb.W.approx_eq(&g.W, 1e-12));
+    }
+}

@@ -92,6 +92,16 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
         }
     }
 
+    /// `self ← a ⊘ b`, elementwise division.
+    pub fn set_div(&mut self, a: &Self, b: &Self) {
+        self.set_zip(a, b, |a, b| a / b);
+    }
+
+    /// `self ← s ⊘ a`: a scalar divided by each element.
+    pub fn set_scalar_div(&mut self, s: T, a: &Self) {
+        self.set_map_of(a, |a| s / a);
+    }
+
     /// `self ← self + alpha·x`, in place (the update step of an optimizer).
     pub fn axpy(&mut self, alpha: T, x: &Self) {
         crate::kernel::axpy(alpha, x.as_slice(), self.as_mut_slice());
@@ -295,6 +305,10 @@ mod tests {
         c += &b;
         c -= &a;
         assert_eq!(at(&c), -6.0);
+        c.set_div(&a, &b);
+        assert_eq!(at(&c), 11.0 / 6.0);
+        c.set_scalar_div(3.0, &b);
+        assert_eq!(at(&c), 0.5);
     }
 
     #[test]

@@ -1,23 +1,118 @@
-//! Division.
+//! Division: `a / b` elementwise on equal shapes, or with a scalar on either
+//! side (broadcast), with the gradient of both sides.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{EmitCx, OpDef, Prec, PrintCx, operand};
-use crate::net::model::{Graph, NodeId, Op, Shape};
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, operand, rows};
+use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Div];
 
-/// `a / b` of two scalars (built by `mean`'s VJP).
+/// `a / b`.
 struct Div;
+
+fn is_scalar(g: &Graph, n: NodeId) -> bool {
+    g.shape(n) == Shape::Scalar
+}
 
 impl OpDef for Div {
     fn code(&self) -> &'static str {
         "div"
     }
 
-    fn infer(&self, _: &Graph, _: &Op) -> Shape {
-        Shape::Scalar
+    fn operator(&self) -> Option<&'static str> {
+        Some("/")
+    }
+
+    // Rule: `/` divides equal shapes elementwise; a scalar side is broadcast.
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let (a, b) = (call.nodes[0], call.nodes[1]);
+        let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
+        if sa == sb || sa == Shape::Scalar || sb == Shape::Scalar {
+            let shape = if sa == Shape::Scalar { sb } else { sa };
+            return Some(cx.g.intern(Op::new("div", &[a, b]), shape));
+        }
+        let differ = match (sa, sb) {
+            (Shape::Mat(r, c), Shape::Mat(r2, c2)) => [(r, r2), (c, c2)]
+                .into_iter()
+                .filter(|(x, y)| x != y)
+                .map(|(x, y)| format!("{} and {} differ", cx.dim_text(x), cx.dim_text(y)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => "the shapes differ".into(),
+        };
+        let msg = format!(
+            "cannot divide `{}` {} by `{}` {} elementwise: {differ}; `/` takes equal shapes or a scalar side",
+            call.src(0),
+            cx.text(sa),
+            call.src(1),
+            cx.text(sb)
+        );
+        cx.error(call.expr, msg)
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        let (a, b) = (op.arg(0), op.arg(1));
+        if is_scalar(g, a) { g.shape(b) } else { g.shape(a) }
+    }
+
+    // x / c = (1/c)·x for a constant c.
+    fn simplify(&self, g: &mut Graph, op: &Op) -> Option<NodeId> {
+        let c = g.op(op.arg(1)).constant().filter(|&c| c != 0.0)?;
+        let k = g.constant(1.0 / c);
+        Some(g.mk(Op::new("mul", &[k, op.arg(0)])))
+    }
+
+    // Y = A ⊘ B: dA = dY ⊘ B, dB = −(dY ⊙ Y) ⊘ B; a broadcast scalar side gets the sum.
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
+        let reduce = |g: &mut Graph, x: NodeId, part: NodeId| {
+            if is_scalar(g, x) && !is_scalar(g, n) { g.mk(Op::new("sum", &[part])) } else { part }
+        };
+        let da = g.mk(Op::new("div", &[d, b]));
+        let dy = g.mk(Op::new("mul", &[d, n]));
+        let q = g.mk(Op::new("div", &[dy, b]));
+        let db = g.mk(Op::new("neg", &[q]));
+        vec![(a, reduce(g, a, da)), (b, reduce(g, b, db))]
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        let ((a, ka), (c, kc)) = (args[0], args[1]);
+        let g = cx.g();
+        let (sa, sc) = (g.shape(a), g.shape(c));
+        let shared_scalar = |k: Kind, s: Shape| k == Kind::Shared && s == Shape::Scalar;
+        // Same kind, or a shared scalar broadcast over anything: as written.
+        if ka == kc || shared_scalar(ka, sa) || shared_scalar(kc, sc) {
+            let shape = if sa == Shape::Scalar { sc } else { sa };
+            let kind = if ka == Kind::Shared { kc } else { ka };
+            return Ok((g.intern(Op::new("div", &[a, c]), shape), kind));
+        }
+        // A per-example value over a shared column, or a column over a
+        // per-example scalar: a product with the reciprocals.
+        let one = g.constant(1.0);
+        match (ka, kc) {
+            (Kind::Column | Kind::Scalar, Kind::Shared) if sc == Shape::Mat(rows(g, a), ONE) => {
+                let inv = g.intern(Op::new("div", &[one, c]), sc);
+                Ok((g.intern(Op::new("row_scale", &[a, inv]), sa), ka))
+            }
+            (Kind::Column, Kind::Scalar) => {
+                let inv = g.intern(Op::new("div", &[one, c]), sc);
+                Ok((g.intern(Op::new("col_scale", &[a, inv]), sa), Kind::Column))
+            }
+            _ => Err(format!("{} divides a shared value by a per-example one", cx.name(n))),
+        }
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let g = cx.g();
+        let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
+        let (x, y, p, s) = (cx.val(a), cx.val(b), place.tokens, cx.scalar());
+        match (is_scalar(g, a), is_scalar(g, b)) {
+            (true, _) => quote!(#p.set_scalar_div(#x, #y);),
+            (_, true) => quote!(#p.set_scale(#x, <#s as ::shapegrad::Scalar>::ONE / #y);),
+            _ => quote!(#p.set_div(#x, #y);),
+        }
     }
 
     fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {

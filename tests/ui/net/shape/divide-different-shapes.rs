@@ -6,7 +6,7 @@ net! {
     net Layer {
         param W: [H, D];
         input x: [D];
-        loss sum(W @ x) / 2.0;
+        loss sum((W @ x) / x);
     }
 }
 
