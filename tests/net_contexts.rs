@@ -136,6 +136,7 @@ cases! {
     all sum { sum(square(s)) }
     all mean { mean(square(s)) }
     all elu { elu(s) }
+    all leaky_relu { leaky_relu(s, 0.1) }
     all div { s / (2.0 + sigmoid(s)) }
     all scalar_over { 1.0 / (1.5 + tanh(s)) }
     all over_scalar { s / 4.0 }

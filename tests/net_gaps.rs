@@ -129,3 +129,15 @@ fn division() {
         assert!((lb - loss).abs() < 1e-12 && gb.b.approx_eq(&g.b, 1e-12) && gb.W.approx_eq(&g.W, 1e-12));
     }
 }
+
+net! { net Leaky { param W: [H, D]; input x: [D]; loss sum(leaky_relu(W @ x, 0.1)); } }
+
+#[test]
+fn leaky_relu() {
+    let grad = |w: &Matrix<H, D, f64>, x: &Vector<D, f64>| {
+        let (l, g) = Leaky::<f64> { W: w.clone() }.grad(x);
+        (l, g.W)
+    };
+    elementwise_closed_form(grad, |z| if z > 0.0 { z } else { 0.1 * z }, |z| if z > 0.0 { 1.0 } else { 0.1 });
+    assert!(Leaky::derivation().contains("∂W = ([W x > 0] + 0.1 [W x ≤ 0]) xᵀ"), "{}", Leaky::derivation());
+}

@@ -167,6 +167,35 @@ unary!(
     Neg, "neg", negated, |x| -x, |x, y| -T::ONE
 );
 
+/// leaky_relu(x, a) = x for x > 0, a·x otherwise.
+#[inline(always)]
+pub fn leaky_relu<T: Scalar>(x: T, a: T) -> T {
+    if x > T::ZERO { x } else { a * x }
+}
+
+/// Its derivative: 1 for x > 0, `a` otherwise (taken as `a` at 0).
+#[inline(always)]
+pub fn leaky_relu_df<T: Scalar>(x: T, a: T) -> T {
+    if x > T::ZERO { T::ONE } else { a }
+}
+
+impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+    /// `self ← leaky_relu(x, a)`, elementwise.
+    pub fn set_leaky_relu(&mut self, x: &Self, a: T) {
+        self.set_map_of(x, |x| leaky_relu(x, a));
+    }
+
+    /// `self ← leaky_relu′(x, a)`, elementwise.
+    pub fn set_leaky_relu_derivative(&mut self, x: &Self, a: T) {
+        self.set_map_of(x, |x| leaky_relu_df(x, a));
+    }
+
+    /// `self ← dY ⊙ leaky_relu′(x, a)`: the adjoint of `leaky_relu(x, a)`.
+    pub fn set_leaky_relu_vjp(&mut self, x: &Self, dy: &Self, a: T) {
+        self.set_zip(x, dy, |x, dy| dy * leaky_relu_df(x, a));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +231,20 @@ mod tests {
         check::<LogSigmoid>(-6.0, 6.0);
         check::<Softplus>(-6.0, 6.0);
         check::<Elu>(-3.0, 3.0);
+    }
+
+    #[test]
+    fn leaky_relu_and_its_adjoint() {
+        let mut g = rng(7);
+        let x = random::<R, C>(&mut g, -2.0, 2.0);
+        let dy = random::<R, C>(&mut g, -1.0, 1.0);
+        let f = |x: &Matrix<R, C, f64>| x.map(|x| if x > 0.0 { x } else { 0.1 * x });
+        let mut dx = Matrix::zeros();
+        dx.set_leaky_relu_vjp(&x, &dy, 0.1);
+        assert_gradient(&x, |x| weighted_sum(&dy, &f(x)), &dx, 1e-7);
+        let mut y = Matrix::zeros();
+        y.set_leaky_relu(&x, 0.1);
+        assert!(y.approx_eq(&f(&x), 0.0));
     }
 
     #[test]
