@@ -136,6 +136,9 @@ cases! {
     all sum { sum(square(s)) }
     all mean { mean(square(s)) }
     all elu { elu(s) }
+    all max { max(s, 0.5 * s + 0.1) }
+    all min { min(tanh(s), s * s) }
+    all max_scalar { max(s, 0.2) + min(0.1, s) }
     all leaky_relu { leaky_relu(s, 0.1) }
     all div { s / (2.0 + sigmoid(s)) }
     all scalar_over { 1.0 / (1.5 + tanh(s)) }

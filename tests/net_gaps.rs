@@ -141,3 +141,27 @@ fn leaky_relu() {
     elementwise_closed_form(grad, |z| if z > 0.0 { z } else { 0.1 * z }, |z| if z > 0.0 { 1.0 } else { 0.1 });
     assert!(Leaky::derivation().contains("∂W = ([W x > 0] + 0.1 [W x ≤ 0]) xᵀ"), "{}", Leaky::derivation());
 }
+
+net! { net Clamp { param W: [H, D]; param b: [H]; input x: [D]; loss sum(max(W @ x, b)) + sum(min(W @ x, 0.25)); } }
+
+#[test]
+fn max_and_min() {
+    // L = Σ max(z, b) + Σ min(z, ¼) with z = W x:
+    // ∂W = ([z ≥ b] + [¼ ≥ z]) xᵀ, ∂b = [b > z].
+    for seed in 0..20 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let net = Clamp::<f64> { W: random(&mut rng, -1.0, 1.0), b: random(&mut rng, -1.0, 1.0) };
+        let x: Vector<D, f64> = random(&mut rng, -1.0, 1.0);
+        let (_, g) = net.grad(&x);
+        for i in 0..H::SIZE {
+            let z: f64 = (0..D::SIZE).map(|j| net.W[(i, j)] * x[(j, 0)]).sum();
+            let b = net.b[(i, 0)];
+            let dz = f64::from(u8::from(z >= b)) + f64::from(u8::from(0.25 >= z));
+            assert_eq!(g.b[(i, 0)], f64::from(u8::from(b > z)), "seed {seed}");
+            for j in 0..D::SIZE {
+                assert!((g.W[(i, j)] - dz * x[(j, 0)]).abs() < 1e-12, "seed {seed}: ∂W[{i},{j}]");
+            }
+        }
+    }
+    assert!(Clamp::derivation().contains("∂b = [b > W x]"), "{}", Clamp::derivation());
+}

@@ -10,6 +10,7 @@ mod broadcast;
 mod elementwise;
 mod loss;
 mod matmul;
+mod minmax;
 mod reduce;
 mod softmax;
 mod transpose;
@@ -23,6 +24,7 @@ pub use loss::{
     svm_batch_grad, svm_cols, svm_cols_dz, svm_grad,
 };
 pub use matmul::matmul_vjp;
+pub use minmax::{ge, gt};
 pub use reduce::{col_sums_vjp, dot_vjp, mean_vjp, row_sums_vjp, sum_vjp};
 pub use softmax::{log_softmax_vjp, softmax_vjp};
 pub use transpose::transpose_vjp;

@@ -33,6 +33,7 @@ mod div;
 mod leaf;
 mod loss;
 mod matmul;
+mod minmax;
 mod reduce;
 mod softmax;
 mod unary;
@@ -293,12 +294,13 @@ pub fn internal(what: &str) -> TokenStream {
 }
 
 /// The families, each listing its ops.
-const FAMILIES: [&[&dyn OpDef]; 9] = [
+const FAMILIES: [&[&dyn OpDef]; 10] = [
     leaf::OPS,
     arith::OPS,
     div::OPS,
     broadcast::OPS,
     matmul::OPS,
+    minmax::OPS,
     unary::OPS,
     reduce::OPS,
     softmax::OPS,

@@ -1,0 +1,161 @@
+//! `max(a, b)` and `min(a, b)`, elementwise on equal shapes or with a scalar
+//! side, and the comparison masks `[a ≥ b]`, `[a > b]` their VJPs are made
+//! of. At a tie the gradient goes to the first argument, as a subgradient.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call};
+use crate::net::model::{Graph, NodeId, Op, Shape};
+
+pub(super) static OPS: &[&dyn OpDef] = &[
+    &Extremum("max"),
+    &Extremum("min"),
+    &Mask { code: "ge", symbol: "≥" },
+    &Mask { code: "gt", symbol: ">" },
+];
+
+fn is_scalar(g: &Graph, n: NodeId) -> bool {
+    g.shape(n) == Shape::Scalar
+}
+
+/// The shape of an elementwise op on `a` and `b`: `a`'s unless it is a scalar.
+fn broadcast(g: &Graph, a: NodeId, b: NodeId) -> Shape {
+    if is_scalar(g, a) { g.shape(b) } else { g.shape(a) }
+}
+
+/// `max(a, b)` or `min(a, b)`.
+struct Extremum(&'static str);
+
+impl OpDef for Extremum {
+    fn code(&self) -> &'static str {
+        self.0
+    }
+
+    fn signature(&self) -> Option<Signature> {
+        Some(Signature { arity: 2, label_last: false })
+    }
+
+    // Rule: two values of one shape, or a scalar side (`max(x, 0.0)`).
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let (a, b) = (call.nodes[0], call.nodes[1]);
+        let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
+        if sa == sb || sa == Shape::Scalar || sb == Shape::Scalar {
+            let shape = broadcast(cx.g, a, b);
+            return Some(cx.g.intern(Op::new(self.0, &[a, b]), shape));
+        }
+        let msg = format!(
+            "`{}` takes two values of one shape or a scalar, but `{}` is {} and `{}` is {}",
+            self.0,
+            call.src(0),
+            cx.text(sa),
+            call.src(1),
+            cx.text(sb)
+        );
+        cx.error(call.expr, msg)
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        broadcast(g, op.arg(0), op.arg(1))
+    }
+
+    // max: dA = dY ⊙ [A ≥ B], dB = dY ⊙ [B > A]; min: dA = dY ⊙ [B ≥ A], dB = dY ⊙ [A > B].
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
+        let (ma, mb) = if self.0 == "max" { ([a, b], [b, a]) } else { ([b, a], [a, b]) };
+        let mut out = Vec::new();
+        for (x, mask) in [(a, Op::new("ge", &ma)), (b, Op::new("gt", &mb))] {
+            let m = g.mk(mask);
+            let mut part = g.mk(Op::new("mul", &[d, m]));
+            if is_scalar(g, x) && !is_scalar(g, n) {
+                part = g.mk(Op::new("sum", &[part]));
+            }
+            out.push((x, part));
+        }
+        out
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        let ((a, ka), (c, kc)) = (args[0], args[1]);
+        let g = cx.g();
+        let shared_scalar = |k: Kind, s: Shape| k == Kind::Shared && s == Shape::Scalar;
+        if ka == kc || shared_scalar(ka, g.shape(a)) || shared_scalar(kc, g.shape(c)) {
+            let shape = broadcast(g, a, c);
+            let kind = if ka == Kind::Shared { kc } else { ka };
+            return Ok((g.intern(Op::new(self.0, &[a, c]), shape), kind));
+        }
+        Err(format!("{} compares a per-example value with a shared one", cx.name(n)))
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let g = cx.g();
+        let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
+        let (x, y, p) = (cx.val(a), cx.val(b), place.tokens);
+        let scalar = format_ident!("set_{}_scalar", self.0);
+        match (is_scalar(g, a), is_scalar(g, b)) {
+            (true, _) => quote!(#p.#scalar(#y, #x);),
+            (_, true) => quote!(#p.#scalar(#x, #y);),
+            _ => {
+                let f = format_ident!("set_{}", self.0);
+                quote!(#p.#f(#x, #y);)
+            }
+        }
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let op = cx.g().op(n);
+        let (a, b, f) = (cx.val(op.arg(0)), cx.val(op.arg(1)), format_ident!("{}", self.0));
+        quote!(::shapegrad::Scalar::#f(#a, #b))
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let latex = if self.0 == "max" { "\\max" } else { "\\min" };
+        call(cx, self.0, latex, cx.g().op(n).operands())
+    }
+}
+
+/// `[a ≥ b]` or `[a > b]`: 1 where the comparison holds, else 0.
+struct Mask {
+    code: &'static str,
+    symbol: &'static str,
+}
+
+impl OpDef for Mask {
+    fn code(&self) -> &'static str {
+        self.code
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        broadcast(g, op.arg(0), op.arg(1))
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let g = cx.g();
+        let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
+        let (x, y, p) = (cx.val(a), cx.val(b), place.tokens);
+        let scalar = format_ident!("set_{}_scalar", self.code);
+        match (is_scalar(g, a), is_scalar(g, b)) {
+            (true, _) => quote!(#p.#scalar(#y, #x, true);),
+            (_, true) => quote!(#p.#scalar(#x, #y, false);),
+            _ => {
+                let f = format_ident!("set_{}", self.code);
+                quote!(#p.#f(#x, #y);)
+            }
+        }
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let op = cx.g().op(n);
+        let (a, b, f) = (cx.val(op.arg(0)), cx.val(op.arg(1)), format_ident!("{}", self.code));
+        quote!(::shapegrad::ops::#f(#a, #b))
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let op = cx.g().op(n);
+        let symbol = match (cx.latex(), self.code) {
+            (true, "ge") => "\\ge",
+            _ => self.symbol,
+        };
+        (format!("[{} {symbol} {}]", cx.print(op.arg(0)).0, cx.print(op.arg(1)).0), Prec::Atom)
+    }
+}
