@@ -140,6 +140,7 @@ pub use shapegrad_macros::dims;
 /// | `elu(x)` | elementwise: `x` for `x > 0`, `eˣ − 1` otherwise (α = 1) |
 /// | `sum(a)`, `mean(a)` | any → scalar |
 /// | `softmax(a)`, `log_softmax(a)` | per column, shape kept |
+/// | `logsumexp(a)` | per column, stable: `[N]` → scalar, `[R, C]` → `[1, C]`; its gradient is `softmax(a)` |
 /// | `onehot(y)` | label in `0..C` → `[C]` |
 /// | `dot(a, b)` | `[N], [N]` → scalar |
 /// | `softmax_cross_entropy(z, y)`, `svm(z, y)` | `[C]` and a label in `0..C` → scalar |

@@ -151,6 +151,7 @@ cases! {
     mats log_softmax { log_softmax(s) * s }
     mats dot { dot(s, tanh(s)) }
     mats mse { mse(s, tanh(s)) }
+    mats logsumexp { logsumexp(s) }
 }
 
 /// Label functions, on logits `W @ x` (a vector of one score per class).

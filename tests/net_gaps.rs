@@ -165,3 +165,39 @@ fn max_and_min() {
     }
     assert!(Clamp::derivation().contains("∂b = [b > W x]"), "{}", Clamp::derivation());
 }
+
+net! { net LogSumExp { param W: [H, D]; input x: [D]; loss logsumexp(W @ x); } }
+
+#[test]
+fn logsumexp() {
+    // L = log Σ exp(z) with z = W x: ∂W = softmax(z) xᵀ.
+    for seed in 0..20 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let net = LogSumExp::<f64> { W: random(&mut rng, -3.0, 3.0) };
+        let x: Vector<D, f64> = random(&mut rng, -3.0, 3.0);
+        let z: Vec<f64> =
+            (0..H::SIZE).map(|i| (0..D::SIZE).map(|j| net.W[(i, j)] * x[(j, 0)]).sum()).collect();
+        let total: f64 = z.iter().map(|z| z.exp()).sum();
+        let (loss, g) = net.grad(&x);
+        assert!((loss - total.ln()).abs() < 1e-12, "seed {seed}");
+        for (i, z) in z.iter().enumerate() {
+            for j in 0..D::SIZE {
+                assert!((g.W[(i, j)] - z.exp() / total * x[(j, 0)]).abs() < 1e-12, "seed {seed}");
+            }
+        }
+    }
+    assert!(LogSumExp::derivation().contains("∂W = softmax(W x) xᵀ"), "{}", LogSumExp::derivation());
+}
+
+dims! { K = 5; }
+net! { net LogSumExpCols { param W: [H, D]; input X: [D, K]; loss sum(logsumexp(W @ X) * logsumexp(W @ X)); } }
+
+#[test]
+fn logsumexp_of_each_column_of_a_matrix() {
+    for seed in 0..20 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let net = LogSumExpCols::<f64> { W: random(&mut rng, -2.0, 2.0) };
+        let report = net.gradcheck(&random(&mut rng, -2.0, 2.0));
+        assert!(report.is_ok(1e-6), "seed {seed}\n{report}");
+    }
+}

@@ -81,6 +81,24 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
 }
 
 /// `log Σ exp(zᵢ)` given the maximum `m` of the `zᵢ`.
+impl<R: Dim, T: Scalar> Matrix<R, crate::One, T> {
+    /// `log Σ exp(z)` of a vector, computed after subtracting its maximum so
+    /// no `exp` overflows.
+    pub fn logsumexp(&self) -> T {
+        log_sum_exp(self.column_iter(0), column_max(self, 0))
+    }
+}
+
+impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+    /// `self ← [log Σ exp(z)]` of each column of `z`, as a row; stable. Its
+    /// adjoint is `softmax(z) diag(dy)`.
+    pub fn set_logsumexp_cols<K: Dim>(&mut self, z: &Matrix<K, C, T>) {
+        for j in 0..C::SIZE {
+            self.as_mut_slice()[j] = log_sum_exp(z.column_iter(j), column_max(z, j));
+        }
+    }
+}
+
 pub(crate) fn log_sum_exp<T: Scalar>(z: impl Iterator<Item = T>, m: T) -> T {
     m + z.fold(T::ZERO, |s, x| s + (x - m).exp()).ln()
 }
@@ -108,6 +126,30 @@ mod tests {
     use crate::testing::{assert_gradient, random, rng, weighted_sum};
 
     crate::test_dims! { K = 5; B = 3; }
+
+    #[test]
+    fn logsumexp_is_stable_and_its_gradient_is_softmax() {
+        let z = Matrix::<K, B, f64>::from_fn(|i, j| (i as f64 - 2.0) * (j as f64 + 0.5));
+        let mut row = Matrix::<crate::One, B, f64>::zeros();
+        row.set_logsumexp_cols(&z);
+        for j in 0..3 {
+            let direct: f64 = (0..5).map(|i| z[(i, j)].exp()).sum::<f64>().ln();
+            assert!((row[(0, j)] - direct).abs() < 1e-12);
+            assert!((z.column(j).logsumexp() - direct).abs() < 1e-12);
+        }
+        let big = crate::Vector::<K, f32>::from_fn(|i, _| 1e4 + i as f32);
+        assert!(
+            (big.logsumexp()
+                - (1e4
+                    + 4.0
+                    + (1.0f32 + (-1f32).exp() + (-2f32).exp() + (-3f32).exp() + (-4f32).exp()).ln()))
+            .abs()
+                < 1e-2
+        );
+        let mut g = rng(3);
+        let x = random::<K, crate::One>(&mut g, -2.0, 2.0);
+        assert_gradient(&x, |x| x.logsumexp(), &x.softmax(), 1e-8);
+    }
 
     #[test]
     fn columns_are_distributions_and_match_the_definition() {

@@ -1,4 +1,4 @@
-//! `softmax` and `log_softmax`, per column, and their VJPs.
+//! `softmax`, `log_softmax` and `logsumexp`, per column, and their VJPs.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -6,13 +6,14 @@ use quote::{format_ident, quote};
 use super::{
     Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call, operand,
 };
-use crate::net::model::{Graph, NodeId, Op, Shape};
+use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[
     &Softmax { code: "softmax", latex: "\\operatorname{softmax}" },
     &Softmax { code: "log_softmax", latex: "\\log\\operatorname{softmax}" },
     &SoftmaxVjp,
     &LogSoftmaxVjp,
+    &LogSumExp,
 ];
 
 struct Softmax {
@@ -131,5 +132,80 @@ impl OpDef for LogSoftmaxVjp {
         let p = call(cx, "softmax", "\\operatorname{softmax}", &[op.arg(0)]).0;
         let s = call(cx, "sum", "\\operatorname{sum}", &[op.arg(1)]).0;
         (format!("{} {} {p} {s}", cx.print(op.arg(1)).0, if cx.latex() { "-" } else { "−" }), Prec::Sum)
+    }
+}
+
+/// `logsumexp(a)`: `log Σ exp` of each column, stable; `[N]` → a scalar,
+/// `[R×C]` → `[1×C]`.
+struct LogSumExp;
+
+impl OpDef for LogSumExp {
+    fn code(&self) -> &'static str {
+        "logsumexp"
+    }
+
+    fn signature(&self) -> Option<Signature> {
+        Some(Signature { arity: 1, label_last: false })
+    }
+
+    // Rule: one value per column of a vector or matrix.
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let x = call.nodes[0];
+        let shape = match cx.g.shape(x) {
+            Shape::Mat(_, ONE) => Shape::Scalar,
+            Shape::Mat(_, c) => Shape::Mat(ONE, c),
+            _ => {
+                let msg = format!(
+                    "`logsumexp` needs a vector or a matrix (one value per column), but `{}` is a scalar",
+                    call.src(0)
+                );
+                return cx.error(call.expr, msg);
+            }
+        };
+        Some(cx.g.intern(Op::new("logsumexp", &[x]), shape))
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        match g.shape(op.arg(0)) {
+            Shape::Mat(_, ONE) => Shape::Scalar,
+            Shape::Mat(_, c) => Shape::Mat(ONE, c),
+            other => other,
+        }
+    }
+
+    // y = logsumexp(a) per column: da = softmax(a) dy (each column scaled by its dy).
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let a = g.op(n).arg(0);
+        let s = g.mk(Op::new("softmax", &[a]));
+        let da =
+            if g.shape(d) == Shape::Scalar { Op::new("mul", &[d, s]) } else { Op::new("col_scale", &[s, d]) };
+        vec![(a, g.mk(da))]
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        let (b, shape) = (cx.batch(), cx.src().shape(n));
+        let g = cx.g();
+        match args[0] {
+            (a, Kind::Shared) => Ok((g.intern(Op::new("logsumexp", &[a]), shape), Kind::Shared)),
+            // One value per example: a row over the batch.
+            (a, Kind::Column | Kind::Scalar) => {
+                Ok((g.intern(Op::new("logsumexp", &[a]), Shape::Mat(ONE, b)), Kind::Scalar))
+            }
+            _ => Err(format!("{} is the logsumexp of a per-example row", cx.name(n))),
+        }
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (p, a) = (place.tokens, cx.val(cx.g().op(n).arg(0)));
+        quote!(#p.set_logsumexp_cols(#a);)
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let a = cx.val(cx.g().op(n).arg(0));
+        quote!((#a).logsumexp())
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        call(cx, "logsumexp", "\\operatorname{logsumexp}", &[cx.g().op(n).arg(0)])
     }
 }
