@@ -152,6 +152,7 @@ cases! {
     mats dot { dot(s, tanh(s)) }
     mats mse { mse(s, tanh(s)) }
     mats logsumexp { logsumexp(s) }
+    mats norm { norm(s) * norm(s - 0.3) }
 }
 
 /// Label functions, on logits `W @ x` (a vector of one score per class).

@@ -201,3 +201,29 @@ fn logsumexp_of_each_column_of_a_matrix() {
         assert!(report.is_ok(1e-6), "seed {seed}\n{report}");
     }
 }
+
+net! { net Norm { param W: [H, D]; input x: [D]; loss norm(W @ x); } }
+
+#[test]
+fn norm() {
+    // L = ‖z‖ with z = W x: ∂W = (z/‖z‖) xᵀ; at z = 0 (W = 0) the gradient is 0.
+    for seed in 0..20 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let net = Norm::<f64> { W: random(&mut rng, -1.0, 1.0) };
+        let x: Vector<D, f64> = random(&mut rng, -1.0, 1.0);
+        let z: Vec<f64> =
+            (0..H::SIZE).map(|i| (0..D::SIZE).map(|j| net.W[(i, j)] * x[(j, 0)]).sum()).collect();
+        let n = z.iter().map(|z| z * z).sum::<f64>().sqrt();
+        let (loss, g) = net.grad(&x);
+        assert!((loss - n).abs() < 1e-12, "seed {seed}");
+        for (i, z) in z.iter().enumerate() {
+            for j in 0..D::SIZE {
+                assert!((g.W[(i, j)] - z / n * x[(j, 0)]).abs() < 1e-12, "seed {seed}");
+            }
+        }
+    }
+    let (loss, g) = Norm::<f64>::zeros().grad(&Vector::from_fn(|j, _| j as f64));
+    assert_eq!(loss, 0.0);
+    assert!(g.W.as_slice().iter().all(|&v| v == 0.0), "the gradient at 0 is 0, not NaN");
+    assert!(Norm::derivation().contains("∂W = ((W x)/‖W x‖) xᵀ"), "{}", Norm::derivation());
+}

@@ -86,6 +86,39 @@ impl<N: Dim, T: Scalar> Vector<N, T> {
     }
 }
 
+impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+    /// The Euclidean norm of each column of `a`, as a row.
+    pub fn set_norm_cols<K: Dim>(&mut self, a: &Matrix<K, C, T>) {
+        for j in 0..C::SIZE {
+            self.as_mut_slice()[j] = a.column_iter(j).fold(T::ZERO, |s, x| s + x * x).sqrt();
+        }
+    }
+
+    /// `self ← x / n`, the gradient of `n = ‖x‖`; 0 where `n` is 0 (a
+    /// subgradient: the norm has no derivative at 0).
+    pub fn set_unit(&mut self, x: &Self, n: T) {
+        let inv = if n > T::ZERO { T::ONE / n } else { T::ZERO };
+        self.set_scale(x, inv);
+    }
+
+    /// `self ← x diag(1/n)`: each column of `x` over its norm, 0 where that is 0.
+    pub fn set_unit_cols(&mut self, x: &Self, n: &Matrix<One, C, T>) {
+        for (j, &n) in n.as_slice().iter().enumerate() {
+            let inv = if n > T::ZERO { T::ONE / n } else { T::ZERO };
+            for i in 0..R::SIZE {
+                self[(i, j)] = x[(i, j)] * inv;
+            }
+        }
+    }
+}
+
+impl<N: Dim, T: Scalar> Vector<N, T> {
+    /// The Euclidean norm `‖x‖`.
+    pub fn norm(&self) -> T {
+        self.inner(self).sqrt()
+    }
+}
+
 /// The adjoint of `y = Σ A` given `dy`: every element `dy`.
 pub fn sum_vjp<R: Dim, C: Dim, T: Scalar>(dy: T) -> Matrix<R, C, T> {
     Matrix::from_element(dy)
@@ -117,6 +150,27 @@ mod tests {
     use crate::testing::{assert_gradient, random, rng, weighted_sum};
 
     crate::test_dims! { R = 3; C = 4; }
+
+    #[test]
+    fn norms_and_their_gradient() {
+        let x = Vector::<R, f64>::from_fn(|i, _| i as f64 + 1.0);
+        let n: f64 = (0..R::SIZE).map(|i| ((i + 1) * (i + 1)) as f64).sum::<f64>().sqrt();
+        assert!((x.norm() - n).abs() < 1e-15);
+        let mut u = Vector::<R, f64>::zeros();
+        u.set_unit(&x, x.norm());
+        assert_gradient(&x, |x| x.norm(), &u, 1e-8);
+        u.set_unit(&Vector::zeros(), 0.0);
+        assert!(u.as_slice().iter().all(|&v| v == 0.0), "the gradient at 0 is 0");
+        let a = Matrix::<R, C, f64>::from_fn(|i, j| i as f64 - j as f64);
+        let mut norms = Matrix::<One, C, f64>::zeros();
+        norms.set_norm_cols(&a);
+        let mut units = Matrix::zeros();
+        units.set_unit_cols(&a, &norms);
+        for j in 0..C::SIZE {
+            assert!((norms[(0, j)] - a.column(j).norm()).abs() < 1e-15);
+            assert!((units[(1, j)] - a[(1, j)] / norms[(0, j)]).abs() < 1e-15);
+        }
+    }
 
     #[test]
     fn values_match_the_definitions() {

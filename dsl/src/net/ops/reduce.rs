@@ -9,7 +9,8 @@ use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, Print
 use super::{call, def, fill, ones_row, operand, rows};
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 
-pub(super) static OPS: &[&dyn OpDef] = &[&Reduce("sum"), &Reduce("mean"), &Dot, &Fill, &Count, &RowSums];
+pub(super) static OPS: &[&dyn OpDef] =
+    &[&Reduce("sum"), &Reduce("mean"), &Dot, &Norm, &Unit, &Fill, &Count, &RowSums];
 
 /// `sum(x)` and `mean(x)`: a scalar.
 struct Reduce(&'static str);
@@ -226,5 +227,113 @@ impl OpDef for RowSums {
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
         call(cx, "rowsums", "\\operatorname{rowsums}", &[cx.g().op(n).arg(0)])
+    }
+}
+
+/// `norm(x)`: the Euclidean norm of each column; `[N]` → a scalar,
+/// `[R×C]` → `[1×C]`. Its gradient `x/‖x‖` is taken as 0 at `x = 0`.
+struct Norm;
+
+impl OpDef for Norm {
+    fn code(&self) -> &'static str {
+        "norm"
+    }
+
+    fn signature(&self) -> Option<Signature> {
+        Some(Signature { arity: 1, label_last: false })
+    }
+
+    // Rule: one norm per column of a vector or matrix.
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let x = call.nodes[0];
+        let shape = match cx.g.shape(x) {
+            Shape::Mat(_, ONE) => Shape::Scalar,
+            Shape::Mat(_, c) => Shape::Mat(ONE, c),
+            _ => {
+                let msg = format!(
+                    "`norm` needs a vector or a matrix (one norm per column), but `{}` is a scalar",
+                    call.src(0)
+                );
+                return cx.error(call.expr, msg);
+            }
+        };
+        Some(cx.g.intern(Op::new("norm", &[x]), shape))
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        match g.shape(op.arg(0)) {
+            Shape::Mat(_, ONE) => Shape::Scalar,
+            Shape::Mat(_, c) => Shape::Mat(ONE, c),
+            other => other,
+        }
+    }
+
+    // y = ‖x‖ per column: dx = (x/‖x‖) dy.
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let x = g.op(n).arg(0);
+        let u = g.mk(Op::new("unit", &[x, n]));
+        let dx =
+            if g.shape(d) == Shape::Scalar { Op::new("mul", &[d, u]) } else { Op::new("col_scale", &[u, d]) };
+        vec![(x, g.mk(dx))]
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        let (b, shape) = (cx.batch(), cx.src().shape(n));
+        let g = cx.g();
+        match args[0] {
+            (a, Kind::Shared) => Ok((g.intern(Op::new("norm", &[a]), shape), Kind::Shared)),
+            // One norm per example: a row over the batch.
+            (a, Kind::Column | Kind::Scalar) => {
+                Ok((g.intern(Op::new("norm", &[a]), Shape::Mat(ONE, b)), Kind::Scalar))
+            }
+            _ => Err(format!("{} is the norm of a per-example row", cx.name(n))),
+        }
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (p, a) = (place.tokens, cx.val(cx.g().op(n).arg(0)));
+        quote!(#p.set_norm_cols(#a);)
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let a = cx.val(cx.g().op(n).arg(0));
+        quote!((#a).norm())
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let x = cx.print(cx.g().op(n).arg(0)).0;
+        (if cx.latex() { format!("\\lVert {x} \\rVert") } else { format!("‖{x}‖") }, Prec::Atom)
+    }
+}
+
+/// `x/‖x‖` given `x` and its norm (per column), 0 where the norm is 0.
+struct Unit;
+
+impl OpDef for Unit {
+    fn code(&self) -> &'static str {
+        "unit"
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        g.shape(op.arg(0))
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let op = cx.g().op(n);
+        let f =
+            if cx.g().shape(op.arg(1)) == Shape::Scalar { quote!(set_unit) } else { quote!(set_unit_cols) };
+        let (p, x, norm) = (place.tokens, cx.val(op.arg(0)), cx.val(op.arg(1)));
+        quote!(#p.#f(#x, #norm);)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let op = cx.g().op(n);
+        let (x, norm) = (op.arg(0), op.arg(1));
+        if cx.latex() {
+            (format!("\\frac{{{}}}{{{}}}", cx.print(x).0, cx.print(norm).0), Prec::Atom)
+        } else {
+            let ok = [Prec::Post, Prec::Atom];
+            (format!("{}/{}", operand(cx, x, &ok), operand(cx, norm, &ok)), Prec::Ratio)
+        }
     }
 }
