@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, ones_row, operand, rows,
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, def, ones_row, operand, rows,
 };
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::{as_factor, transposed};
@@ -82,10 +82,11 @@ impl OpDef for MatMul {
                 return Some(g.mk(Op::new("mul", &[k, p])));
             }
         }
-        // A 1×1 filled matrix on the left of a product is a scalar factor.
-        let fa = g.op(a);
-        if fa.is("fill") && fa.dims() == (ONE, ONE) && matches!(g.shape(b), Shape::Mat(ONE, _)) {
-            return Some(g.mk(Op::new("mul", &[fa.arg(0), b])));
+        // (s I) B = s B and A (s I) = s A.
+        for (side, other) in [(a, b), (b, a)] {
+            if let Some(s) = def(g.op(side).code).scaled_identity(g, side) {
+                return Some(g.mk(Op::new("mul", &[s, other])));
+            }
         }
         None
     }
@@ -184,9 +185,12 @@ impl OpDef for Transpose {
         }
     }
 
-    // (xᵀ)ᵀ = x, (AB)ᵀ = BᵀAᵀ, (c·x)ᵀ = c·xᵀ.
+    // (xᵀ)ᵀ = x, (AB)ᵀ = BᵀAᵀ, (c·x)ᵀ = c·xᵀ, (s I)ᵀ = s I.
     fn simplify(&self, g: &mut Graph, op: &Op) -> Option<NodeId> {
         let inner = g.op(op.arg(0));
+        if def(inner.code).scaled_identity(g, op.arg(0)).is_some() {
+            return Some(op.arg(0));
+        }
         match inner.code {
             "transpose" => Some(inner.arg(0)),
             "matmul" => {

@@ -239,6 +239,13 @@ pub trait OpDef: Sync {
         cx.error(call.expr, format!("`{}` cannot be written in a net", self.code()))
     }
 
+    /// `Some(s)` when node `n` is the identity scaled by the scalar `s`
+    /// (a 1×1 fill, `s I`): products and transposes then simplify.
+    fn scaled_identity(&self, g: &Graph, n: NodeId) -> Option<NodeId> {
+        let _ = (g, n);
+        None
+    }
+
     /// The shape of a node the stages build (its operands fit by construction).
     fn infer(&self, g: &Graph, op: &Op) -> Shape;
 
@@ -300,8 +307,8 @@ const FAMILIES: [&[&dyn OpDef]; 10] = [
     div::OPS,
     broadcast::OPS,
     matmul::OPS,
-    minmax::OPS,
     unary::OPS,
+    minmax::OPS,
     reduce::OPS,
     softmax::OPS,
     loss::OPS,

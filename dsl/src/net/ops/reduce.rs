@@ -160,6 +160,12 @@ impl OpDef for Fill {
         "fill"
     }
 
+    // A 1×1 fill is s times the 1×1 identity.
+    fn scaled_identity(&self, g: &Graph, n: NodeId) -> Option<NodeId> {
+        let op = g.op(n);
+        (op.dims() == (ONE, ONE)).then(|| op.arg(0))
+    }
+
     fn infer(&self, _: &Graph, op: &Op) -> Shape {
         let (r, c) = op.dims();
         Shape::Mat(r, c)
