@@ -55,6 +55,16 @@ mod tests {
     }
 
     #[test]
+    fn like_terms_merge_at_the_end_of_a_sum() {
+        let (mut g, v, _) = graph();
+        let u = g.intern(Op::with("input", &[], Attr::Index(1)), g.shape(v));
+        let half = g.constant(0.5);
+        let hv = g.mk(op("mul", &[half, v]));
+        let uv = g.mk(op("add", &[u, hv]));
+        assert_eq!(g.mk(op("add", &[uv, hv])), g.mk(op("add", &[u, v])), "(u + ½v) + ½v = u + v");
+    }
+
+    #[test]
     fn transposes_cancel_and_distribute() {
         let (mut g, v, w) = graph();
         let wt = g.mk(op("transpose", &[w]));

@@ -178,6 +178,13 @@ impl OpDef for Elementwise {
                     let k = g.constant(ka.unwrap_or(1.0) + kb.unwrap_or(1.0));
                     return Some(g.mk(Op::new("mul", &[k, xa])));
                 }
+                // (u + c·x) + d·x = u + (c + d)·x: contributions are summed left to
+                // right, so a like term is the last one of the sum on the left.
+                let sum = g.op(a);
+                if sum.is("add") && coefficient(g, sum.arg(1)).1 == xb {
+                    let merged = g.mk(Op::new("add", &[sum.arg(1), b]));
+                    return Some(g.mk(Op::new("add", &[sum.arg(0), merged])));
+                }
                 let nb = g.op(b);
                 nb.is("neg").then(|| g.mk(Op::new("sub", &[a, nb.arg(0)])))
             }
