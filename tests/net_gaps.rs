@@ -227,3 +227,30 @@ fn norm() {
     assert!(g.W.as_slice().iter().all(|&v| v == 0.0), "the gradient at 0 is 0, not NaN");
     assert!(Norm::derivation().contains("∂W = ((W x)/‖W x‖) xᵀ"), "{}", Norm::derivation());
 }
+
+net! { net Trace { param W: [H, D]; param V: [D, H]; input x: [D]; loss trace(W @ V) * sum(x) + 0.5 * trace(W @ W.T); } }
+
+#[test]
+fn trace() {
+    // L = tr(W V) Σx + ½ tr(W Wᵀ): ∂W = Σx Vᵀ + W, ∂V = Σx Wᵀ.
+    for seed in 0..20 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let net = Trace::<f64> { W: random(&mut rng, -1.0, 1.0), V: random(&mut rng, -1.0, 1.0) };
+        let x: Vector<D, f64> = random(&mut rng, -1.0, 1.0);
+        let sx = x.sum();
+        let (_, g) = net.grad(&x);
+        for i in 0..H::SIZE {
+            for j in 0..D::SIZE {
+                assert!((g.W[(i, j)] - (sx * net.V[(j, i)] + net.W[(i, j)])).abs() < 1e-12, "seed {seed}");
+                assert!((g.V[(j, i)] - sx * net.W[(i, j)]).abs() < 1e-12, "seed {seed}");
+            }
+        }
+        // Batched: the mean of the per-example gradients.
+        let xs: Matrix<D, K, f64> = random(&mut rng, -1.0, 1.0);
+        let (_, gb) = net.grad_batch(&xs);
+        let mean_sx = xs.sum() / K::SIZE as f64;
+        assert!((gb.V[(0, 1)] - mean_sx * net.W[(1, 0)]).abs() < 1e-12, "seed {seed}");
+    }
+    let text = Trace::derivation();
+    assert!(text.contains("∂V = sum(x) Wᵀ") && text.contains("∂W = sum(x) Vᵀ + W"), "{text}");
+}

@@ -112,6 +112,22 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 }
 
+impl<N: Dim, T: Scalar> Matrix<N, N, T> {
+    /// The trace, Σᵢ Aᵢᵢ, of a square matrix.
+    pub fn trace(&self) -> T {
+        (0..N::SIZE).fold(T::ZERO, |s, i| s + self[(i, i)])
+    }
+
+    /// `self ← s I`: the adjoint of `y = trace(A)` for `dy = s`.
+    pub fn set_eye(&mut self, s: T) {
+        for i in 0..N::SIZE {
+            for j in 0..N::SIZE {
+                self[(i, j)] = if i == j { s } else { T::ZERO };
+            }
+        }
+    }
+}
+
 impl<N: Dim, T: Scalar> Vector<N, T> {
     /// The Euclidean norm `‖x‖`.
     pub fn norm(&self) -> T {
@@ -150,6 +166,15 @@ mod tests {
     use crate::testing::{assert_gradient, random, rng, weighted_sum};
 
     crate::test_dims! { R = 3; C = 4; }
+
+    #[test]
+    fn trace_and_its_gradient() {
+        let a = Matrix::<R, R, f64>::from_fn(|i, j| (i * 3 + j) as f64);
+        assert_eq!(a.trace(), 0.0 + 4.0 + 8.0);
+        let mut eye = Matrix::<R, R, f64>::zeros();
+        eye.set_eye(0.5);
+        assert_gradient(&a, |a| 0.5 * a.trace(), &eye, 1e-8);
+    }
 
     #[test]
     fn norms_and_their_gradient() {

@@ -10,7 +10,7 @@ use super::{call, def, fill, ones_row, operand, rows};
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] =
-    &[&Reduce("sum"), &Reduce("mean"), &Dot, &Norm, &Unit, &Fill, &Count, &RowSums];
+    &[&Reduce("sum"), &Reduce("mean"), &Dot, &Norm, &Unit, &Trace, &Eye, &Fill, &Count, &RowSums];
 
 /// `sum(x)` and `mean(x)`: a scalar.
 struct Reduce(&'static str);
@@ -341,5 +341,93 @@ impl OpDef for Unit {
             let ok = [Prec::Post, Prec::Atom];
             (format!("{}/{}", operand(cx, x, &ok), operand(cx, norm, &ok)), Prec::Ratio)
         }
+    }
+}
+
+/// `trace(A)`: Σᵢ Aᵢᵢ of a square `[N×N]`.
+struct Trace;
+
+impl OpDef for Trace {
+    fn code(&self) -> &'static str {
+        "trace"
+    }
+
+    fn signature(&self) -> Option<Signature> {
+        Some(Signature { arity: 1, label_last: false })
+    }
+
+    // Rule: a square matrix, `[N×N]` (the same dim twice).
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let a = call.nodes[0];
+        match cx.g.shape(a) {
+            Shape::Mat(r, c) if r == c => Some(cx.g.intern(Op::new("trace", &[a]), Shape::Scalar)),
+            s => {
+                let msg =
+                    format!("`trace` needs a square matrix [N×N], but `{}` is {}", call.src(0), cx.text(s));
+                cx.error(call.expr, msg)
+            }
+        }
+    }
+
+    fn infer(&self, _: &Graph, _: &Op) -> Shape {
+        Shape::Scalar
+    }
+
+    // y = trace(A): dA = dy I.
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let a = g.op(n).arg(0);
+        let r = rows(g, a);
+        vec![(a, g.mk(Op::with("eye", &[d], Attr::Dims(r, r))))]
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        match args[0] {
+            (a, Kind::Shared) => Ok((cx.g().intern(Op::new("trace", &[a]), Shape::Scalar), Kind::Shared)),
+            // The trace of a per-example 1×1 is itself.
+            (a, Kind::Scalar) => Ok((a, Kind::Scalar)),
+            _ => Err(format!("{} is the trace of a per-example matrix", cx.name(n))),
+        }
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let a = cx.val(cx.g().op(n).arg(0));
+        quote!((#a).trace())
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        call(cx, "trace", "\\operatorname{tr}", &[cx.g().op(n).arg(0)])
+    }
+}
+
+/// `s I`: the scalar `s` on the diagonal of an `[N×N]`.
+struct Eye;
+
+impl OpDef for Eye {
+    fn code(&self) -> &'static str {
+        "eye"
+    }
+
+    fn scaled_identity(&self, g: &Graph, n: NodeId) -> Option<NodeId> {
+        Some(g.op(n).arg(0))
+    }
+
+    fn infer(&self, _: &Graph, op: &Op) -> Shape {
+        let (r, c) = op.dims();
+        Shape::Mat(r, c)
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (p, s) = (place.tokens, cx.val(cx.g().op(n).arg(0)));
+        quote!(#p.set_eye(#s);)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let s = cx.g().op(n).arg(0);
+        let i = "I";
+        if cx.g().op(s).constant() == Some(1.0) {
+            return (i.to_string(), Prec::Atom);
+        }
+        let sep = if cx.latex() { "\\," } else { " " };
+        (format!("{}{sep}{i}", operand(cx, s, &[Prec::Ratio, Prec::Post, Prec::Atom])), Prec::Scale)
     }
 }
