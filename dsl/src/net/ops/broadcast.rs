@@ -24,7 +24,7 @@ impl OpDef for AddBias {
     // Y = A + b𝟙ᵀ: dA = dY, db = dY 𝟙 (the sum of each row).
     fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
         let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
-        vec![(a, d), (b, g.mk(Op::new("row_sums", &[d])))]
+        vec![(a, d), (b, g.mk(Op::new("sum_rows", &[d])))]
     }
 
     fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
@@ -106,7 +106,7 @@ impl OpDef for RowScale {
     fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
         let (a, s) = (g.op(n).arg(0), g.op(n).arg(1));
         let prod = g.mk(Op::new("mul", &[d, a]));
-        vec![(a, g.mk(Op::new("row_scale", &[d, s]))), (s, g.mk(Op::new("row_sums", &[prod])))]
+        vec![(a, g.mk(Op::new("row_scale", &[d, s]))), (s, g.mk(Op::new("sum_rows", &[prod])))]
     }
 
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {

@@ -219,7 +219,7 @@ struct RowSums;
 
 impl OpDef for RowSums {
     fn code(&self) -> &'static str {
-        "row_sums"
+        "sum_rows"
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
@@ -232,7 +232,7 @@ impl OpDef for RowSums {
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
-        call(cx, "rowsums", "\\operatorname{rowsums}", &[cx.g().op(n).arg(0)])
+        call(cx, "sum_rows", "\\operatorname{sum\\_rows}", &[cx.g().op(n).arg(0)])
     }
 }
 
