@@ -142,6 +142,7 @@ pub use shapegrad_macros::dims;
 /// | `softmax(a)`, `log_softmax(a)` | per column, shape kept |
 /// | `logsumexp(a)` | per column, stable: `[N]` → scalar, `[R, C]` → `[1, C]`; its gradient is `softmax(a)` |
 /// | `norm(a)` | Euclidean, per column: `[N]` → scalar, `[R, C]` → `[1, C]`; its gradient `a/‖a‖` is taken as 0 at `a = 0` |
+/// | `sum_rows(A)`, `sum_cols(A)` | `[R, C]` → `[R]` (the sum of each row), `[R, C]` → `[C]` (the sum of each column) |
 /// | `trace(A)` | `[N, N]` → scalar |
 /// | `onehot(y)` | label in `0..C` → `[C]` |
 /// | `dot(a, b)` | `[N], [N]` → scalar |

@@ -153,6 +153,8 @@ cases! {
     mats mse { mse(s, tanh(s)) }
     mats logsumexp { logsumexp(s) }
     mats norm { norm(s) * norm(s - 0.3) }
+    mats sum_rows { sum_rows(s) * s }
+    mats sum_cols { sum_cols(tanh(s)) }
 }
 
 /// Label functions, on logits `W @ x` (a vector of one score per class).

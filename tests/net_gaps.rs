@@ -254,3 +254,32 @@ fn trace() {
     let text = Trace::derivation();
     assert!(text.contains("∂V = sum(x) Wᵀ") && text.contains("∂W = sum(x) Vᵀ + W"), "{text}");
 }
+
+net! { net Sums { param W: [H, D]; input a: [H]; input c: [D]; loss dot(a, sum_rows(W)) + dot(c, sum_cols(W)); } }
+
+#[test]
+fn sum_rows_and_sum_cols() {
+    // L = aᵀ(W𝟙) + cᵀ(Wᵀ𝟙): ∂W[i, j] = a[i] + c[j]; batched, the means of a and c.
+    for seed in 0..20 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let net = Sums::<f64> { W: random(&mut rng, -1.0, 1.0) };
+        let (a, c): (Vector<H, f64>, Vector<D, f64>) =
+            (random(&mut rng, -1.0, 1.0), random(&mut rng, -1.0, 1.0));
+        let (loss, g) = net.grad(&a, &c);
+        let want: f64 = (0..H::SIZE)
+            .flat_map(|i| (0..D::SIZE).map(move |j| (i, j)))
+            .map(|(i, j)| (a[(i, 0)] + c[(j, 0)]) * net.W[(i, j)])
+            .sum();
+        assert!((loss - want).abs() < 1e-12, "seed {seed}");
+        assert!(g.W.approx_eq(&Matrix::from_fn(|i, j| a[(i, 0)] + c[(j, 0)]), 1e-12), "seed {seed}");
+        let (xs_a, xs_c): (Matrix<H, K, f64>, Matrix<D, K, f64>) =
+            (random(&mut rng, -1.0, 1.0), random(&mut rng, -1.0, 1.0));
+        let (_, gb) = net.grad_batch(&xs_a, &xs_c);
+        let mean = |m: &[f64]| m.iter().sum::<f64>() / K::SIZE as f64;
+        let (ma, mc): (Vec<f64>, Vec<f64>) = (
+            (0..H::SIZE).map(|i| mean(&(0..K::SIZE).map(|k| xs_a[(i, k)]).collect::<Vec<_>>())).collect(),
+            (0..D::SIZE).map(|j| mean(&(0..K::SIZE).map(|k| xs_c[(j, k)]).collect::<Vec<_>>())).collect(),
+        );
+        assert!(gb.W.approx_eq(&Matrix::from_fn(|i, j| ma[i] + mc[j]), 1e-12), "seed {seed}");
+    }
+}

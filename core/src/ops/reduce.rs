@@ -128,6 +128,15 @@ impl<N: Dim, T: Scalar> Matrix<N, N, T> {
     }
 }
 
+impl<C: Dim, T: Scalar> Vector<C, T> {
+    /// `self ← Aᵀ𝟙`: the sum of each column of `a`, as a column.
+    pub fn set_sum_cols<R: Dim>(&mut self, a: &Matrix<R, C, T>) {
+        for j in 0..C::SIZE {
+            self[(j, 0)] = a.column_iter(j).fold(T::ZERO, |s, x| s + x);
+        }
+    }
+}
+
 impl<N: Dim, T: Scalar> Vector<N, T> {
     /// The Euclidean norm `‖x‖`.
     pub fn norm(&self) -> T {
@@ -166,6 +175,14 @@ mod tests {
     use crate::testing::{assert_gradient, random, rng, weighted_sum};
 
     crate::test_dims! { R = 3; C = 4; }
+
+    #[test]
+    fn column_sums_as_a_column() {
+        let a = Matrix::<R, C, f64>::from_fn(|i, j| (i * 10 + j) as f64);
+        let mut s = Vector::<C, f64>::zeros();
+        s.set_sum_cols(&a);
+        assert_eq!(s.as_slice(), a.col_sums().as_slice());
+    }
 
     #[test]
     fn trace_and_its_gradient() {

@@ -9,8 +9,19 @@ use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, Print
 use super::{call, def, fill, ones_row, operand, rows};
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 
-pub(super) static OPS: &[&dyn OpDef] =
-    &[&Reduce("sum"), &Reduce("mean"), &Dot, &Norm, &Unit, &Trace, &Eye, &Fill, &Count, &RowSums];
+pub(super) static OPS: &[&dyn OpDef] = &[
+    &Reduce("sum"),
+    &Reduce("mean"),
+    &Dot,
+    &Norm,
+    &Unit,
+    &Trace,
+    &Eye,
+    &Fill,
+    &Count,
+    &SumAxis("sum_rows"),
+    &SumAxis("sum_cols"),
+];
 
 /// `sum(x)` and `mean(x)`: a scalar.
 struct Reduce(&'static str);
@@ -214,25 +225,84 @@ impl OpDef for Count {
     }
 }
 
-/// The sum of each row: `[R×C] → [R]`.
-struct RowSums;
+/// `sum_rows(A)`: the sum of each row, `[R×C] → [R]` (`A 𝟙`); and
+/// `sum_cols(A)`: the sum of each column, `[R×C] → [C]` (`Aᵀ𝟙`).
+struct SumAxis(&'static str);
 
-impl OpDef for RowSums {
+impl SumAxis {
+    fn rows(&self) -> bool {
+        self.0 == "sum_rows"
+    }
+}
+
+impl OpDef for SumAxis {
     fn code(&self) -> &'static str {
-        "sum_rows"
+        self.0
+    }
+
+    fn signature(&self) -> Option<Signature> {
+        Some(Signature { arity: 1, label_last: false })
+    }
+
+    // Rule: a vector or a matrix; the result is a column.
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let a = call.nodes[0];
+        let Shape::Mat(r, c) = cx.g.shape(a) else {
+            let msg = format!("`{}` needs a vector or a matrix, but `{}` is a scalar", self.0, call.src(0));
+            return cx.error(call.expr, msg);
+        };
+        let n = if self.rows() { r } else { c };
+        Some(cx.g.intern(Op::new(self.0, &[a]), Shape::Mat(n, ONE)))
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        Shape::Mat(rows(g, op.arg(0)), ONE)
+        match g.shape(op.arg(0)) {
+            Shape::Mat(r, c) => Shape::Mat(if self.rows() { r } else { c }, ONE),
+            other => other,
+        }
+    }
+
+    // y = A 𝟙: dA = dy 𝟙ᵀ; y = Aᵀ𝟙: dA = 𝟙 dyᵀ.
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let a = g.op(n).arg(0);
+        let Shape::Mat(r, c) = g.shape(a) else { return Vec::new() };
+        let one = g.constant(1.0);
+        let da = if self.rows() {
+            let ones = g.mk(Op::with("fill", &[one], Attr::Dims(ONE, c)));
+            Op::new("matmul", &[d, ones])
+        } else {
+            let ones = g.mk(Op::with("fill", &[one], Attr::Dims(r, ONE)));
+            let dt = g.mk(Op::new("transpose", &[d]));
+            Op::new("matmul", &[ones, dt])
+        };
+        vec![(a, g.mk(da))]
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        let (b, shape) = (cx.batch(), cx.src().shape(n));
+        let g = cx.g();
+        match args[0] {
+            (a, Kind::Shared) => Ok((g.intern(Op::new(self.0, &[a]), shape), Kind::Shared)),
+            // A per-example column is its own row sums, a 1×1 its own sums.
+            (a, kind @ Kind::Scalar) => Ok((a, kind)),
+            (a, Kind::Column) if self.rows() => Ok((a, Kind::Column)),
+            // The column sums of a column: one sum per example.
+            (a, Kind::Column) => {
+                let ones = ones_row(g, rows(g, a));
+                Ok((g.intern(Op::new("matmul", &[ones, a]), Shape::Mat(ONE, b)), Kind::Scalar))
+            }
+            _ => Err(format!("{} sums a per-example row", cx.name(n))),
+        }
     }
 
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
         let (p, a) = (place.tokens, cx.val(cx.g().op(n).arg(0)));
-        quote!(#p.set_row_sums(#a);)
+        if self.rows() { quote!(#p.set_row_sums(#a);) } else { quote!(#p.set_sum_cols(#a);) }
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
-        call(cx, "sum_rows", "\\operatorname{sum\\_rows}", &[cx.g().op(n).arg(0)])
+        let latex = if self.rows() { "\\operatorname{sum\\_rows}" } else { "\\operatorname{sum\\_cols}" };
+        call(cx, self.0, latex, &[cx.g().op(n).arg(0)])
     }
 }
 
