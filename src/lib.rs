@@ -108,7 +108,10 @@ pub use shapegrad_macros::dims;
 ///
 /// # Statements
 ///
-/// - `param NAME: [R, C];` or `[N]` (a column vector): a trained value. Every
+/// - `param NAME: [R, C];` or `[N]` (a column vector), or `[]` or `[1]` (a
+///   scalar: it broadcasts in `+ - * /` like a number; its field is a 1×1
+///   `Matrix<One, One, T>`, read as `net.s[(0, 0)]`, and it starts at zero
+///   as biases do): a trained value. Every
 ///   param must affect the loss: one that does not would always get a zero
 ///   gradient, which is a slip, so it is a compile error.
 /// - `input NAME: [..];` and `label NAME: DIM;` (a class index in `0..DIM`):

@@ -283,3 +283,60 @@ fn sum_rows_and_sum_cols() {
         assert!(gb.W.approx_eq(&Matrix::from_fn(|i, j| ma[i] + mc[j]), 1e-12), "seed {seed}");
     }
 }
+
+net! {
+    /// A scalar param written `[]`, another written `[1]`: both scalars.
+    net ScalarParams {
+        param s: [];
+        param b: [1];
+        param W: [H, D];
+        input x: [D];
+        loss sum(s * tanh(W @ x)) + square(s - b);
+        grad s = sum(tanh(W @ x)) + 2.0 * (s - b);
+        grad b = -2.0 * (s - b);
+    }
+}
+
+#[test]
+fn scalar_params() {
+    // ∂s = Σ tanh(z) + 2(s − b), ∂b = −2(s − b), ∂W = s (1 − tanh²(z)) xᵀ, z = W x.
+    for seed in 0..20 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let net = ScalarParams::<f64> {
+            s: random(&mut rng, -1.0, 1.0),
+            b: random(&mut rng, -1.0, 1.0),
+            W: random(&mut rng, -1.0, 1.0),
+        };
+        let x: Vector<D, f64> = random(&mut rng, -1.0, 1.0);
+        let (s, b) = (net.s[(0, 0)], net.b[(0, 0)]);
+        let z: Vec<f64> =
+            (0..H::SIZE).map(|i| (0..D::SIZE).map(|j| net.W[(i, j)] * x[(j, 0)]).sum()).collect();
+        let (_, g) = net.grad(&x);
+        let ds = z.iter().map(|z| z.tanh()).sum::<f64>() + 2.0 * (s - b);
+        assert!(
+            (g.s[(0, 0)] - ds).abs() < 1e-12 && (g.b[(0, 0)] + 2.0 * (s - b)).abs() < 1e-12,
+            "seed {seed}"
+        );
+        for (i, z) in z.iter().enumerate() {
+            for j in 0..D::SIZE {
+                assert!(
+                    (g.W[(i, j)] - s * (1.0 - z.tanh().powi(2)) * x[(j, 0)]).abs() < 1e-12,
+                    "seed {seed}"
+                );
+            }
+        }
+        assert!(net.gradcheck(&x).is_ok(1e-6), "seed {seed}");
+        assert!(net.check_hand_grads(&x).is_ok(1e-12), "seed {seed}");
+        let xs = Matrix::<D, One, f64>::from_slice(x.as_slice()).unwrap();
+        let (_, gb) = net.grad_batch(&xs);
+        assert!(gb.s.approx_eq(&g.s, 1e-12) && gb.b.approx_eq(&g.b, 1e-12), "seed {seed}");
+    }
+    let net = ScalarParams::<f32>::init(1);
+    assert_eq!((net.s[(0, 0)], net.b[(0, 0)]), (0.0, 0.0), "scalar params start at zero, as biases do");
+    let path =
+        std::env::temp_dir().join(format!("shapegrad-scalar-params-{}.safetensors", std::process::id()));
+    let net = ScalarParams::<f32> { s: Matrix::from_fn(|_, _| 1.5), ..net };
+    net.save(&path).unwrap();
+    assert_eq!(ScalarParams::<f32>::load(&path).unwrap(), net);
+    std::fs::remove_file(path).unwrap();
+}

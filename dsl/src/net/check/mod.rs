@@ -232,21 +232,32 @@ impl Builder<'_> {
         kind: Kind,
         op: Op,
     ) -> Decl {
-        let shape = match (shape, label_dim) {
-            (Some(s), _) => {
-                let r = self.dim(&s.dims[0]);
-                let c = s.dims.get(1).map_or(ONE, |d| self.dim(d));
-                Shape::Mat(r, c)
+        let shape = match (shape.map(|s| s.dims.as_slice()), label_dim) {
+            // Rule: a param of shape `[]` or `[1]` is a scalar (stored as a 1×1).
+            (Some([]), _) if matches!(kind, Kind::Param(_)) => Some(Shape::Scalar),
+            (Some([d]), _) if matches!(kind, Kind::Param(_)) && d.text() == "1" => Some(Shape::Scalar),
+            // Rule: an input has one or two dims (a scalar input is `[1]`).
+            (Some([]), _) => {
+                let msg = format!(
+                    "input `{name}` has no dim; an input is `[N]` or `[R, C]`, and a scalar input `[1]`"
+                );
+                self.errors.at(name.span(), msg);
+                None
             }
-            (None, Some(d)) => Shape::Label(self.dim(d)),
-            (None, None) => Shape::Scalar,
+            (Some(dims), _) => {
+                let r = self.dim(&dims[0]);
+                let c = dims.get(1).map_or(ONE, |d| self.dim(d));
+                Some(Shape::Mat(r, c))
+            }
+            (None, Some(d)) => Some(Shape::Label(self.dim(d))),
+            (None, None) => Some(Shape::Scalar),
         };
         let fresh = self.unique(name);
-        let node = fresh.then(|| self.g.intern(op, shape));
+        let node = shape.filter(|_| fresh).map(|s| self.g.intern(op, s));
         if fresh {
             self.scope.insert(name.to_string(), Entry { node, kind });
         }
-        Decl { name: name.clone(), attrs: attrs.to_vec(), shape: Some(shape), node }
+        Decl { name: name.clone(), attrs: attrs.to_vec(), shape, node }
     }
 
     fn dim(&mut self, d: &DimAst) -> DimId {

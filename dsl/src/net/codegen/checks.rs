@@ -8,6 +8,7 @@ use quote::quote;
 use super::Codegen;
 use crate::net::autodiff::Adjoints;
 use crate::net::check::ArgKind;
+use crate::net::model::Shape;
 
 impl Codegen<'_> {
     /// `gradcheck`: the derived gradients against central differences, in f64.
@@ -79,7 +80,16 @@ impl Codegen<'_> {
             let p = &m.params[i];
             let Some(derived) = p.node.and_then(|n| adj.of.get(&n)).copied() else { continue };
             targets.extend([hand, derived]);
-            let (h, d) = (self.val(hand, &none), self.val(derived, &none));
+            // A scalar is compared as the 1×1 it is stored as.
+            let matrix = |n| {
+                let v = self.val(n, &none);
+                if self.m.graph.shape(n) == Shape::Scalar {
+                    quote!(&::shapegrad::Matrix::<::shapegrad::One, ::shapegrad::One, f64>::from_fn(|_, _| #v))
+                } else {
+                    v
+                }
+            };
+            let (h, d) = (matrix(hand), matrix(derived));
             let label = p.name.to_string();
             compares.push(quote!(__report.compare(#label, #h, #d);));
         }

@@ -19,8 +19,12 @@ impl Codegen<'_> {
         let (name, grad_name, generics) = self.names();
         let params: Vec<_> = m.params.iter().filter(|p| p.shape.is_some()).collect();
         let pnames: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
-        let ptys: Vec<TokenStream> =
-            params.iter().map(|p| self.ty(p.shape.unwrap_or(Shape::Scalar), &tt)).collect();
+        // A scalar param is stored as a 1×1, so optimizers and files see a matrix.
+        let one_by_one = Shape::Mat(ONE, ONE);
+        let ptys: Vec<TokenStream> = params
+            .iter()
+            .map(|p| self.ty(p.shape.filter(|&s| s != Shape::Scalar).unwrap_or(one_by_one), &tt))
+            .collect();
         let pdocs: Vec<String> = params
             .iter()
             .map(|p| format!("`{}`, {}.", p.name, m.graph.shape_text(p.shape.unwrap_or(Shape::Scalar))))
@@ -64,7 +68,7 @@ impl Codegen<'_> {
             })
             .collect();
         let vectors: Vec<bool> =
-            params.iter().map(|p| matches!(p.shape, Some(Shape::Mat(_, c)) if c == ONE)).collect();
+            params.iter().map(|p| matches!(p.shape, Some(Shape::Mat(_, ONE) | Shape::Scalar))).collect();
         let optim = quote!(::shapegrad::optim);
         quote! {
             #(#attrs)*

@@ -109,8 +109,11 @@ impl<'a> Codegen<'a> {
             }
         }
         for (n, place) in outs {
-            if cx.homes.get(n).map(|h| h.to_string()) != Some(place.to_string()) {
-                let v = cx.val(*n);
+            let v = cx.val(*n);
+            if g.shape(*n) == Shape::Scalar {
+                // The gradient of a scalar param, into its 1×1.
+                body.extend(quote!(#place[(0, 0)] = #v;));
+            } else if cx.homes.get(n).map(|h| h.to_string()) != Some(place.to_string()) {
                 body.extend(quote!(#place.copy_from(#v);));
             }
         }
@@ -132,6 +135,11 @@ impl<'a> Codegen<'a> {
         let g = &self.m.graph;
         let op = g.op(n);
         match (op.code, op.index()) {
+            // A scalar param is its 1×1's element.
+            ("param", Some(i)) if g.shape(n) == Shape::Scalar => {
+                let name = &self.m.params[i].name;
+                quote!(self.#name[(0, 0)])
+            }
             ("param", Some(i)) => {
                 let name = &self.m.params[i].name;
                 quote!(&self.#name)

@@ -249,11 +249,11 @@ impl Parse for ShapeAst {
             }
         }
         let span = bracket.span.join();
-        if dims.is_empty() || dims.len() > 2 {
+        if dims.len() > 2 {
             return Err(syn::Error::new(
                 span,
                 format!(
-                    "a shape has one dim (`[N]`, a column vector) or two (`[R, C]`), found {}",
+                    "a shape has one dim (`[N]`, a column vector) or two (`[R, C]`), or none for a scalar param (`[]`), found {}",
                     dims.len()
                 ),
             ));
