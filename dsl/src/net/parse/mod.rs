@@ -162,6 +162,8 @@ fn parse_body(body: TokenStream, errors: &mut Errors) -> (Vec<Stmt>, Vec<(String
     if !current.is_empty() {
         chunks.push(current);
     }
+    let chunks: Vec<TokenStream> =
+        chunks.into_iter().flat_map(|c| split_missing_semicolons(c, errors)).collect();
     for chunk in chunks {
         let words: Vec<String> = chunk
             .clone()
@@ -182,6 +184,38 @@ fn parse_body(body: TokenStream, errors: &mut Errors) -> (Vec<Stmt>, Vec<(String
         }
     }
     (stmts, failed)
+}
+
+/// The words that begin a statement.
+const STATEMENT_WORDS: [&str; 7] = ["let", "param", "input", "label", "output", "loss", "grad"];
+
+/// `chunk` split before every statement word that follows the end of an
+/// operand (a name, a number, a bracket): two operands side by side are no
+/// expression, so that is a statement whose `;` is missing. Each missing `;`
+/// is reported at the end of its statement.
+fn split_missing_semicolons(chunk: TokenStream, errors: &mut Errors) -> Vec<TokenStream> {
+    let tokens: Vec<TokenTree> = chunk.into_iter().collect();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for i in 1..tokens.len() {
+        let word = match &tokens[i] {
+            TokenTree::Ident(w) if STATEMENT_WORDS.contains(&w.to_string().as_str()) => w.to_string(),
+            _ => continue,
+        };
+        // Not after an operator, not as the name that follows a statement's
+        // word (`let loss = …`), not after an attribute (`#[doc = …] param W`).
+        let attribute = i >= 2
+            && matches!(&tokens[i - 1], TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Bracket)
+            && matches!(&tokens[i - 2], TokenTree::Punct(p) if p.as_char() == '#');
+        if matches!(tokens[i - 1], TokenTree::Punct(_)) || i - 1 == start || attribute {
+            continue;
+        }
+        errors.at(tokens[i - 1].span(), format!("missing `;` at the end of this statement, before `{word}`"));
+        parts.push(tokens[start..i].iter().cloned().collect());
+        start = i;
+    }
+    parts.push(tokens[start..].iter().cloned().collect());
+    parts
 }
 
 const STATEMENTS: &str = "`param`, `input`, `label`, `let`, `output`, `loss` or `grad`";

@@ -103,3 +103,26 @@ fn garbage_never_panics() {
         let _ = parse(bad);
     }
 }
+
+#[test]
+fn a_missing_semicolon_is_reported_at_the_end_of_its_statement() {
+    let (nets, errs) = parse(quote! {
+        net N {
+            /// Weights.
+            param W: [H, D] input x: [D];
+            let loss = W @ x let h = tanh(loss)
+            output loss
+            loss sum(h)
+        }
+    });
+    assert_eq!(
+        errs,
+        [
+            "missing `;` at the end of this statement, before `input`",
+            "missing `;` at the end of this statement, before `let`",
+            "missing `;` at the end of this statement, before `output`",
+            "missing `;` at the end of this statement, before `loss`",
+        ]
+    );
+    assert_eq!(nets[0].stmts.len(), 6, "every statement is still read");
+}
