@@ -4,7 +4,7 @@
 use syn::Ident;
 
 use super::Builder;
-use crate::net::model::{NodeId, Shape};
+use crate::net::model::{Attr, NodeId, Op, Shape};
 use crate::net::ops::{self, Call, OpDef};
 use crate::net::parse::{Expr, ExprKind, expr_error};
 use crate::net::source::source_text;
@@ -39,9 +39,16 @@ impl Builder<'_> {
         self.rule(ops::def(code), e, args, nodes)
     }
 
+    /// `def`'s shape rule; when it fails, the shape the use most likely
+    /// meant, so that what follows is still checked (every error at once).
     fn rule(&mut self, def: &dyn OpDef, e: &Expr, args: &[&Expr], nodes: Vec<NodeId>) -> Option<NodeId> {
         let call = Call { expr: e, args: args.to_vec(), nodes };
-        def.check(&mut ops::Check { g: &mut self.g, errors: self.errors }, &call)
+        let node = def.check(&mut ops::Check { g: &mut self.g, errors: self.errors }, &call);
+        node.or_else(|| {
+            let shape = def.guess(&self.g, &call.nodes)?;
+            self.guesses += 1;
+            Some(self.g.intern(Op::with("guess", &call.nodes, Attr::Index(self.guesses)), shape))
+        })
     }
 
     /// A call of a DSL function: its name, its arity and its label argument

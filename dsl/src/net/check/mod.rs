@@ -76,6 +76,8 @@ struct Builder<'e> {
     all_lets: HashSet<String>,
     /// Names whose statement did not parse: already reported.
     failed_names: HashSet<String>,
+    /// How many placeholders for failed uses were made (each one distinct).
+    guesses: usize,
 }
 
 /// Checks a net and builds its graph. The model is returned even when there
@@ -88,6 +90,7 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
         scope: HashMap::new(),
         all_lets: HashSet::new(),
         failed_names,
+        guesses: 0,
     };
     let mut m = Model {
         graph: Graph::default(),

@@ -157,3 +157,29 @@ fn edit_distance_suggests_near_names() {
     assert_eq!(closest("h2", ["h1", "z1", "W1"].into_iter()), Some("h1"));
     assert_eq!(closest("frobnicate", ["h1", "z1"].into_iter()), None);
 }
+
+#[test]
+fn a_failed_let_gets_its_best_guess_so_later_slips_are_reported() {
+    // The bias is the wrong size: z1 is taken to be [H], as W1 @ x is, and
+    // the later, independent slip in W2 @ z1 is reported in the same pass.
+    let errs = errors_of(quote! {
+        param W1: [H, D]; param b1: [C]; param W2: [C, D];
+        input x: [D];
+        let z1 = tanh(W1 @ x + b1);
+        let z2 = W2 @ z1;
+        loss sum(z2);
+    });
+    assert_eq!(
+        errs,
+        [
+            "cannot add `W1 @ x` [H] and `b1` [C]: H and C differ",
+            "cannot multiply `W2` [C×D] by `z1` [H]: inner dimensions D and H differ",
+        ]
+    );
+    // What a failed product means is unknown: no guess, no follow-on error.
+    let errs = errors_of(quote!(param W: [M, N]; input x: [N]; let v = W @ W.T @ x - x; loss sum(v * v);));
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    // An unknown name gives nothing to guess from, and no error beyond its own.
+    let errs = errors_of(quote!(param W: [M, N]; input x: [N]; let z = W @ q; loss sum(z @ x);));
+    assert_eq!(errs, ["unknown name `q`"]);
+}

@@ -4,7 +4,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, def, operand, rows};
+use super::{
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, def, first_non_scalar, operand,
+    rows,
+};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::transposed;
 
@@ -156,6 +159,10 @@ impl OpDef for Elementwise {
             }
         }
         cx.error(call.expr, msg)
+    }
+
+    fn guess(&self, g: &Graph, nodes: &[NodeId]) -> Option<Shape> {
+        first_non_scalar(g, nodes)
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {

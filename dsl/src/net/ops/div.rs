@@ -4,7 +4,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, operand, rows};
+use super::{
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, first_non_scalar, operand, rows,
+};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Div];
@@ -50,6 +52,10 @@ impl OpDef for Div {
             cx.text(sb)
         );
         cx.error(call.expr, msg)
+    }
+
+    fn guess(&self, g: &Graph, nodes: &[NodeId]) -> Option<Shape> {
+        first_non_scalar(g, nodes)
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {

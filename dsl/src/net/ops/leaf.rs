@@ -9,7 +9,26 @@ use super::{EmitCx, Kind, LiftCx, Lifted, OpDef, Prec, PrintCx};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::number;
 
-pub(super) static OPS: &[&dyn OpDef] = &[&Leaf("param"), &Leaf("input"), &Leaf("label"), &Const];
+pub(super) static OPS: &[&dyn OpDef] = &[&Leaf("param"), &Leaf("input"), &Leaf("label"), &Const, &Guess];
+
+/// A placeholder for a value whose expression had an error, of the shape it
+/// most likely meant (see `OpDef::guess`). Its operands are those of the
+/// failed use. Only `check` makes one; a net with an error generates no code.
+struct Guess;
+
+impl OpDef for Guess {
+    fn code(&self) -> &'static str {
+        "guess"
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        op.operands().first().map_or(Shape::Scalar, |&a| g.shape(a))
+    }
+
+    fn print(&self, _: &dyn PrintCx, _: NodeId) -> (String, Prec) {
+        ("?".into(), Prec::Atom)
+    }
+}
 
 struct Leaf(&'static str);
 

@@ -83,6 +83,10 @@ impl OpDef for ScoreLoss {
         Some(cx.g.intern(Op::new(self.name, &[z, y]), Shape::Scalar))
     }
 
+    fn guess(&self, _: &Graph, _: &[NodeId]) -> Option<Shape> {
+        Some(Shape::Scalar)
+    }
+
     fn infer(&self, _: &Graph, _: &Op) -> Shape {
         Shape::Scalar
     }
@@ -251,6 +255,10 @@ impl OpDef for Mse {
         let d = cx.g.intern(Op::new("sub", &[x, y]), sx);
         let sq = cx.g.intern(Op::new("square", &[d]), sx);
         Some(cx.g.intern(Op::new("mean", &[sq]), Shape::Scalar))
+    }
+
+    fn guess(&self, _: &Graph, _: &[NodeId]) -> Option<Shape> {
+        Some(Shape::Scalar)
     }
 
     // Never a node: `check` builds `mean(square(a - b))`.

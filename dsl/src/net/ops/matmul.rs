@@ -62,6 +62,10 @@ impl OpDef for MatMul {
         cx.error(call.expr, msg)
     }
 
+    // No guess: when inner dims differ, what was meant is unknown (`W Wᵀ`
+    // for `Wᵀ W` means [M×M] or [N×N]), and a wrong guess would bring
+    // follow-on errors; what uses the product is not checked.
+
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
         let cols = match g.shape(op.arg(1)) {
             Shape::Mat(_, c) => c,

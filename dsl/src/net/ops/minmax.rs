@@ -5,7 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call};
+use super::{
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call, first_non_scalar,
+};
 use crate::net::model::{Graph, NodeId, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[
@@ -53,6 +55,10 @@ impl OpDef for Extremum {
             cx.text(sb)
         );
         cx.error(call.expr, msg)
+    }
+
+    fn guess(&self, g: &Graph, nodes: &[NodeId]) -> Option<Shape> {
+        first_non_scalar(g, nodes)
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {

@@ -205,6 +205,12 @@ pub fn rows(g: &Graph, n: NodeId) -> DimId {
     }
 }
 
+/// The first operand that is not a scalar, else a scalar: the guess for an
+/// elementwise op whose shapes did not fit.
+pub fn first_non_scalar(g: &Graph, nodes: &[NodeId]) -> Option<Shape> {
+    Some(nodes.iter().map(|&n| g.shape(n)).find(|s| matches!(s, Shape::Mat(..))).unwrap_or(Shape::Scalar))
+}
+
 /// A constant row of ones, `[1×R]`: `𝟙ᵀ A` sums the columns of `A`.
 pub fn ones_row(g: &mut Graph, r: DimId) -> NodeId {
     let one = g.constant(1.0);
@@ -243,6 +249,14 @@ pub trait OpDef: Sync {
     /// (a 1×1 fill, `s I`): products and transposes then simplify.
     fn scaled_identity(&self, g: &Graph, n: NodeId) -> Option<NodeId> {
         let _ = (g, n);
+        None
+    }
+
+    /// When `check` reported an error, the shape the use most likely meant,
+    /// from its checked operands (`[H]` for `W1 @ x + b1` with a bias of the
+    /// wrong size), so that later statements are still checked against it.
+    fn guess(&self, g: &Graph, nodes: &[NodeId]) -> Option<Shape> {
+        let _ = (g, nodes);
         None
     }
 

@@ -153,6 +153,10 @@ impl OpDef for Dot {
         }
     }
 
+    fn guess(&self, _: &Graph, _: &[NodeId]) -> Option<Shape> {
+        Some(Shape::Scalar)
+    }
+
     // Never a node: `check` builds `sum(a * b)`.
     fn infer(&self, _: &Graph, _: &Op) -> Shape {
         Shape::Scalar
@@ -437,6 +441,10 @@ impl OpDef for Trace {
                 cx.error(call.expr, msg)
             }
         }
+    }
+
+    fn guess(&self, _: &Graph, _: &[NodeId]) -> Option<Shape> {
+        Some(Shape::Scalar)
     }
 
     fn infer(&self, _: &Graph, _: &Op) -> Shape {

@@ -340,6 +340,10 @@ impl OpDef for LeakyRelu {
         "leaky_relu"
     }
 
+    fn guess(&self, g: &Graph, nodes: &[NodeId]) -> Option<Shape> {
+        Some(g.shape(nodes[0]))
+    }
+
     fn signature(&self) -> Option<Signature> {
         Some(Signature { arity: 2, label_last: false })
     }
