@@ -70,7 +70,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
         let grads = param_nodes(&m).into_iter().filter_map(|p| adj.of.get(&p).copied());
         out.extend(codegen::Codegen::new(&m, false).pin(grads).generate(&adj, &text, &latex, batch));
     }
-    out.extend(errors.to_compile_errors());
+    out.extend(errors.to_tokens());
     out
 }
 

@@ -43,7 +43,8 @@ impl Builder<'_> {
     /// meant, so that what follows is still checked (every error at once).
     fn rule(&mut self, def: &dyn OpDef, e: &Expr, args: &[&Expr], nodes: Vec<NodeId>) -> Option<NodeId> {
         let call = Call { expr: e, args: args.to_vec(), nodes };
-        let node = def.check(&mut ops::Check { g: &mut self.g, errors: self.errors }, &call);
+        let mut cx = ops::Check { g: &mut self.g, errors: self.errors, named: Default::default() };
+        let node = def.check(&mut cx, &call);
         node.or_else(|| {
             let shape = def.guess(&self.g, &call.nodes)?;
             self.guesses += 1;
@@ -143,7 +144,7 @@ pub(super) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>)
         .map(|(_, _, c)| c)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

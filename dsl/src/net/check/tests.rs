@@ -183,3 +183,17 @@ fn a_failed_let_gets_its_best_guess_so_later_slips_are_reported() {
     let errs = errors_of(quote!(param W: [M, N]; input x: [N]; let z = W @ q; loss sum(z @ x);));
     assert_eq!(errs, ["unknown name `q`"]);
 }
+
+#[test]
+fn a_dim_in_one_declaration_that_varies_another_is_suspect() {
+    let mut errors = Errors::default();
+    let mut nets = parse_nets(
+        quote!(net N<K> { param W: [Hh, D]; param V: [C, H]; param U: [K, D2]; input x: [D]; loss sum(x); }),
+        &mut errors,
+    );
+    let mut lone = super::lone_dims(&nets.remove(0));
+    lone.sort();
+    // Hh and H vary each other; D2 varies D (which is in two declarations);
+    // C is in one declaration but like no other dim; K is generic.
+    assert_eq!(lone, ["D2", "H", "Hh"]);
+}

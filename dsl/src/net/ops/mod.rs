@@ -38,13 +38,14 @@ mod reduce;
 mod softmax;
 mod unary;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::error::Errors;
+use super::error::{Errors, NamedDim};
 use super::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
 use super::parse::{Expr, expr_error};
 use super::source::source_text;
@@ -96,20 +97,37 @@ pub struct Signature {
 pub struct Check<'a> {
     pub g: &'a mut Graph,
     pub errors: &'a mut Errors,
+    /// The dims `text` and `dim_text` wrote since the last error: those its
+    /// message names.
+    pub named: RefCell<Vec<DimId>>,
 }
 
 impl Check<'_> {
     /// Reports `msg` under expression `at`; returns `None` for `?`-style use.
     pub fn error(&mut self, at: &Expr, msg: String) -> Option<NodeId> {
-        self.errors.push(expr_error(at, msg));
+        let named = std::mem::take(&mut *self.named.borrow_mut());
+        let mut dims: Vec<NamedDim> = Vec::new();
+        for d in named.into_iter().filter(|&d| d != ONE) {
+            let info = &self.g.dims[d];
+            if !dims.iter().any(|n| n.text == info.text) {
+                dims.push(NamedDim { text: info.text.clone(), tokens: info.tokens.clone() });
+            }
+        }
+        self.errors.push_naming(expr_error(at, msg), dims);
         None
     }
 
     pub fn text(&self, s: Shape) -> String {
+        match s {
+            Shape::Mat(r, c) => self.named.borrow_mut().extend([r, c]),
+            Shape::Label(d) | Shape::Labels(d, _) => self.named.borrow_mut().push(d),
+            Shape::Scalar => {}
+        }
         self.g.shape_text(s)
     }
 
     pub fn dim_text(&self, d: DimId) -> String {
+        self.named.borrow_mut().push(d);
         self.g.dims[d].text.clone()
     }
 }
