@@ -187,6 +187,8 @@ pub use shapegrad_macros::net;
 /// `Vector<N>`.
 pub mod prelude {
     pub use shapegrad_core::typenum::consts::*;
-    pub use shapegrad_core::{Class, Classes, Dim, Matrix, One, One as U1, Scalar, ShapeError, Vector};
+    pub use shapegrad_core::{
+        Class, Classes, Derivation, Dim, Matrix, One, One as U1, Scalar, ShapeError, Vector,
+    };
     pub use shapegrad_macros::{dims, net};
 }

@@ -194,3 +194,25 @@ fn derivations_read_as_the_correct_answers() {
         "\\partial z_{1} &= \\partial h_{1} \\odot \\sigma(z_{1})(1 + z_{1}(1 - \\sigma(z_{1}))) && [H] \\\\"
     );
 }
+
+#[test]
+fn derivations_exist_for_every_element_type_and_name_the_instantiated_dims() {
+    // Through `Derivation` (in the prelude) for f64; the text does not depend on T.
+    assert_eq!(TwoLayer::<f64>::derivation(), TwoLayer::derivation());
+    assert_eq!(
+        <Autoencoder<M, N, f64> as Derivation>::derivation_latex(),
+        Autoencoder::<M, N>::derivation_latex()
+    );
+    // Autoencoder<M, N> instantiated with H and D writes H and D.
+    assert_eq!(
+        Autoencoder::<H, D>::derivation(),
+        "backward pass of `Autoencoder`, with ∂X = ∂L/∂X and L = 0.5 * sum(v * v)
+∂v = v                              [D]
+∂z = W v                            [H]
+∂W = ∂z xᵀ + z vᵀ = W v xᵀ + z vᵀ   [H×D]
+"
+    );
+    assert!(Autoencoder::<H, D, f64>::derivation_latex().contains("[H \\times D]"));
+    // Built once per instantiation: repeated calls return the same text.
+    assert!(std::ptr::eq(Autoencoder::<H, D>::derivation(), Autoencoder::<H, D>::derivation()));
+}

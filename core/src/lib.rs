@@ -27,6 +27,7 @@
 pub mod check;
 mod class;
 pub mod data;
+pub mod derivation;
 pub mod dim;
 mod error;
 mod fmt;
@@ -46,6 +47,7 @@ mod simd;
 mod testing;
 
 pub use class::{Class, Classes};
+pub use derivation::Derivation;
 pub use dim::{Dim, DimProd, DimSum, One};
 pub use error::ShapeError;
 pub use matrix::{Matrix, Vector};

@@ -80,13 +80,26 @@ pub fn analyze(input: TokenStream) -> Analysis {
     }
     for d in models.into_iter().filter_map(differentiate) {
         let (m, adj, n) = (&d.m, &d.adj, d.forward_len);
+        // Generic dims by their names (the macro's code writes the instantiated ones).
+        let plain = |lines: Vec<Line>| -> Vec<Line> {
+            let p = explain::plain;
+            lines
+                .into_iter()
+                .map(|l| Line {
+                    value: l.value,
+                    adjoint: p(&l.adjoint),
+                    expression: p(&l.expression),
+                    shape: p(&l.shape),
+                })
+                .collect()
+        };
         analysis.derivations.push(Derivation {
             net: m.name.to_string(),
             loss: m.loss_text.clone(),
-            lines: explain::lines(m, adj, n, false),
-            latex_lines: explain::lines(m, adj, n, true),
-            text: explain::derivation(m, adj, n, false),
-            latex: explain::derivation(m, adj, n, true),
+            lines: plain(explain::lines(m, adj, n, false)),
+            latex_lines: plain(explain::lines(m, adj, n, true)),
+            text: explain::plain(&explain::derivation(m, adj, n, false)),
+            latex: explain::plain(&explain::derivation(m, adj, n, true)),
         });
     }
     analysis

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::autodiff::Adjoints;
 use super::check::Model;
-use super::model::{Graph, NodeId, ONE, Shape};
+use super::model::{DimId, Graph, NodeId, ONE, Shape};
 use super::ops::{Prec, PrintCx, def};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,25 @@ struct Printer<'a> {
     style: Style,
     /// Write every adjoint out instead of referring to it by name.
     inline: bool,
+    /// The net's generic dims, marked in the text (see `mark`).
+    generics: Vec<String>,
+}
+
+/// How a generic dim is marked in a derivation: `\u{1}M\u{2}`, so that a
+/// generic net's `derivation()` can write the dims it is instantiated with
+/// (`shapegrad::derivation::instantiate` replaces the marks; the two crates
+/// agree on these characters).
+const OPEN: char = '\u{1}';
+const CLOSE: char = '\u{2}';
+
+/// A derivation's text without its marks: the generic dims by their names.
+pub fn plain(s: &str) -> String {
+    s.chars().filter(|&c| c != OPEN && c != CLOSE).collect()
+}
+
+/// The width of `s` as printed: its characters, marks left out.
+fn width(s: &str) -> usize {
+    s.chars().filter(|&c| c != OPEN && c != CLOSE).count()
 }
 
 /// One line of a derivation: `∂z1 = ∂h1 ⊙ σ(z1)(…)   [H]`.
@@ -63,15 +82,16 @@ pub fn derivation(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) ->
         return format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", rows.join(" \\\\\n"));
     }
     let wrapped: Vec<Vec<String>> = rows.iter().map(|l| wrap(&l.expression, WRAP_TEXT)).collect();
-    let lw = rows.iter().map(|r| r.adjoint.chars().count()).max().unwrap_or(0);
-    let rw = wrapped.iter().flatten().map(|r| r.chars().count()).max().unwrap_or(0);
+    let lw = rows.iter().map(|r| width(&r.adjoint)).max().unwrap_or(0);
+    let rw = wrapped.iter().flatten().map(|r| width(r)).max().unwrap_or(0);
     let mut out = format!("backward pass of `{}`, with ∂X = ∂L/∂X and L = {}\n", m.name, m.loss_text);
     for (l, parts) in rows.iter().zip(&wrapped) {
         let last = parts.len() - 1;
         for (i, part) in parts.iter().enumerate() {
             let lhs = if i == 0 { format!("{:<lw$} =", l.adjoint) } else { " ".repeat(lw + 2) };
             if i == last {
-                out += &format!("{lhs} {part:<rw$}   {}\n", l.shape);
+                let pad = " ".repeat(rw - width(part));
+                out += &format!("{lhs} {part}{pad}   {}\n", l.shape);
             } else {
                 out += &format!("{lhs} {part}\n");
             }
@@ -107,7 +127,7 @@ fn wrap(s: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for part in parts {
         match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + part.chars().count() <= width => {
+            Some(line) if self::width(line) + 1 + self::width(&part) <= width => {
                 line.push(' ');
                 line.push_str(&part);
             }
@@ -127,6 +147,7 @@ pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<
         adjoint_names: HashMap::new(),
         style,
         inline: false,
+        generics: m.generics.iter().map(|g| g.to_string()).collect(),
     };
     let is_param = |n: NodeId| m.params.iter().any(|d| d.node == Some(n));
     let mut rows = Vec::new();
@@ -204,11 +225,17 @@ impl Printer<'_> {
         if self.latex() { format!("\\partial {}", self.name(name)) } else { format!("∂{name}") }
     }
 
+    /// A dim's name; a generic one marked.
+    fn dim(&self, d: DimId) -> String {
+        let text = &self.g.dims[d].text;
+        if self.generics.contains(text) { format!("{OPEN}{text}{CLOSE}") } else { text.clone() }
+    }
+
     fn shape(&self, s: Shape) -> String {
         let times = if self.latex() { " \\times " } else { "×" };
         match s {
-            Shape::Mat(r, ONE) => format!("[{}]", self.g.dims[r].text),
-            Shape::Mat(r, c) => format!("[{}{times}{}]", self.g.dims[r].text, self.g.dims[c].text),
+            Shape::Mat(r, ONE) => format!("[{}]", self.dim(r)),
+            Shape::Mat(r, c) => format!("[{}{times}{}]", self.dim(r), self.dim(c)),
             Shape::Scalar | Shape::Label(_) | Shape::Labels(..) => "scalar".into(),
         }
     }
@@ -260,6 +287,10 @@ impl PrintCx for Printer<'_> {
 
     fn print(&self, n: NodeId) -> (String, Prec) {
         self.show(n)
+    }
+
+    fn dim_text(&self, d: DimId) -> String {
+        self.dim(d)
     }
 
     fn leaf_name(&self, n: NodeId) -> String {

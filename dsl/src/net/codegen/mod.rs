@@ -204,7 +204,8 @@ impl<'a> Codegen<'a> {
                 format!("\n\nNo batched methods (`loss_batch`, `grad_batch`, `forward_batch`): {reason}."),
             ),
         };
-        let items = self.items(&format!("{text}{note}"));
+        let items = self.items(&format!("{}{note}", crate::net::explain::plain(text)));
+        let derivation = self.derivation_fns(text, latex);
         quote! {
             #items
             #workspace
@@ -215,23 +216,56 @@ impl<'a> Codegen<'a> {
                 #gradcheck
             }
 
-            // On the default element type, so `TwoLayer::derivation()` needs
-            // no type annotation (the text is the same for every type).
+            #derivation
+            #hand
+            #batch
+        }
+    }
+
+    /// `derivation()` and `derivation_latex()`: through the `Derivation`
+    /// trait for every element type, and as inherent functions on the
+    /// default one, so `TwoLayer::derivation()` needs no annotation and no
+    /// import. A generic net's text names the dims it is instantiated with.
+    fn derivation_fns(&self, text: &str, latex: &str) -> TokenStream {
+        let t = &self.t;
+        let (name, _, generics) = self.names();
+        let strs: Vec<String> = generics.iter().map(|g| g.to_string()).collect();
+        let value = |template: &str| {
+            if generics.is_empty() {
+                quote!(#template)
+            } else {
+                quote!(::shapegrad::derivation::instantiate::<(#(#generics,)*)>(
+                    #template, &[#(#strs),*], &[#(<#generics as ::shapegrad::Dim>::NAME),*]
+                ))
+            }
+        };
+        let (text, latex) = (value(text), value(latex));
+        let tr = quote!(::shapegrad::derivation::Derivation);
+        quote! {
             #[allow(non_snake_case)]
-            impl<#(#generics: ::shapegrad::Dim,)*> #name<#(#generics,)*> {
-                /// The derived backward pass, one line per adjoint, each with its shape.
-                pub fn derivation() -> &'static str {
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #tr for #name<#(#generics,)* #t> {
+                fn derivation() -> &'static str {
                     #text
                 }
 
-                /// The derived backward pass as a LaTeX `aligned` block.
-                pub fn derivation_latex() -> &'static str {
+                fn derivation_latex() -> &'static str {
                     #latex
                 }
             }
 
-            #hand
-            #batch
+            #[allow(non_snake_case)]
+            impl<#(#generics: ::shapegrad::Dim,)*> #name<#(#generics,)*> {
+                /// The derived backward pass, one line per adjoint, each with its
+                /// shape (for another element type: `shapegrad::Derivation`).
+                pub fn derivation() -> &'static str {
+                    <Self as #tr>::derivation()
+                }
+
+                /// The derived backward pass as a LaTeX `aligned` block.
+                pub fn derivation_latex() -> &'static str {
+                    <Self as #tr>::derivation_latex()
+                }
+            }
         }
     }
 
@@ -262,6 +296,7 @@ impl<'a> Codegen<'a> {
         let items = self.items("");
         let workspace = self.workspace(&[]);
         let ws_ty = self.ws_type(&tt);
+        let derivation = self.derivation_fns("", "");
         quote! {
             #items
             #workspace
@@ -275,11 +310,7 @@ impl<'a> Codegen<'a> {
                 #gradcheck
             }
 
-            #[allow(non_snake_case)]
-            impl<#(#generics: ::shapegrad::Dim,)*> #name<#(#generics,)*> {
-                pub fn derivation() -> &'static str { "" }
-                pub fn derivation_latex() -> &'static str { "" }
-            }
+            #derivation
         }
     }
 

@@ -188,6 +188,8 @@ pub trait PrintCx {
     fn print(&self, n: NodeId) -> (String, Prec);
     /// The name of a param, input or label, as printed (`W_{1}` in LaTeX).
     fn leaf_name(&self, n: NodeId) -> String;
+    /// A dim's name, as printed (a generic dim marked for instantiation).
+    fn dim_text(&self, d: DimId) -> String;
 }
 
 /// `n` printed, in parentheses unless it binds as one of `ok`.

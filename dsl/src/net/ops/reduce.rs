@@ -221,8 +221,7 @@ impl OpDef for Count {
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
         let (r, c) = cx.g().op(n).dims();
-        let dims: Vec<&str> =
-            [r, c].into_iter().filter(|&d| d != ONE).map(|d| cx.g().dims[d].text.as_str()).collect();
+        let dims: Vec<String> = [r, c].into_iter().filter(|&d| d != ONE).map(|d| cx.dim_text(d)).collect();
         let s =
             if dims.is_empty() { "1".to_string() } else { dims.join(if cx.latex() { " " } else { "·" }) };
         (s, if dims.len() > 1 { Prec::Scale } else { Prec::Atom })
