@@ -340,3 +340,15 @@ fn scalar_params() {
     assert_eq!(ScalarParams::<f32>::load(&path).unwrap(), net);
     std::fs::remove_file(path).unwrap();
 }
+
+net! { net Decay { param W: [H, D]; input x: [D]; loss sum(tanh(W @ x)) + 0.0005 * sum(square(W)); } }
+
+#[test]
+fn constants_fold_in_the_derivation() {
+    // 0.0005 · 2W is written 0.001 W.
+    assert!(Decay::derivation().contains("+ 0.001 W"), "{}", Decay::derivation());
+    let mut rng = Pcg64Mcg::seed_from_u64(1);
+    assert!(
+        Decay::<f64> { W: random(&mut rng, -1.0, 1.0) }.gradcheck(&random(&mut rng, -1.0, 1.0)).is_ok(1e-6)
+    );
+}

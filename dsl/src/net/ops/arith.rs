@@ -207,6 +207,7 @@ impl OpDef for Elementwise {
                 match (c(g, a), c(g, b)) {
                     (Some(x), Some(y)) => return Some(g.constant(x * y)),
                     (Some(1.0), None) => return Some(b),
+                    (Some(-1.0), None) => return Some(g.mk(Op::new("neg", &[b]))),
                     (Some(x), None) => {
                         if let (Some(y), inner) = coefficient(g, b) {
                             let k = g.constant(x * y);

@@ -58,6 +58,9 @@ struct Unary {
     print: fn(&dyn PrintCx, NodeId) -> (String, Prec),
     /// `f′(x)`, written as on a homework sheet, as juxtaposed factors.
     print_deriv: fn(&dyn PrintCx, NodeId) -> String,
+    /// `f′(x)` built from other ops, when that lets the simplifier fold it
+    /// with what surrounds it (`2·x` for `square`); otherwise an `f′` node.
+    deriv_in_graph: Option<fn(&mut Graph, NodeId) -> NodeId>,
 }
 
 /// `(text, latex)` for the style being printed.
@@ -75,6 +78,7 @@ const SIGMOID: Unary = Unary {
             if cx.latex() { ("\\sigma", "-", cx.print(x).0) } else { ("σ", "−", cx.print(x).0) };
         format!("{s}({i})(1 {m} {s}({i}))")
     },
+    deriv_in_graph: None,
 };
 
 const TANH: Unary = Unary {
@@ -86,6 +90,7 @@ const TANH: Unary = Unary {
         let i = cx.print(x).0;
         pick(cx, format!("(1 − tanh²({i}))"), format!("(1 - \\tanh^2({i}))"))
     },
+    deriv_in_graph: None,
 };
 
 const RELU: Unary = Unary {
@@ -94,6 +99,7 @@ const RELU: Unary = Unary {
     ty: "Relu",
     print: |cx, x| call(cx, "relu", "\\operatorname{relu}", &[x]),
     print_deriv: |cx, x| format!("[{} > 0]", cx.print(x).0),
+    deriv_in_graph: None,
 };
 
 const SWISH: Unary = Unary {
@@ -106,6 +112,7 @@ const SWISH: Unary = Unary {
         let (i, f) = (cx.print(x).0, operand(cx, x, &[Prec::Atom]));
         format!("{s}({i})(1 + {f}(1 {m} {s}({i})))")
     },
+    deriv_in_graph: None,
 };
 
 const EXP: Unary = Unary {
@@ -114,6 +121,7 @@ const EXP: Unary = Unary {
     ty: "Exp",
     print: |cx, x| call(cx, "exp", "\\exp", &[x]),
     print_deriv: |cx, x| call(cx, "exp", "\\exp", &[x]).0,
+    deriv_in_graph: None,
 };
 
 const LOG: Unary = Unary {
@@ -124,6 +132,7 @@ const LOG: Unary = Unary {
     print_deriv: |cx, x| {
         pick(cx, format!("1/{}", operand(cx, x, &[Prec::Atom])), format!("\\frac{{1}}{{{}}}", cx.print(x).0))
     },
+    deriv_in_graph: None,
 };
 
 const SQRT: Unary = Unary {
@@ -141,6 +150,7 @@ const SQRT: Unary = Unary {
         let i = cx.print(x).0;
         pick(cx, format!("1/(2 sqrt({i}))"), format!("\\frac{{1}}{{2\\sqrt{{{i}}}}}"))
     },
+    deriv_in_graph: None,
 };
 
 const SQUARE: Unary = Unary {
@@ -152,6 +162,10 @@ const SQUARE: Unary = Unary {
         (pick(cx, format!("{f}²"), format!("{{{f}}}^{{2}}")), Prec::Post)
     },
     print_deriv: |cx, x| format!("2{}", operand(cx, x, &[Prec::Atom])),
+    deriv_in_graph: Some(|g, x| {
+        let two = g.constant(2.0);
+        g.mk(Op::new("mul", &[two, x]))
+    }),
 };
 
 const ABS: Unary = Unary {
@@ -166,6 +180,7 @@ const ABS: Unary = Unary {
         let i = cx.print(x).0;
         pick(cx, format!("sign({i})"), format!("\\operatorname{{sign}}({i})"))
     },
+    deriv_in_graph: None,
 };
 
 const ELU: Unary = Unary {
@@ -181,6 +196,7 @@ const ELU: Unary = Unary {
             format!("([{i} > 0] + [{i} \\le 0]\\, e^{{{i}}})"),
         )
     },
+    deriv_in_graph: None,
 };
 
 const SOFTPLUS: Unary = Unary {
@@ -189,6 +205,7 @@ const SOFTPLUS: Unary = Unary {
     ty: "Softplus",
     print: |cx, x| call(cx, "softplus", "\\operatorname{softplus}", &[x]),
     print_deriv: |cx, x| format!("{}({})", if cx.latex() { "\\sigma" } else { "σ" }, cx.print(x).0),
+    deriv_in_graph: None,
 };
 
 const LOG_SIGMOID: Unary = Unary {
@@ -200,6 +217,7 @@ const LOG_SIGMOID: Unary = Unary {
         let i = cx.print(x).0;
         pick(cx, format!("(1 − σ({i}))"), format!("(1 - \\sigma({i}))"))
     },
+    deriv_in_graph: None,
 };
 
 const GELU: Unary = Unary {
@@ -208,6 +226,7 @@ const GELU: Unary = Unary {
     ty: "Gelu",
     print: |cx, x| call(cx, "gelu", "\\operatorname{gelu}", &[x]),
     print_deriv: |cx, x| call(cx, "gelu′", "\\operatorname{gelu}'", &[x]).0,
+    deriv_in_graph: None,
 };
 
 impl Unary {
@@ -244,7 +263,10 @@ impl OpDef for Map {
     // Y = f(A): dA = dY ⊙ f′(A).
     fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
         let a = g.op(n).arg(0);
-        let df = g.mk(Op::new(self.0.deriv, &[a]));
+        let df = match self.0.deriv_in_graph {
+            Some(build) => build(g, a),
+            None => g.mk(Op::new(self.0.deriv, &[a])),
+        };
         vec![(a, g.mk(Op::new("mul", &[d, df])))]
     }
 
