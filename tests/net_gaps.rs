@@ -352,3 +352,32 @@ fn constants_fold_in_the_derivation() {
         Decay::<f64> { W: random(&mut rng, -1.0, 1.0) }.gradcheck(&random(&mut rng, -1.0, 1.0)).is_ok(1e-6)
     );
 }
+
+dims! { Cl = 3; }
+net! { net HandCe { param W: [Cl, D]; input x: [D]; label y: Cl; let z = W @ x; loss -dot(onehot(y), log_softmax(z)); } }
+
+#[test]
+fn cross_entropy_written_by_hand_derives_softmax_minus_onehot() {
+    // L = −log softmax(z)_y: ∂W = (softmax(z) − onehot(y)) xᵀ; the derivation says so.
+    for seed in 0..20 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let net = HandCe::<f64> { W: random(&mut rng, -2.0, 2.0) };
+        let x: Vector<D, f64> = random(&mut rng, -1.0, 1.0);
+        let y = Class::<Cl>::new(seed as usize % 3).unwrap();
+        let z: Vec<f64> =
+            (0..Cl::SIZE).map(|i| (0..D::SIZE).map(|j| net.W[(i, j)] * x[(j, 0)]).sum()).collect();
+        let total: f64 = z.iter().map(|z| z.exp()).sum();
+        let (loss, g) = net.grad(&x, y);
+        assert!((loss - (total.ln() - z[y.index()])).abs() < 1e-12, "seed {seed}");
+        for (i, z) in z.iter().enumerate() {
+            let dz = z.exp() / total - f64::from(u8::from(i == y.index()));
+            for j in 0..D::SIZE {
+                assert!((g.W[(i, j)] - dz * x[(j, 0)]).abs() < 1e-12, "seed {seed}");
+            }
+        }
+        let xs = Matrix::<D, One, f64>::from_slice(x.as_slice()).unwrap();
+        let ys = Classes::<Cl, One>::from_slice(&[y.index()]).unwrap();
+        assert!(net.grad_batch(&xs, &ys).1.W.approx_eq(&g.W, 1e-12), "seed {seed}");
+    }
+    assert!(HandCe::derivation().contains("∂z = softmax(z) − onehot(y)"), "{}", HandCe::derivation());
+}

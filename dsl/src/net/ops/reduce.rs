@@ -60,6 +60,11 @@ impl OpDef for Reduce {
         Shape::Scalar
     }
 
+    // sum(onehot(y)) = 1.
+    fn simplify(&self, g: &mut Graph, op: &Op) -> Option<NodeId> {
+        (self.0 == "sum" && g.op(op.arg(0)).is("onehot")).then(|| g.constant(1.0))
+    }
+
     // y = Σ A: dA = dy 𝟙𝟙ᵀ; y = mean A: dA = dy/n 𝟙𝟙ᵀ.
     fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
         let a = g.op(n).arg(0);

@@ -117,6 +117,27 @@ impl OpDef for LogSoftmaxVjp {
         "log_softmax_vjp"
     }
 
+    // For dy = k·onehot(y), as a cross-entropy written out by hand gives
+    // (−dot(onehot(y), log_softmax(z))): dy − softmax(z) Σ dy
+    // = k onehot(y) − k softmax(z), since sum(onehot(y)) = 1; that is
+    // −k (softmax(z) − onehot(y)), the fused and stable gradient.
+    fn simplify(&self, g: &mut Graph, op: &Op) -> Option<NodeId> {
+        let (z, d) = (op.arg(0), op.arg(1));
+        let dop = g.op(d);
+        let (k, y) = match dop.code {
+            "onehot" => (1.0, dop.arg(0)),
+            "neg" if g.op(dop.arg(0)).is("onehot") => (-1.0, g.op(dop.arg(0)).arg(0)),
+            "mul" if g.op(dop.arg(1)).is("onehot") => (g.op(dop.arg(0)).constant()?, g.op(dop.arg(1)).arg(0)),
+            _ => return None,
+        };
+        if g.shape(d) != g.shape(z) {
+            return None;
+        }
+        let grad = g.mk(Op::new("softmax_cross_entropy′", &[z, y]));
+        let k = g.constant(-k);
+        Some(g.mk(Op::new("mul", &[k, grad])))
+    }
+
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
         g.shape(op.arg(0))
     }
