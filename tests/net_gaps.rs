@@ -381,3 +381,31 @@ fn cross_entropy_written_by_hand_derives_softmax_minus_onehot() {
     }
     assert!(HandCe::derivation().contains("∂z = softmax(z) − onehot(y)"), "{}", HandCe::derivation());
 }
+
+net! { net Hinge { param W: [Cl, D]; input x: [D]; label y: Cl; let z = W @ x; loss svm(z, y); } }
+
+#[test]
+fn the_hinge_gradient_is_spelled_out() {
+    // ∂z = m − onehot(y) sum(m), m_j = [z_j − z_y + 1 > 0] for j ≠ y, m_y = 0.
+    for seed in 0..20 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let net = Hinge::<f64> { W: random(&mut rng, -1.0, 1.0) };
+        let x: Vector<D, f64> = random(&mut rng, -1.0, 1.0);
+        let y = Class::<Cl>::new(seed as usize % 3).unwrap();
+        let z: Vec<f64> =
+            (0..Cl::SIZE).map(|i| (0..D::SIZE).map(|j| net.W[(i, j)] * x[(j, 0)]).sum()).collect();
+        let m: Vec<f64> = (0..Cl::SIZE)
+            .map(|i| f64::from(u8::from(i != y.index() && z[i] - z[y.index()] + 1.0 > 0.0)))
+            .collect();
+        let count: f64 = m.iter().sum();
+        let (_, g) = net.grad(&x, y);
+        for (i, m) in m.iter().enumerate() {
+            let dz = m - if i == y.index() { count } else { 0.0 };
+            for j in 0..D::SIZE {
+                assert!((g.W[(i, j)] - dz * x[(j, 0)]).abs() < 1e-12, "seed {seed}");
+            }
+        }
+    }
+    let text = Hinge::derivation();
+    assert!(text.contains("∂z = m − onehot(y) sum(m) for m = [z − z[y] + 1 > 0], 0 at y"), "{text}");
+}

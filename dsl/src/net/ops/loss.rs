@@ -5,7 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call};
+use super::{
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call, operand,
+};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] =
@@ -44,7 +46,20 @@ const SVM: ScoreLoss = ScoreLoss {
     grad: "svm′",
     cols: "svm_cols",
     kernel: "svm",
-    print_grad: |cx, z, y| call(cx, "∇svm", "\\nabla\\operatorname{svm}", &[z, y]),
+    // The hinge's subgradient, as the kernel computes it: the margins broken
+    // by each class but y, and y's minus their count.
+    print_grad: |cx, z, y| {
+        let (zs, ys) = (operand(cx, z, &[Prec::Post, Prec::Atom]), cx.print(y).0);
+        let o = call(cx, "onehot", "\\operatorname{onehot}", &[y]).0;
+        let text = if cx.latex() {
+            format!(
+                "m - {o} \\operatorname{{sum}}(m),\\ m = [{zs} - {{{zs}}}_{{{ys}}} + 1 > 0],\\ m_{{{ys}}} = 0"
+            )
+        } else {
+            format!("m − {o} sum(m) for m = [{zs} − {zs}[{ys}] + 1 > 0], 0 at {ys}")
+        };
+        (text, Prec::Sum)
+    },
 };
 
 impl ScoreLoss {
