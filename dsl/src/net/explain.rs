@@ -45,6 +45,42 @@ pub fn plain(s: &str) -> String {
     s.chars().filter(|&c| c != OPEN && c != CLOSE).collect()
 }
 
+const GREEK: [&str; 19] = [
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "kappa", "lambda", "mu", "nu",
+    "xi", "pi", "rho", "sigma", "tau", "phi", "omega",
+];
+
+/// A name in LaTeX; see `Printer::name`.
+fn latex_name(name: &str) -> String {
+    let word = |w: &str| {
+        if GREEK.contains(&w) {
+            format!("\\{w}")
+        } else if w.chars().count() > 1 {
+            format!("\\text{{{}}}", w.replace('_', "\\_"))
+        } else {
+            w.to_string()
+        }
+    };
+    let sub = |s: &str| {
+        if s.chars().count() == 1 || s.chars().all(|c| c.is_ascii_digit()) { s.to_string() } else { word(s) }
+    };
+    if let Some((base, rest)) = name.split_once('_').filter(|(b, r)| !b.is_empty() && !r.is_empty()) {
+        return format!("{}_{{{}}}", word(base), sub(rest));
+    }
+    let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits > 0 && digits < name.len() {
+        let (base, d) = name.split_at(name.len() - digits);
+        return format!("{}_{{{d}}}", word(base));
+    }
+    let mut chars = name.chars();
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some(b), Some(s), None) if b.is_alphabetic() && s.is_alphanumeric() && !GREEK.contains(&name) => {
+            format!("{b}_{{{s}}}")
+        }
+        _ => word(name),
+    }
+}
+
 /// The width of `s` as printed: its characters, marks left out.
 fn width(s: &str) -> usize {
     s.chars().filter(|&c| c != OPEN && c != CLOSE).count()
@@ -204,21 +240,12 @@ impl Printer<'_> {
         size
     }
 
-    /// A user's name: `W1` as text, `W_{1}` in LaTeX.
+    /// A user's name: as written in text; in LaTeX a subscript for what
+    /// follows `_`, trailing digits or a second letter (`y_{\text{hat}}`,
+    /// `W_{1}`, `W_{o}`), a Greek letter by its symbol (`\gamma`), a longer
+    /// word upright (`\text{logits}`).
     fn name(&self, name: &str) -> String {
-        if !self.latex() {
-            return name.to_string();
-        }
-        if let Some((base, sub)) = name.split_once('_') {
-            return format!("{base}_{{{sub}}}");
-        }
-        let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        if digits > 0 && digits < name.len() {
-            let (base, sub) = name.split_at(name.len() - digits);
-            format!("{base}_{{{sub}}}")
-        } else {
-            name.to_string()
-        }
+        if self.latex() { latex_name(name) } else { name.to_string() }
     }
 
     fn adjoint(&self, name: &str) -> String {
@@ -358,6 +385,27 @@ mod tests {
         assert_eq!(wrap(s, 20), ["∂a0 + ∂a1", "+ (∂a2 + ∂a3 + ∂a4)", "− ∂a5 + f(x - y) = z"]);
         assert_eq!(wrap(s, 200), [s]);
         assert_eq!(wrap("-x", 1), ["-x"], "a leading minus is no place to break");
+    }
+
+    #[test]
+    fn latex_names() {
+        let cases = [
+            ("W1", "W_{1}"),
+            ("h12", "h_{12}"),
+            ("Wo", "W_{o}"),
+            ("y_hat", "y_{\\text{hat}}"),
+            ("x_in", "x_{\\text{in}}"),
+            ("W_1", "W_{1}"),
+            ("b_o", "b_{o}"),
+            ("logits", "\\text{logits}"),
+            ("gamma", "\\gamma"),
+            ("beta1", "\\beta_{1}"),
+            ("x", "x"),
+            ("_x", "\\text{\\_x}"),
+        ];
+        for (name, latex) in cases {
+            assert_eq!(latex_name(name), latex, "{name}");
+        }
     }
 
     #[test]
