@@ -190,8 +190,16 @@ fn derivations_read_as_the_correct_answers() {
 \\end{aligned}"
     );
     assert_eq!(
-        TwoLayer::derivation_latex().lines().nth(3).unwrap(),
-        "\\partial z_{1} &= \\partial h_{1} \\odot \\sigma(z_{1})(1 + z_{1}(1 - \\sigma(z_{1}))) && [H] \\\\"
+        TwoLayer::derivation_latex(),
+        "\\begin{aligned}
+\\partial z_{2} &= \\operatorname{softmax}(z_{2}) - \\operatorname{onehot}(y) && [C] \\\\
+\\partial h_{1} &= W_{2}^\\top \\partial z_{2} && [H] \\\\
+\\partial z_{1} &= \\partial h_{1} \\odot \\sigma(z_{1})(1 + z_{1}(1 - \\sigma(z_{1}))) && [H] \\\\
+\\partial b_{2} &= \\partial z_{2} = \\operatorname{softmax}(z_{2}) - \\operatorname{onehot}(y) && [C] \\\\
+\\partial W_{2} &= \\partial z_{2} h_{1}^\\top && [C \\times H] \\\\
+\\partial b_{1} &= \\partial z_{1} && [H] \\\\
+\\partial W_{1} &= \\partial z_{1} x^\\top && [H \\times D]
+\\end{aligned}"
     );
 }
 
