@@ -34,6 +34,7 @@ mod fmt;
 pub mod init;
 pub mod io;
 mod kernel;
+mod loops;
 mod matrix;
 #[cfg(feature = "nalgebra")]
 mod nalgebra;

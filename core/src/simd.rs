@@ -13,7 +13,7 @@ use core::arch::x86_64::*;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use crate::kernel::{Op, Product};
+use crate::loops::{Op, Product};
 
 const MR: usize = 6;
 const NR: usize = 16;
@@ -40,13 +40,13 @@ pub(crate) fn avx2_available() -> bool {
     }
 }
 
-/// The plain product loops of `kernel::gemm_loops`, compiled for AVX2 and FMA.
+/// The plain product loops of `loops::gemm_loops`, compiled for AVX2 and FMA.
 ///
 /// # Safety
 /// The processor must have AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
 pub(crate) unsafe fn loops(p: Product<'_, f32>, c: &mut [f32]) {
-    crate::kernel::gemm_loops(p, c);
+    crate::loops::gemm_loops(p, c);
 }
 
 /// A matrix read through strides: element `(i, j)` is at `data[i·rs + j·cs]`.
@@ -367,7 +367,7 @@ mod tests {
                     for accumulate in [true, false] {
                         let p = Product { m, n, k, alpha: 1.5, a: &a, op_a, b: &b, op_b, accumulate };
                         let mut want = vec![0.5f32; m * n];
-                        crate::kernel::gemm_loops(p, &mut want);
+                        crate::loops::gemm_loops(p, &mut want);
                         let mut got = vec![0.5f32; m * n];
                         sgemm(p, &mut got);
                         let worst = got.iter().zip(&want).fold(0f32, |w, (g, h)| w.max((g - h).abs()));

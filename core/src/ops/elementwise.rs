@@ -104,7 +104,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
 
     /// `self ← self + alpha·x`, in place (the update step of an optimizer).
     pub fn axpy(&mut self, alpha: T, x: &Self) {
-        crate::kernel::axpy(alpha, x.as_slice(), self.as_mut_slice());
+        crate::loops::axpy(alpha, x.as_slice(), self.as_mut_slice());
     }
 
     /// `self ⊙ other` with the other operand given as a slice of the same length.
@@ -148,7 +148,7 @@ pub fn scale_vjp<R: Dim, C: Dim, T: Scalar>(
     a: &Matrix<R, C, T>,
     dy: &Matrix<R, C, T>,
 ) -> (T, Matrix<R, C, T>) {
-    (crate::kernel::dot(dy.as_slice(), a.as_slice()), dy * s)
+    (crate::loops::dot(dy.as_slice(), a.as_slice()), dy * s)
 }
 
 macro_rules! elementwise_operator {

@@ -3,7 +3,8 @@
 
 use core::ops::Mul;
 
-use crate::kernel::{Op, Product, gemm};
+use crate::kernel::gemm;
+use crate::loops::{Op, Product};
 use crate::shape::MatMulShape;
 use crate::{Dim, Matrix, Scalar, Vector};
 

@@ -21,7 +21,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// ```
     #[inline]
     pub fn inner(&self, other: &Self) -> T {
-        crate::kernel::dot(self.as_slice(), other.as_slice())
+        crate::loops::dot(self.as_slice(), other.as_slice())
     }
 
     /// The mean of every element.
@@ -65,7 +65,7 @@ impl<C: Dim, T: Scalar> Matrix<One, C, T> {
     pub fn set_col_sums<R: Dim>(&mut self, a: &Matrix<R, C, T>) {
         self.set_fill(T::ZERO);
         for row in a.rows() {
-            crate::kernel::axpy(T::ONE, row, self.as_mut_slice());
+            crate::loops::axpy(T::ONE, row, self.as_mut_slice());
         }
     }
 }
@@ -82,7 +82,7 @@ impl<N: Dim, T: Scalar> Vector<N, T> {
     where
         (): DotShape<N, N2>,
     {
-        crate::kernel::dot(self.as_slice(), rhs.as_slice())
+        crate::loops::dot(self.as_slice(), rhs.as_slice())
     }
 }
 
