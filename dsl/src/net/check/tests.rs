@@ -191,7 +191,7 @@ fn a_dim_in_one_declaration_that_varies_another_is_suspect() {
         quote!(net N<K> { param W: [Hh, D]; param V: [C, H]; param U: [K, D2]; input x: [D]; loss sum(x); }),
         &mut errors,
     );
-    let mut lone = super::lone_dims(&nets.remove(0));
+    let mut lone = super::dims::lone_dims(&nets.remove(0));
     lone.sort();
     // Hh and H vary each other; D2 varies D (which is in two declarations);
     // C is in one declaration but like no other dim; K is generic.

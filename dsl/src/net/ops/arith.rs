@@ -1,17 +1,14 @@
-//! Elementwise arithmetic: `+ - *` on equal shapes or with a scalar side,
-//! and unary minus.
+//! Elementwise arithmetic: `+ - *` on equal shapes or with a scalar side.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, def, first_non_scalar, operand,
-    rows,
-};
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx};
+use super::{def, first_non_scalar, lift_as_written, operand, rows};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::transposed;
 
-pub(super) static OPS: &[&dyn OpDef] = &[&Elementwise("add"), &Elementwise("sub"), &Elementwise("mul"), &Neg];
+pub(super) static OPS: &[&dyn OpDef] = &[&Elementwise("add"), &Elementwise("sub"), &Elementwise("mul")];
 
 /// `a + b`, `a - b`, `a * b`.
 struct Elementwise(&'static str);
@@ -263,14 +260,10 @@ impl OpDef for Elementwise {
         let ((a, ka), (c, kc)) = (args[0], args[1]);
         let b = cx.batch();
         let g = cx.g();
-        let (sa, sc) = (g.shape(a), g.shape(c));
-        let shared_scalar = |k: Kind, s: Shape| k == Shared && s == Shape::Scalar;
-        // Same kind, or a shared scalar broadcast over anything: as written.
-        if ka == kc || shared_scalar(ka, sa) || shared_scalar(kc, sc) {
-            let shape = if sa == Shape::Scalar { sc } else { sa };
-            let kind = if ka == Shared { kc } else { ka };
-            return Ok((g.intern(Op::new(self.0, &[a, c]), shape), kind));
+        if let Some(lifted) = lift_as_written(g, self.0, args[0], args[1]) {
+            return Ok(lifted);
         }
+        let (sa, sc) = (g.shape(a), g.shape(c));
         // A shared column with as many rows as the per-example side.
         let (ra, rc) = (rows(g, a), rows(g, c));
         let column = |s: Shape| s == Shape::Mat(ra, ONE) && ra == rc;
@@ -396,57 +389,5 @@ impl OpDef for Elementwise {
                 (format!("{}{dot}{right}", operand(cx, a, &[Hadamard, Post, Atom])), Hadamard)
             }
         }
-    }
-}
-
-/// `-a`.
-struct Neg;
-
-impl OpDef for Neg {
-    fn code(&self) -> &'static str {
-        "neg"
-    }
-
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
-        let a = call.nodes[0];
-        let s = cx.g.shape(a);
-        Some(cx.g.intern(Op::new("neg", &[a]), s))
-    }
-
-    fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        g.shape(op.arg(0))
-    }
-
-    fn simplify(&self, g: &mut Graph, op: &Op) -> Option<NodeId> {
-        let inner = g.op(op.arg(0));
-        if inner.is("neg") {
-            return Some(inner.arg(0));
-        }
-        inner.constant().map(|c| g.constant(-c))
-    }
-
-    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
-        vec![(g.op(n).arg(0), g.mk(Op::new("neg", &[d])))]
-    }
-
-    fn lift(&self, cx: &mut dyn LiftCx, _: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
-        let (a, kind) = args[0];
-        let s = cx.g().shape(a);
-        Ok((cx.g().intern(Op::new("neg", &[a]), s), kind))
-    }
-
-    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
-        let (p, a) = (place.tokens, cx.val(cx.g().op(n).arg(0)));
-        quote!(#p.set_neg(#a);)
-    }
-
-    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
-        let a = cx.val(cx.g().op(n).arg(0));
-        quote!(-#a)
-    }
-
-    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
-        let a = operand(cx, cx.g().op(n).arg(0), &[Prec::Post, Prec::Atom]);
-        (format!("{}{a}", if cx.latex() { "-" } else { "−" }), Prec::Neg)
     }
 }

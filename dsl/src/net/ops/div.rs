@@ -5,7 +5,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, first_non_scalar, operand, rows,
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, first_non_scalar,
+    lift_as_written, operand, rows,
 };
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 
@@ -86,14 +87,10 @@ impl OpDef for Div {
     fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
         let ((a, ka), (c, kc)) = (args[0], args[1]);
         let g = cx.g();
-        let (sa, sc) = (g.shape(a), g.shape(c));
-        let shared_scalar = |k: Kind, s: Shape| k == Kind::Shared && s == Shape::Scalar;
-        // Same kind, or a shared scalar broadcast over anything: as written.
-        if ka == kc || shared_scalar(ka, sa) || shared_scalar(kc, sc) {
-            let shape = if sa == Shape::Scalar { sc } else { sa };
-            let kind = if ka == Kind::Shared { kc } else { ka };
-            return Ok((g.intern(Op::new("div", &[a, c]), shape), kind));
+        if let Some(lifted) = lift_as_written(g, "div", args[0], args[1]) {
+            return Ok(lifted);
         }
+        let (sa, sc) = (g.shape(a), g.shape(c));
         // A per-example value over a shared column, or a column over a
         // per-example scalar: a product with the reciprocals.
         let one = g.constant(1.0);

@@ -6,7 +6,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call, first_non_scalar,
+    Call, Check, EmitCx, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call, first_non_scalar,
+    lift_as_written,
 };
 use crate::net::model::{Graph, NodeId, Op, Shape};
 
@@ -82,15 +83,8 @@ impl OpDef for Extremum {
     }
 
     fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
-        let ((a, ka), (c, kc)) = (args[0], args[1]);
-        let g = cx.g();
-        let shared_scalar = |k: Kind, s: Shape| k == Kind::Shared && s == Shape::Scalar;
-        if ka == kc || shared_scalar(ka, g.shape(a)) || shared_scalar(kc, g.shape(c)) {
-            let shape = broadcast(g, a, c);
-            let kind = if ka == Kind::Shared { kc } else { ka };
-            return Ok((g.intern(Op::new(self.0, &[a, c]), shape), kind));
-        }
-        Err(format!("{} compares a per-example value with a shared one", cx.name(n)))
+        lift_as_written(cx.g(), self.0, args[0], args[1])
+            .ok_or_else(|| format!("{} compares a per-example value with a shared one", cx.name(n)))
     }
 
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {

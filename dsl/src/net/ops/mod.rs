@@ -3,8 +3,8 @@
 //!
 //! # Adding an op
 //!
-//! An op is one [`OpDef`] in the file of its family (`arith`, `div`, `matmul`,
-//! `broadcast`, `unary`, `reduce`, `softmax`, `loss`, `leaf`), listed in that file's
+//! An op is one [`OpDef`] in the file of its family (`arith`, `neg`, `div`, `matmul`,
+//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `leaf`), listed in that file's
 //! `OPS`. Its definition holds:
 //! - its `code` (the DSL name for a function) and, for a DSL function, its
 //!   `signature` (arity, whether the last argument is a label);
@@ -31,9 +31,12 @@ mod arith;
 mod broadcast;
 mod div;
 mod leaf;
+mod leaky;
+mod linalg;
 mod loss;
 mod matmul;
 mod minmax;
+mod neg;
 mod reduce;
 mod softmax;
 mod unary;
@@ -217,6 +220,25 @@ pub trait LiftCx {
     fn name(&self, n: NodeId) -> String;
 }
 
+/// The batched form of a binary elementwise op `code` on `a` and `c`, when
+/// it is the op itself: both of one kind, or one a shared scalar broadcast
+/// over the other. `None` when the kinds need a rule of the op's own.
+pub fn lift_as_written(
+    g: &mut Graph,
+    code: &'static str,
+    (a, ka): Lifted,
+    (c, kc): Lifted,
+) -> Option<Lifted> {
+    let (sa, sc) = (g.shape(a), g.shape(c));
+    let shared_scalar = |k: Kind, s: Shape| k == Kind::Shared && s == Shape::Scalar;
+    if ka != kc && !shared_scalar(ka, sa) && !shared_scalar(kc, sc) {
+        return None;
+    }
+    let shape = if sa == Shape::Scalar { sc } else { sa };
+    let kind = if ka == Kind::Shared { kc } else { ka };
+    Some((g.intern(Op::new(code, &[a, c]), shape), kind))
+}
+
 /// The rows of a node's shape.
 pub fn rows(g: &Graph, n: NodeId) -> DimId {
     match g.shape(n) {
@@ -335,15 +357,18 @@ pub fn internal(what: &str) -> TokenStream {
 }
 
 /// The families, each listing its ops.
-const FAMILIES: [&[&dyn OpDef]; 10] = [
+const FAMILIES: [&[&dyn OpDef]; 13] = [
     leaf::OPS,
     arith::OPS,
+    neg::OPS,
     div::OPS,
     broadcast::OPS,
     matmul::OPS,
     unary::OPS,
+    leaky::OPS,
     minmax::OPS,
     reduce::OPS,
+    linalg::OPS,
     softmax::OPS,
     loss::OPS,
 ];

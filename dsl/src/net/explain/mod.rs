@@ -14,6 +14,11 @@ use super::check::Model;
 use super::model::{DimId, Graph, NodeId, ONE, Shape};
 use super::ops::{Prec, PrintCx, def};
 
+mod text;
+
+pub use text::plain;
+use text::{CLOSE, OPEN, latex_name, width, wrap};
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Style {
     Text,
@@ -31,59 +36,6 @@ struct Printer<'a> {
     inline: bool,
     /// The net's generic dims, marked in the text (see `mark`).
     generics: Vec<String>,
-}
-
-/// How a generic dim is marked in a derivation: `\u{1}M\u{2}`, so that a
-/// generic net's `derivation()` can write the dims it is instantiated with
-/// (`shapegrad::derivation::instantiate` replaces the marks; the two crates
-/// agree on these characters).
-const OPEN: char = '\u{1}';
-const CLOSE: char = '\u{2}';
-
-/// A derivation's text without its marks: the generic dims by their names.
-pub fn plain(s: &str) -> String {
-    s.chars().filter(|&c| c != OPEN && c != CLOSE).collect()
-}
-
-const GREEK: [&str; 19] = [
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "kappa", "lambda", "mu", "nu",
-    "xi", "pi", "rho", "sigma", "tau", "phi", "omega",
-];
-
-/// A name in LaTeX; see `Printer::name`.
-fn latex_name(name: &str) -> String {
-    let word = |w: &str| {
-        if GREEK.contains(&w) {
-            format!("\\{w}")
-        } else if w.chars().count() > 1 {
-            format!("\\text{{{}}}", w.replace('_', "\\_"))
-        } else {
-            w.to_string()
-        }
-    };
-    let sub = |s: &str| {
-        if s.chars().count() == 1 || s.chars().all(|c| c.is_ascii_digit()) { s.to_string() } else { word(s) }
-    };
-    if let Some((base, rest)) = name.split_once('_').filter(|(b, r)| !b.is_empty() && !r.is_empty()) {
-        return format!("{}_{{{}}}", word(base), sub(rest));
-    }
-    let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    if digits > 0 && digits < name.len() {
-        let (base, d) = name.split_at(name.len() - digits);
-        return format!("{}_{{{d}}}", word(base));
-    }
-    let mut chars = name.chars();
-    match (chars.next(), chars.next(), chars.next()) {
-        (Some(b), Some(s), None) if b.is_alphabetic() && s.is_alphanumeric() && !GREEK.contains(&name) => {
-            format!("{b}_{{{s}}}")
-        }
-        _ => word(name),
-    }
-}
-
-/// The width of `s` as printed: its characters, marks left out.
-fn width(s: &str) -> usize {
-    s.chars().filter(|&c| c != OPEN && c != CLOSE).count()
 }
 
 /// One line of a derivation: `∂z1 = ∂h1 ⊙ σ(z1)(…)   [H]`.
@@ -134,43 +86,6 @@ pub fn derivation(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) ->
         }
     }
     out
-}
-
-/// `s` in lines of at most `width` characters where it can be: broken only
-/// before a `+`, `−`, `-` or `=` outside every bracket, the operator starting
-/// the next line. A part with no such place stays whole.
-fn wrap(s: &str, width: usize) -> Vec<String> {
-    let mut parts: Vec<String> = Vec::new();
-    let mut depth = 0i32;
-    let mut start = 0;
-    let chars: Vec<(usize, char)> = s.char_indices().collect();
-    for (k, &(i, c)) in chars.iter().enumerate() {
-        match c {
-            '(' | '[' | '{' | '⟨' => depth += 1,
-            ')' | ']' | '}' | '⟩' => depth -= 1,
-            ' ' if depth == 0 => {
-                let next = chars.get(k + 1).map(|&(_, c)| c);
-                let after = chars.get(k + 2).map(|&(_, c)| c);
-                if matches!(next, Some('+' | '−' | '-' | '=')) && after == Some(' ') && i > start {
-                    parts.push(s[start..i].to_string());
-                    start = i + 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    parts.push(s[start..].to_string());
-    let mut lines: Vec<String> = Vec::new();
-    for part in parts {
-        match lines.last_mut() {
-            Some(line) if self::width(line) + 1 + self::width(&part) <= width => {
-                line.push(' ');
-                line.push_str(&part);
-            }
-            _ => lines.push(part),
-        }
-    }
-    lines
 }
 
 /// The lines of the derivation, in the order the backward pass completes them.
