@@ -22,15 +22,28 @@ pub const OPEN: char = '\u{1}';
 pub const CLOSE: char = '\u{2}';
 
 /// `template` with each marked generic dim `generics[i]` written as
-/// `names[i]`, built once per instantiation `K` and template, then shared
-/// (a lookup per call; a string per instantiation stays allocated).
-pub fn instantiate<K: 'static>(template: &'static str, generics: &[&str], names: &[&str]) -> &'static str {
+/// `names[i]` (in LaTeX, a name of several letters upright: `\text{Hidden}`),
+/// built once per instantiation `K` and template, then shared (a lookup per
+/// call; a string per instantiation stays allocated).
+pub fn instantiate<K: 'static>(
+    template: &'static str,
+    generics: &[&str],
+    names: &[&str],
+    latex: bool,
+) -> &'static str {
     static DONE: OnceLock<Mutex<HashMap<(TypeId, usize), &'static str>>> = OnceLock::new();
     let key = (TypeId::of::<K>(), template.as_ptr() as usize);
     let done = DONE.get_or_init(Default::default);
     // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
     let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
-    done.entry(key).or_insert_with(|| Box::leak(substitute(template, generics, names).into_boxed_str()))
+    done.entry(key).or_insert_with(|| {
+        let upright: Vec<String> = names
+            .iter()
+            .map(|n| if latex && n.chars().count() > 1 { format!("\\text{{{n}}}") } else { n.to_string() })
+            .collect();
+        let names: Vec<&str> = upright.iter().map(String::as_str).collect();
+        Box::leak(substitute(template, generics, &names).into_boxed_str())
+    })
 }
 
 /// `template` with its marks replaced: a marked `generics[i]` by `names[i]`,
@@ -68,9 +81,14 @@ mod tests {
             "unknown marks keep their names"
         );
         static T: &str = "[\u{1}M\u{2}]";
-        let a = instantiate::<(u8,)>(T, &["M"], &["H"]);
+        let a = instantiate::<(u8,)>(T, &["M"], &["H"], false);
         assert_eq!(a, "[H]");
-        assert!(std::ptr::eq(a, instantiate::<(u8,)>(T, &["M"], &["H"])), "built once");
-        assert_eq!(instantiate::<(u16,)>(T, &["M"], &["D"]), "[D]");
+        assert!(std::ptr::eq(a, instantiate::<(u8,)>(T, &["M"], &["H"], false)), "built once");
+        assert_eq!(instantiate::<(u16,)>(T, &["M"], &["D"], false), "[D]");
+        static L: &str = "[\u{1}M\u{2} \\times \u{1}N\u{2}]";
+        assert_eq!(
+            instantiate::<(u32,)>(L, &["M", "N"], &["Hidden", "N"], true),
+            "[\\text{Hidden} \\times N]"
+        );
     }
 }

@@ -230,16 +230,16 @@ impl<'a> Codegen<'a> {
         let t = &self.t;
         let (name, _, generics) = self.names();
         let strs: Vec<String> = generics.iter().map(|g| g.to_string()).collect();
-        let value = |template: &str| {
+        let value = |template: &str, is_latex: bool| {
             if generics.is_empty() {
                 quote!(#template)
             } else {
                 quote!(::shapegrad::derivation::instantiate::<(#(#generics,)*)>(
-                    #template, &[#(#strs),*], &[#(<#generics as ::shapegrad::Dim>::NAME),*]
+                    #template, &[#(#strs),*], &[#(<#generics as ::shapegrad::Dim>::NAME),*], #is_latex
                 ))
             }
         };
-        let (text, latex) = (value(text), value(latex));
+        let (text, latex) = (value(text, false), value(latex, true));
         let tr = quote!(::shapegrad::derivation::Derivation);
         quote! {
             #[allow(non_snake_case)]

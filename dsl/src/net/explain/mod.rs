@@ -167,10 +167,17 @@ impl Printer<'_> {
         if self.latex() { format!("\\partial {}", self.name(name)) } else { format!("∂{name}") }
     }
 
-    /// A dim's name; a generic one marked.
+    /// A dim's name; a generic one marked; in LaTeX, one of several
+    /// letters upright (`\text{Hidden}`).
     fn dim(&self, d: DimId) -> String {
         let text = &self.g.dims[d].text;
-        if self.generics.contains(text) { format!("{OPEN}{text}{CLOSE}") } else { text.clone() }
+        if self.generics.contains(text) {
+            format!("{OPEN}{text}{CLOSE}")
+        } else if self.latex() && text.chars().count() > 1 {
+            format!("\\text{{{text}}}")
+        } else {
+            text.clone()
+        }
     }
 
     fn shape(&self, s: Shape) -> String {
@@ -321,6 +328,14 @@ mod tests {
         for (name, latex) in cases {
             assert_eq!(latex_name(name), latex, "{name}");
         }
+    }
+
+    #[test]
+    fn dims_of_several_letters_are_upright_in_latex() {
+        let tex = explain(quote!(net N { param W: [Hidden, D]; input x: [D]; loss sum(W @ x); }), true);
+        assert!(tex.contains("[\\text{Hidden} \\times D]"), "{tex}");
+        let text = explain(quote!(net N { param W: [Hidden, D]; input x: [D]; loss sum(W @ x); }), false);
+        assert!(text.contains("[Hidden×D]"), "{text}");
     }
 
     #[test]
