@@ -1,0 +1,226 @@
+//! What the stages give an op: `Check` for its shape rule, `EmitCx` for its
+//! code, `PrintCx` for its derivation, `LiftCx` for its batched form; and
+//! the small helpers the ops of several families share.
+
+use std::cell::RefCell;
+
+use proc_macro2::TokenStream;
+
+use crate::net::error::{Errors, NamedDim};
+use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
+use crate::net::parse::{Expr, expr_error};
+use crate::net::source::source_text;
+
+/// How a printed expression binds, for parentheses in derivations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prec {
+    Sum,
+    MatMul,
+    /// `f′(x)` written as juxtaposed factors, `σ(z)(1 − σ(z))`: binds like
+    /// a product, and needs no parentheses after `⊙`.
+    Factor,
+    Hadamard,
+    Scale,
+    Ratio,
+    Neg,
+    Post,
+    Atom,
+}
+
+/// What a per-example value is in the batched graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The same for every example.
+    Shared,
+    /// A per-example column `[R]`, batched as `[R×B]`.
+    Column,
+    /// A per-example scalar (or 1×1), batched as a `[1×B]` row.
+    Scalar,
+    /// A per-example label, batched as `Classes<C, B>`.
+    Label,
+    /// The transpose of a per-example column `[R]`, held untransposed as
+    /// `[R×B]`: only a product's left side, or elementwise with another row.
+    Row,
+}
+
+/// A node of the batched graph and its kind.
+pub type Lifted = (NodeId, Kind);
+
+/// How a DSL function is called.
+#[derive(Clone, Copy, Debug)]
+pub struct Signature {
+    pub arity: usize,
+    /// The last argument is a label (`onehot(y)`, `svm(z, y)`).
+    pub label_last: bool,
+}
+
+/// What `check` works on: the graph being built and the errors.
+pub struct Check<'a> {
+    pub g: &'a mut Graph,
+    pub errors: &'a mut Errors,
+    /// The dims `text` and `dim_text` wrote since the last error: those its
+    /// message names.
+    pub named: RefCell<Vec<DimId>>,
+}
+
+impl Check<'_> {
+    /// Reports `msg` under expression `at`; returns `None` for `?`-style use.
+    pub fn error(&mut self, at: &Expr, msg: String) -> Option<NodeId> {
+        let named = std::mem::take(&mut *self.named.borrow_mut());
+        let mut dims: Vec<NamedDim> = Vec::new();
+        for d in named.into_iter().filter(|&d| d != ONE) {
+            let info = &self.g.dims[d];
+            if !dims.iter().any(|n| n.text == info.text) {
+                dims.push(NamedDim { text: info.text.clone(), tokens: info.tokens.clone() });
+            }
+        }
+        self.errors.push_naming(expr_error(at, msg), dims);
+        None
+    }
+
+    pub fn text(&self, s: Shape) -> String {
+        match s {
+            Shape::Mat(r, c) => self.named.borrow_mut().extend([r, c]),
+            Shape::Label(d) | Shape::Labels(d, _) => self.named.borrow_mut().push(d),
+            Shape::Scalar => {}
+        }
+        self.g.shape_text(s)
+    }
+
+    pub fn dim_text(&self, d: DimId) -> String {
+        self.named.borrow_mut().push(d);
+        self.g.dims[d].text.clone()
+    }
+}
+
+/// One use of an op in the source: the whole expression, its arguments as
+/// written, and their checked nodes.
+pub struct Call<'a> {
+    pub expr: &'a Expr,
+    pub args: Vec<&'a Expr>,
+    pub nodes: Vec<NodeId>,
+}
+
+impl Call<'_> {
+    /// Argument `i` as the user wrote it.
+    pub fn src(&self, i: usize) -> String {
+        self.args.get(i).map_or_else(String::new, |e| source_text(e))
+    }
+}
+
+/// What code generation gives an op.
+pub trait EmitCx {
+    fn g(&self) -> &Graph;
+    /// Node `n` as an argument: `&self.W`, `x`, `&__ws.n7`, `__s9`.
+    fn val(&self, n: NodeId) -> TokenStream;
+    /// The element type.
+    fn scalar(&self) -> TokenStream;
+    /// A dim's Rust type.
+    fn dim(&self, d: DimId) -> TokenStream;
+    /// Read by one node only and returned by no method: it may be computed
+    /// inside its reader.
+    fn private(&self, n: NodeId) -> bool;
+    /// What node `n` needs computed first, as generated.
+    fn deps(&self, n: NodeId) -> Vec<NodeId>;
+}
+
+/// Where an op writes a matrix result.
+#[derive(Clone, Copy)]
+pub struct Place<'a> {
+    pub tokens: &'a TokenStream,
+    /// Add to what is there instead of overwriting it (products only).
+    pub accumulate: bool,
+}
+
+/// Code for a place, given the method's context.
+pub type Emit = Box<dyn Fn(&dyn EmitCx, &TokenStream) -> TokenStream>;
+
+/// A product `other ⊙ x` that an op computes in one fused pass.
+pub struct Fused {
+    pub deps: Vec<NodeId>,
+    pub code: Emit,
+}
+
+/// What the derivation printer gives an op.
+pub trait PrintCx {
+    fn g(&self) -> &Graph;
+    fn latex(&self) -> bool;
+    /// Node `n` inside an expression, with how it binds.
+    fn print(&self, n: NodeId) -> (String, Prec);
+    /// The name of a param, input or label, as printed (`W_{1}` in LaTeX).
+    fn leaf_name(&self, n: NodeId) -> String;
+    /// A dim's name, as printed (a generic dim marked for instantiation).
+    fn dim_text(&self, d: DimId) -> String;
+}
+
+/// `n` printed, in parentheses unless it binds as one of `ok`.
+pub fn operand(cx: &dyn PrintCx, n: NodeId, ok: &[Prec]) -> String {
+    let (s, k) = cx.print(n);
+    if ok.contains(&k) { s } else { format!("({s})") }
+}
+
+/// `f(a, b)`, with `latex` for the function's name in LaTeX.
+pub fn call(cx: &dyn PrintCx, text: &str, latex: &str, args: &[NodeId]) -> (String, Prec) {
+    let args: Vec<String> = args.iter().map(|&a| cx.print(a).0).collect();
+    let f = if cx.latex() { latex } else { text };
+    (format!("{f}({})", args.join(", ")), Prec::Atom)
+}
+
+/// What batching gives an op.
+pub trait LiftCx {
+    /// The per-example graph.
+    fn src(&self) -> &Graph;
+    /// The batched graph.
+    fn g(&mut self) -> &mut Graph;
+    /// The batch dim.
+    fn batch(&self) -> DimId;
+    /// The per-example node `n` as named in messages: `` `h1` `` or "a value".
+    fn name(&self, n: NodeId) -> String;
+}
+
+/// The batched form of a binary elementwise op `code` on `a` and `c`, when
+/// it is the op itself: both of one kind, or one a shared scalar broadcast
+/// over the other. `None` when the kinds need a rule of the op's own.
+pub fn lift_as_written(
+    g: &mut Graph,
+    code: &'static str,
+    (a, ka): Lifted,
+    (c, kc): Lifted,
+) -> Option<Lifted> {
+    let (sa, sc) = (g.shape(a), g.shape(c));
+    let shared_scalar = |k: Kind, s: Shape| k == Kind::Shared && s == Shape::Scalar;
+    if ka != kc && !shared_scalar(ka, sa) && !shared_scalar(kc, sc) {
+        return None;
+    }
+    let shape = if sa == Shape::Scalar { sc } else { sa };
+    let kind = if ka == Kind::Shared { kc } else { ka };
+    Some((g.intern(Op::new(code, &[a, c]), shape), kind))
+}
+
+/// The rows of a node's shape.
+pub fn rows(g: &Graph, n: NodeId) -> DimId {
+    match g.shape(n) {
+        Shape::Mat(r, _) => r,
+        _ => ONE,
+    }
+}
+
+/// The first operand that is not a scalar, else a scalar: the guess for an
+/// elementwise op whose shapes did not fit.
+pub fn first_non_scalar(g: &Graph, nodes: &[NodeId]) -> Option<Shape> {
+    Some(nodes.iter().map(|&n| g.shape(n)).find(|s| matches!(s, Shape::Mat(..))).unwrap_or(Shape::Scalar))
+}
+
+/// A constant row of ones, `[1×R]`: `𝟙ᵀ A` sums the columns of `A`.
+pub fn ones_row(g: &mut Graph, r: DimId) -> NodeId {
+    let one = g.constant(1.0);
+    g.intern(Op::with("fill", &[one], Attr::Dims(ONE, r)), Shape::Mat(ONE, r))
+}
+
+/// The scalar `s` broadcast to the shape of `like`.
+pub fn fill(g: &mut Graph, s: NodeId, like: NodeId) -> NodeId {
+    match g.shape(like) {
+        Shape::Mat(r, c) => g.mk(Op::with("fill", &[s], Attr::Dims(r, c))),
+        _ => s,
+    }
+}
