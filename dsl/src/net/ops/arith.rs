@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx};
-use super::{def, first_non_scalar, lift_as_written, operand, rows};
+use super::{broadcast, def, first_non_scalar, lift_as_written, operand, rows};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::transposed;
 
@@ -15,16 +15,6 @@ struct Elementwise(&'static str);
 
 fn is_scalar(g: &Graph, n: NodeId) -> bool {
     g.shape(n) == Shape::Scalar
-}
-
-/// The shape of an elementwise `+ - *`: equal shapes, or one side a scalar.
-fn elementwise(sa: Shape, sb: Shape) -> Option<Shape> {
-    match (sa, sb) {
-        (Shape::Label(_), _) | (_, Shape::Label(_)) => None,
-        (Shape::Scalar, s) | (s, Shape::Scalar) => Some(s),
-        (a, b) if a == b => Some(a),
-        _ => None,
-    }
 }
 
 /// `(Some(c), x)` for `c·x` with a constant `c`, else `(None, n)`.
@@ -49,25 +39,6 @@ impl Elementwise {
             }
         }
         None
-    }
-
-    /// Which dims of two shapes differ, in words.
-    fn differ(cx: &Check<'_>, sa: Shape, sb: Shape) -> String {
-        match (sa, sb) {
-            (Shape::Mat(_, c), Shape::Mat(_, c2)) if (c == ONE) != (c2 == ONE) => {
-                "one is a matrix, the other a vector".into()
-            }
-            (Shape::Mat(r, c), Shape::Mat(r2, c2)) => {
-                let mut parts = Vec::new();
-                for (x, y) in [(r, r2), (c, c2)] {
-                    if x != y {
-                        parts.push(format!("{} and {} differ", cx.dim_text(x), cx.dim_text(y)));
-                    }
-                }
-                parts.join(", ")
-            }
-            _ => "shapes differ".into(),
-        }
     }
 
     /// The fused `P + Q` of two products read nowhere else: one product
@@ -108,7 +79,7 @@ impl OpDef for Elementwise {
         let (a, b) = (call.nodes[0], call.nodes[1]);
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
         let (ta, tb) = (call.src(0), call.src(1));
-        if let Some(shape) = elementwise(sa, sb) {
+        if let Some(shape) = broadcast(sa, sb) {
             if self.0 == "mul" {
                 if let Some(s) = Self::swish(cx.g, a, b) {
                     return Some(s);
@@ -144,7 +115,7 @@ impl OpDef for Elementwise {
             "sub" => format!("subtract `{tb}` {} from `{ta}` {}", cx.text(sb), cx.text(sa)),
             _ => format!("multiply `{ta}` {} and `{tb}` {} elementwise", cx.text(sa), cx.text(sb)),
         };
-        let mut msg = format!("cannot {verb}: {}", Self::differ(cx, sa, sb));
+        let mut msg = format!("cannot {verb}: {}", cx.differ(sa, sb));
         if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
             if self.0 == "mul" && c == r2 {
                 msg += &format!(

@@ -91,6 +91,25 @@ impl Check<'_> {
         self.named.borrow_mut().push(d);
         self.g.dims[d].text.clone()
     }
+
+    /// Which dims of two shapes differ, in words: `H and C differ`.
+    pub fn differ(&self, sa: Shape, sb: Shape) -> String {
+        match (sa, sb) {
+            (Shape::Mat(_, c), Shape::Mat(_, c2)) if (c == ONE) != (c2 == ONE) => {
+                "one is a matrix, the other a vector".into()
+            }
+            (Shape::Mat(r, c), Shape::Mat(r2, c2)) => {
+                let mut parts = Vec::new();
+                for (x, y) in [(r, r2), (c, c2)] {
+                    if x != y {
+                        parts.push(format!("{} and {} differ", self.dim_text(x), self.dim_text(y)));
+                    }
+                }
+                parts.join(", ")
+            }
+            _ => "shapes differ".into(),
+        }
+    }
 }
 
 /// One use of an op in the source: the whole expression, its arguments as
@@ -223,4 +242,65 @@ pub fn fill(g: &mut Graph, s: NodeId, like: NodeId) -> NodeId {
         Shape::Mat(r, c) => g.mk(Op::with("fill", &[s], Attr::Dims(r, c))),
         _ => s,
     }
+}
+
+/// The shape of an elementwise op: equal shapes, or one side a scalar
+/// (broadcast); `None` otherwise, and for labels.
+pub fn broadcast(sa: Shape, sb: Shape) -> Option<Shape> {
+    match (sa, sb) {
+        (Shape::Label(_), _) | (_, Shape::Label(_)) => None,
+        (Shape::Scalar, s) | (s, Shape::Scalar) => Some(s),
+        (a, b) if a == b => Some(a),
+        _ => None,
+    }
+}
+
+/// The shape of a reduction with one value per column: `[N]` → a scalar,
+/// `[R×C]` → `[1×C]`; `None` for a scalar.
+pub fn per_column(s: Shape) -> Option<Shape> {
+    match s {
+        Shape::Mat(_, ONE) => Some(Shape::Scalar),
+        Shape::Mat(_, c) => Some(Shape::Mat(ONE, c)),
+        _ => None,
+    }
+}
+
+/// The shape rule of a per-column reduction `code` (`norm`, `logsumexp`).
+pub fn check_per_column(cx: &mut Check<'_>, call: &Call<'_>, code: &'static str) -> Option<NodeId> {
+    let x = call.nodes[0];
+    let Some(shape) = per_column(cx.g.shape(x)) else {
+        let msg = format!(
+            "`{code}` needs a vector or a matrix (one value per column), but `{}` is a scalar",
+            call.src(0)
+        );
+        return cx.error(call.expr, msg);
+    };
+    Some(cx.g.intern(Op::new(code, &[x]), shape))
+}
+
+/// The batched form of a per-column reduction `code`: one value per example,
+/// a row over the batch.
+pub fn lift_per_column(
+    cx: &mut dyn LiftCx,
+    n: NodeId,
+    args: &[Lifted],
+    code: &'static str,
+) -> Result<Lifted, String> {
+    let (b, shape) = (cx.batch(), cx.src().shape(n));
+    let g = cx.g();
+    match args[0] {
+        (a, Kind::Shared) => Ok((g.intern(Op::new(code, &[a]), shape), Kind::Shared)),
+        (a, Kind::Column | Kind::Scalar) => {
+            Ok((g.intern(Op::new(code, &[a]), Shape::Mat(ONE, b)), Kind::Scalar))
+        }
+        _ => Err(format!("{} is the {code} of a per-example row", cx.name(n))),
+    }
+}
+
+/// The VJP of a per-column reduction whose gradient per column is `u`:
+/// `u dy` for one column, `u diag(dy)` for several.
+pub fn per_column_vjp(g: &mut Graph, u: NodeId, d: NodeId) -> NodeId {
+    let op =
+        if g.shape(d) == Shape::Scalar { Op::new("mul", &[d, u]) } else { Op::new("col_scale", &[u, d]) };
+    g.mk(op)
 }

@@ -4,10 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, first_non_scalar,
-    lift_as_written, operand, rows,
-};
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx};
+use super::{broadcast, first_non_scalar, lift_as_written, operand, rows};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Div];
@@ -32,19 +30,10 @@ impl OpDef for Div {
     fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
         let (a, b) = (call.nodes[0], call.nodes[1]);
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
-        if sa == sb || sa == Shape::Scalar || sb == Shape::Scalar {
-            let shape = if sa == Shape::Scalar { sb } else { sa };
+        if let Some(shape) = broadcast(sa, sb) {
             return Some(cx.g.intern(Op::new("div", &[a, b]), shape));
         }
-        let differ = match (sa, sb) {
-            (Shape::Mat(r, c), Shape::Mat(r2, c2)) => [(r, r2), (c, c2)]
-                .into_iter()
-                .filter(|(x, y)| x != y)
-                .map(|(x, y)| format!("{} and {} differ", cx.dim_text(x), cx.dim_text(y)))
-                .collect::<Vec<_>>()
-                .join(", "),
-            _ => "the shapes differ".into(),
-        };
+        let differ = cx.differ(sa, sb);
         let msg = format!(
             "cannot divide `{}` {} by `{}` {} elementwise: {differ}; `/` takes equal shapes or a scalar side",
             call.src(0),

@@ -5,8 +5,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature};
-use super::{call, operand, rows};
-use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
+use super::{call, check_per_column, lift_per_column, operand, per_column, per_column_vjp, rows};
+use crate::net::model::{Attr, Graph, NodeId, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Norm, &Unit, &Trace, &Eye];
 
@@ -23,51 +23,25 @@ impl OpDef for Norm {
         Some(Signature { arity: 1, label_last: false })
     }
 
-    // Rule: one norm per column of a vector or matrix.
+    // Rule: one value per column of a vector or matrix.
     fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
-        let x = call.nodes[0];
-        let shape = match cx.g.shape(x) {
-            Shape::Mat(_, ONE) => Shape::Scalar,
-            Shape::Mat(_, c) => Shape::Mat(ONE, c),
-            _ => {
-                let msg = format!(
-                    "`norm` needs a vector or a matrix (one norm per column), but `{}` is a scalar",
-                    call.src(0)
-                );
-                return cx.error(call.expr, msg);
-            }
-        };
-        Some(cx.g.intern(Op::new("norm", &[x]), shape))
+        check_per_column(cx, call, "norm")
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        match g.shape(op.arg(0)) {
-            Shape::Mat(_, ONE) => Shape::Scalar,
-            Shape::Mat(_, c) => Shape::Mat(ONE, c),
-            other => other,
-        }
+        let s = g.shape(op.arg(0));
+        per_column(s).unwrap_or(s)
     }
 
     // y = ‖x‖ per column: dx = (x/‖x‖) dy.
     fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
         let x = g.op(n).arg(0);
         let u = g.mk(Op::new("unit", &[x, n]));
-        let dx =
-            if g.shape(d) == Shape::Scalar { Op::new("mul", &[d, u]) } else { Op::new("col_scale", &[u, d]) };
-        vec![(x, g.mk(dx))]
+        vec![(x, per_column_vjp(g, u, d))]
     }
 
     fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
-        let (b, shape) = (cx.batch(), cx.src().shape(n));
-        let g = cx.g();
-        match args[0] {
-            (a, Kind::Shared) => Ok((g.intern(Op::new("norm", &[a]), shape), Kind::Shared)),
-            // One norm per example: a row over the batch.
-            (a, Kind::Column | Kind::Scalar) => {
-                Ok((g.intern(Op::new("norm", &[a]), Shape::Mat(ONE, b)), Kind::Scalar))
-            }
-            _ => Err(format!("{} is the norm of a per-example row", cx.name(n))),
-        }
+        lift_per_column(cx, n, args, "norm")
     }
 
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {

@@ -5,10 +5,8 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{
-    Call, Check, EmitCx, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call, first_non_scalar,
-    lift_as_written,
-};
+use super::{Call, Check, EmitCx, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature};
+use super::{broadcast as context_broadcast, call, first_non_scalar, lift_as_written};
 use crate::net::model::{Graph, NodeId, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[
@@ -43,8 +41,7 @@ impl OpDef for Extremum {
     fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
         let (a, b) = (call.nodes[0], call.nodes[1]);
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
-        if sa == sb || sa == Shape::Scalar || sb == Shape::Scalar {
-            let shape = broadcast(cx.g, a, b);
+        if let Some(shape) = context_broadcast(sa, sb) {
             return Some(cx.g.intern(Op::new(self.0, &[a, b]), shape));
         }
         let msg = format!(

@@ -51,8 +51,9 @@ use quote::quote;
 use super::model::{Graph, NodeId, Op, Shape};
 
 pub use context::{
-    Call, Check, EmitCx, Fused, Kind, LiftCx, Lifted, Place, Prec, PrintCx, Signature, call, fill,
-    first_non_scalar, lift_as_written, ones_row, operand, rows,
+    Call, Check, EmitCx, Fused, Kind, LiftCx, Lifted, Place, Prec, PrintCx, Signature, broadcast, call,
+    check_per_column, fill, first_non_scalar, lift_as_written, lift_per_column, ones_row, operand,
+    per_column, per_column_vjp, rows,
 };
 
 /// An op: everything about it, in one place. See the module docs.

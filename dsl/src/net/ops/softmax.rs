@@ -3,10 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call, operand,
-};
-use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature};
+use super::{call, check_per_column, lift_per_column, operand, per_column, per_column_vjp};
+use crate::net::model::{Graph, NodeId, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[
     &Softmax { code: "softmax", latex: "\\operatorname{softmax}" },
@@ -171,49 +170,23 @@ impl OpDef for LogSumExp {
 
     // Rule: one value per column of a vector or matrix.
     fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
-        let x = call.nodes[0];
-        let shape = match cx.g.shape(x) {
-            Shape::Mat(_, ONE) => Shape::Scalar,
-            Shape::Mat(_, c) => Shape::Mat(ONE, c),
-            _ => {
-                let msg = format!(
-                    "`logsumexp` needs a vector or a matrix (one value per column), but `{}` is a scalar",
-                    call.src(0)
-                );
-                return cx.error(call.expr, msg);
-            }
-        };
-        Some(cx.g.intern(Op::new("logsumexp", &[x]), shape))
+        check_per_column(cx, call, "logsumexp")
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        match g.shape(op.arg(0)) {
-            Shape::Mat(_, ONE) => Shape::Scalar,
-            Shape::Mat(_, c) => Shape::Mat(ONE, c),
-            other => other,
-        }
+        let s = g.shape(op.arg(0));
+        per_column(s).unwrap_or(s)
     }
 
     // y = logsumexp(a) per column: da = softmax(a) dy (each column scaled by its dy).
     fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
         let a = g.op(n).arg(0);
         let s = g.mk(Op::new("softmax", &[a]));
-        let da =
-            if g.shape(d) == Shape::Scalar { Op::new("mul", &[d, s]) } else { Op::new("col_scale", &[s, d]) };
-        vec![(a, g.mk(da))]
+        vec![(a, per_column_vjp(g, s, d))]
     }
 
     fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
-        let (b, shape) = (cx.batch(), cx.src().shape(n));
-        let g = cx.g();
-        match args[0] {
-            (a, Kind::Shared) => Ok((g.intern(Op::new("logsumexp", &[a]), shape), Kind::Shared)),
-            // One value per example: a row over the batch.
-            (a, Kind::Column | Kind::Scalar) => {
-                Ok((g.intern(Op::new("logsumexp", &[a]), Shape::Mat(ONE, b)), Kind::Scalar))
-            }
-            _ => Err(format!("{} is the logsumexp of a per-example row", cx.name(n))),
-        }
+        lift_per_column(cx, n, args, "logsumexp")
     }
 
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
