@@ -154,14 +154,10 @@ fn decode<T: Scalar>(bytes: &[u8], out: &mut [T]) {
     }
 }
 
-fn shape_of(shape: [usize; 2], is_vector: bool) -> Vec<usize> {
-    if is_vector { vec![shape[0]] } else { shape.to_vec() }
-}
-
 /// The params as the bytes of a safetensors file.
 pub fn to_bytes<T: Scalar, P: Params<T>>(params: &P) -> Vec<u8> {
     let mut tensors: Vec<(&'static str, Vec<usize>, Vec<u8>)> = Vec::new();
-    params.visit(&mut |p| tensors.push((p.name, shape_of(p.shape, p.is_vector), encode(p.values))));
+    params.visit(&mut |p| tensors.push((p.name, p.shape.dims().to_vec(), encode(p.values))));
     let views: Vec<(&str, TensorView<'_>)> = tensors
         .iter()
         .filter_map(|(name, shape, data)| {
@@ -188,7 +184,7 @@ pub fn from_bytes<T: Scalar, P: Params<T>>(params: &mut P, bytes: &[u8]) -> Resu
             return;
         }
         seen.push(p.name);
-        let expected = shape_of(p.shape, p.is_vector);
+        let expected = p.shape.dims().to_vec();
         result = match file.tensor(p.name) {
             Err(_) => Err(WeightsError::MissingTensor { name: p.name, found: names.clone() }),
             Ok(t) if t.dtype() != dtype_of::<T>() => Err(WeightsError::Dtype {

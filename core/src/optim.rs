@@ -24,14 +24,58 @@
 
 use crate::Scalar;
 
+/// A param's shape as declared: no dim for a scalar (`[]`), one for a
+/// column vector (`[N]`), two for a matrix, three or four for a tensor
+/// (`[C, H, W]`, `[F, C, KH, KW]`). Safetensors files store it as is.
+///
+/// ```
+/// use shapegrad::optim::ParamShape;
+/// let k = ParamShape::new(&[8, 3, 5, 5]);
+/// assert_eq!((k.dims(), k.len(), k.is_vector()), (&[8, 3, 5, 5][..], 600, false));
+/// assert_eq!(ParamShape::new(&[]).len(), 1, "a scalar");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ParamShape {
+    dims: [usize; 4],
+    rank: usize,
+}
+
+impl ParamShape {
+    /// The shape with `dims`; dims past the fourth are dropped (no param has more).
+    pub fn new(dims: &[usize]) -> Self {
+        let rank = dims.len().min(4);
+        let mut d = [1; 4];
+        d[..rank].copy_from_slice(&dims[..rank]);
+        ParamShape { dims: d, rank }
+    }
+
+    /// The dims, as declared.
+    pub fn dims(&self) -> &[usize] {
+        &self.dims[..self.rank]
+    }
+
+    /// The number of elements (1 for a scalar).
+    pub fn len(&self) -> usize {
+        self.dims().iter().product()
+    }
+
+    /// Whether it has no element (a dim of size 0; never for a `net!` param).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether it is a column vector (`[N]`), as a bias is.
+    pub fn is_vector(&self) -> bool {
+        self.rank == 1
+    }
+}
+
 /// A param as an optimizer or a serializer sees it (see [`Params::visit`]).
 pub struct ParamRef<'a, T> {
     /// The name declared in `net!`.
     pub name: &'static str,
-    /// Rows and columns.
-    pub shape: [usize; 2],
-    /// Whether it was declared as a column vector (`[N]`).
-    pub is_vector: bool,
+    /// Its shape as declared.
+    pub shape: ParamShape,
     /// Its elements, row-major.
     pub values: &'a [T],
 }
@@ -50,10 +94,8 @@ pub struct ParamRef<'a, T> {
 pub struct ParamMut<'a, T> {
     /// The name declared in `net!`.
     pub name: &'static str,
-    /// Rows and columns.
-    pub shape: [usize; 2],
-    /// Whether it was declared as a column vector (`[N]`).
-    pub is_vector: bool,
+    /// Its shape as declared.
+    pub shape: ParamShape,
     /// Its elements, row-major.
     pub values: &'a mut [T],
 }
@@ -67,8 +109,8 @@ pub struct ParamMut<'a, T> {
 /// net! { net Layer { param W: [H, D]; param b: [H]; input x: [D]; loss sum(W @ x + b); } }
 ///
 /// let mut names = Vec::new();
-/// Layer::<f32>::zeros().visit(&mut |p| names.push((p.name, p.shape, p.is_vector)));
-/// assert_eq!(names, [("W", [3, 2], false), ("b", [3, 1], true)]);
+/// Layer::<f32>::zeros().visit(&mut |p| names.push((p.name, p.shape.dims().to_vec(), p.shape.is_vector())));
+/// assert_eq!(names, [("W", vec![3, 2], false), ("b", vec![3], true)]);
 /// ```
 pub trait Params<T: Scalar> {
     /// The gradient type (`TwoLayerGrad<T>` for `TwoLayer<T>`).
@@ -420,16 +462,16 @@ mod tests {
     impl Params<f64> for Quad {
         type Grad = Quad;
         fn visit(&self, f: &mut dyn FnMut(ParamRef<'_, f64>)) {
-            f(ParamRef { name: "a", shape: [2, 1], is_vector: true, values: &self.a });
-            f(ParamRef { name: "b", shape: [1, 1], is_vector: true, values: &self.b });
+            f(ParamRef { name: "a", shape: ParamShape::new(&[2]), values: &self.a });
+            f(ParamRef { name: "b", shape: ParamShape::new(&[1]), values: &self.b });
         }
         fn visit_mut(&mut self, f: &mut dyn FnMut(ParamMut<'_, f64>)) {
-            f(ParamMut { name: "a", shape: [2, 1], is_vector: true, values: &mut self.a });
-            f(ParamMut { name: "b", shape: [1, 1], is_vector: true, values: &mut self.b });
+            f(ParamMut { name: "a", shape: ParamShape::new(&[2]), values: &mut self.a });
+            f(ParamMut { name: "b", shape: ParamShape::new(&[1]), values: &mut self.b });
         }
         fn visit_with_grad(&mut self, g: &Quad, f: &mut dyn FnMut(ParamMut<'_, f64>, &[f64])) {
-            f(ParamMut { name: "a", shape: [2, 1], is_vector: true, values: &mut self.a }, &g.a);
-            f(ParamMut { name: "b", shape: [1, 1], is_vector: true, values: &mut self.b }, &g.b);
+            f(ParamMut { name: "a", shape: ParamShape::new(&[2]), values: &mut self.a }, &g.a);
+            f(ParamMut { name: "b", shape: ParamShape::new(&[1]), values: &mut self.b }, &g.b);
         }
     }
 

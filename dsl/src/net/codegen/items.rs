@@ -57,18 +57,18 @@ impl Codegen<'_> {
         };
         let grad_doc = format!("The gradient of the loss of [`{name}`] with respect to each param.");
         let pstrs: Vec<String> = pnames.iter().map(|p| p.to_string()).collect();
+        // The shape as declared: `[H, D]`, `[H]`, or none for a scalar.
         let sizes: Vec<TokenStream> = params
             .iter()
-            .map(|p| match p.shape {
-                Some(Shape::Mat(r, c)) => {
-                    let (r, c) = (self.dim(r), self.dim(c));
-                    quote!([<#r as ::shapegrad::Dim>::SIZE, <#c as ::shapegrad::Dim>::SIZE])
-                }
-                _ => quote!([1, 1]),
+            .map(|p| {
+                let dims: Vec<&TokenStream> = match p.shape {
+                    Some(Shape::Mat(r, ONE)) => vec![self.dim(r)],
+                    Some(Shape::Mat(r, c)) => vec![self.dim(r), self.dim(c)],
+                    _ => vec![],
+                };
+                quote!(::shapegrad::optim::ParamShape::new(&[#(<#dims as ::shapegrad::Dim>::SIZE),*]))
             })
             .collect();
-        let vectors: Vec<bool> =
-            params.iter().map(|p| matches!(p.shape, Some(Shape::Mat(_, ONE) | Shape::Scalar))).collect();
         let optim = quote!(::shapegrad::optim);
         quote! {
             #(#attrs)*
@@ -135,16 +135,16 @@ impl Codegen<'_> {
                 type Grad = #grad_name<#(#generics,)* #t>;
 
                 fn visit(&self, f: &mut dyn FnMut(#optim::ParamRef<'_, #t>)) {
-                    #(f(#optim::ParamRef { name: #pstrs, shape: #sizes, is_vector: #vectors, values: self.#pnames.as_slice() });)*
+                    #(f(#optim::ParamRef { name: #pstrs, shape: #sizes, values: self.#pnames.as_slice() });)*
                 }
 
                 fn visit_mut(&mut self, f: &mut dyn FnMut(#optim::ParamMut<'_, #t>)) {
-                    #(f(#optim::ParamMut { name: #pstrs, shape: #sizes, is_vector: #vectors, values: self.#pnames.as_mut_slice() });)*
+                    #(f(#optim::ParamMut { name: #pstrs, shape: #sizes, values: self.#pnames.as_mut_slice() });)*
                 }
 
                 fn visit_with_grad(&mut self, grad: &Self::Grad, f: &mut dyn FnMut(#optim::ParamMut<'_, #t>, &[#t])) {
                     #(f(
-                        #optim::ParamMut { name: #pstrs, shape: #sizes, is_vector: #vectors, values: self.#pnames.as_mut_slice() },
+                        #optim::ParamMut { name: #pstrs, shape: #sizes, values: self.#pnames.as_mut_slice() },
                         grad.#pnames.as_slice(),
                     );)*
                 }
