@@ -188,7 +188,7 @@ pub use shapegrad_macros::net;
 pub mod prelude {
     pub use shapegrad_core::typenum::consts::*;
     pub use shapegrad_core::{
-        Class, Classes, Derivation, Dim, Matrix, One, One as U1, Scalar, ShapeError, Vector,
+        Class, Classes, Derivation, Dim, Matrix, One, One as U1, Scalar, ShapeError, Tensor3, Tensor4, Vector,
     };
     pub use shapegrad_macros::{dims, net};
 }

@@ -1,5 +1,6 @@
-//! Large matrices never touch the stack: a 784×128 layer and its gradient,
-//! in f64, inside a test thread (2 MiB of stack) of a debug build.
+//! Large matrices and tensors never touch the stack: a 784×128 layer and its
+//! gradient, and a batch of 28×28 images with a bank of 5×5 kernels, in f64,
+//! inside a test thread (2 MiB of stack) of a debug build.
 
 use shapegrad::ops::matmul_vjp;
 use shapegrad::prelude::*;
@@ -23,4 +24,18 @@ fn a_784_by_128_layer_and_its_gradient_fit_in_a_test_thread() {
     assert!((z[0] - expected_z0).abs() < 1e-9);
     let wt: Matrix<D, H, f64> = dw.t();
     assert_eq!(wt[(783, 127)], x[783]);
+}
+
+dims! { F = 32; Ch = 16; Px = 28; K = 5; B = 64; }
+
+#[test]
+fn a_batch_of_images_and_a_kernel_bank_fit_in_a_test_thread() {
+    // 16×28×28×64 f64 is 6.4 MB: three times a test thread's stack.
+    let xs = Tensor4::<Ch, Px, Px, B, f64>::from_fn(|c, h, w, b| (c + h + w + b) as f64);
+    let kernels = Tensor4::<F, Ch, K, K, f64>::from_element(0.5);
+    let image = Tensor3::<Ch, Px, Px, f64>::from_fn(|c, h, w| xs[(c, h, w, 7)]);
+    assert_eq!(xs.as_slice().len(), 16 * 28 * 28 * 64);
+    assert_eq!(image[(15, 27, 27)], (15 + 27 + 27 + 7) as f64);
+    assert_eq!(kernels.as_slice().iter().sum::<f64>(), 0.5 * (32 * 16 * 25) as f64);
+    assert_eq!(xs.clone(), xs);
 }

@@ -84,3 +84,88 @@ fn corrupt_and_missing_files_are_errors() {
     assert!(matches!(err, WeightsError::Io { .. }));
     assert!(err.to_string().contains("does-not-exist.safetensors"), "{err}");
 }
+
+/// A net with a convolution's kernel bank and a bias, its `Params` written by
+/// hand (as `net!` will write it for rank-3 and rank-4 params).
+#[derive(Clone, Debug, PartialEq)]
+struct Conv {
+    k: Tensor4<H, D, D, D, f32>,
+    b: Vector<H, f32>,
+}
+
+impl shapegrad::optim::Params<f32> for Conv {
+    type Grad = Conv;
+
+    fn visit(&self, f: &mut dyn FnMut(shapegrad::optim::ParamRef<'_, f32>)) {
+        use shapegrad::optim::{ParamRef, ParamShape};
+        f(ParamRef {
+            name: "k",
+            shape: ParamShape::new(&Tensor4::<H, D, D, D>::SHAPE),
+            values: self.k.as_slice(),
+        });
+        f(ParamRef { name: "b", shape: ParamShape::new(&[H::SIZE]), values: self.b.as_slice() });
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(shapegrad::optim::ParamMut<'_, f32>)) {
+        use shapegrad::optim::{ParamMut, ParamShape};
+        f(ParamMut {
+            name: "k",
+            shape: ParamShape::new(&Tensor4::<H, D, D, D>::SHAPE),
+            values: self.k.as_mut_slice(),
+        });
+        f(ParamMut { name: "b", shape: ParamShape::new(&[H::SIZE]), values: self.b.as_mut_slice() });
+    }
+
+    fn visit_with_grad(&mut self, g: &Conv, f: &mut dyn FnMut(shapegrad::optim::ParamMut<'_, f32>, &[f32])) {
+        use shapegrad::optim::{ParamMut, ParamShape};
+        let k = ParamMut {
+            name: "k",
+            shape: ParamShape::new(&Tensor4::<H, D, D, D>::SHAPE),
+            values: self.k.as_mut_slice(),
+        };
+        f(k, g.k.as_slice());
+        f(
+            ParamMut { name: "b", shape: ParamShape::new(&[H::SIZE]), values: self.b.as_mut_slice() },
+            g.b.as_slice(),
+        );
+    }
+}
+
+#[test]
+fn rank_4_params_save_load_and_step() {
+    use shapegrad::optim::{Optimizer, Sgd};
+    let net = Conv {
+        k: Tensor4::from_fn(|f, c, h, w| (f * 27 + c * 9 + h * 3 + w) as f32),
+        b: Vector::from_element(0.5),
+    };
+    let bytes = shapegrad::io::to_bytes(&net);
+    let mut back = Conv { k: Tensor4::zeros(), b: Vector::zeros() };
+    shapegrad::io::from_bytes(&mut back, &bytes).unwrap();
+    assert_eq!(back, net);
+    // The file holds the kernel bank as a [4, 3, 3, 3] tensor: a bank of
+    // another shape is refused, naming the tensor and both shapes.
+    #[derive(Clone)]
+    struct Wrong(Tensor4<H, D, D, H, f32>);
+    impl shapegrad::optim::Params<f32> for Wrong {
+        type Grad = ();
+        fn visit(&self, _: &mut dyn FnMut(shapegrad::optim::ParamRef<'_, f32>)) {}
+        fn visit_mut(&mut self, f: &mut dyn FnMut(shapegrad::optim::ParamMut<'_, f32>)) {
+            let shape = shapegrad::optim::ParamShape::new(&Tensor4::<H, D, D, H>::SHAPE);
+            f(shapegrad::optim::ParamMut { name: "k", shape, values: self.0.as_mut_slice() });
+        }
+        fn visit_with_grad(
+            &mut self,
+            _: &(),
+            _: &mut dyn FnMut(shapegrad::optim::ParamMut<'_, f32>, &[f32]),
+        ) {
+        }
+    }
+    let err = shapegrad::io::from_bytes(&mut Wrong(Tensor4::zeros()), &bytes).unwrap_err();
+    assert!(err.to_string().contains("tensor `k`: expected shape [4, 3, 3, 4], found [4, 3, 3, 3]"), "{err}");
+    // One SGD step moves each element by −lr·g.
+    let mut stepped = net.clone();
+    let grad = Conv { k: Tensor4::from_element(1.0), b: Vector::from_element(2.0) };
+    Sgd::new(0.5).step(&mut stepped, &grad);
+    assert_eq!(stepped.k[(3, 2, 2, 2)], net.k[(3, 2, 2, 2)] - 0.5);
+    assert_eq!(stepped.b[0], -0.5);
+}

@@ -19,6 +19,17 @@ pub enum ShapeError {
         /// Elements the slice had.
         found: usize,
     },
+    /// A slice had the wrong number of elements for a tensor.
+    TensorLength {
+        /// The names of its dims (the first `rank`).
+        dims: [&'static str; 4],
+        /// How many dims it has (3 or 4).
+        rank: usize,
+        /// Elements the tensor holds (the product of its dims).
+        expected: usize,
+        /// Elements the slice had.
+        found: usize,
+    },
     /// A class index was not below the number of classes.
     ClassOutOfRange {
         /// Name of the class dimension.
@@ -49,6 +60,13 @@ impl fmt::Display for ShapeError {
             }
             ShapeError::Length { rows, cols, expected, found } => {
                 write!(f, "a [{rows}×{cols}] matrix holds {expected} values (row-major), found {found}")
+            }
+            ShapeError::TensorLength { dims, rank, expected, found } => {
+                let shape = dims[..rank.min(4)].join("×");
+                write!(
+                    f,
+                    "a [{shape}] tensor holds {expected} values (row-major, the last index fastest), found {found}"
+                )
             }
             ShapeError::ClassOutOfRange { classes, size, index, position } => {
                 write!(f, "class index {index}")?;

@@ -44,6 +44,7 @@ mod scalar;
 pub mod shape;
 #[cfg(target_arch = "x86_64")]
 mod simd;
+mod tensor;
 #[cfg(test)]
 mod testing;
 
@@ -53,6 +54,7 @@ pub use dim::{Dim, DimProd, DimSum, One};
 pub use error::ShapeError;
 pub use matrix::{Matrix, Vector};
 pub use scalar::Scalar;
+pub use tensor::{Tensor3, Tensor4};
 
 /// The number of threads large products use: with the `parallel` feature,
 /// the size of rayon's pool (all cores, or `RAYON_NUM_THREADS`); without it, 1.
