@@ -30,6 +30,9 @@ pub enum ShapeError {
         /// Elements the slice had.
         found: usize,
     },
+    /// A convolution's or a pool's output does not have the size its rule
+    /// gives (boxed: the details are large and the error is rare).
+    ConvOutput(Box<ConvMismatch>),
     /// A class index was not below the number of classes.
     ClassOutOfRange {
         /// Name of the class dimension.
@@ -52,6 +55,27 @@ pub enum ShapeError {
     },
 }
 
+/// The details of [`ShapeError::ConvOutput`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConvMismatch {
+    /// `conv2d`, `maxpool2d` or `avgpool2d`.
+    pub op: &'static str,
+    /// The names of the input's height and width.
+    pub input: [&'static str; 2],
+    /// The kernel's (or the pool window's) height and width.
+    pub kernel: [usize; 2],
+    /// The stride.
+    pub stride: usize,
+    /// The zero padding.
+    pub pad: usize,
+    /// The output size the rule gives, `None` where the kernel does not fit.
+    pub expected: (Option<usize>, Option<usize>),
+    /// The names of the output's height and width.
+    pub output: [&'static str; 2],
+    /// The output's sizes.
+    pub found: (usize, usize),
+}
+
 impl fmt::Display for ShapeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -66,6 +90,26 @@ impl fmt::Display for ShapeError {
                 write!(
                     f,
                     "a [{shape}] tensor holds {expected} values (row-major, the last index fastest), found {found}"
+                )
+            }
+            ShapeError::ConvOutput(ref m) => {
+                let ConvMismatch { op, input, kernel, stride, pad, expected, output, found } = **m;
+                let side = |s: Option<usize>| {
+                    s.map_or("nothing (the window does not fit)".to_string(), |s| s.to_string())
+                };
+                write!(
+                    f,
+                    "{op} of a [{}×{}] input with a {}×{} window, stride {stride}, pad {pad} gives [{}×{}], but the output is [{}×{}] = [{}×{}]",
+                    input[0],
+                    input[1],
+                    kernel[0],
+                    kernel[1],
+                    side(expected.0),
+                    side(expected.1),
+                    output[0],
+                    output[1],
+                    found.0,
+                    found.1
                 )
             }
             ShapeError::ClassOutOfRange { classes, size, index, position } => {

@@ -51,7 +51,7 @@ mod testing;
 pub use class::{Class, Classes};
 pub use derivation::Derivation;
 pub use dim::{Dim, DimProd, DimSum, One};
-pub use error::ShapeError;
+pub use error::{ConvMismatch, ShapeError};
 pub use matrix::{Matrix, Vector};
 pub use scalar::Scalar;
 pub use tensor::{Tensor3, Tensor4};

@@ -7,6 +7,7 @@
 //! No Jacobian is ever materialized: every rule is a product with `dy`.
 
 mod broadcast;
+mod conv;
 mod elementwise;
 mod loss;
 mod matmul;
@@ -17,6 +18,7 @@ mod transpose;
 mod unary;
 
 pub use broadcast::{add_bias_vjp, scale_cols_vjp, scale_rows_vjp};
+pub use conv::{Conv2d, Pool};
 pub use elementwise::{add_vjp, hadamard_vjp, scale_vjp, sub_vjp};
 pub use loss::{
     mse, mse_grad, softmax_cross_entropy, softmax_cross_entropy_batch, softmax_cross_entropy_batch_grad,
