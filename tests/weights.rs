@@ -169,3 +169,23 @@ fn rank_4_params_save_load_and_step() {
     assert_eq!(stepped.k[(3, 2, 2, 2)], net.k[(3, 2, 2, 2)] - 0.5);
     assert_eq!(stepped.b[0], -0.5);
 }
+
+#[test]
+fn non_finite_weights_are_refused_naming_the_tensor_and_element() {
+    let path = temp("non-finite.safetensors");
+    let mut net = Layer::<f64>::init(3);
+    net.W[(2, 1)] = f64::INFINITY;
+    net.save(&path).unwrap();
+    let err = Layer::<f64>::load(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "tensor `W`: element 7 (row-major) is inf; weights must be finite (io::from_bytes_with and Finite::Allow accept it)"
+    );
+    // The tensor holding it is not written; with Finite::Allow it loads as it is.
+    let bytes = std::fs::read(&path).unwrap();
+    let mut fresh = Layer::<f64>::zeros();
+    assert!(shapegrad::io::from_bytes(&mut fresh, &bytes).is_err());
+    assert!(fresh.W.as_slice().iter().all(|&w| w == 0.0));
+    shapegrad::io::from_bytes_with(&mut fresh, &bytes, shapegrad::io::Finite::Allow).unwrap();
+    assert_eq!(fresh.W[(2, 1)], f64::INFINITY);
+}

@@ -78,6 +78,16 @@ pub enum WeightsError {
         /// The tensor's shape.
         found: Vec<usize>,
     },
+    /// A tensor holds a NaN or an infinity (refused unless the caller
+    /// allows it: [`from_bytes_with`] and [`Finite::Allow`]).
+    NonFinite {
+        /// The tensor.
+        name: &'static str,
+        /// The first such element, in row-major order.
+        index: usize,
+        /// Its value.
+        value: f64,
+    },
     /// A tensor has the wrong element type.
     Dtype {
         /// The tensor.
@@ -103,6 +113,10 @@ impl fmt::Display for WeightsError {
             WeightsError::Shape { name, expected, found } => {
                 write!(f, "tensor `{name}`: expected shape {expected:?}, found {found:?}")
             }
+            WeightsError::NonFinite { name, index, value } => write!(
+                f,
+                "tensor `{name}`: element {index} (row-major) is {value}; weights must be finite (io::from_bytes_with and Finite::Allow accept it)"
+            ),
             WeightsError::Dtype { name, expected, found } => {
                 write!(
                     f,
@@ -154,6 +168,17 @@ fn decode<T: Scalar>(bytes: &[u8], out: &mut [T]) {
     }
 }
 
+/// The first element of a tensor's bytes (of `T`'s dtype) that is a NaN or
+/// an infinity, with its value.
+fn first_non_finite<T: Scalar>(bytes: &[u8]) -> Option<(usize, f64)> {
+    let values: Box<dyn Iterator<Item = f64>> = if T::NAME == "f64" {
+        Box::new(bytes.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8]))))
+    } else {
+        Box::new(bytes.chunks_exact(4).map(|b| f64::from(f32::from_le_bytes(b.try_into().unwrap_or([0; 4])))))
+    };
+    values.enumerate().find(|(_, v)| !v.is_finite())
+}
+
 /// The params as the bytes of a safetensors file.
 pub fn to_bytes<T: Scalar, P: Params<T>>(params: &P) -> Vec<u8> {
     let mut tensors: Vec<(&'static str, Vec<usize>, Vec<u8>)> = Vec::new();
@@ -168,11 +193,48 @@ pub fn to_bytes<T: Scalar, P: Params<T>>(params: &P) -> Vec<u8> {
     safetensors::serialize(views, None).unwrap_or_default()
 }
 
-/// Reads every param from the bytes of a safetensors file.
+/// Whether weights may hold NaN or infinities.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Finite {
+    /// A NaN or an infinity is an error naming the tensor and the element.
+    #[default]
+    Require,
+    /// Any value is loaded as it is.
+    Allow,
+}
+
+/// Reads every param from the bytes of a safetensors file; a NaN or an
+/// infinity is an error ([`WeightsError::NonFinite`]).
 ///
 /// # Errors
-/// See [`WeightsError`]; on error the params may be partly overwritten.
+/// See [`WeightsError`]; on error the params may be partly overwritten (a
+/// tensor holding a non-finite value is not written).
 pub fn from_bytes<T: Scalar, P: Params<T>>(params: &mut P, bytes: &[u8]) -> Result<(), WeightsError> {
+    from_bytes_with(params, bytes, Finite::Require)
+}
+
+/// [`from_bytes`], with non-finite values allowed or not.
+///
+/// ```
+/// use shapegrad::io::{Finite, WeightsError, from_bytes, from_bytes_with, to_bytes};
+/// use shapegrad::prelude::*;
+/// dims! { N = 3; }
+/// net! { net Fit { param w: [N]; input c: [N]; loss sum(square(w - c)); } }
+/// let mut net = Fit::<f32>::zeros();
+/// net.w[1] = f32::NAN;
+/// let bytes = to_bytes(&net);
+/// let err = from_bytes(&mut Fit::<f32>::zeros(), &bytes).unwrap_err();
+/// assert!(matches!(err, WeightsError::NonFinite { name: "w", index: 1, .. }));
+/// assert!(from_bytes_with(&mut Fit::<f32>::zeros(), &bytes, Finite::Allow).is_ok());
+/// ```
+///
+/// # Errors
+/// As [`from_bytes`].
+pub fn from_bytes_with<T: Scalar, P: Params<T>>(
+    params: &mut P,
+    bytes: &[u8],
+    finite: Finite,
+) -> Result<(), WeightsError> {
     let file =
         SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Corrupt { reason: e.to_string() })?;
     let mut names: Vec<String> = file.names().into_iter().map(String::from).collect();
@@ -195,10 +257,13 @@ pub fn from_bytes<T: Scalar, P: Params<T>>(params: &mut P, bytes: &[u8]) -> Resu
             Ok(t) if t.shape() != expected.as_slice() => {
                 Err(WeightsError::Shape { name: p.name, expected, found: t.shape().to_vec() })
             }
-            Ok(t) => {
-                decode(t.data(), p.values);
-                Ok(())
-            }
+            Ok(t) => match first_non_finite::<T>(t.data()).filter(|_| finite == Finite::Require) {
+                Some((index, value)) => Err(WeightsError::NonFinite { name: p.name, index, value }),
+                None => {
+                    decode(t.data(), p.values);
+                    Ok(())
+                }
+            },
         };
     });
     result?;
