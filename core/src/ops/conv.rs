@@ -71,6 +71,32 @@ impl Conv2d {
         (i * self.stride + u).checked_sub(self.pad).filter(|&h| h < n)
     }
 
+    /// Calls `tap` with every output position `(f, i, j)`, kernel position
+    /// `(c, u, v)` and the input position `(h, w)` it reads, padding skipped:
+    /// the one walk the forward pass and the adjoints share.
+    #[allow(clippy::type_complexity)]
+    fn taps<C: Dim, H: Dim, W: Dim, F: Dim, KH: Dim, KW: Dim, OH: Dim, OW: Dim>(
+        &self,
+        mut tap: impl FnMut((usize, usize, usize), (usize, usize, usize), (usize, usize)),
+    ) {
+        for f in 0..F::SIZE {
+            for i in 0..OH::SIZE {
+                for j in 0..OW::SIZE {
+                    for c in 0..C::SIZE {
+                        for u in 0..KH::SIZE {
+                            let Some(h) = self.source(i, u, H::SIZE) else { continue };
+                            for v in 0..KW::SIZE {
+                                if let Some(w) = self.source(j, v, W::SIZE) {
+                                    tap((f, i, j), (c, u, v), (h, w));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// `out ← conv2d(x, K) + b`.
     ///
     /// # Errors
@@ -97,21 +123,13 @@ impl Conv2d {
         for f in 0..F::SIZE {
             for i in 0..OH::SIZE {
                 for j in 0..OW::SIZE {
-                    let mut acc = b[f];
-                    for c in 0..C::SIZE {
-                        for u in 0..KH::SIZE {
-                            let Some(h) = self.source(i, u, H::SIZE) else { continue };
-                            for v in 0..KW::SIZE {
-                                if let Some(w) = self.source(j, v, W::SIZE) {
-                                    acc += k[(f, c, u, v)] * x[(c, h, w)];
-                                }
-                            }
-                        }
-                    }
-                    out[(f, i, j)] = acc;
+                    out[(f, i, j)] = b[f];
                 }
             }
         }
+        self.taps::<C, H, W, F, KH, KW, OH, OW>(|(f, i, j), (c, u, v), (h, w)| {
+            out[(f, i, j)] += k[(f, c, u, v)] * x[(c, h, w)];
+        });
         Ok(())
     }
 
@@ -148,23 +166,16 @@ impl Conv2d {
             let mut bias = T::ZERO;
             for i in 0..OH::SIZE {
                 for j in 0..OW::SIZE {
-                    let g = dy[(f, i, j)];
-                    bias += g;
-                    for c in 0..C::SIZE {
-                        for u in 0..KH::SIZE {
-                            let Some(h) = self.source(i, u, H::SIZE) else { continue };
-                            for v in 0..KW::SIZE {
-                                if let Some(w) = self.source(j, v, W::SIZE) {
-                                    dk[(f, c, u, v)] += g * x[(c, h, w)];
-                                    dx[(c, h, w)] += g * k[(f, c, u, v)];
-                                }
-                            }
-                        }
-                    }
+                    bias += dy[(f, i, j)];
                 }
             }
             db[f] = bias;
         }
+        self.taps::<C, H, W, F, KH, KW, OH, OW>(|(f, i, j), (c, u, v), (h, w)| {
+            let g = dy[(f, i, j)];
+            dk[(f, c, u, v)] += g * x[(c, h, w)];
+            dx[(c, h, w)] += g * k[(f, c, u, v)];
+        });
         Ok(())
     }
 }
