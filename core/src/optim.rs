@@ -21,6 +21,18 @@
 //! }
 //! assert!(net.w.approx_eq(&c, 1e-3));
 //! ```
+//!
+//! # Learning rates and gradients out of the ordinary
+//!
+//! A learning rate, a momentum or a decay is a public field, used as given:
+//! there is no check, and each case has one behaviour, tested.
+//!
+//! | input | what a step does |
+//! |---|---|
+//! | `lr = 0` | nothing: every param stays as it is (Adam's and RMSProp's state still advance) |
+//! | `lr < 0` | a step up the gradient instead of down (gradient ascent) |
+//! | `lr` NaN | every param becomes NaN at the first step |
+//! | a NaN or an infinity in a gradient | that param's element becomes NaN or infinite (Adam, RMSProp: NaN); the others are untouched |
 
 use crate::Scalar;
 
@@ -509,6 +521,32 @@ mod tests {
         assert!(close(run(&mut Momentum::nesterov(0.05), 600).values(), C, 1e-9));
         assert!(close(run(&mut RmsProp::new(0.01), 2000).values(), C, 2e-2));
         assert!(close(run(&mut Adam::new(0.05), 3000).values(), C, 1e-6));
+    }
+
+    #[test]
+    fn learning_rates_out_of_the_ordinary_do_what_the_table_says() {
+        // From p = 0 the gradient is g = (−1, 8, −1.5).
+        assert_eq!(run(&mut Sgd::new(0.0), 3).values(), [0.0; 3], "lr 0: nothing moves");
+        assert_eq!(run(&mut Adam::new(0.0), 3).values(), [0.0; 3]);
+        assert!(close(run(&mut Sgd::new(-0.1), 1).values(), [-0.1, 0.8, -0.15], 1e-15), "lr < 0: ascent");
+        for nan in [
+            run(&mut Sgd::new(f64::NAN), 1),
+            run(&mut Momentum::new(f64::NAN), 1),
+            run(&mut RmsProp::new(f64::NAN), 1),
+            run(&mut Adam::new(f64::NAN), 1),
+        ] {
+            assert!(nan.values().iter().all(|p| p.is_nan()), "lr NaN: every param NaN");
+        }
+        // A NaN in one element of the gradient spoils that element only.
+        let mut q = Quad::start();
+        let mut g = q.grad();
+        g.a[1] = f64::NAN;
+        Sgd::new(0.1).step(&mut q, &g);
+        assert!(q.a[1].is_nan(), "{:?}", q.values());
+        assert!((q.a[0] - 0.1).abs() < 1e-15 && (q.b[0] - 0.15).abs() < 1e-15, "{:?}", q.values());
+        let mut q = Quad::start();
+        Adam::new(0.1).step(&mut q, &g);
+        assert!(q.a[1].is_nan() && q.a[0].is_finite() && q.b[0].is_finite());
     }
 
     #[test]
