@@ -206,3 +206,12 @@ fn a_transposed_input_and_a_row_param_batch() {
         assert_close(g.w.as_slice(), &mean_x, "∂w of w a");
     }
 }
+
+#[test]
+fn a_nan_input_gives_a_nan_loss_and_gradient() {
+    // As the data module documents: non-finite inputs are kept and propagated.
+    let net = Distance::<f64> { a: Vector::from_element(0.5) };
+    let x = Vector::<D, f64>::from_slice(&[0.0, f64::NAN, 1.0, 2.0]).unwrap();
+    let (loss, g) = net.grad(&x);
+    assert!(loss.is_nan() && g.a.as_slice().iter().all(|v| v.is_nan()));
+}

@@ -12,6 +12,16 @@
 //! assert_eq!(xs.column(0).as_slice(), train.example::<f32>(0).0.as_slice());
 //! assert_eq!(ys.get(0), train.example::<f32>(0).1);
 //! ```
+//!
+//! # Inputs out of the ordinary
+//!
+//! | input | behaviour |
+//! |---|---|
+//! | features or labels of the wrong count, a label ≥ `C` | [`Dataset::new`] returns a [`DataError`] naming them |
+//! | no examples | a valid, empty dataset: no batches; its `feature_stats` are mean 0, deviation 1 |
+//! | a batch larger than the dataset | `num_batches` is 0 and `batches` yields nothing |
+//! | `batch_into(k, …)` with `k ≥ num_batches` | a panic naming `k` and the number of batches (a caller's bug) |
+//! | a NaN or an infinity among the features | kept as it is, and propagated: the loss of an example holding one is NaN |
 
 pub mod digits;
 mod error;
@@ -279,6 +289,27 @@ mod tests {
 
     fn tiny() -> Dataset<U2, U3> {
         Dataset::new((0..10).map(|v| v as f32).collect(), vec![0, 1, 2, 1, 0]).unwrap()
+    }
+
+    #[test]
+    fn inputs_out_of_the_ordinary_do_what_the_table_says() {
+        let empty = Dataset::<U2, U3>::new(Vec::new(), Vec::new()).unwrap();
+        assert!(
+            empty.is_empty() && empty.num_batches::<U2>() == 0 && empty.batches::<U2, f32>().next().is_none()
+        );
+        assert_eq!(empty.feature_stats(), (vec![0.0, 0.0], vec![1.0, 1.0]));
+        crate::test_dims! { Big = 6; }
+        assert_eq!(tiny().num_batches::<Big>(), 0, "5 examples make no batch of 6");
+        assert!(tiny().batches::<Big, f64>().next().is_none());
+        let with_nan = Dataset::<U2, U3>::new(vec![0.0, f32::NAN], vec![1]).unwrap();
+        assert!(with_nan.example::<f64>(0).0[1].is_nan(), "kept as it is");
+    }
+
+    #[test]
+    #[should_panic(expected = "batch 2 of 2 batches of 2")]
+    fn a_batch_index_past_the_end_panics_naming_it() {
+        let (mut xs, mut ys) = (Matrix::<U2, U2>::zeros(), Classes::<U3, U2>::from_slice(&[0, 0]).unwrap());
+        tiny().batch_into(2, &mut xs, &mut ys);
     }
 
     #[test]
