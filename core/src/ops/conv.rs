@@ -101,24 +101,13 @@ impl Conv2d {
     ///
     /// # Errors
     /// [`ShapeError::ConvOutput`] when `OH`×`OW` is not the output size.
-    pub fn forward_into<C, H, W, F, KH, KW, OH, OW, T>(
+    pub fn forward_into<C: Dim, H: Dim, W: Dim, F: Dim, KH: Dim, KW: Dim, OH: Dim, OW: Dim, T: Scalar>(
         &self,
         x: &Tensor3<C, H, W, T>,
         k: &Tensor4<F, C, KH, KW, T>,
         b: &Vector<F, T>,
         out: &mut Tensor3<F, OH, OW, T>,
-    ) -> Result<(), ShapeError>
-    where
-        C: Dim,
-        H: Dim,
-        W: Dim,
-        F: Dim,
-        KH: Dim,
-        KW: Dim,
-        OH: Dim,
-        OW: Dim,
-        T: Scalar,
-    {
+    ) -> Result<(), ShapeError> {
         self.check::<H, W, KH, KW, OH, OW>("conv2d")?;
         for f in 0..F::SIZE {
             for i in 0..OH::SIZE {
@@ -139,7 +128,7 @@ impl Conv2d {
     /// # Errors
     /// [`ShapeError::ConvOutput`] when `OH`×`OW` is not the output size.
     #[allow(clippy::too_many_arguments)]
-    pub fn vjp_into<C, H, W, F, KH, KW, OH, OW, T>(
+    pub fn vjp_into<C: Dim, H: Dim, W: Dim, F: Dim, KH: Dim, KW: Dim, OH: Dim, OW: Dim, T: Scalar>(
         &self,
         x: &Tensor3<C, H, W, T>,
         k: &Tensor4<F, C, KH, KW, T>,
@@ -147,18 +136,7 @@ impl Conv2d {
         dx: &mut Tensor3<C, H, W, T>,
         dk: &mut Tensor4<F, C, KH, KW, T>,
         db: &mut Vector<F, T>,
-    ) -> Result<(), ShapeError>
-    where
-        C: Dim,
-        H: Dim,
-        W: Dim,
-        F: Dim,
-        KH: Dim,
-        KW: Dim,
-        OH: Dim,
-        OW: Dim,
-        T: Scalar,
-    {
+    ) -> Result<(), ShapeError> {
         self.check::<H, W, KH, KW, OH, OW>("conv2d")?;
         dx.as_mut_slice().fill(T::ZERO);
         dk.as_mut_slice().fill(T::ZERO);
