@@ -9,10 +9,10 @@
 use core::fmt::Debug;
 use core::hash::Hash;
 use core::marker::PhantomData;
-use core::ops::{Add, Mul};
+use core::ops::{Add, Div, Mul, Sub};
 
 use generic_array::ArrayLength;
-use typenum::{Bit, Cmp, Compare, Prod, Sum, UInt, Unsigned};
+use typenum::{Bit, Cmp, Compare, Diff, Max, Maximum, Prod, Quot, Sum, UInt, Unsigned};
 
 /// A dimension: a zero-sized type with a size known at compile time and a name.
 ///
@@ -82,6 +82,41 @@ where
 {
     type Size = Prod<A::Size, B::Size>;
     const NAME: &'static str = JoinedName::<A, B, TimesSign>::NAME;
+}
+
+/// The dimension whose size is that of `A` minus that of `B`, or 0 when `B`
+/// is the larger (for the sizes a convolution derives).
+///
+/// Its name is `"A−B"`. It never fails to have a size: whether a size that
+/// must be positive is, `net!` checks apart, with a message in the user's dims.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DimDiff<A, B>(PhantomData<(A, B)>);
+
+impl<A: Dim, B: Dim> Dim for DimDiff<A, B>
+where
+    A::Size: Max<B::Size>,
+    Maximum<A::Size, B::Size>: Sub<B::Size>,
+    Diff<Maximum<A::Size, B::Size>, B::Size>: ArrayLength + Unsigned,
+{
+    type Size = Diff<Maximum<A::Size, B::Size>, B::Size>;
+    const NAME: &'static str = JoinedName::<A, B, MinusSign>::NAME;
+}
+
+/// The dimension whose size is that of `A` divided by that of `B`, rounded
+/// down (a pooled side `H/2`, a strided convolution's output).
+///
+/// Its name is `"A/B"`, `"(H−3)/2"` when `A` is a sum or a difference.
+/// Whether the division is exact, `net!` checks apart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DimQuot<A, B>(PhantomData<(A, B)>);
+
+impl<A: Dim, B: Dim> Dim for DimQuot<A, B>
+where
+    A::Size: Div<B::Size>,
+    Quot<A::Size, B::Size>: ArrayLength + Unsigned,
+{
+    type Size = Quot<A::Size, B::Size>;
+    const NAME: &'static str = JoinedName::<A, B, DivSign>::NAME;
 }
 
 /// `Equal`, `Less` or `Greater`: how the size of `A` compares with that of `B`.
@@ -208,6 +243,11 @@ impl<N: Unsigned> NameOf<N> {
 
 trait Sign {
     const SIGN: &'static str;
+    /// Operand names that contain one of these are parenthesized.
+    const LOOSER: &'static [&'static str] = &[];
+    /// Whether the right operand is parenthesized when it contains `+`, `−`
+    /// or `/` (`A−(B+C)`).
+    const WRAP_RIGHT: bool = false;
 }
 struct PlusSign;
 impl Sign for PlusSign {
@@ -216,12 +256,60 @@ impl Sign for PlusSign {
 struct TimesSign;
 impl Sign for TimesSign {
     const SIGN: &'static str = "·";
+    const LOOSER: &'static [&'static str] = &["+", "−", "/"];
+}
+struct MinusSign;
+impl Sign for MinusSign {
+    const SIGN: &'static str = "−";
+    const WRAP_RIGHT: bool = true;
+}
+struct DivSign;
+impl Sign for DivSign {
+    const SIGN: &'static str = "/";
+    const LOOSER: &'static [&'static str] = &["+", "−", "/", "·"];
+}
+
+/// Whether `name` contains one of `parts` outside parentheses.
+const fn contains_any(name: &str, parts: &[&str]) -> bool {
+    let h = name.as_bytes();
+    let (mut i, mut depth) = (0, 0usize);
+    while i < h.len() {
+        match h[i] {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => {
+                let mut k = 0;
+                while k < parts.len() {
+                    let p = parts[k].as_bytes();
+                    let mut j = 0;
+                    while j < p.len() && i + j < h.len() && h[i + j] == p[j] {
+                        j += 1;
+                    }
+                    if j == p.len() {
+                        return true;
+                    }
+                    k += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `name`, in parentheses when it contains one of `looser`.
+const fn operand(name: &'static str, looser: &[&str]) -> [&'static str; 3] {
+    if contains_any(name, looser) { ["(", name, ")"] } else { ["", name, ""] }
 }
 
 struct JoinedName<A, B, S>(PhantomData<(A, B, S)>);
 
 impl<A: Dim, B: Dim, S: Sign> JoinedName<A, B, S> {
-    const BUF: &'static ConstName = &ConstName::join(&[A::NAME, S::SIGN, B::NAME]);
+    const A: [&'static str; 3] = operand(A::NAME, S::LOOSER);
+    const B: [&'static str; 3] = operand(B::NAME, if S::WRAP_RIGHT { &["+", "−", "/"] } else { S::LOOSER });
+    const BUF: &'static ConstName =
+        &ConstName::join(&[Self::A[0], Self::A[1], Self::A[2], S::SIGN, Self::B[0], Self::B[1], Self::B[2]]);
     const NAME: &'static str = Self::BUF.as_str();
 }
 
@@ -254,6 +342,19 @@ mod tests {
         assert_eq!(<DimProd<H, D>>::SIZE, 15);
         assert_eq!(<DimProd<H, D>>::NAME, "H·D");
         assert_eq!(<DimSum<DimProd<H, D>, U3>>::NAME, "H·D+3");
+    }
+
+    #[test]
+    fn differences_and_quotients_compute_size_and_name() {
+        use typenum::{U2, U7};
+        assert_eq!((<DimDiff<H, D>>::SIZE, <DimDiff<H, D>>::NAME), (2, "H−D"));
+        assert_eq!(<DimDiff<D, H>>::SIZE, 0, "saturates at 0");
+        assert_eq!((<DimQuot<H, U2>>::SIZE, <DimQuot<H, U2>>::NAME), (2, "H/2"));
+        type Out = DimSum<DimQuot<DimDiff<DimSum<H, U7>, D>, U2>, One>;
+        assert_eq!((Out::SIZE, Out::NAME), (5, "(H+7−D)/2+1"));
+        type Flat = DimProd<D, DimProd<DimQuot<H, U2>, DimQuot<D, U2>>>;
+        assert_eq!((Flat::SIZE, Flat::NAME), (6, "D·(H/2)·(D/2)"));
+        assert_eq!(<DimDiff<H, DimSum<D, U2>>>::NAME, "H−(D+2)");
     }
 
     #[test]

@@ -50,7 +50,7 @@ mod testing;
 
 pub use class::{Class, Classes};
 pub use derivation::Derivation;
-pub use dim::{Dim, DimProd, DimSum, One};
+pub use dim::{Dim, DimDiff, DimProd, DimQuot, DimSum, One};
 pub use error::{ConvMismatch, ShapeError};
 pub use matrix::{Matrix, Vector};
 pub use scalar::Scalar;

@@ -18,7 +18,10 @@ mod transpose;
 mod unary;
 
 pub use broadcast::{add_bias_vjp, scale_cols_vjp, scale_rows_vjp};
-pub use conv::{Conv2d, Pool};
+pub use conv::{
+    Conv2d, ConvGeometry, Pool, PoolGeometry, conv2d_bias_grad, conv2d_forward, conv2d_input_grad,
+    conv2d_kernel_grad, im2col, pool_backward, pool_forward,
+};
 pub use elementwise::{add_vjp, hadamard_vjp, scale_vjp, sub_vjp};
 pub use loss::{
     mse, mse_grad, softmax_cross_entropy, softmax_cross_entropy_batch, softmax_cross_entropy_batch_grad,

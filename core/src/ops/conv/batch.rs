@@ -1,0 +1,298 @@
+//! Convolution and pooling over a batch held one example per column: a
+//! rank-3 example `[C, H, W]` is column `b` of a `[C·H·W × B]` matrix, so
+//! element `(c, h, w, b)` sits at `((c·H + h)·W + w)·B + b` and the `B`
+//! examples of one position are contiguous.
+//!
+//! The convolution is three matrix products on the packed kernel
+//! `K [F × C·KH·KW]` (PyTorch's and Caffe's im2col scheme):
+//! - `col = im2col(x)`, `[C·KH·KW × OH·OW·B]`, each column the window one
+//!   output reads;
+//! - `y = K col + b`: `[F × OH·OW·B]`, which is already the `[F·OH·OW × B]`
+//!   batch of outputs;
+//! - `∂K = ∂y colᵀ`, `∂col = Kᵀ ∂y` and `∂x = col2im(∂col)`, the adjoint of
+//!   `im2col` (the sum of every window's share), `∂b` the sums of `∂y`'s rows.
+//!
+//! The products run in the crate's matrix-multiply kernel; `col` and `∂col`
+//! are buffers the caller keeps (a net's workspace), so a step allocates
+//! nothing.
+
+use crate::Scalar;
+use crate::kernel::gemm;
+use crate::loops::{Op, Product};
+
+/// The sizes of a convolution over a batch: input `[C, H, W]`, kernels
+/// `[F, C, KH, KW]`, output `[F, OH, OW]`, `batch` examples, with a stride
+/// and a padding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConvGeometry {
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub f: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub oh: usize,
+    pub ow: usize,
+    pub batch: usize,
+    pub stride: usize,
+    pub pad: usize,
+}
+
+impl ConvGeometry {
+    /// Elements of one batch of inputs.
+    pub const fn x_len(&self) -> usize {
+        self.c * self.h * self.w * self.batch
+    }
+
+    /// Elements of the kernels.
+    pub const fn k_len(&self) -> usize {
+        self.f * self.c * self.kh * self.kw
+    }
+
+    /// Elements of one batch of outputs.
+    pub const fn y_len(&self) -> usize {
+        self.f * self.oh * self.ow * self.batch
+    }
+
+    /// Elements of the `im2col` buffer, `[C·KH·KW × OH·OW·B]`.
+    pub const fn col_len(&self) -> usize {
+        self.c * self.kh * self.kw * self.oh * self.ow * self.batch
+    }
+
+    /// Whether the output sides are what stride and padding give, and the
+    /// buffers have the lengths of these sizes.
+    fn fits(&self, lens: &[(usize, usize)]) -> bool {
+        let side = |n: usize, k: usize, o: usize| {
+            self.stride > 0 && n + 2 * self.pad >= k && (n + 2 * self.pad - k) / self.stride + 1 == o
+        };
+        side(self.h, self.kh, self.oh) && side(self.w, self.kw, self.ow) && lens.iter().all(|(a, b)| a == b)
+    }
+
+    /// Calls `f(col_row_start, x_start, len)` for every contiguous run
+    /// `col[r, (i, j, ·)] ↔ x[c, h, w, ·]` of `B` elements that im2col
+    /// copies; the padding's runs are skipped (they stay zero).
+    #[inline(always)]
+    fn runs(&self, mut f: impl FnMut(usize, usize)) {
+        let Self { c, h, w, kh, kw, oh, ow, batch: b, stride: s, pad: p, .. } = *self;
+        let n = oh * ow * b;
+        for ci in 0..c {
+            for u in 0..kh {
+                for v in 0..kw {
+                    let r = (ci * kh + u) * kw + v;
+                    for i in 0..oh {
+                        let Some(hi) = (i * s + u).checked_sub(p).filter(|&x| x < h) else { continue };
+                        for j in 0..ow {
+                            let Some(wj) = (j * s + v).checked_sub(p).filter(|&x| x < w) else { continue };
+                            f(r * n + (i * ow + j) * b, ((ci * h + hi) * w + wj) * b);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `y ← conv2d(x, K) + b` for a batch, `col` left holding `im2col(x)` for
+/// [`conv2d_kernel_grad`]. Returns `false`, computing nothing, when a
+/// length or a side does not fit `g`.
+pub fn conv2d_forward<T: Scalar>(
+    g: &ConvGeometry,
+    x: &[T],
+    k: &[T],
+    bias: &[T],
+    y: &mut [T],
+    col: &mut [T],
+) -> bool {
+    let lens = [(x.len(), g.x_len()), (k.len(), g.k_len()), (bias.len(), g.f), (y.len(), g.y_len())];
+    if !g.fits(&lens) || col.len() != g.col_len() {
+        return false;
+    }
+    im2col(g, x, col);
+    let n = g.oh * g.ow * g.batch;
+    for (row, &bf) in y.chunks_exact_mut(n).zip(bias) {
+        row.fill(bf);
+    }
+    let m = g.c * g.kh * g.kw;
+    gemm(
+        Product { m: g.f, n, k: m, alpha: T::ONE, a: k, op_a: Op::N, b: col, op_b: Op::N, accumulate: true },
+        y,
+    );
+    true
+}
+
+/// `col ← im2col(x)`, `[C·KH·KW × OH·OW·B]`: column `(i, j, b)` is the
+/// window output `(i, j)` of example `b` reads, zero in the padding.
+pub fn im2col<T: Scalar>(g: &ConvGeometry, x: &[T], col: &mut [T]) -> bool {
+    if !g.fits(&[(x.len(), g.x_len()), (col.len(), g.col_len())]) {
+        return false;
+    }
+    let b = g.batch;
+    // Without padding every window lies inside `x`, and every element is written.
+    if g.pad > 0 {
+        col.fill(T::ZERO);
+    }
+    g.runs(|at, from| col[at..at + b].copy_from_slice(&x[from..from + b]));
+    true
+}
+
+/// `∂K ← ∂y colᵀ` (overwritten), `col` as [`conv2d_forward`] left it.
+pub fn conv2d_kernel_grad<T: Scalar>(g: &ConvGeometry, col: &[T], dy: &[T], dk: &mut [T]) -> bool {
+    if !g.fits(&[(col.len(), g.col_len()), (dy.len(), g.y_len()), (dk.len(), g.k_len())]) {
+        return false;
+    }
+    let (n, m) = (g.oh * g.ow * g.batch, g.c * g.kh * g.kw);
+    gemm(
+        Product {
+            m: g.f,
+            n: m,
+            k: n,
+            alpha: T::ONE,
+            a: dy,
+            op_a: Op::N,
+            b: col,
+            op_b: Op::T,
+            accumulate: false,
+        },
+        dk,
+    );
+    true
+}
+
+/// `∂b ←` the sums of `∂y`'s rows: over positions and examples.
+pub fn conv2d_bias_grad<T: Scalar>(g: &ConvGeometry, dy: &[T], db: &mut [T]) -> bool {
+    if !g.fits(&[(dy.len(), g.y_len()), (db.len(), g.f)]) {
+        return false;
+    }
+    let n = g.oh * g.ow * g.batch;
+    for (d, row) in db.iter_mut().zip(dy.chunks_exact(n)) {
+        *d = row.iter().fold(T::ZERO, |s, &v| s + v);
+    }
+    true
+}
+
+/// `∂x ← col2im(Kᵀ ∂y)` (overwritten), through the buffer `dcol`.
+pub fn conv2d_input_grad<T: Scalar>(
+    g: &ConvGeometry,
+    k: &[T],
+    dy: &[T],
+    dx: &mut [T],
+    dcol: &mut [T],
+) -> bool {
+    let lens =
+        [(k.len(), g.k_len()), (dy.len(), g.y_len()), (dx.len(), g.x_len()), (dcol.len(), g.col_len())];
+    if !g.fits(&lens) {
+        return false;
+    }
+    let (n, m, b) = (g.oh * g.ow * g.batch, g.c * g.kh * g.kw, g.batch);
+    gemm(
+        Product { m, n, k: g.f, alpha: T::ONE, a: k, op_a: Op::T, b: dy, op_b: Op::N, accumulate: false },
+        dcol,
+    );
+    dx.fill(T::ZERO);
+    g.runs(|at, to| {
+        for (d, &v) in dx[to..to + b].iter_mut().zip(&dcol[at..at + b]) {
+            *d += v;
+        }
+    });
+    true
+}
+
+/// The sizes of a `k`×`k` pooling (stride `k`) over a batch of `[C, H, W]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolGeometry {
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub k: usize,
+    pub batch: usize,
+}
+
+impl PoolGeometry {
+    fn fits(&self, x: usize, y: usize) -> bool {
+        let Self { c, h, w, k, batch } = *self;
+        k > 0 && h % k == 0 && w % k == 0 && x == c * h * w * batch && y == c * (h / k) * (w / k) * batch
+    }
+
+    /// Calls `f(y_start, x_start)` for every output position and every
+    /// element of its window (row-major within the window), each a run of `B`.
+    #[inline(always)]
+    fn windows(&self, mut f: impl FnMut(usize, usize, bool)) {
+        let Self { c, h, w, k, batch: b } = *self;
+        let (oh, ow) = (h / k, w / k);
+        for ci in 0..c {
+            for i in 0..oh {
+                for j in 0..ow {
+                    let at = ((ci * oh + i) * ow + j) * b;
+                    for t in 0..k * k {
+                        f(at, ((ci * h + i * k + t / k) * w + j * k + t % k) * b, t == 0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `y ←` the max (`max == true`) or the mean of each window, in one pass.
+pub fn pool_forward<T: Scalar>(g: &PoolGeometry, max: bool, x: &[T], y: &mut [T]) -> bool {
+    if !g.fits(x.len(), y.len()) {
+        return false;
+    }
+    let (b, inv) = (g.batch, T::ONE / T::from_usize(g.k * g.k));
+    g.windows(|at, from, first| {
+        let (out, inp) = (&mut y[at..at + b], &x[from..from + b]);
+        if first {
+            out.copy_from_slice(inp);
+        } else if max {
+            out.iter_mut().zip(inp).for_each(|(o, &v)| *o = if v > *o { v } else { *o });
+        } else {
+            out.iter_mut().zip(inp).for_each(|(o, &v)| *o += v);
+        }
+    });
+    if !max {
+        y.iter_mut().for_each(|v| *v *= inv);
+    }
+    true
+}
+
+/// `∂x ←` (overwritten) each `∂y` to the first maximum of its window
+/// (`max`, where `x` equals `y`), or spread evenly over it.
+pub fn pool_backward<T: Scalar>(
+    g: &PoolGeometry,
+    max: bool,
+    x: &[T],
+    y: &[T],
+    dy: &[T],
+    dx: &mut [T],
+) -> bool {
+    if !g.fits(x.len(), y.len()) || dy.len() != y.len() || dx.len() != x.len() {
+        return false;
+    }
+    dx.fill(T::ZERO);
+    let (b, inv) = (g.batch, T::ONE / T::from_usize(g.k * g.k));
+    if !max {
+        g.windows(|at, to, _| {
+            dx[to..to + b].iter_mut().zip(&dy[at..at + b]).for_each(|(d, &v)| *d = v * inv)
+        });
+        return true;
+    }
+    // Per window and example, whether its maximum has been routed yet.
+    let mut done = [false; 64];
+    let mut chunk = 0;
+    while chunk < b {
+        let width = (b - chunk).min(done.len());
+        g.windows(|at, to, first| {
+            if first {
+                done[..width].fill(false);
+            }
+            for e in 0..width {
+                let (o, i) = (at + chunk + e, to + chunk + e);
+                if !done[e] && x[i] == y[o] {
+                    dx[i] = dy[o];
+                    done[e] = true;
+                }
+            }
+        });
+        chunk += width;
+    }
+    true
+}
