@@ -2,7 +2,8 @@
 
 use core::fmt;
 
-use crate::{Dim, Matrix, Scalar};
+use crate::Scalar;
+use crate::values::Values;
 
 /// The gradient of `f` at `x` by central differences,
 /// `(f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h` for every element `i`, in `f64`.
@@ -16,13 +17,9 @@ use crate::{Dim, Matrix, Scalar};
 /// let g = numeric_gradient(&x, |x| x[0] * x[0] + 5.0 * x[1], 1e-5);
 /// assert!((g[0] - 2.0).abs() < 1e-8 && (g[1] - 5.0).abs() < 1e-8);
 /// ```
-pub fn numeric_gradient<R: Dim, C: Dim>(
-    x: &Matrix<R, C, f64>,
-    mut f: impl FnMut(&Matrix<R, C, f64>) -> f64,
-    h: f64,
-) -> Matrix<R, C, f64> {
+pub fn numeric_gradient<V: Values<f64>>(x: &V, mut f: impl FnMut(&V) -> f64, h: f64) -> V {
     let mut probe = x.clone();
-    let mut grad = Matrix::<R, C, f64>::zeros();
+    let mut grad = V::zeros();
     for i in 0..x.as_slice().len() {
         let x_i = x.as_slice()[i];
         probe.as_mut_slice()[i] = x_i + h;
@@ -81,12 +78,7 @@ impl<T: Scalar> GradCheck<T> {
     }
 
     /// Adds the line for param `name`: `value` compared with `reference`.
-    pub fn compare<R: Dim, C: Dim>(
-        &mut self,
-        name: &'static str,
-        value: &Matrix<R, C, f64>,
-        reference: &Matrix<R, C, f64>,
-    ) {
+    pub fn compare<V: Values<f64>>(&mut self, name: &'static str, value: &V, reference: &V) {
         let (mut max_abs, mut max_rel, mut max_mixed) = (0.0f64, 0.0f64, 0.0f64);
         for (&a, &r) in value.as_slice().iter().zip(reference.as_slice()) {
             let d = if a == r { 0.0 } else { (a - r).abs() };
@@ -100,7 +92,7 @@ impl<T: Scalar> GradCheck<T> {
         }
         self.entries.push(GradCheckEntry {
             name,
-            shape: Matrix::<R, C, f64>::shape_name(),
+            shape: V::shape_name(),
             max_abs: T::from_f64(max_abs),
             max_rel: T::from_f64(max_rel),
             max_mixed: T::from_f64(max_mixed),

@@ -3,12 +3,15 @@
 //! Weights (params with more than one column) are drawn from the Glorot
 //! (Xavier) uniform distribution U(−a, a), a = √(6 / (fan_in + fan_out)),
 //! where fan_in is the number of columns and fan_out the number of rows;
-//! vectors (biases) start at zero. The generator is PCG-64 (MCG variant),
+//! vectors (biases) and rank-3 params start at zero; convolution kernels
+//! `[F, C, KH, KW]` are Glorot uniform with fan_in = C·KH·KW and
+//! fan_out = F·KH·KW. The generator is PCG-64 (MCG variant),
 //! whose output for a seed is fixed across platforms and releases.
 
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
+use crate::values::Values;
 use crate::{Dim, Matrix, Scalar};
 
 /// A seeded source of initial parameter values.
@@ -43,9 +46,18 @@ impl Init {
         Matrix::from_fn(|_, _| T::from_f64(self.rng.random_range(lo..hi)))
     }
 
-    /// The default for a param of shape `[R×C]`: Glorot uniform for a
-    /// matrix, zeros for a column vector (a bias).
-    pub fn param<R: Dim, C: Dim, T: Scalar>(&mut self) -> Matrix<R, C, T> {
-        if C::SIZE == 1 { Matrix::zeros() } else { self.glorot() }
+    /// The default for a param: for a matrix `[R×C]` Glorot uniform, for a
+    /// column vector (a bias) or a rank-3 value zeros, for convolution
+    /// kernels `[F×C×KH×KW]` Glorot uniform with fan_in = C·KH·KW and
+    /// fan_out = F·KH·KW.
+    pub fn param<V: Values<T>, T: Scalar>(&mut self) -> V {
+        V::init(self)
+    }
+
+    /// Every element of `values` drawn from U(lo, hi).
+    pub fn fill_uniform<T: Scalar>(&mut self, values: &mut [T], lo: f64, hi: f64) {
+        for v in values {
+            *v = T::from_f64(self.rng.random_range(lo..hi));
+        }
     }
 }

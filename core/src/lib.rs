@@ -42,6 +42,7 @@ pub mod ops;
 pub mod optim;
 mod scalar;
 pub mod shape;
+pub mod values;
 #[cfg(target_arch = "x86_64")]
 mod simd;
 mod tensor;

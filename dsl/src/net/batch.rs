@@ -37,7 +37,7 @@ pub fn lift(m: &Model) -> Result<Model, String> {
     let loss = m.loss.ok_or("the net has no loss")?;
     let mut g = Graph::default();
     for d in m.graph.dims.iter().skip(1) {
-        g.dim(d.text.clone(), d.tokens.clone());
+        g.dim_of(d.clone());
     }
     let batch = g.dim("⟨batch⟩".into(), quote!(__B));
     let mut l = Lifter { m, g, batch, map: HashMap::new() };
@@ -109,6 +109,7 @@ pub fn lift(m: &Model) -> Result<Model, String> {
         loss: Some(batch_loss),
         loss_text: String::new(),
         hand_grads: Vec::new(),
+        size_checks: Vec::new(),
     })
 }
 

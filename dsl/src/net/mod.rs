@@ -18,6 +18,7 @@ mod model;
 mod ops;
 mod parse;
 mod simplify;
+mod sizes;
 mod source;
 
 use proc_macro2::TokenStream;

@@ -17,11 +17,35 @@ pub type DimId = usize;
 /// The dim of a column vector's width; always id 0.
 pub const ONE: DimId = 0;
 
-/// A dim as the user wrote it. Two dims are equal when they are written the
-/// same way (`H` and `H`, `3` and `3`), never because their sizes agree.
+/// A dim as the user wrote it, or derived from the user's dims. Two dims
+/// are equal when they are written the same way (`H` and `H`, `3` and `3`,
+/// `H/2` and `H/2` once simplified), never because their sizes agree.
+#[derive(Clone)]
 pub struct DimInfo {
     pub text: String,
     pub tokens: TokenStream,
+    pub kind: DimKind,
+}
+
+/// What a dim is; see `sizes` for the derived ones.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DimKind {
+    /// A dim type in scope or a generic parameter.
+    Named,
+    /// An integer literal.
+    Number(u64),
+    /// `Σ cᵢ·dᵢ + k` over other dims, simplified (`H+1−KH`).
+    Linear(Vec<(DimId, i64)>, i64),
+    /// An exact quotient (`H/2`, `(H−1)/2`).
+    Quot(DimId, u64),
+    /// A product (`F·(H/2)·(W/2)`): a flattened shape.
+    Prod(Vec<DimId>),
+    /// The dims of a rank-3 value or the last three of a rank-4 one
+    /// (`C×H×W`), held as one dim of their product so that elementwise ops
+    /// and batching see a column.
+    Shape(Vec<DimId>),
+    /// `_` in a param's shape, not inferred (yet).
+    Infer,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -130,7 +154,7 @@ pub struct Graph {
 impl Default for Graph {
     fn default() -> Self {
         Graph {
-            dims: vec![DimInfo { text: "1".into(), tokens: quote!(::shapegrad::One) }],
+            dims: vec![DimInfo { text: "1".into(), tokens: quote!(::shapegrad::One), kind: DimKind::Number(1) }],
             dim_index: HashMap::from([("1".to_string(), ONE)]),
             nodes: Vec::new(),
             index: HashMap::new(),
@@ -141,12 +165,17 @@ impl Default for Graph {
 impl Graph {
     /// The id of a dim written `text`, whose type is `tokens`.
     pub fn dim(&mut self, text: String, tokens: TokenStream) -> DimId {
-        if let Some(&id) = self.dim_index.get(&text) {
+        self.dim_of(DimInfo { text, tokens, kind: DimKind::Named })
+    }
+
+    /// The id of dim `info`, by its text.
+    pub fn dim_of(&mut self, info: DimInfo) -> DimId {
+        if let Some(&id) = self.dim_index.get(&info.text) {
             return id;
         }
         let id = self.dims.len();
-        self.dim_index.insert(text.clone(), id);
-        self.dims.push(DimInfo { text, tokens });
+        self.dim_index.insert(info.text.clone(), id);
+        self.dims.push(info);
         id
     }
 

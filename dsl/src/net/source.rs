@@ -26,8 +26,10 @@ pub fn source_text(e: &Expr) -> String {
         }
         ExprKind::Neg(a) => format!("-{}", wrap(a, 3)),
         ExprKind::Transpose(a) => format!("{}.T", wrap(a, 4)),
-        ExprKind::Call { func, args } => {
-            format!("{func}({})", args.iter().map(source_text).collect::<Vec<_>>().join(", "))
+        ExprKind::Call { func, args, named } => {
+            let mut parts: Vec<String> = args.iter().map(source_text).collect();
+            parts.extend(named.iter().map(|(k, v)| format!("{k} = {}", source_text(v))));
+            format!("{func}({})", parts.join(", "))
         }
     }
 }

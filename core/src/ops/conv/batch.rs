@@ -25,16 +25,27 @@ use crate::loops::{Op, Product};
 /// and a padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConvGeometry {
+    /// Input channels.
     pub c: usize,
+    /// Input height.
     pub h: usize,
+    /// Input width.
     pub w: usize,
+    /// Kernels (output channels).
     pub f: usize,
+    /// Kernel height.
     pub kh: usize,
+    /// Kernel width.
     pub kw: usize,
+    /// Output height.
     pub oh: usize,
+    /// Output width.
     pub ow: usize,
+    /// Examples in the batch.
     pub batch: usize,
+    /// The step between windows.
     pub stride: usize,
+    /// Zeros added on every side.
     pub pad: usize,
 }
 
@@ -200,10 +211,15 @@ pub fn conv2d_input_grad<T: Scalar>(
 /// The sizes of a `k`×`k` pooling (stride `k`) over a batch of `[C, H, W]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolGeometry {
+    /// Input channels.
     pub c: usize,
+    /// Input height.
     pub h: usize,
+    /// Input width.
     pub w: usize,
+    /// The window side (and stride).
     pub k: usize,
+    /// Examples in the batch.
     pub batch: usize,
 }
 

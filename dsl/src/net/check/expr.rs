@@ -28,7 +28,7 @@ impl Builder<'_> {
                     None
                 }
             },
-            ExprKind::Call { func, args } => self.call(e, func, args),
+            ExprKind::Call { func, args, named } => self.call(e, func, args, named),
         }
     }
 
@@ -36,14 +36,27 @@ impl Builder<'_> {
     fn apply(&mut self, code: &str, e: &Expr, args: &[&Expr]) -> Option<NodeId> {
         let nodes: Vec<Option<NodeId>> = args.iter().map(|a| self.value(a)).collect();
         let nodes = nodes.into_iter().collect::<Option<Vec<_>>>()?;
-        self.rule(ops::def(code), e, args, nodes)
+        self.rule(ops::def(code), e, args, nodes, Vec::new())
     }
 
     /// `def`'s shape rule; when it fails, the shape the use most likely
     /// meant, so that what follows is still checked (every error at once).
-    fn rule(&mut self, def: &dyn OpDef, e: &Expr, args: &[&Expr], nodes: Vec<NodeId>) -> Option<NodeId> {
-        let call = Call { expr: e, args: args.to_vec(), nodes };
-        let mut cx = ops::Check { g: &mut self.g, errors: self.errors, named: Default::default() };
+    fn rule<'e>(
+        &mut self,
+        def: &dyn OpDef,
+        e: &'e Expr,
+        args: &[&'e Expr],
+        nodes: Vec<NodeId>,
+        named: Vec<(String, &'e Expr)>,
+    ) -> Option<NodeId> {
+        let call = Call { expr: e, args: args.to_vec(), nodes, named, name: self.current.clone() };
+        let mut cx = ops::Check {
+            g: &mut self.g,
+            errors: self.errors,
+            named: Default::default(),
+            sizes: &mut self.size_checks,
+            inferred: &mut self.inferred,
+        };
         let node = def.check(&mut cx, &call);
         node.or_else(|| {
             let shape = def.guess(&self.g, &call.nodes)?;
@@ -54,7 +67,7 @@ impl Builder<'_> {
 
     /// A call of a DSL function: its name, its arity and its label argument
     /// are checked here, then its own shape rule.
-    fn call(&mut self, e: &Expr, func: &Ident, args: &[Expr]) -> Option<NodeId> {
+    fn call(&mut self, e: &Expr, func: &Ident, args: &[Expr], named: &[(Ident, Expr)]) -> Option<NodeId> {
         let name = func.to_string();
         let Some((def, sig)) = ops::function(&name).and_then(|d| Some((d, d.signature()?))) else {
             let names = ops::function_names();
@@ -71,6 +84,25 @@ impl Builder<'_> {
             let msg = format!("`{name}` takes {} argument{plural}, found {}", sig.arity, args.len());
             self.errors.push(expr_error(e, msg));
             return None;
+        }
+        // Rule: a named argument is one the function takes, given once.
+        let allowed = def.named_args();
+        for (i, (key, value)) in named.iter().enumerate() {
+            let k = key.to_string();
+            let msg = if !allowed.contains(&k.as_str()) {
+                Some(match allowed {
+                    [] => format!("`{name}` takes no named argument, found `{k}`"),
+                    _ => format!("`{name}` has no argument `{k}`; its named arguments are `{}`", allowed.join("`, `")),
+                })
+            } else if named[..i].iter().any(|(other, _)| *other == *key) {
+                Some(format!("`{k}` is given twice"))
+            } else {
+                None
+            };
+            if let Some(msg) = msg {
+                self.errors.push(crate::net::error::spanned(key.span(), value.last, msg));
+                return None;
+            }
         }
         let values = if sig.label_last { &args[..args.len() - 1] } else { args };
         let mut nodes: Vec<Option<NodeId>> = values.iter().map(|a| self.value(a)).collect();
@@ -91,7 +123,8 @@ impl Builder<'_> {
         }
         let nodes = nodes.into_iter().collect::<Option<Vec<_>>>()?;
         let refs: Vec<&Expr> = args.iter().collect();
-        self.rule(def, e, &refs, nodes)
+        let named = named.iter().map(|(k, v)| (k.to_string(), v)).collect();
+        self.rule(def, e, &refs, nodes, named)
     }
 
     /// Like `expr`, but a label is not a value.

@@ -8,16 +8,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use proc_macro2::{Span, TokenStream};
-use quote::ToTokens;
+use proc_macro2::Span;
 use syn::{Attribute, Ident, Visibility};
 
 mod dims;
 mod expr;
+mod shape;
 
 use super::error::Errors;
-use super::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
-use super::parse::{DimAst, Expr, NetAst, ShapeAst, Stmt, expr_error};
+use super::model::{Attr, DimId, Graph, NodeId, Op, Shape};
+use super::parse::{Expr, NetAst, Stmt, expr_error};
+pub use shape::{SizeBound, SizeCheck};
 use super::source::source_text;
 use expr::closest;
 
@@ -54,6 +55,8 @@ pub struct Model {
     pub loss_text: String,
     /// Hand-written gradients: (param index, node).
     pub hand_grads: Vec<(usize, NodeId)>,
+    /// Checks of derived sizes that only the compiler can make.
+    pub size_checks: Vec<SizeCheck>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -79,20 +82,73 @@ struct Builder<'e> {
     failed_names: HashSet<String>,
     /// How many placeholders for failed uses were made (each one distinct).
     guesses: usize,
+    /// The `let` being checked (`loss` for the loss), for messages.
+    current: String,
+    size_checks: Vec<SizeCheck>,
+    /// What each `_` of a param's shape was found to be, by its dim.
+    inferred: HashMap<DimId, DimId>,
+    /// Each `_` of a param's shape: its dim, the param, and where it is.
+    placeholders: Vec<(DimId, String, Span)>,
+    /// What each `_` is, by its position, from a first pass.
+    known_infer: &'e HashMap<String, DimId>,
 }
 
 /// Checks a net and builds its graph. The model is returned even when there
 /// were errors (with the failed parts left out) so a fallback can be emitted.
+///
+/// A net with `_` in a param's shape is checked twice: the first pass finds
+/// what each `_` must be from the param's uses (its errors are dropped), the
+/// second checks the net with those sizes, as if written out.
 pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
+    let mut first = Errors::default();
+    let (m, inferred, placeholders) = build_with(ast, &mut first, Graph::default(), &HashMap::new());
+    if placeholders.is_empty() {
+        return build_with(ast, errors, Graph::default(), &HashMap::new()).0;
+    }
+    let mut known = Graph::default();
+    for d in m.graph.dims.iter().skip(1) {
+        known.dim_of(d.clone());
+    }
+    let by_place: HashMap<String, DimId> = placeholders
+        .iter()
+        .filter_map(|(d, _, span)| Some((format!("{span:?}"), *inferred.get(d)?)))
+        .collect();
+    let (m, _, placeholders) = build_with(ast, errors, known, &by_place);
+    for (_, param, span) in placeholders {
+        errors.at(
+            span,
+            format!(
+                "cannot infer this `_` of `{param}`'s shape: `_` takes its size from a use of `{param}` in a product (`{param} @ h`) or with a value of known shape"
+            ),
+        );
+    }
+    m
+}
+
+/// One pass of `build`: `g` may hold dims already, `inferred` gives what
+/// each `_` (by its position) is. Returns what each `_` left unknown was
+/// found to be, and those still unknown.
+#[allow(clippy::type_complexity)]
+fn build_with<'e>(
+    ast: &NetAst,
+    errors: &'e mut Errors,
+    g: Graph,
+    inferred: &'e HashMap<String, DimId>,
+) -> (Model, HashMap<DimId, DimId>, Vec<(DimId, String, Span)>) {
     let first_error = errors.len();
     let failed_names = ast.failed.iter().filter_map(|(_, name)| name.clone()).collect();
     let mut b = Builder {
-        g: Graph::default(),
+        g,
         errors,
         scope: HashMap::new(),
         all_lets: HashSet::new(),
         failed_names,
         guesses: 0,
+        current: String::new(),
+        size_checks: Vec::new(),
+        inferred: HashMap::new(),
+        placeholders: Vec::new(),
+        known_infer: inferred,
     };
     let mut m = Model {
         graph: Graph::default(),
@@ -107,6 +163,7 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
         loss: None,
         loss_text: String::new(),
         hand_grads: Vec::new(),
+        size_checks: Vec::new(),
     };
     // Rule: params, inputs and labels may be used anywhere, so they are read first.
     for stmt in &ast.stmts {
@@ -166,6 +223,7 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
         match stmt {
             Stmt::Let { name, expr } => {
                 b.all_lets.remove(&name.to_string());
+                b.current = name.to_string();
                 let node = b.expr(expr);
                 if b.unique(name) {
                     b.scope.insert(name.to_string(), Entry { node, kind: Kind::Let });
@@ -185,6 +243,7 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
                     continue;
                 }
                 loss_keyword = Some(*keyword);
+                b.current = "loss".into();
                 m.loss = b.loss(expr);
                 m.loss_text = source_text(expr);
             }
@@ -217,8 +276,11 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
     // A dim named in one declaration only may be no dim in scope at all.
     let lone = dims::lone_dims(ast);
     b.errors.mark_lone_dims(first_error, |t| lone.iter().any(|l| l == t));
+    let open: Vec<(DimId, String, Span)> =
+        b.placeholders.iter().filter(|(d, _, _)| !b.inferred.contains_key(d)).cloned().collect();
     m.graph = b.g;
-    m
+    m.size_checks = b.size_checks;
+    (m, b.inferred, open)
 }
 
 impl Builder<'_> {
@@ -231,61 +293,11 @@ impl Builder<'_> {
         true
     }
 
-    fn declare(
-        &mut self,
-        name: &Ident,
-        attrs: &[Attribute],
-        shape: Option<&ShapeAst>,
-        label_dim: Option<&DimAst>,
-        kind: Kind,
-        op: Op,
-    ) -> Decl {
-        let shape = match (shape.map(|s| s.dims.as_slice()), label_dim) {
-            // Rule: a param of shape `[]` or `[1]` is a scalar (stored as a 1×1).
-            (Some([]), _) if matches!(kind, Kind::Param(_)) => Some(Shape::Scalar),
-            (Some([d]), _) if matches!(kind, Kind::Param(_)) && d.text() == "1" => Some(Shape::Scalar),
-            // Rule: an input has one or two dims (a scalar input is `[1]`).
-            (Some([]), _) => {
-                let msg = format!(
-                    "input `{name}` has no dim; an input is `[N]` or `[R, C]`, and a scalar input `[1]`"
-                );
-                self.errors.at(name.span(), msg);
-                None
-            }
-            (Some(dims), _) => {
-                let r = self.dim(&dims[0]);
-                let c = dims.get(1).map_or(ONE, |d| self.dim(d));
-                Some(Shape::Mat(r, c))
-            }
-            (None, Some(d)) => Some(Shape::Label(self.dim(d))),
-            (None, None) => Some(Shape::Scalar),
-        };
-        let fresh = self.unique(name);
-        let node = shape.filter(|_| fresh).map(|s| self.g.intern(op, s));
-        if fresh {
-            self.scope.insert(name.to_string(), Entry { node, kind });
-        }
-        Decl { name: name.clone(), attrs: attrs.to_vec(), shape, node }
-    }
-
-    fn dim(&mut self, d: &DimAst) -> DimId {
-        let text = d.text();
-        let tokens: TokenStream = match d {
-            DimAst::Type(t) => t.to_token_stream(),
-            DimAst::Lit(l) => match l.base10_parse::<u64>() {
-                Ok(1) => return ONE,
-                Ok(n) => crate::typenum::spelling(n),
-                Err(_) => return ONE,
-            },
-        };
-        self.g.dim(text, tokens)
-    }
-
     fn text(&self, s: Shape) -> String {
         self.g.shape_text(s)
     }
 
-    fn dim_text(&self, d: DimId) -> &str {
+    pub(super) fn dim_text(&self, d: DimId) -> &str {
         &self.g.dims[d].text
     }
 

@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx};
 use super::{broadcast, def, first_non_scalar, lift_as_written, operand, rows};
-use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
+use crate::net::model::{DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::transposed;
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Elementwise("add"), &Elementwise("sub"), &Elementwise("mul")];
@@ -107,6 +107,15 @@ impl OpDef for Elementwise {
                 if c != ONE && r == r2 {
                     return Some(cx.g.intern(Op::new("add_bias", &[b, a]), sb));
                 }
+            }
+        }
+        // A `_` in a param's shape takes the size of the other side.
+        if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
+            let infer: Vec<bool> = [r, c].map(|d: DimId| cx.g.dims[d].kind == DimKind::Infer).to_vec();
+            let other = [r2, c2].iter().any(|&d| cx.g.dims[d].kind == DimKind::Infer);
+            if (infer.contains(&true) || other) && cx.bind(r, r2) && cx.bind(c, c2) {
+                let shape = if infer.contains(&true) { sb } else { sa };
+                return Some(cx.g.intern(Op::new(self.0, &[a, b]), shape));
             }
         }
         // Rule: otherwise `+ - *` need equal shapes (or a scalar side).

@@ -3,11 +3,13 @@
 //! the small helpers the ops of several families share.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use proc_macro2::TokenStream;
 
 use crate::net::error::{Errors, NamedDim};
-use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
+use crate::net::check::{SizeBound, SizeCheck};
+use crate::net::model::{Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
 use crate::net::parse::{Expr, expr_error};
 use crate::net::source::source_text;
 
@@ -61,9 +63,33 @@ pub struct Check<'a> {
     /// The dims `text` and `dim_text` wrote since the last error: those its
     /// message names.
     pub named: RefCell<Vec<DimId>>,
+    /// Rules about derived sizes left to the compiler.
+    pub sizes: &'a mut Vec<SizeCheck>,
+    /// What each `_` of a param's shape was found to be.
+    pub inferred: &'a mut HashMap<DimId, DimId>,
 }
 
 impl Check<'_> {
+    /// Whether dims `a` and `b` may be the same: equal, or one a `_` not yet
+    /// inferred (it is then taken to be the other).
+    pub fn bind(&mut self, a: DimId, b: DimId) -> bool {
+        if a == b {
+            return true;
+        }
+        for (x, y) in [(a, b), (b, a)] {
+            if self.g.dims[x].kind == DimKind::Infer {
+                return *self.inferred.entry(x).or_insert(y) == y;
+            }
+        }
+        false
+    }
+
+    /// A rule about sizes the compiler checks, under this call.
+    pub fn require(&mut self, call: &Call<'_>, what: &str, msg: String, bound: SizeBound) {
+        let marker = format!("{}_{what}", call.name);
+        self.sizes.push(SizeCheck { first: call.expr.first, last: call.expr.last, msg, marker, bound });
+    }
+
     /// Reports `msg` under expression `at`; returns `None` for `?`-style use.
     pub fn error(&mut self, at: &Expr, msg: String) -> Option<NodeId> {
         let named = std::mem::take(&mut *self.named.borrow_mut());
@@ -100,7 +126,19 @@ impl Check<'_> {
             }
             (Shape::Mat(r, c), Shape::Mat(r2, c2)) => {
                 let mut parts = Vec::new();
-                for (x, y) in [(r, r2), (c, c2)] {
+                // A rank-3 value's dims are compared one by one (`H and W differ`).
+                let expand = |d: DimId| self.g.parts(d).map_or_else(|| vec![d], <[DimId]>::to_vec);
+                let (mut xs, mut ys) = (expand(r), expand(r2));
+                if xs.len() != ys.len() {
+                    (xs, ys) = (vec![r], vec![r2]);
+                }
+                let (cx, cy) = (expand(c), expand(c2));
+                let pairs: Vec<(DimId, DimId)> = if cx.len() == cy.len() {
+                    xs.into_iter().zip(ys).chain(cx.into_iter().zip(cy)).collect()
+                } else {
+                    xs.into_iter().zip(ys).chain([(c, c2)]).collect()
+                };
+                for (x, y) in pairs {
                     if x != y {
                         parts.push(format!("{} and {} differ", self.dim_text(x), self.dim_text(y)));
                     }
@@ -118,12 +156,21 @@ pub struct Call<'a> {
     pub expr: &'a Expr,
     pub args: Vec<&'a Expr>,
     pub nodes: Vec<NodeId>,
+    /// Named arguments (`stride = 2`), each one the op takes, once.
+    pub named: Vec<(String, &'a Expr)>,
+    /// The `let` (or statement) it is in, for messages and generated names.
+    pub name: String,
 }
 
 impl Call<'_> {
     /// Argument `i` as the user wrote it.
     pub fn src(&self, i: usize) -> String {
         self.args.get(i).map_or_else(String::new, |e| source_text(e))
+    }
+
+    /// The named argument `key`, if given.
+    pub fn named(&self, key: &str) -> Option<&Expr> {
+        self.named.iter().find(|(k, _)| k == key).map(|(_, e)| *e)
     }
 }
 

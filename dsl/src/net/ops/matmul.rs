@@ -40,7 +40,7 @@ impl OpDef for MatMul {
             let msg = format!("`@` multiplies matrices and vectors, but `{s}` is a scalar; scale with `*`");
             return cx.error(call.expr, msg);
         };
-        if k == k2 {
+        if cx.bind(k, k2) {
             return Some(cx.g.intern(Op::new("matmul", &[a, b]), Shape::Mat(r, c)));
         }
         let mut msg = format!(

@@ -66,6 +66,11 @@ pub trait OpDef: Sync {
         None
     }
 
+    /// The named arguments a DSL function takes (`stride`, `pad`).
+    fn named_args(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The binary operator it implements (`"@"`, `"*"`), if any.
     fn operator(&self) -> Option<&'static str> {
         None

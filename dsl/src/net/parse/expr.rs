@@ -128,15 +128,25 @@ fn parse_primary(input: ParseStream) -> syn::Result<Expr> {
     if input.peek(syn::token::Paren) {
         let content;
         let parens = parenthesized!(content in input);
-        let mut args = Vec::new();
+        let (mut args, mut named) = (Vec::new(), Vec::new());
         while !content.is_empty() {
-            args.push(parse_sum(&content)?);
+            if content.peek(Ident) && content.peek2(Token![=]) && !content.peek2(Token![==]) {
+                let key: Ident = content.parse()?;
+                content.parse::<Token![=]>()?;
+                named.push((key, parse_sum(&content)?));
+            } else if let Some((key, _)) = named.last() {
+                let msg = format!("a positional argument cannot follow the named argument `{key}`");
+                return Err(content.error(msg));
+            } else {
+                args.push(parse_sum(&content)?);
+            }
             if !content.is_empty() {
                 content.parse::<Token![,]>().map_err(|_| unsupported(&content))?;
             }
         }
         let first = name.span();
-        return Ok(Expr { kind: ExprKind::Call { func: name, args }, first, last: parens.span.close() });
+        let kind = ExprKind::Call { func: name, args, named };
+        return Ok(Expr { kind, first, last: parens.span.close() });
     }
     let span = name.span();
     Ok(Expr { kind: ExprKind::Var(name), first: span, last: span })

@@ -33,9 +33,11 @@ pub struct NetAst {
 pub enum DimAst {
     Type(Box<syn::Type>),
     Lit(LitInt),
+    /// `_`: a size inferred from the param's uses.
+    Infer(Span),
 }
 
-/// `[R, C]` or `[N]`.
+/// `[R, C]`, `[N]`, or up to four dims (`[C, H, W]`, `[F, C, KH, KW]`).
 #[derive(Clone)]
 pub struct ShapeAst {
     pub dims: Vec<DimAst>,
@@ -89,7 +91,8 @@ pub enum ExprKind {
     Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
     Neg(Box<Expr>),
     Transpose(Box<Expr>),
-    Call { func: Ident, args: Vec<Expr> },
+    /// `f(a, b)`, or `f(a, b, stride = 2)`: named arguments after the others.
+    Call { func: Ident, args: Vec<Expr>, named: Vec<(Ident, Expr)> },
 }
 
 /// Every net in one invocation (usually one), or the errors that stopped the
@@ -283,11 +286,11 @@ impl Parse for ShapeAst {
             }
         }
         let span = bracket.span.join();
-        if dims.len() > 2 {
+        if dims.len() > 4 {
             return Err(syn::Error::new(
                 span,
                 format!(
-                    "a shape has one dim (`[N]`, a column vector) or two (`[R, C]`), or none for a scalar param (`[]`), found {}",
+                    "a shape has at most four dims (`[N]`, `[R, C]`, `[C, H, W]`, `[F, C, KH, KW]`), or none for a scalar param (`[]`), found {}",
                     dims.len()
                 ),
             ));
@@ -298,6 +301,10 @@ impl Parse for ShapeAst {
 
 impl Parse for DimAst {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Token![_]) {
+            let u: Token![_] = input.parse()?;
+            return Ok(DimAst::Infer(u.span));
+        }
         if input.peek(LitInt) {
             let lit: LitInt = input.parse()?;
             match lit.base10_parse::<u64>() {
@@ -333,6 +340,7 @@ impl DimAst {
     pub fn text(&self) -> String {
         match self {
             DimAst::Lit(l) => l.base10_digits().to_string(),
+            DimAst::Infer(_) => "_".to_string(),
             DimAst::Type(t) => quote::quote!(#t).to_string().replace(' ', ""),
         }
     }

@@ -16,8 +16,10 @@ fn show(e: &Expr) -> String {
         ExprKind::Binary { op, lhs, rhs, .. } => format!("({} {op:?} {})", show(lhs), show(rhs)),
         ExprKind::Neg(x) => format!("-{}", show(x)),
         ExprKind::Transpose(x) => format!("{}.T", show(x)),
-        ExprKind::Call { func, args } => {
-            format!("{func}({})", args.iter().map(show).collect::<Vec<_>>().join(", "))
+        ExprKind::Call { func, args, named } => {
+            let mut parts: Vec<String> = args.iter().map(show).collect();
+            parts.extend(named.iter().map(|(k, v)| format!("{k}={}", show(v))));
+            format!("{func}({})", parts.join(", "))
         }
     }
 }
@@ -71,7 +73,7 @@ fn statements_of_every_kind() {
 fn every_bad_statement_is_reported() {
     let (nets, errs) = parse(quote! {
         net N {
-            param W: [M, N, K];
+            param W: [M, N, K, L, P];
             input x [N];
             let z = W % x;
             frobnicate z;
@@ -81,7 +83,7 @@ fn every_bad_statement_is_reported() {
     });
     assert_eq!(nets[0].stmts.len(), 1, "only `loss z` is well formed");
     assert_eq!(errs.len(), 5, "{errs:?}");
-    assert!(errs[0].contains("found 3"));
+    assert!(errs[0].contains("found 5"));
     assert!(errs[2].contains("unsupported syntax"), "{}", errs[2]);
     assert!(errs[3].contains("unknown statement `frobnicate`"));
     assert!(errs[4].contains("only `.T`"));

@@ -1,0 +1,124 @@
+//! Declared shapes: `[N]`, `[R, C]`, `[C, H, W]`, `[F, C, KH, KW]`, a
+//! scalar param `[]`, and `_` in a param's shape; and the checks of derived
+//! sizes that only the compiler can make.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::{Attribute, Ident};
+
+use super::{Builder, Decl, Entry, Kind};
+use crate::net::model::{DimId, DimInfo, DimKind, ONE, Op, Shape};
+use crate::net::parse::{DimAst, ShapeAst};
+
+/// A rule about derived sizes that the macro cannot decide (the dims' sizes
+/// are known to the compiler only): emitted as a bound whose failure shows
+/// `msg`, under the call that needs it.
+pub struct SizeCheck {
+    pub first: Span,
+    pub last: Span,
+    pub msg: String,
+    /// A name for the generated marker: `z1_rows`.
+    pub marker: String,
+    pub bound: SizeBound,
+}
+
+/// What a [`SizeCheck`] requires, of dims' Rust types.
+pub enum SizeBound {
+    /// The size of the first is a multiple of the number.
+    Divides(TokenStream, u64),
+    /// The size of the first is at least that of the second.
+    AtLeast(TokenStream, TokenStream),
+}
+
+impl Builder<'_> {
+    pub(super) fn declare(
+        &mut self,
+        name: &Ident,
+        attrs: &[Attribute],
+        shape: Option<&ShapeAst>,
+        label_dim: Option<&DimAst>,
+        kind: Kind,
+        op: Op,
+    ) -> Decl {
+        let param = matches!(kind, Kind::Param(_));
+        let shape = match (shape.map(|s| s.dims.as_slice()), label_dim) {
+            // Rule: a param of shape `[]` or `[1]` is a scalar (stored as a 1×1).
+            (Some([]), _) if param => Some(Shape::Scalar),
+            (Some([d]), _) if param && d.text() == "1" => Some(Shape::Scalar),
+            // Rule: an input has one to three dims (a scalar input is `[1]`).
+            (Some([]), _) => {
+                let msg = format!(
+                    "input `{name}` has no dim; an input is `[N]`, `[R, C]` or `[C, H, W]`, and a scalar input `[1]`"
+                );
+                self.errors.at(name.span(), msg);
+                None
+            }
+            (Some(dims), _) => self.declared(name, dims, param),
+            (None, Some(d)) => self.dim(d, name).map(Shape::Label),
+            (None, None) => Some(Shape::Scalar),
+        };
+        let fresh = self.unique(name);
+        let node = shape.filter(|_| fresh).map(|s| self.g.intern(op, s));
+        if fresh {
+            self.scope.insert(name.to_string(), Entry { node, kind });
+        }
+        Decl { name: name.clone(), attrs: attrs.to_vec(), shape, node }
+    }
+
+    /// The shape of `dims`: a column `[N]`, a matrix `[R×C]`, a rank-3
+    /// value as a column of `C×H×W`, kernels as `[F × C×KH×KW]`.
+    fn declared(&mut self, name: &Ident, dims: &[DimAst], param: bool) -> Option<Shape> {
+        let infer = dims.iter().find_map(|d| match d {
+            DimAst::Infer(span) => Some(*span),
+            _ => None,
+        });
+        // Rule: `_` is for a param's size, in a vector or a matrix.
+        if let Some(span) = infer.filter(|_| !param || dims.len() > 2) {
+            let msg = if param {
+                format!("`_` may stand for a dim of a vector or matrix param; give the dims of `{name}`")
+            } else {
+                format!("an input's dims are given; `_` stands for a param's size, inferred from its uses")
+            };
+            self.errors.at(span, msg);
+            return None;
+        }
+        let ids: Vec<DimId> = dims.iter().map(|d| self.dim(d, name)).collect::<Option<_>>()?;
+        Some(match ids[..] {
+            [n] => Shape::Mat(n, ONE),
+            [r, c] => Shape::Mat(r, c),
+            [c, h, w] => Shape::Mat(self.g.shaped(&[c, h, w]), ONE),
+            // Rule: a rank-4 value is a param (convolution kernels).
+            [f, c, kh, kw] if param => Shape::Mat(f, self.g.shaped(&[c, kh, kw])),
+            _ => {
+                let msg = format!(
+                    "input `{name}` has four dims; an input is one example (`[N]`, `[R, C]` or `[C, H, W]`), and a rank-4 value `[F, C, KH, KW]` is a param"
+                );
+                self.errors.at(name.span(), msg);
+                return None;
+            }
+        })
+    }
+
+    pub(super) fn dim(&mut self, d: &DimAst, owner: &Ident) -> Option<DimId> {
+        let text = d.text();
+        let tokens: TokenStream = match d {
+            DimAst::Type(t) => t.to_token_stream(),
+            DimAst::Lit(l) => match l.base10_parse::<u64>() {
+                Ok(n) => return Some(self.g.number(n)),
+                Err(_) => return Some(ONE),
+            },
+            DimAst::Infer(span) => {
+                let key = format!("{span:?}");
+                if let Some(&known) = self.known_infer.get(&key) {
+                    return Some(known);
+                }
+                let text = format!("_{}", self.placeholders.len());
+                let info = DimInfo { text, tokens: quote::quote!(_), kind: DimKind::Infer };
+                let id = self.g.dim_of(info);
+                self.placeholders.push((id, owner.to_string(), *span));
+                return Some(id);
+            }
+        };
+        Some(self.g.dim(text, tokens))
+    }
+}
