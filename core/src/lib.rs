@@ -42,12 +42,12 @@ pub mod ops;
 pub mod optim;
 mod scalar;
 pub mod shape;
-pub mod values;
 #[cfg(target_arch = "x86_64")]
 mod simd;
 mod tensor;
 #[cfg(test)]
 mod testing;
+pub mod values;
 
 pub use class::{Class, Classes};
 pub use derivation::Derivation;

@@ -74,6 +74,9 @@ pub enum Attr {
     Bits(u64),
     /// A shape's dims (`fill`, `count`).
     Dims(DimId, DimId),
+    /// A window's stride (or side) and padding (or 1 for a max), and the
+    /// output's shape dim (`conv2d`, the pools).
+    Window(u32, u32, DimId),
 }
 
 /// One operation of the graph: the code of its definition in the op
@@ -154,7 +157,11 @@ pub struct Graph {
 impl Default for Graph {
     fn default() -> Self {
         Graph {
-            dims: vec![DimInfo { text: "1".into(), tokens: quote!(::shapegrad::One), kind: DimKind::Number(1) }],
+            dims: vec![DimInfo {
+                text: "1".into(),
+                tokens: quote!(::shapegrad::One),
+                kind: DimKind::Number(1),
+            }],
             dim_index: HashMap::from([("1".to_string(), ONE)]),
             nodes: Vec::new(),
             index: HashMap::new(),

@@ -83,14 +83,19 @@ impl Graph {
         if l.konst == 0 && l.terms.len() == 1 && l.terms.values().all(|&c| c == 1) {
             return *l.terms.keys().next().unwrap_or(&ONE);
         }
-        let (mut pos, mut neg): (Vec<(String, TokenStream)>, Vec<(String, TokenStream)>) = (vec![], vec![]);
+        // Each term as text and type, positive and negative apart.
+        type Terms = Vec<(String, TokenStream)>;
+        let (mut pos, mut neg): (Terms, Terms) = (vec![], vec![]);
         for (&d, &c) in &l.terms {
             let (text, tokens) = (self.dims[d].text.clone(), self.dims[d].tokens.clone());
             let item = if c.abs() == 1 {
                 (text, tokens)
             } else {
                 let k = crate::typenum::spelling(c.unsigned_abs());
-                (format!("{}·{}", c.abs(), paren(&text, &["+", "−"])), quote!(::shapegrad::DimProd<#k, #tokens>))
+                (
+                    format!("{}·{}", c.abs(), paren(&text, &["+", "−"])),
+                    quote!(::shapegrad::DimProd<#k, #tokens>),
+                )
             };
             if c > 0 { pos.push(item) } else { neg.push(item) }
         }
@@ -120,6 +125,10 @@ impl Graph {
         let l = self.lin(d);
         if let Some(q) = l.exact_div(k as i64) {
             return self.linear(&q);
+        }
+        // (H/2)/2 = H/4: both exact.
+        if let DimKind::Quot(inner, k1) = self.dims[d].kind {
+            return self.quot(inner, k1 * k);
         }
         let d = self.linear(&l);
         let text = format!("{}/{k}", paren(&self.dims[d].text, &["+", "−", "/", "·"]));
@@ -207,6 +216,8 @@ mod tests {
         let half = g.quot(h, 2);
         assert_eq!(g.dims[half].text, "H/2");
         assert_eq!(g.quot(half, 1), half);
+        let quarter = g.quot(half, 2);
+        assert_eq!(g.dims[quarter].text, "H/4");
         let eight = g.number(8);
         let (n, _) = g.conv_side(eight, three, 1, 0);
         assert_eq!(g.value(n), Some(6));

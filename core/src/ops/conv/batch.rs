@@ -300,11 +300,11 @@ pub fn pool_backward<T: Scalar>(
             if first {
                 done[..width].fill(false);
             }
-            for e in 0..width {
+            for (e, routed) in done[..width].iter_mut().enumerate() {
                 let (o, i) = (at + chunk + e, to + chunk + e);
-                if !done[e] && x[i] == y[o] {
+                if !*routed && x[i] == y[o] {
                     dx[i] = dy[o];
-                    done[e] = true;
+                    *routed = true;
                 }
             }
         });

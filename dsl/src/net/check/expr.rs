@@ -92,7 +92,10 @@ impl Builder<'_> {
             let msg = if !allowed.contains(&k.as_str()) {
                 Some(match allowed {
                     [] => format!("`{name}` takes no named argument, found `{k}`"),
-                    _ => format!("`{name}` has no argument `{k}`; its named arguments are `{}`", allowed.join("`, `")),
+                    _ => format!(
+                        "`{name}` has no argument `{k}`; its named arguments are `{}`",
+                        allowed.join("`, `")
+                    ),
                 })
             } else if named[..i].iter().any(|(other, _)| *other == *key) {
                 Some(format!("`{k}` is given twice"))

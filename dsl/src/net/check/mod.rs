@@ -16,11 +16,11 @@ mod expr;
 mod shape;
 
 use super::error::Errors;
-use super::model::{Attr, DimId, Graph, NodeId, Op, Shape};
+use super::model::{Attr, DimId, DimKind, Graph, NodeId, Op, Shape};
 use super::parse::{Expr, NetAst, Stmt, expr_error};
-pub use shape::{SizeBound, SizeCheck};
 use super::source::source_text;
 use expr::closest;
+pub use shape::{SizeBound, SizeCheck};
 
 /// A declared param, input or label.
 pub struct Decl {
@@ -113,8 +113,8 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
         .iter()
         .filter_map(|(d, _, span)| Some((format!("{span:?}"), *inferred.get(d)?)))
         .collect();
-    let (m, _, placeholders) = build_with(ast, errors, known, &by_place);
-    for (_, param, span) in placeholders {
+    let (m, inferred, placeholders) = build_with(ast, errors, known, &by_place);
+    for (_, param, span) in placeholders.into_iter().filter(|(d, ..)| !inferred.contains_key(d)) {
         errors.at(
             span,
             format!(
@@ -127,7 +127,7 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
 
 /// One pass of `build`: `g` may hold dims already, `inferred` gives what
 /// each `_` (by its position) is. Returns what each `_` left unknown was
-/// found to be, and those still unknown.
+/// found to be, and every such `_`.
 #[allow(clippy::type_complexity)]
 fn build_with<'e>(
     ast: &NetAst,
@@ -276,11 +276,18 @@ fn build_with<'e>(
     // A dim named in one declaration only may be no dim in scope at all.
     let lone = dims::lone_dims(ast);
     b.errors.mark_lone_dims(first_error, |t| lone.iter().any(|l| l == t));
-    let open: Vec<(DimId, String, Span)> =
-        b.placeholders.iter().filter(|(d, _, _)| !b.inferred.contains_key(d)).cloned().collect();
+    // Rule: derived sizes need the dims' types, not a generic net's parameters.
+    let derived =
+        b.g.dims.iter().any(|d| !matches!(d.kind, DimKind::Named | DimKind::Number(_) | DimKind::Infer));
+    if derived && !ast.generics.is_empty() {
+        b.errors.at(
+            m.name.span(),
+            format!("net `{}` is generic over its dims, and convolution, pooling and flatten derive sizes from dims that must be concrete; declare them with `dims!` instead of as parameters", m.name),
+        );
+    }
     m.graph = b.g;
     m.size_checks = b.size_checks;
-    (m, b.inferred, open)
+    (m, b.inferred, b.placeholders)
 }
 
 impl Builder<'_> {

@@ -14,8 +14,8 @@ use crate::net::parse::{DimAst, ShapeAst};
 /// are known to the compiler only): emitted as a bound whose failure shows
 /// `msg`, under the call that needs it.
 pub struct SizeCheck {
+    /// Where the error shows: the call's first token.
     pub first: Span,
-    pub last: Span,
     pub msg: String,
     /// A name for the generated marker: `z1_rows`.
     pub marker: String,
@@ -77,7 +77,7 @@ impl Builder<'_> {
             let msg = if param {
                 format!("`_` may stand for a dim of a vector or matrix param; give the dims of `{name}`")
             } else {
-                format!("an input's dims are given; `_` stands for a param's size, inferred from its uses")
+                "an input's dims are given; `_` stands for a param's size, inferred from its uses".to_string()
             };
             self.errors.at(span, msg);
             return None;

@@ -2,8 +2,8 @@
 
 use super::expr::closest;
 use super::*;
-use proc_macro2::TokenStream;
 use crate::net::parse::parse_nets;
+use proc_macro2::TokenStream;
 use quote::quote;
 
 fn check(tokens: TokenStream) -> (Model, Vec<String>) {
@@ -143,7 +143,8 @@ fn literal_dims_and_generic_names() {
 #[test]
 fn failed_statements_cause_no_follow_on_errors() {
     let mut errors = Errors::default();
-    let tokens = quote!(net N { param W: [H, D, C, E, G]; input x: [D]; let z = x % 2; loss sum(z) + sum(W @ x); });
+    let tokens =
+        quote!(net N { param W: [H, D, C, E, G]; input x: [D]; let z = x % 2; loss sum(z) + sum(W @ x); });
     let mut nets = parse_nets(tokens, &mut errors);
     assert_eq!(errors.messages().len(), 2);
     build(&nets.remove(0), &mut errors);

@@ -62,6 +62,7 @@ impl Codegen<'_> {
             .iter()
             .map(|p| {
                 let dims: Vec<&TokenStream> = match p.shape {
+                    Some(s) if self.is_tensor(s) => self.tensor_dims(s).unwrap_or_default(),
                     Some(Shape::Mat(r, ONE)) => vec![self.dim(r)],
                     Some(Shape::Mat(r, c)) => vec![self.dim(r), self.dim(c)],
                     _ => vec![],
@@ -92,7 +93,7 @@ impl Codegen<'_> {
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #grad_name<#(#generics,)* #t> {
                 /// Every gradient zero: an output buffer for `grad_into`.
                 pub fn zeros() -> Self {
-                    Self { #(#pnames: ::shapegrad::Matrix::zeros(),)* #phantom_init }
+                    Self { #(#pnames: <#ptys as ::shapegrad::values::Values<#t>>::zeros(),)* #phantom_init }
                 }
             }
 
@@ -100,11 +101,11 @@ impl Codegen<'_> {
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
                 /// Every param zero.
                 pub fn zeros() -> Self {
-                    Self { #(#pnames: ::shapegrad::Matrix::zeros(),)* #phantom_init }
+                    Self { #(#pnames: <#ptys as ::shapegrad::values::Values<#t>>::zeros(),)* #phantom_init }
                 }
 
-                /// Seeded initialization: weights Glorot-uniform, biases (vectors)
-                /// zero; see `shapegrad::init`.
+                /// Seeded initialization: weights and kernels Glorot-uniform,
+                /// biases (vectors) zero; see `shapegrad::init`.
                 pub fn init(seed: u64) -> Self {
                     let mut init = ::shapegrad::init::Init::new(seed);
                     Self { #(#pnames: init.param(),)* #phantom_init }

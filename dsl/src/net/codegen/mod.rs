@@ -6,6 +6,7 @@ mod checks;
 mod items;
 mod methods;
 mod program;
+mod sizes;
 
 use std::collections::HashMap;
 
@@ -14,7 +15,8 @@ use quote::{format_ident, quote};
 
 use super::autodiff::Adjoints;
 use super::check::{ArgKind, Model};
-use super::model::{NodeId, Shape};
+use super::model::{NodeId, ONE, Shape};
+use super::ops::def;
 
 pub struct Codegen<'a> {
     m: &'a Model,
@@ -66,7 +68,40 @@ impl<'a> Codegen<'a> {
         &self.m.graph.dims[d].tokens
     }
 
+    /// The type users see for shape `s`: a rank-3 value is a `Tensor3`, a
+    /// batch of them or kernels a `Tensor4`, anything else as `buf_ty`.
     fn ty(&self, s: Shape, scalar: &TokenStream) -> TokenStream {
+        match self.tensor_dims(s) {
+            Some(dims) if dims.len() == 3 => quote!(::shapegrad::Tensor3<#(#dims,)* #scalar>),
+            Some(dims) => quote!(::shapegrad::Tensor4<#(#dims,)* #scalar>),
+            None => self.buf_ty(s, scalar),
+        }
+    }
+
+    /// The dims of a rank-3 or rank-4 shape, as Rust types: `[C, H, W]`,
+    /// `[C, H, W, B]` for a batch, `[F, C, KH, KW]` for kernels.
+    fn tensor_dims(&self, s: Shape) -> Option<Vec<&TokenStream>> {
+        let g = &self.m.graph;
+        let Shape::Mat(r, c) = s else { return None };
+        let mut dims: Vec<&TokenStream> = match (g.parts(r), g.parts(c)) {
+            (Some(p), None) => p.iter().map(|&d| self.dim(d)).collect(),
+            (None, Some(p)) => std::iter::once(self.dim(r)).chain(p.iter().map(|&d| self.dim(d))).collect(),
+            _ => return None,
+        };
+        if g.parts(r).is_some() && c != ONE {
+            dims.push(self.dim(c));
+        }
+        Some(dims)
+    }
+
+    /// Whether values of shape `s` are tensors to users, matrices inside.
+    fn is_tensor(&self, s: Shape) -> bool {
+        self.tensor_dims(s).is_some()
+    }
+
+    /// The type of a workspace buffer of shape `s`: a matrix (a rank-3 value
+    /// as a column of `C×H×W`, a batch as `[C×H×W × B]`).
+    fn buf_ty(&self, s: Shape, scalar: &TokenStream) -> TokenStream {
         match s {
             Shape::Mat(r, c) => {
                 let (r, c) = (self.dim(r), self.dim(c));
@@ -113,7 +148,17 @@ impl<'a> Codegen<'a> {
     /// The value of node `n` as an owned result.
     fn owned(&self, n: NodeId) -> TokenStream {
         let v = self.val(n, &HashMap::new());
-        match self.m.graph.shape(n) {
+        let shape = self.m.graph.shape(n);
+        if self.is_tensor(shape) {
+            let t = &self.t;
+            let ty = self.ty(shape, &quote!(#t));
+            return quote!({
+                let mut __t = <#ty as ::shapegrad::values::Values<#t>>::zeros();
+                __t.as_mut_slice().copy_from_slice((#v).as_slice());
+                __t
+            });
+        }
+        match shape {
             Shape::Scalar => v,
             _ => quote!((#v).clone()),
         }
@@ -143,8 +188,18 @@ impl<'a> Codegen<'a> {
         let needed = self.needed(targets);
         let slots: Vec<NodeId> =
             (0..m.graph.nodes.len()).filter(|&n| needed[n] && self.is_buffer(n)).collect();
-        let fields: Vec<Ident> = slots.iter().map(|n| format_ident!("n{}", n)).collect();
-        let types: Vec<TokenStream> = slots.iter().map(|&n| self.ty(m.graph.shape(n), &tt)).collect();
+        let mut fields: Vec<Ident> = slots.iter().map(|n| format_ident!("n{}", n)).collect();
+        let mut types: Vec<TokenStream> = slots.iter().map(|&n| self.buf_ty(m.graph.shape(n), &tt)).collect();
+        let mut inits: Vec<TokenStream> =
+            slots.iter().map(|_| quote!(::shapegrad::Matrix::zeros())).collect();
+        let cx = self.emitter(HashMap::new(), &tt);
+        for n in (0..m.graph.nodes.len()).filter(|&n| needed[n]) {
+            if let Some(len) = def(m.graph.op(n).code).scratch(&cx, n) {
+                fields.push(format_ident!("s{}", n));
+                types.push(quote!(::std::vec::Vec<#t>));
+                inits.push(quote!(::std::vec![<#t as ::shapegrad::Scalar>::ZERO; #len]));
+            }
+        }
         let (ws, generics, name) = (&self.ws, &m.generics, &m.name);
         let b: Vec<&Ident> = self.ws_generic.iter().collect();
         let doc = if b.is_empty() {
@@ -170,7 +225,7 @@ impl<'a> Codegen<'a> {
             impl<#(#generics: ::shapegrad::Dim,)* #(#b: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #ws<#(#generics,)* #(#b,)* #t> {
                 /// Every buffer allocated once, here.
                 pub fn new() -> Self {
-                    Self { #(#fields: ::shapegrad::Matrix::zeros(),)* __types: ::core::marker::PhantomData }
+                    Self { #(#fields: #inits,)* __types: ::core::marker::PhantomData }
                 }
             }
 
@@ -206,9 +261,11 @@ impl<'a> Codegen<'a> {
         };
         let items = self.items(&format!("{}{note}", crate::net::explain::plain(text)));
         let derivation = self.derivation_fns(text, latex);
+        let size_checks = self.size_checks();
         quote! {
             #items
             #workspace
+            #size_checks
 
             #[allow(non_snake_case, unused_variables, clippy::all)]
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {

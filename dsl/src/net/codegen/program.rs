@@ -49,6 +49,11 @@ impl EmitCx for Emitter<'_, '_> {
     fn deps(&self, n: NodeId) -> Vec<NodeId> {
         def(self.g().op(n).code).deps(self, n)
     }
+
+    fn scratch(&self, n: NodeId) -> TokenStream {
+        let f = format_ident!("s{}", n);
+        quote!(__ws.#f)
+    }
 }
 
 impl<'a> Codegen<'a> {
@@ -60,10 +65,15 @@ impl<'a> Codegen<'a> {
         Emitter { cg: self, homes, scalar: scalar.clone() }
     }
 
-    /// Whether node `n` is a matrix computed into a buffer.
+    /// Whether node `n` is a matrix computed into a buffer; a param or
+    /// input that users hold as a tensor is copied into one.
     pub(super) fn is_buffer(&self, n: NodeId) -> bool {
         let g = &self.m.graph;
-        !g.is_leaf(n) && matches!(g.shape(n), Shape::Mat(..))
+        let shape = g.shape(n);
+        if g.is_leaf(n) {
+            return self.is_tensor(shape);
+        }
+        matches!(shape, Shape::Mat(..)) && !def(g.op(n).code).alias()
     }
 
     /// The nodes `targets` need, as generated.
@@ -93,14 +103,19 @@ impl<'a> Codegen<'a> {
         }
         for (n, place) in outs {
             let once = outs.iter().filter(|(m, _)| m == n).count() == 1;
-            if self.is_buffer(*n) && readers[*n] == 0 && once && !targets.contains(n) {
+            let matrix = !self.is_tensor(g.shape(*n));
+            if self.is_buffer(*n) && matrix && readers[*n] == 0 && once && !targets.contains(n) {
                 cx.homes.insert(*n, place.clone());
             }
         }
         let mut body = TokenStream::new();
         for n in (0..g.nodes.len()).filter(|&n| needed[n]) {
             let d = def(g.op(n).code);
-            if self.is_buffer(n) {
+            if g.is_leaf(n) && self.is_buffer(n) {
+                // A tensor the user holds, copied into its matrix buffer.
+                let (slot, src) = (Self::slot(n), self.leaf(n));
+                body.extend(quote!(#slot.as_mut_slice().copy_from_slice(#src.as_slice());));
+            } else if self.is_buffer(n) {
                 let place = cx.homes.get(&n).cloned().unwrap_or_else(|| Self::slot(n));
                 body.extend(d.emit(&cx, n, Place { tokens: &place, accumulate: false }));
             } else if g.shape(n) == Shape::Scalar && !g.is_leaf(n) {
@@ -113,11 +128,29 @@ impl<'a> Codegen<'a> {
             if g.shape(*n) == Shape::Scalar {
                 // The gradient of a scalar param, into its 1×1.
                 body.extend(quote!(#place[(0, 0)] = #v;));
+            } else if self.is_tensor(g.shape(*n)) {
+                body.extend(quote!(#place.as_mut_slice().copy_from_slice((#v).as_slice());));
             } else if cx.homes.get(n).map(|h| h.to_string()) != Some(place.to_string()) {
                 body.extend(quote!(#place.copy_from(#v);));
             }
         }
         body
+    }
+
+    /// A param or input as the user holds it: `self.K`, `x`.
+    fn leaf(&self, n: NodeId) -> TokenStream {
+        let op = self.m.graph.op(n);
+        match (op.code, op.index()) {
+            ("param", Some(i)) => {
+                let name = &self.m.params[i].name;
+                quote!(self.#name)
+            }
+            (_, Some(i)) => {
+                let name = &self.m.args[i].1.name;
+                quote!(#name)
+            }
+            _ => crate::net::ops::internal("a leaf without an index"),
+        }
     }
 
     /// The workspace buffer of node `n`.
@@ -134,6 +167,13 @@ impl<'a> Codegen<'a> {
     pub(super) fn val(&self, n: NodeId, homes: &HashMap<NodeId, TokenStream>) -> TokenStream {
         let g = &self.m.graph;
         let op = g.op(n);
+        if def(op.code).alias() {
+            return self.val(op.arg(0), homes);
+        }
+        if g.is_leaf(n) && self.is_buffer(n) {
+            let slot = Self::slot(n);
+            return quote!(&#slot);
+        }
         match (op.code, op.index()) {
             // A scalar param is its 1×1's element.
             ("param", Some(i)) if g.shape(n) == Shape::Scalar => {

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use proc_macro2::TokenStream;
 
-use crate::net::error::{Errors, NamedDim};
 use crate::net::check::{SizeBound, SizeCheck};
+use crate::net::error::{Errors, NamedDim};
 use crate::net::model::{Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
 use crate::net::parse::{Expr, expr_error};
 use crate::net::source::source_text;
@@ -87,7 +87,7 @@ impl Check<'_> {
     /// A rule about sizes the compiler checks, under this call.
     pub fn require(&mut self, call: &Call<'_>, what: &str, msg: String, bound: SizeBound) {
         let marker = format!("{}_{what}", call.name);
-        self.sizes.push(SizeCheck { first: call.expr.first, last: call.expr.last, msg, marker, bound });
+        self.sizes.push(SizeCheck { first: call.expr.first, msg, marker, bound });
     }
 
     /// Reports `msg` under expression `at`; returns `None` for `?`-style use.
@@ -188,6 +188,8 @@ pub trait EmitCx {
     fn private(&self, n: NodeId) -> bool;
     /// What node `n` needs computed first, as generated.
     fn deps(&self, n: NodeId) -> Vec<NodeId>;
+    /// Node `n`'s extra buffer (`OpDef::scratch`): `__ws.s7`.
+    fn scratch(&self, n: NodeId) -> TokenStream;
 }
 
 /// Where an op writes a matrix result.

@@ -4,7 +4,7 @@
 //! # Adding an op
 //!
 //! An op is one [`OpDef`] in the file of its family (`arith`, `neg`, `div`, `matmul`,
-//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `leaf`), listed in that file's
+//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `conv`, `reshape`, `leaf`), listed in that file's
 //! `OPS`. Its definition holds:
 //! - its `code` (the DSL name for a function) and, for a DSL function, its
 //!   `signature` (arity, whether the last argument is a label);
@@ -30,6 +30,7 @@
 mod arith;
 mod broadcast;
 mod context;
+mod conv;
 mod div;
 mod leaf;
 mod leaky;
@@ -39,6 +40,7 @@ mod matmul;
 mod minmax;
 mod neg;
 mod reduce;
+mod reshape;
 mod softmax;
 mod unary;
 
@@ -122,6 +124,19 @@ pub trait OpDef: Sync {
         cx.g().op(n).operands().to_vec()
     }
 
+    /// The length of a buffer the op needs besides its result (the im2col
+    /// matrix of a convolution), kept in the workspace; `EmitCx::scratch`.
+    fn scratch(&self, cx: &dyn EmitCx, n: NodeId) -> Option<TokenStream> {
+        let _ = (cx, n);
+        None
+    }
+
+    /// Whether the node's value is its first operand's, reinterpreted
+    /// (`flatten`): it has no buffer and no code.
+    fn alias(&self) -> bool {
+        false
+    }
+
     /// The statement writing matrix node `n` into `place`.
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
         let _ = (cx, place);
@@ -151,7 +166,7 @@ pub fn internal(what: &str) -> TokenStream {
 }
 
 /// The families, each listing its ops.
-const FAMILIES: [&[&dyn OpDef]; 13] = [
+const FAMILIES: [&[&dyn OpDef]; 15] = [
     leaf::OPS,
     arith::OPS,
     neg::OPS,
@@ -165,6 +180,8 @@ const FAMILIES: [&[&dyn OpDef]; 13] = [
     linalg::OPS,
     softmax::OPS,
     loss::OPS,
+    conv::OPS,
+    reshape::OPS,
 ];
 
 fn registry() -> &'static HashMap<&'static str, &'static dyn OpDef> {

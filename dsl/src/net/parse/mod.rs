@@ -88,11 +88,19 @@ pub struct Expr {
 pub enum ExprKind {
     Var(Ident),
     Num(f64),
-    Binary { op: BinOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Binary {
+        op: BinOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     Neg(Box<Expr>),
     Transpose(Box<Expr>),
     /// `f(a, b)`, or `f(a, b, stride = 2)`: named arguments after the others.
-    Call { func: Ident, args: Vec<Expr>, named: Vec<(Ident, Expr)> },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+        named: Vec<(Ident, Expr)>,
+    },
 }
 
 /// Every net in one invocation (usually one), or the errors that stopped the
