@@ -1,7 +1,9 @@
-//! What `train_digits` and `classify_digits` share: the net and its data.
+//! What the digits examples share: the dense net, the data, the plot.
 
 // Each example uses part of this module.
 #![allow(dead_code)]
+
+pub mod plot;
 
 use shapegrad::data::Digit;
 use shapegrad::data::digits::{self, Digits, Pixels};

@@ -18,6 +18,25 @@ impl Dim for Pixels {
     const NAME: &'static str = "Pixels";
 }
 
+/// The 8 rows of a digit's image, `[Rows, Cols]` = `[8, 8]`: a digit as a
+/// rank-3 value is `[One, Rows, Cols]` (see `Dataset::images_into`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Rows;
+
+impl Dim for Rows {
+    type Size = typenum::U8;
+    const NAME: &'static str = "Rows";
+}
+
+/// The 8 columns of a digit's image.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Cols;
+
+impl Dim for Cols {
+    type Size = typenum::U8;
+    const NAME: &'static str = "Cols";
+}
+
 /// The digits set's type: 64 pixels, a label in 0..10.
 pub type Digits = Dataset<Pixels, Digit>;
 

@@ -25,6 +25,7 @@
 
 pub mod digits;
 mod error;
+mod images;
 pub mod mnist;
 
 use core::marker::PhantomData;

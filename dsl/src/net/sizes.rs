@@ -148,7 +148,8 @@ impl Graph {
 
     /// The dims of a rank-3 value as one: text `C×H×W`, the type of their product.
     pub fn shaped(&mut self, parts: &[DimId]) -> DimId {
-        let text = parts.iter().map(|&d| self.dims[d].text.clone()).collect::<Vec<_>>().join("×");
+        let text =
+            parts.iter().map(|&d| paren(&self.dims[d].text, &["+", "−"])).collect::<Vec<_>>().join("×");
         let tokens = self.product_tokens(parts);
         self.dim_of(DimInfo { text, tokens, kind: DimKind::Shape(parts.to_vec()) })
     }
