@@ -113,7 +113,9 @@ impl Builder<'_> {
                     return Some(known);
                 }
                 let text = format!("_{}", self.placeholders.len());
-                let info = DimInfo { text, tokens: quote::quote!(_), kind: DimKind::Infer };
+                // Its type, should it stay unknown, is a stand-in for the stub
+                // emitted beside the error.
+                let info = DimInfo { text, tokens: quote::quote!(::shapegrad::One), kind: DimKind::Infer };
                 let id = self.g.dim_of(info);
                 self.placeholders.push((id, owner.to_string(), *span));
                 return Some(id);

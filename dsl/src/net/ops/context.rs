@@ -138,6 +138,13 @@ impl Check<'_> {
                 } else {
                     xs.into_iter().zip(ys).chain([(c, c2)]).collect()
                 };
+                // Two dims swapped, as in `[F×W×H]` for `[F×H×W]`.
+                let differing: Vec<(DimId, DimId)> = pairs.iter().copied().filter(|(x, y)| x != y).collect();
+                if let [(a, b), (c, d)] = differing[..] {
+                    if a == d && b == c {
+                        return format!("{} and {} are swapped", self.dim_text(a), self.dim_text(b));
+                    }
+                }
                 for (x, y) in pairs {
                     if x != y {
                         parts.push(format!("{} and {} differ", self.dim_text(x), self.dim_text(y)));

@@ -102,9 +102,11 @@ fn check_side(
             cx.require(call, what, fits, bound);
         }
     }
+    let span_dim = cx.g.linear(&span);
+    let span_text = cx.dim_text(span_dim);
     let steps = format!(
-        "`conv2d` in `{}`: with stride {s} the windows do not end at the input's edge: the {what} {padded_text} − {kt} must be a multiple of {s} (every row and column read); change the padding or the stride",
-        call.name
+        "`conv2d` in `{}`: with stride {s} the windows do not end at the input's edge: the {what} {padded_text} − {kt} = {} must be a multiple of {s} (every row and column read); change the padding or the stride",
+        call.name, span_text
     );
     if s > 1 {
         match span.value() {
