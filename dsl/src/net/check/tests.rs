@@ -53,7 +53,7 @@ fn product_mismatch_names_values_shapes_and_the_fix() {
 #[test]
 fn elementwise_and_bias_mismatches() {
     let errs = errors_of(quote!(param W: [M, N]; loss sum(W + W.T);));
-    assert_eq!(errs, ["cannot add `W` [M×N] and `W.T` [N×M]: M and N differ, N and M differ; `W` is [M×N]"]);
+    assert_eq!(errs, ["cannot add `W` [M×N] and `W.T` [N×M]: M and N are swapped; `W` is [M×N]"]);
     let errs = errors_of(quote!(param W: [H, D]; param b: [D]; input X: [D, B]; loss sum(W @ X + b);));
     assert_eq!(errs, ["cannot add the bias `b` [D] to `W @ X` [H×B]: a bias needs H rows"]);
     let errs = errors_of(quote!(param A: [M, K]; param B: [K, N]; loss sum(A * B);));
