@@ -1,6 +1,7 @@
 //! The four workloads of the performance issue, each timed beside a
 //! hand-written nalgebra implementation of the same computation (loss and
-//! every gradient), both checked against each other before timing.
+//! every gradient), and a convolutional net's step beside a hand-written
+//! im2col one; each pair checked against each other before timing.
 //!
 //! `cargo bench --bench workloads` runs them and prints a table with ratios
 //! (median µs per loss + all gradients, one core).
@@ -183,6 +184,7 @@ fn two_layer_small(c: &mut Criterion) {
     group.finish();
 }
 
+mod cnn;
 mod mnist_sized;
 
 fn main() {
@@ -192,6 +194,7 @@ fn main() {
     autoencoder_large(&mut c);
     mnist_sized::two_layer_batch(&mut c);
     mnist_sized::sgemm_peak(&mut c);
+    cnn::cnn_step(&mut c);
     c.final_summary();
     table::print();
 }

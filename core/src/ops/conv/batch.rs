@@ -79,11 +79,11 @@ impl ConvGeometry {
         side(self.h, self.kh, self.oh) && side(self.w, self.kw, self.ow) && lens.iter().all(|(a, b)| a == b)
     }
 
-    /// Calls `f(col_row_start, x_start, len)` for every contiguous run
+    /// Calls `f(col_start, Some(x_start))` for every contiguous run
     /// `col[r, (i, j, ·)] ↔ x[c, h, w, ·]` of `B` elements that im2col
-    /// copies; the padding's runs are skipped (they stay zero).
+    /// copies, and `f(col_start, None)` for the runs in the padding.
     #[inline(always)]
-    fn runs(&self, mut f: impl FnMut(usize, usize)) {
+    fn runs(&self, mut f: impl FnMut(usize, Option<usize>)) {
         let Self { c, h, w, kh, kw, oh, ow, batch: b, stride: s, pad: p, .. } = *self;
         let n = oh * ow * b;
         for ci in 0..c {
@@ -91,10 +91,11 @@ impl ConvGeometry {
                 for v in 0..kw {
                     let r = (ci * kh + u) * kw + v;
                     for i in 0..oh {
-                        let Some(hi) = (i * s + u).checked_sub(p).filter(|&x| x < h) else { continue };
+                        let hi = (i * s + u).checked_sub(p).filter(|&x| x < h);
                         for j in 0..ow {
-                            let Some(wj) = (j * s + v).checked_sub(p).filter(|&x| x < w) else { continue };
-                            f(r * n + (i * ow + j) * b, ((ci * h + hi) * w + wj) * b);
+                            let wj = (j * s + v).checked_sub(p).filter(|&x| x < w);
+                            let from = hi.zip(wj).map(|(hi, wj)| ((ci * h + hi) * w + wj) * b);
+                            f(r * n + (i * ow + j) * b, from);
                         }
                     }
                 }
@@ -138,11 +139,10 @@ pub fn im2col<T: Scalar>(g: &ConvGeometry, x: &[T], col: &mut [T]) -> bool {
         return false;
     }
     let b = g.batch;
-    // Without padding every window lies inside `x`, and every element is written.
-    if g.pad > 0 {
-        col.fill(T::ZERO);
-    }
-    g.runs(|at, from| col[at..at + b].copy_from_slice(&x[from..from + b]));
+    g.runs(|at, from| match from {
+        Some(from) => col[at..at + b].copy_from_slice(&x[from..from + b]),
+        None => col[at..at + b].fill(T::ZERO),
+    });
     true
 }
 
@@ -176,7 +176,7 @@ pub fn conv2d_bias_grad<T: Scalar>(g: &ConvGeometry, dy: &[T], db: &mut [T]) -> 
     }
     let n = g.oh * g.ow * g.batch;
     for (d, row) in db.iter_mut().zip(dy.chunks_exact(n)) {
-        *d = row.iter().fold(T::ZERO, |s, &v| s + v);
+        *d = sum(row);
     }
     true
 }
@@ -201,11 +201,26 @@ pub fn conv2d_input_grad<T: Scalar>(
     );
     dx.fill(T::ZERO);
     g.runs(|at, to| {
-        for (d, &v) in dx[to..to + b].iter_mut().zip(&dcol[at..at + b]) {
-            *d += v;
+        if let Some(to) = to {
+            for (d, &v) in dx[to..to + b].iter_mut().zip(&dcol[at..at + b]) {
+                *d += v;
+            }
         }
     });
     true
+}
+
+/// The sum of `v`, in eight independent lanes so that it vectorizes.
+fn sum<T: Scalar>(v: &[T]) -> T {
+    let mut lanes = [T::ZERO; 8];
+    let chunks = v.chunks_exact(8);
+    let rest = chunks.remainder().iter().fold(T::ZERO, |s, &x| s + x);
+    for c in chunks {
+        for (l, &x) in lanes.iter_mut().zip(c) {
+            *l += x;
+        }
+    }
+    lanes.iter().fold(rest, |s, &x| s + x)
 }
 
 /// The sizes of a `k`×`k` pooling (stride `k`) over a batch of `[C, H, W]`.
@@ -283,7 +298,6 @@ pub fn pool_backward<T: Scalar>(
     if !g.fits(x.len(), y.len()) || dy.len() != y.len() || dx.len() != x.len() {
         return false;
     }
-    dx.fill(T::ZERO);
     let (b, inv) = (g.batch, T::ONE / T::from_usize(g.k * g.k));
     if !max {
         g.windows(|at, to, _| {
@@ -291,24 +305,34 @@ pub fn pool_backward<T: Scalar>(
         });
         return true;
     }
-    // Per window and example, whether its maximum has been routed yet.
-    let mut done = [false; 64];
-    let mut chunk = 0;
-    while chunk < b {
-        let width = (b - chunk).min(done.len());
-        g.windows(|at, to, first| {
-            if first {
-                done[..width].fill(false);
-            }
-            for (e, routed) in done[..width].iter_mut().enumerate() {
-                let (o, i) = (at + chunk + e, to + chunk + e);
-                if !*routed && x[i] == y[o] {
-                    dx[i] = dy[o];
-                    *routed = true;
+    // Per window and example, the part of `dy` not routed yet: all of it
+    // until the first maximum, then 0. Every element of `dx` is written once
+    // (the windows tile `x`), with selects only, so the loop over the
+    // examples of a window element vectorizes.
+    let PoolGeometry { c, h, w, k, .. } = *g;
+    let (oh, ow) = (h / k, w / k);
+    let mut rest = [T::ZERO; 64];
+    for start in (0..b).step_by(rest.len()) {
+        let width = (b - start).min(rest.len());
+        let rest = &mut rest[..width];
+        for ci in 0..c {
+            for i in 0..oh {
+                for j in 0..ow {
+                    let o = ((ci * oh + i) * ow + j) * b + start;
+                    let (ys, dys) = (&y[o..o + width], &dy[o..o + width]);
+                    rest.copy_from_slice(dys);
+                    for t in 0..k * k {
+                        let at = ((ci * h + i * k + t / k) * w + j * k + t % k) * b + start;
+                        let (xs, ds) = (&x[at..at + width], &mut dx[at..at + width]);
+                        for (((d, r), &xv), &yv) in ds.iter_mut().zip(rest.iter_mut()).zip(xs).zip(ys) {
+                            let hit = xv == yv;
+                            *d = if hit { *r } else { T::ZERO };
+                            *r = if hit { T::ZERO } else { *r };
+                        }
+                    }
                 }
             }
-        });
-        chunk += width;
+        }
     }
     true
 }
