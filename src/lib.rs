@@ -124,6 +124,15 @@ pub use shapegrad_macros::dims;
 /// Dims are `dims!` names, the net's generic parameters, or integer literals;
 /// two dims are the same only when written the same way.
 ///
+/// A shape has up to four dims: `input x: [C, H, W];` is one example of a
+/// convolutional layer (a [`Tensor3`] to the caller, a `Tensor4<C, H, W, B>`
+/// with the example index last in the batched methods), and
+/// `param K: [F, C, KH, KW];` convolution kernels (a [`Tensor4`] field). A
+/// param may leave a size to be inferred from its uses with `_`
+/// (`param W3: [K, _];` before `W3 @ flatten(p2)`): its field's type then
+/// spells the derived size (`DimProd<F, DimProd<DimQuot<H, U4>, …>>`) and
+/// its docs give it in your dims (`[K×F·(H/4)·(W/4)]`).
+///
 /// # Expressions and their shape rules
 ///
 /// | expression | shapes |
@@ -151,6 +160,57 @@ pub use shapegrad_macros::dims;
 /// | `dot(a, b)` | `[N], [N]` → scalar |
 /// | `softmax_cross_entropy(z, y)`, `svm(z, y)` | `[C]` and a label in `0..C` → scalar |
 /// | `mse(a, b)` | equal shapes → scalar (the mean of the squared differences) |
+/// | `conv2d(x, K, b)`, `conv2d(x, K, b, stride = s, pad = p)` | `[C, H, W]`, `[F, C, KH, KW]`, `[F]` → `[F, (H + 2p − KH)/s + 1, (W + 2p − KW)/s + 1]`: cross-correlation as in PyTorch and CS231n; `s` (default 1) and `p` (default 0) integer literals |
+/// | `maxpool2d(x, k)`, `avgpool2d(x, k)` | `[C, H, W]` → `[C, H/k, W/k]`: k×k windows, stride k; the gradient of a max goes to the first maximum of its window |
+/// | `flatten(x)` | `[C, H, W]` → `[C·H·W]`, row-major, no copy |
+///
+/// Sizes a convolution, a pool or a flatten derives are kept as simplified
+/// expressions of your dims, and shown so in errors, derivations and docs: a
+/// 3×3 kernel with pad 1 keeps `H`, a 2-pool gives `H/2`, two give `H/4`,
+/// flattening gives `F·(H/4)·(W/4)`. What only the numbers decide is checked
+/// by the compiler, under the call, in your dims: a window must divide the
+/// side it pools, a kernel must fit in the padded input, and with a stride
+/// `s` the padded side minus the kernel must be a multiple of `s` (every row
+/// read, as CS231n asserts). The kernels' channels must be the input's.
+/// Convolutional nets are not generic over their dims.
+///
+/// In the derivation, `⋆` is the cross-correlation of `conv2d`, with its
+/// stride and padding when not the defaults (`⋆[s=2,p=1]`):
+/// `∂K = x ⋆ ∂z` is `∂K[f,c,u,v] = Σᵢⱼ ∂z[f,i,j]·x[c, s·i+u−p, s·j+v−p]`;
+/// `∂x = ∂z ⋆ᵀ K` is its transpose (each `∂z[f,i,j]·K[f,c,u,v]` added where
+/// `x[c, s·i+u−p, s·j+v−p]` was read); `∂b = Σ_hw ∂z` sums over positions.
+/// `up₂(v)` repeats each value over its 2×2 window, so a max pool's adjoint
+/// is `[a = up₂(p)] ⊙ up₂(∂p)` (to the first maximum only) and a mean's
+/// `up₂(∂p)/4`.
+///
+/// ```
+/// use shapegrad::prelude::*;
+///
+/// dims! { pub C = 2; pub H = 8; pub W = 12; pub F = 4; pub K = 3; }
+///
+/// net! {
+///     pub net Cnn {
+///         param K1: [F, C, 3, 3];
+///         param b1: [F];
+///         param W2: [K, _];
+///         param b2: [K];
+///         input x: [C, H, W];
+///         label y: K;
+///         let z1 = conv2d(x, K1, b1, pad = 1);
+///         let p1 = maxpool2d(relu(z1), 2);
+///         let z2 = W2 @ flatten(p1) + b2;
+///         output z2;
+///         loss softmax_cross_entropy(z2, y);
+///     }
+/// }
+///
+/// let net = Cnn::<f64>::init(1);
+/// let x = Tensor3::<C, H, W, f64>::from_fn(|c, h, w| ((c + h * w) as f64).sin());
+/// let y = Class::<K>::new(1).unwrap();
+/// assert!(net.gradcheck(&x, y).is_ok(1e-6));
+/// assert!(Cnn::derivation().contains("∂K1 = x ⋆[p=1] ∂z1"));
+/// assert!(Cnn::derivation().contains("[K×F·(H/2)·(W/2)]"));
+/// ```
 ///
 /// `@` and `*` share one precedence level and associate to the left, as in
 /// Python; `+ -` bind looser. `x * sigmoid(x)` is recognised as `swish(x)`.
@@ -166,8 +226,8 @@ pub use shapegrad_macros::dims;
 ///
 /// The batched methods `loss_batch(xs, ys)`, `grad_batch(xs, ys)` and
 /// `forward_batch(xs)` take a batch of `B` examples, one per column
-/// (`xs: &Matrix<D, B, T>`, `ys: &Classes<C, B>`); the loss is the mean over
-/// the batch. They are derived from the per-example net by lifting it to
+/// (`xs: &Matrix<D, B, T>`, or `&Tensor4<C, H, W, B, T>` for rank-3 inputs;
+/// `ys: &Classes<C, B>`); the loss is the mean over the batch. They are derived from the per-example net by lifting it to
 /// matrices: products with a param become products over the batch, biases
 /// are broadcast, losses are taken per column. A net that transposes or
 /// multiplies a per-example value from the left has no batched form; its

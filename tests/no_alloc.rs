@@ -6,7 +6,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use shapegrad::data::Digit;
-use shapegrad::data::digits::{self, Pixels};
+use shapegrad::data::digits::{self, Cols, Pixels, Rows};
 use shapegrad::optim::{Adam, Optimizer};
 use shapegrad::prelude::*;
 
@@ -36,6 +36,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// The count is global: the tests of this file run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 dims! { Hidden = 64; Batch = 32; Wide = 256; }
 
 net! {
@@ -62,6 +65,7 @@ net! {
 
 #[test]
 fn a_hundred_training_steps_allocate_nothing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (train, _) = digits::train_test().unwrap();
     let mut net = DigitNet::<f32>::init(1);
     let mut adam = Adam::new(1e-3);
@@ -96,4 +100,47 @@ fn a_hundred_training_steps_allocate_nothing() {
         ae.W.axpy(-0.01, &g.W);
     }
     assert_eq!(ALLOCATIONS.load(Ordering::Relaxed) - before, 0);
+}
+
+net! {
+    /// A convolutional net: im2col buffers, pools and `_` included.
+    net DigitCnn {
+        param K1: [U8, U1, 3, 3];
+        param b1: [U8];
+        param K2: [U16, U8, 2, 2];
+        param b2: [U16];
+        param W3: [Digit, _];
+        param b3: [Digit];
+        input x: [U1, Rows, Cols];
+        label y: Digit;
+        let p1 = maxpool2d(relu(conv2d(x, K1, b1, pad = 1)), 2);
+        let p2 = avgpool2d(relu(conv2d(p1, K2, b2, stride = 2)), 2);
+        loss softmax_cross_entropy(W3 @ flatten(p2) + b3, y);
+    }
+}
+
+#[test]
+fn a_hundred_convolutional_steps_allocate_nothing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (train, _) = digits::train_test().unwrap();
+    let mut net = DigitCnn::<f32>::init(1);
+    let mut adam = Adam::new(1e-3);
+    let mut ws = DigitCnnBatchWorkspace::<Batch, f32>::new();
+    let mut grads = DigitCnnGrad::<f32>::zeros();
+    let (mut xs, mut ys) = (Tensor4::<U1, Rows, Cols, Batch>::zeros(), Classes::<Digit, Batch>::zeros());
+    let mut step = |k: usize| {
+        train.images_into(k % train.num_batches::<Batch>(), &mut xs, &mut ys).unwrap();
+        let loss = net.grad_batch_into(&mut ws, &xs, &ys, &mut grads);
+        adam.step(&mut net, &grads);
+        loss
+    };
+    let first = step(0);
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let mut last = first;
+    for k in 1..=100 {
+        last = step(k);
+    }
+    let during = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert_eq!(during, 0, "{during} allocations in 100 convolutional training steps");
+    assert!(last < first, "the steps did train: {first} → {last}");
 }
