@@ -17,7 +17,7 @@ use super::ops::{Prec, PrintCx, def};
 mod text;
 
 pub use text::plain;
-use text::{CLOSE, OPEN, latex_name, width, wrap};
+use text::{CLOSE, OPEN, latex_name, latex_size, width, wrap};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Style {
@@ -173,10 +173,20 @@ impl Printer<'_> {
         let text = &self.g.dims[d].text;
         if self.generics.contains(text) {
             format!("{OPEN}{text}{CLOSE}")
-        } else if self.latex() && text.chars().count() > 1 {
-            format!("\\text{{{text}}}")
-        } else {
+        } else if !self.latex() {
             text.clone()
+        } else if let Some(parts) = self.g.parts(d) {
+            // A rank-3 shape's dims, each a size of its own.
+            let parts: Vec<String> = parts
+                .iter()
+                .map(|&p| {
+                    let t = self.dim(p);
+                    if t.contains(['+', '-']) { format!("({t})") } else { t }
+                })
+                .collect();
+            parts.join(" \\times ")
+        } else {
+            latex_size(text)
         }
     }
 

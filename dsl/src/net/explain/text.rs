@@ -90,3 +90,34 @@ pub(super) fn wrap(s: &str, width: usize) -> Vec<String> {
     }
     lines
 }
+
+/// A size in LaTeX: a name of several letters upright (`\\text{Hidden}`),
+/// a derived size's operators as math (`\\text{F2} \\cdot (\\text{Rows}/4)`).
+pub fn latex_size(text: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.chars().count() > 1 && word.chars().next().is_some_and(char::is_alphabetic) {
+            out.push_str(&format!("\\text{{{word}}}"));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for ch in text.chars() {
+        if ch.is_alphanumeric() || ch == '_' {
+            word.push(ch);
+            continue;
+        }
+        flush(&mut word, &mut out);
+        match ch {
+            '·' => out.push_str(" \\cdot "),
+            '−' => out.push_str(" - "),
+            '+' => out.push_str(" + "),
+            '×' => out.push_str(" \\times "),
+            c => out.push(c),
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
