@@ -163,6 +163,49 @@ pub use shapegrad_macros::dims;
 /// | `conv2d(x, K, b)`, `conv2d(x, K, b, stride = s, pad = p)` | `[C, H, W]`, `[F, C, KH, KW]`, `[F]` → `[F, (H + 2p − KH)/s + 1, (W + 2p − KW)/s + 1]`: cross-correlation as in PyTorch and CS231n; `s` (default 1) and `p` (default 0) integer literals |
 /// | `maxpool2d(x, k)`, `avgpool2d(x, k)` | `[C, H, W]` → `[C, H/k, W/k]`: k×k windows, stride k; the gradient of a max goes to the first maximum of its window |
 /// | `flatten(x)` | `[C, H, W]` → `[C·H·W]`, row-major, no copy |
+/// | `layernorm(x, gamma, beta)` | `[D]`, `[D]`, `[D]` → `[D]`: `gamma ⊙ normalize(x) + beta`, each example over its features, biased variance, ε = 1e-5 |
+/// | `dropout(x, p)` | shape kept; `p` a literal in [0, 1): inverted dropout in training, the identity in evaluation |
+///
+/// # Training and evaluation
+///
+/// A net with `dropout` has two modes. Evaluation — `forward`,
+/// `forward_batch`, and the per-example `loss`, `grad` and `gradcheck` —
+/// uses no dropout. Training — `loss_batch`, `grad_batch`,
+/// `grad_batch_into` — keeps each element with probability `1 − p` and
+/// scales it by `1/(1 − p)`, with masks drawn from a generator the caller
+/// passes as a last argument, `rng: &mut shapegrad::random::Rng`, so a run
+/// is reproducible; calling them without one does not compile. Nets
+/// without `dropout` keep the signatures above.
+///
+/// ```
+/// use shapegrad::prelude::*;
+/// use shapegrad::random::Rng;
+///
+/// dims! { pub D = 6; pub H = 5; pub C = 3; pub B = 4; }
+///
+/// net! {
+///     pub net Regularized {
+///         param W1: [H, D];
+///         param g1: [H];
+///         param s1: [H];
+///         param W2: [C, H];
+///         input x: [D];
+///         label y: C;
+///         let h1 = dropout(relu(layernorm(W1 @ x, g1, s1)), 0.5);
+///         output h1;
+///         loss softmax_cross_entropy(W2 @ h1, y);
+///     }
+/// }
+///
+/// let net = Regularized::<f64>::init(3);
+/// let xs = Matrix::<D, B, f64>::from_fn(|i, j| ((i + 2 * j) as f64).sin());
+/// let ys = Classes::<C, B>::from_slice(&[0, 1, 2, 0]).unwrap();
+/// let (loss, grads) = net.grad_batch(&xs, &ys, &mut Rng::seed(1)); // training
+/// assert_eq!(loss, net.loss_batch(&xs, &ys, &mut Rng::seed(1)));   // same seed, same masks
+/// let h = net.forward_batch(&xs);                                   // evaluation: no dropout
+/// assert!(h.column(0).approx_eq(&net.forward(&xs.column(0)), 1e-12));
+/// # let _ = grads;
+/// ```
 ///
 /// Sizes a convolution, a pool or a flatten derives are kept as simplified
 /// expressions of your dims, and shown so in errors, derivations and docs: a

@@ -40,6 +40,7 @@ mod matrix;
 mod nalgebra;
 pub mod ops;
 pub mod optim;
+pub mod random;
 mod scalar;
 pub mod shape;
 #[cfg(target_arch = "x86_64")]

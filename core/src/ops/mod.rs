@@ -12,6 +12,7 @@ mod elementwise;
 mod loss;
 mod matmul;
 mod minmax;
+pub(crate) mod norm;
 mod reduce;
 mod softmax;
 mod transpose;
@@ -30,6 +31,7 @@ pub use loss::{
 };
 pub use matmul::matmul_vjp;
 pub use minmax::{ge, gt};
+pub use norm::{Groups, NORM_EPS, normalize, normalize_vjp};
 pub use reduce::{col_sums_vjp, dot_vjp, mean_vjp, row_sums_vjp, sum_vjp};
 pub use softmax::{log_softmax_vjp, softmax_vjp};
 pub use transpose::transpose_vjp;

@@ -29,18 +29,22 @@ struct Lifter<'m> {
     g: Graph,
     batch: DimId,
     map: HashMap<NodeId, Lifted>,
+    training: bool,
 }
 
 /// The batched model: its graph, its params and batched arguments (named
 /// `xs`, `ys` after `x`, `y`), its outputs and the mean loss over the batch.
-pub fn lift(m: &Model) -> Result<Model, String> {
+///
+/// `training` picks the mode of the ops that have two (`dropout`): the
+/// training methods' graph, or the evaluation one of `forward_batch`.
+pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
     let loss = m.loss.ok_or("the net has no loss")?;
     let mut g = Graph::default();
     for d in m.graph.dims.iter().skip(1) {
         g.dim_of(d.clone());
     }
     let batch = g.dim("⟨batch⟩".into(), quote!(__B));
-    let mut l = Lifter { m, g, batch, map: HashMap::new() };
+    let mut l = Lifter { m, g, batch, map: HashMap::new(), training };
     let mut targets = vec![loss];
     targets.extend(m.outputs.iter().filter_map(|(_, n)| *n));
     let needed = m.graph.closure(&targets, |n| m.graph.op(n).operands().to_vec());
@@ -128,5 +132,9 @@ impl LiftCx for Lifter<'_> {
 
     fn name(&self, n: NodeId) -> String {
         self.m.names.get(&n).map_or_else(|| "a value".to_string(), |s| format!("`{s}`"))
+    }
+
+    fn training(&self) -> bool {
+        self.training
     }
 }

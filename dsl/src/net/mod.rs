@@ -23,6 +23,7 @@ mod source;
 
 use proc_macro2::TokenStream;
 
+use codegen::Part;
 use error::Errors;
 use model::NodeId;
 
@@ -63,11 +64,20 @@ pub fn expand(input: TokenStream) -> TokenStream {
         let Some(Derived { m, adj, forward_len }) = differentiate(m) else { continue };
         let text = explain::derivation(&m, &adj, forward_len, false);
         let latex = explain::derivation(&m, &adj, forward_len, true);
-        let batch = batch::lift(&m).and_then(|bm| differentiate(bm).ok_or_else(|| "no loss".to_string()));
-        let batch = batch.map(|bm| {
-            let grads = param_nodes(&bm.m).into_iter().filter_map(|p| bm.adj.of.get(&p).copied());
-            codegen::Codegen::new(&bm.m, true).pin(grads).batch_methods(&bm.adj)
-        });
+        // A net with two modes (`dropout`) gets its training methods from the
+        // training graph and `forward_batch` from the evaluation one.
+        let modal = m.graph.nodes.iter().any(|n| n.op.is("dropout"));
+        let parts =
+            if modal { vec![(true, Part::Train), (false, Part::Eval)] } else { vec![(true, Part::All)] };
+        let batch = parts
+            .into_iter()
+            .map(|(training, part)| {
+                let bm = batch::lift(&m, training)?;
+                let bm = differentiate(bm).ok_or_else(|| "no loss".to_string())?;
+                let grads = param_nodes(&bm.m).into_iter().filter_map(|p| bm.adj.of.get(&p).copied());
+                Ok(codegen::Codegen::new(&bm.m, true).part(part).pin(grads).batch_methods(&bm.adj))
+            })
+            .collect::<Result<TokenStream, String>>();
         let grads = param_nodes(&m).into_iter().filter_map(|p| adj.of.get(&p).copied());
         out.extend(codegen::Codegen::new(&m, false).pin(grads).generate(&adj, &text, &latex, batch));
     }

@@ -77,6 +77,8 @@ pub enum Attr {
     /// A window's stride (or side) and padding (or 1 for a max), and the
     /// output's shape dim (`conv2d`, the pools).
     Window(u32, u32, DimId),
+    /// A dropout: its index among the net's dropouts, and `p` as `f64` bits.
+    Dropout(usize, u64),
 }
 
 /// One operation of the graph: the code of its definition in the op

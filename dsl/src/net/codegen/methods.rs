@@ -5,7 +5,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::Codegen;
+use super::{Codegen, Part};
 use crate::net::autodiff::Adjoints;
 use crate::net::model::NodeId;
 
@@ -31,7 +31,8 @@ impl Codegen<'_> {
         all.extend(&grads);
         all.extend(&outputs);
         all.extend(m.hand_grads.iter().map(|&(_, n)| n));
-        let workspace = self.workspace(&all);
+        // `forward_batch` of a net with two modes has a workspace of its own.
+        let workspace = if self.part == Part::Eval { self.workspace(&outputs) } else { self.workspace(&all) };
 
         let args = self.params_list(&tt, true);
         let calls = self.call_list(false);
@@ -67,7 +68,17 @@ impl Codegen<'_> {
                 "The loss for {per} and the gradient of every param (see `{grad_into}` to reuse buffers)."
             ),
         ];
+        let mut docs = docs;
+        if self.rng {
+            for d in &mut docs {
+                *d += " Training mode: each `dropout` draws a fresh mask from `rng`.";
+            }
+        }
         let [d0, d1, d2, d3] = docs;
+        if self.part == Part::Eval {
+            return (workspace, forward);
+        }
+        let forward = if self.part == Part::Train { quote!() } else { forward };
         let methods = quote! {
             #[doc = #d0]
             pub fn #loss_with #generic (&self, __ws: &mut #ws_ty, #args) -> #t {

@@ -18,8 +18,22 @@ use super::check::{ArgKind, Model};
 use super::model::{NodeId, ONE, Shape};
 use super::ops::def;
 
+/// Which of a batched model's methods to generate.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// All of them (a net with one mode).
+    All,
+    /// The training methods (`loss_batch`, `grad_batch`, …) only.
+    Train,
+    /// `forward_batch` only, with a workspace of its own.
+    Eval,
+}
+
 pub struct Codegen<'a> {
     m: &'a Model,
+    part: Part,
+    /// The training methods take `rng` (the graph draws dropout masks).
+    rng: bool,
     /// The element type parameter: `T`, unless a dim is named `T`.
     t: Ident,
     /// The workspace type: `TwoLayerWorkspace`, or `TwoLayerBatchWorkspace` for the batched model.
@@ -53,7 +67,17 @@ impl<'a> Codegen<'a> {
         for &n in returned.chain(m.hand_grads.iter().map(|(_, n)| n)) {
             pinned[n] = true;
         }
-        Codegen { m, t, ws, ws_generic, uses, pinned }
+        let rng = m.graph.nodes.iter().any(|n| n.op.is("dropout_mask"));
+        Codegen { m, part: Part::All, rng, t, ws, ws_generic, uses, pinned }
+    }
+
+    /// Generates only `part` of the batched methods.
+    pub fn part(mut self, part: Part) -> Self {
+        if part == Part::Eval {
+            self.ws = format_ident!("{}EvalBatchWorkspace", self.m.name);
+        }
+        self.part = part;
+        self
     }
 
     /// Marks `nodes` (the params' gradients) as returned.
@@ -133,7 +157,9 @@ impl<'a> Codegen<'a> {
                 quote!(#name: #ty)
             }
         });
-        quote!(#(#list,)*)
+        // The training methods of a net with dropout draw masks from `rng`.
+        let rng = (labels && self.rng).then(|| quote!(rng: &mut ::shapegrad::random::Rng,));
+        quote!(#(#list,)* #rng)
     }
 
     /// `x, y` (already references) or `&x, y` (owned, after a cast).
@@ -142,7 +168,8 @@ impl<'a> Codegen<'a> {
             let name = &a.name;
             if owned && *kind == ArgKind::Input { quote!(&#name) } else { quote!(#name) }
         });
-        quote!(#(#list,)*)
+        let rng = self.rng.then(|| quote!(rng,));
+        quote!(#(#list,)* #rng)
     }
 
     /// The value of node `n` as an owned result.

@@ -251,6 +251,8 @@ pub trait LiftCx {
     fn batch(&self) -> DimId;
     /// The per-example node `n` as named in messages: `` `h1` `` or "a value".
     fn name(&self, n: NodeId) -> String;
+    /// Whether this is the training graph (dropout masks) or the evaluation one.
+    fn training(&self) -> bool;
 }
 
 /// The batched form of a binary elementwise op `code` on `a` and `c`, when

@@ -4,7 +4,7 @@
 //! # Adding an op
 //!
 //! An op is one [`OpDef`] in the file of its family (`arith`, `neg`, `div`, `matmul`,
-//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `conv`, `reshape`, `leaf`), listed in that file's
+//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `conv`, `reshape`, `norm`, `leaf`), listed in that file's
 //! `OPS`. Its definition holds:
 //! - its `code` (the DSL name for a function) and, for a DSL function, its
 //!   `signature` (arity, whether the last argument is a label);
@@ -39,6 +39,7 @@ mod loss;
 mod matmul;
 mod minmax;
 mod neg;
+mod norm;
 mod reduce;
 mod reshape;
 mod softmax;
@@ -166,7 +167,7 @@ pub fn internal(what: &str) -> TokenStream {
 }
 
 /// The families, each listing its ops.
-const FAMILIES: [&[&dyn OpDef]; 15] = [
+const FAMILIES: [&[&dyn OpDef]; 16] = [
     leaf::OPS,
     arith::OPS,
     neg::OPS,
@@ -182,6 +183,7 @@ const FAMILIES: [&[&dyn OpDef]; 15] = [
     loss::OPS,
     conv::OPS,
     reshape::OPS,
+    norm::OPS,
 ];
 
 fn registry() -> &'static HashMap<&'static str, &'static dyn OpDef> {
