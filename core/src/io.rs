@@ -183,6 +183,7 @@ fn first_non_finite<T: Scalar>(bytes: &[u8]) -> Option<(usize, f64)> {
 pub fn to_bytes<T: Scalar, P: Params<T>>(params: &P) -> Vec<u8> {
     let mut tensors: Vec<(&'static str, Vec<usize>, Vec<u8>)> = Vec::new();
     params.visit(&mut |p| tensors.push((p.name, p.shape.dims().to_vec(), encode(p.values))));
+    params.visit_state(&mut |p| tensors.push((p.name, p.shape.dims().to_vec(), encode(p.values))));
     let views: Vec<(&str, TensorView<'_>)> = tensors
         .iter()
         .filter_map(|(name, shape, data)| {
@@ -241,7 +242,7 @@ pub fn from_bytes_with<T: Scalar, P: Params<T>>(
     names.sort();
     let mut result = Ok(());
     let mut seen = Vec::new();
-    params.visit_mut(&mut |p| {
+    let mut read = |p: crate::optim::ParamMut<'_, T>| {
         if result.is_err() {
             return;
         }
@@ -265,7 +266,9 @@ pub fn from_bytes_with<T: Scalar, P: Params<T>>(
                 }
             },
         };
-    });
+    };
+    params.visit_mut(&mut read);
+    params.visit_state_mut(&mut read);
     result?;
     if let Some(extra) = names.into_iter().find(|n| !seen.contains(&n.as_str())) {
         return Err(WeightsError::UnexpectedTensor { name: extra });

@@ -41,6 +41,7 @@ mod nalgebra;
 pub mod ops;
 pub mod optim;
 pub mod random;
+pub mod running;
 mod scalar;
 pub mod shape;
 #[cfg(target_arch = "x86_64")]

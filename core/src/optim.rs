@@ -133,6 +133,22 @@ pub trait Params<T: Scalar> {
     fn visit_mut(&mut self, f: &mut dyn FnMut(ParamMut<'_, T>));
     /// Calls `f` on each param, mutably, with its gradient.
     fn visit_with_grad(&mut self, grad: &Self::Grad, f: &mut dyn FnMut(ParamMut<'_, T>, &[T]));
+    /// Calls `f` on each tensor of state that is not a param (the running
+    /// statistics of a batchnorm): saved and loaded with the params, never
+    /// touched by an optimizer as one. None by default.
+    fn visit_state(&self, f: &mut dyn FnMut(ParamRef<'_, T>)) {
+        let _ = f;
+    }
+    /// [`Params::visit_state`], mutably.
+    fn visit_state_mut(&mut self, f: &mut dyn FnMut(ParamMut<'_, T>)) {
+        let _ = f;
+    }
+    /// After an optimizer's step: the state a training step's gradient
+    /// carries (a batchnorm's batch statistics) updates the net's (its
+    /// running statistics). Nothing by default.
+    fn update_state(&mut self, grad: &Self::Grad) {
+        let _ = grad;
+    }
 }
 
 /// Updates params from their gradients.
@@ -223,6 +239,7 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
                 *p -= lr * decayed(g, *p, wd);
             }
         });
+        params.update_state(grad);
     }
 }
 
@@ -298,6 +315,7 @@ impl<T: Scalar> Optimizer<T> for Momentum<T> {
             }
             i += 1;
         });
+        params.update_state(grad);
     }
 }
 
@@ -366,6 +384,7 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
             }
             i += 1;
         });
+        params.update_state(grad);
     }
 }
 
@@ -453,6 +472,7 @@ impl<T: Scalar> Optimizer<T> for Adam<T> {
             }
             i += 1;
         });
+        params.update_state(grad);
     }
 }
 

@@ -31,7 +31,10 @@ pub use loss::{
 };
 pub use matmul::matmul_vjp;
 pub use minmax::{ge, gt};
-pub use norm::{Groups, NORM_EPS, normalize, normalize_vjp};
+pub use norm::{
+    Groups, NORM_EPS, batchnorm_eval, batchnorm_eval_vjp, channel_affine, channel_scale, channel_sums,
+    normalize, normalize_vjp,
+};
 pub use reduce::{col_sums_vjp, dot_vjp, mean_vjp, row_sums_vjp, sum_vjp};
 pub use softmax::{log_softmax_vjp, softmax_vjp};
 pub use transpose::transpose_vjp;

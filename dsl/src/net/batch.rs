@@ -35,7 +35,8 @@ struct Lifter<'m> {
 /// The batched model: its graph, its params and batched arguments (named
 /// `xs`, `ys` after `x`, `y`), its outputs and the mean loss over the batch.
 ///
-/// `training` picks the mode of the ops that have two (`dropout`): the
+/// `training` picks the mode of the ops that have two (`dropout`,
+/// `batchnorm`): the
 /// training methods' graph, or the evaluation one of `forward_batch`.
 pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
     let loss = m.loss.ok_or("the net has no loss")?;
@@ -114,6 +115,7 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
         loss_text: String::new(),
         hand_grads: Vec::new(),
         size_checks: Vec::new(),
+        states: m.states.clone(),
     })
 }
 

@@ -62,11 +62,12 @@ pub fn expand(input: TokenStream) -> TokenStream {
             continue;
         }
         let Some(Derived { m, adj, forward_len }) = differentiate(m) else { continue };
-        let text = explain::derivation(&m, &adj, forward_len, false);
-        let latex = explain::derivation(&m, &adj, forward_len, true);
-        // A net with two modes (`dropout`) gets its training methods from the
+        // Evaluation lines (per example), then each batchnorm's training form.
+        let text = explain::derivation(&m, &adj, forward_len, false) + &explain::training(&m, false);
+        let latex = explain::derivation(&m, &adj, forward_len, true) + &explain::training(&m, true);
+        // A net with two modes (`dropout`, `batchnorm`) gets its training methods from the
         // training graph and `forward_batch` from the evaluation one.
-        let modal = m.graph.nodes.iter().any(|n| n.op.is("dropout"));
+        let modal = m.graph.nodes.iter().any(|n| n.op.is("dropout") || n.op.is("batchnorm"));
         let parts =
             if modal { vec![(true, Part::Train), (false, Part::Eval)] } else { vec![(true, Part::All)] };
         let batch = parts

@@ -64,6 +64,14 @@ impl Shape {
     }
 }
 
+/// State of a net that is not a param: the running statistics of the
+/// batchnorm in `let name`, one value per channel `channels`.
+#[derive(Clone, Debug)]
+pub struct StateDecl {
+    pub name: String,
+    pub channels: DimId,
+}
+
 /// What an op carries besides its operands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Attr {

@@ -56,6 +56,7 @@ impl Builder<'_> {
             named: Default::default(),
             sizes: &mut self.size_checks,
             inferred: &mut self.inferred,
+            states: &mut self.states,
         };
         let node = def.check(&mut cx, &call);
         node.or_else(|| {

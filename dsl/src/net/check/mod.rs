@@ -16,7 +16,7 @@ mod expr;
 mod shape;
 
 use super::error::Errors;
-use super::model::{Attr, DimId, DimKind, Graph, NodeId, Op, Shape};
+use super::model::{Attr, DimId, DimKind, Graph, NodeId, Op, Shape, StateDecl};
 use super::parse::{Expr, NetAst, Stmt, expr_error};
 use super::source::source_text;
 use expr::closest;
@@ -57,6 +57,8 @@ pub struct Model {
     pub hand_grads: Vec<(usize, NodeId)>,
     /// Checks of derived sizes that only the compiler can make.
     pub size_checks: Vec<SizeCheck>,
+    /// State that is not a param, by index (batchnorm's running statistics).
+    pub states: Vec<StateDecl>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -85,6 +87,7 @@ struct Builder<'e> {
     /// The `let` being checked (`loss` for the loss), for messages.
     current: String,
     size_checks: Vec<SizeCheck>,
+    states: Vec<StateDecl>,
     /// What each `_` of a param's shape was found to be, by its dim.
     inferred: HashMap<DimId, DimId>,
     /// Each `_` of a param's shape: its dim, the param, and where it is.
@@ -146,6 +149,7 @@ fn build_with<'e>(
         guesses: 0,
         current: String::new(),
         size_checks: Vec::new(),
+        states: Vec::new(),
         inferred: HashMap::new(),
         placeholders: Vec::new(),
         known_infer: inferred,
@@ -164,6 +168,7 @@ fn build_with<'e>(
         loss_text: String::new(),
         hand_grads: Vec::new(),
         size_checks: Vec::new(),
+        states: Vec::new(),
     };
     // Rule: params, inputs and labels may be used anywhere, so they are read first.
     for stmt in &ast.stmts {
@@ -287,6 +292,7 @@ fn build_with<'e>(
     }
     m.graph = b.g;
     m.size_checks = b.size_checks;
+    m.states = b.states;
     (m, b.inferred, b.placeholders)
 }
 

@@ -71,6 +71,54 @@ impl Codegen<'_> {
             })
             .collect();
         let optim = quote!(::shapegrad::optim);
+        // The scale γ of a batchnorm or layernorm starts at 1, as PyTorch's.
+        let g = &m.graph;
+        let is_scale = |n: usize| {
+            g.nodes.iter().any(|node| {
+                (node.op.is("batchnorm") && node.op.arg(1) == n)
+                    || (node.op.is("mul") && node.op.arg(0) == n && g.op(node.op.arg(1)).is("normalize"))
+            })
+        };
+        let pinits: Vec<TokenStream> = params
+            .iter()
+            .zip(&ptys)
+            .map(|(p, ty)| {
+                if p.node.is_some_and(is_scale) {
+                    quote!({
+                        let mut __ones = <#ty as ::shapegrad::values::Values<#t>>::zeros();
+                        ::shapegrad::values::Values::as_mut_slice(&mut __ones).fill(<#t as ::shapegrad::Scalar>::ONE);
+                        __ones
+                    })
+                } else {
+                    quote!(init.param())
+                }
+            })
+            .collect();
+        // Running statistics of each batchnorm: fields of the net, and the
+        // batch's statistics in the gradient for the optimizer's step.
+        let snames: Vec<proc_macro2::Ident> = m
+            .states
+            .iter()
+            .map(|s| proc_macro2::Ident::new(&s.name, proc_macro2::Span::call_site()))
+            .collect();
+        let stys: Vec<TokenStream> = m.states.iter().map(|s| self.dim(s.channels).clone()).collect();
+        let sdocs: Vec<String> = m
+            .states
+            .iter()
+            .map(|s| {
+                format!(
+                    "The running mean and variance of the batchnorm in `{}`, [{}] each (not a param).",
+                    s.name, m.graph.dims[s.channels].text
+                )
+            })
+            .collect();
+        let bdocs: Vec<String> = m
+            .states
+            .iter()
+            .map(|s| format!("The batch statistics of the batchnorm in `{}` from the last training step, for the optimizer's step to update the running ones.", s.name))
+            .collect();
+        let mean_names: Vec<String> = m.states.iter().map(|s| format!("{}.running_mean", s.name)).collect();
+        let var_names: Vec<String> = m.states.iter().map(|s| format!("{}.running_var", s.name)).collect();
         quote! {
             #(#attrs)*
             #[doc = #struct_doc]
@@ -78,6 +126,7 @@ impl Codegen<'_> {
             #[allow(non_snake_case)]
             #vis struct #name<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar = f32> {
                 #(#(#pattrs)* #[doc = #pdocs] pub #pnames: #ptys,)*
+                #(#[doc = #sdocs] pub #snames: ::shapegrad::running::RunningStats<#stys, #t>,)*
                 #phantom_field
             }
 
@@ -86,6 +135,7 @@ impl Codegen<'_> {
             #[allow(non_snake_case)]
             #vis struct #grad_name<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar = f32> {
                 #(#[doc = #grad_docs] pub #pnames: #ptys,)*
+                #(#[doc = #bdocs] pub #snames: ::shapegrad::running::BatchStats<#stys, #t>,)*
                 #phantom_field
             }
 
@@ -93,22 +143,35 @@ impl Codegen<'_> {
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #grad_name<#(#generics,)* #t> {
                 /// Every gradient zero: an output buffer for `grad_into`.
                 pub fn zeros() -> Self {
-                    Self { #(#pnames: <#ptys as ::shapegrad::values::Values<#t>>::zeros(),)* #phantom_init }
+                    Self {
+                        #(#pnames: <#ptys as ::shapegrad::values::Values<#t>>::zeros(),)*
+                        #(#snames: ::shapegrad::running::BatchStats::new(),)*
+                        #phantom_init
+                    }
                 }
             }
 
             #[allow(non_snake_case, clippy::all)]
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
-                /// Every param zero.
+                /// Every param zero (running statistics at mean 0, variance 1).
                 pub fn zeros() -> Self {
-                    Self { #(#pnames: <#ptys as ::shapegrad::values::Values<#t>>::zeros(),)* #phantom_init }
+                    Self {
+                        #(#pnames: <#ptys as ::shapegrad::values::Values<#t>>::zeros(),)*
+                        #(#snames: ::shapegrad::running::RunningStats::new(),)*
+                        #phantom_init
+                    }
                 }
 
                 /// Seeded initialization: weights and kernels Glorot-uniform,
-                /// biases (vectors) zero; see `shapegrad::init`.
+                /// biases (vectors) zero, the scale of a batchnorm or layernorm
+                /// one; see `shapegrad::init`.
                 pub fn init(seed: u64) -> Self {
                     let mut init = ::shapegrad::init::Init::new(seed);
-                    Self { #(#pnames: init.param(),)* #phantom_init }
+                    Self {
+                        #(#pnames: #pinits,)*
+                        #(#snames: ::shapegrad::running::RunningStats::new(),)*
+                        #phantom_init
+                    }
                 }
 
                 /// Writes the params to a safetensors file, one tensor per param,
@@ -127,7 +190,7 @@ impl Codegen<'_> {
 
                 /// The same params in another element type (`f32` ↔ `f64`).
                 pub fn cast<__U: ::shapegrad::Scalar>(&self) -> #name<#(#generics,)* __U> {
-                    #name { #(#pnames: self.#pnames.cast(),)* #phantom_init }
+                    #name { #(#pnames: self.#pnames.cast(),)* #(#snames: self.#snames.cast(),)* #phantom_init }
                 }
             }
 
@@ -148,6 +211,24 @@ impl Codegen<'_> {
                         #optim::ParamMut { name: #pstrs, shape: #sizes, values: self.#pnames.as_mut_slice() },
                         grad.#pnames.as_slice(),
                     );)*
+                }
+
+                fn visit_state(&self, f: &mut dyn FnMut(#optim::ParamRef<'_, #t>)) {
+                    #(
+                        f(#optim::ParamRef { name: #mean_names, shape: #optim::ParamShape::new(&[<#stys as ::shapegrad::Dim>::SIZE]), values: self.#snames.mean.as_slice() });
+                        f(#optim::ParamRef { name: #var_names, shape: #optim::ParamShape::new(&[<#stys as ::shapegrad::Dim>::SIZE]), values: self.#snames.var.as_slice() });
+                    )*
+                }
+
+                fn visit_state_mut(&mut self, f: &mut dyn FnMut(#optim::ParamMut<'_, #t>)) {
+                    #(
+                        f(#optim::ParamMut { name: #mean_names, shape: #optim::ParamShape::new(&[<#stys as ::shapegrad::Dim>::SIZE]), values: self.#snames.mean.as_mut_slice() });
+                        f(#optim::ParamMut { name: #var_names, shape: #optim::ParamShape::new(&[<#stys as ::shapegrad::Dim>::SIZE]), values: self.#snames.var.as_mut_slice() });
+                    )*
+                }
+
+                fn update_state(&mut self, grad: &Self::Grad) {
+                    #(self.#snames.update(&grad.#snames);)*
                 }
             }
         }

@@ -54,6 +54,16 @@ impl EmitCx for Emitter<'_, '_> {
         let f = format_ident!("s{}", n);
         quote!(__ws.#f)
     }
+
+    fn state(&self, k: usize) -> TokenStream {
+        match self.cg.m.states.get(k) {
+            Some(s) => {
+                let f = format_ident!("{}", s.name);
+                quote!(self.#f)
+            }
+            None => crate::net::ops::internal(&format!("no state {k}")),
+        }
+    }
 }
 
 impl<'a> Codegen<'a> {

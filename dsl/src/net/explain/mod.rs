@@ -15,9 +15,11 @@ use super::model::{DimId, Graph, NodeId, ONE, Shape};
 use super::ops::{Prec, PrintCx, def};
 
 mod text;
+mod training;
 
 pub use text::plain;
 use text::{CLOSE, OPEN, latex_name, latex_size, width, wrap};
+pub use training::training;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Style {

@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 
 use crate::net::check::{SizeBound, SizeCheck};
 use crate::net::error::{Errors, NamedDim};
-use crate::net::model::{Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
+use crate::net::model::{Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape, StateDecl};
 use crate::net::parse::{Expr, expr_error};
 use crate::net::source::source_text;
 
@@ -67,6 +67,8 @@ pub struct Check<'a> {
     pub sizes: &'a mut Vec<SizeCheck>,
     /// What each `_` of a param's shape was found to be.
     pub inferred: &'a mut HashMap<DimId, DimId>,
+    /// State that is not a param, declared by ops (batchnorm).
+    pub states: &'a mut Vec<StateDecl>,
 }
 
 impl Check<'_> {
@@ -197,6 +199,8 @@ pub trait EmitCx {
     fn deps(&self, n: NodeId) -> Vec<NodeId>;
     /// Node `n`'s extra buffer (`OpDef::scratch`): `__ws.s7`.
     fn scratch(&self, n: NodeId) -> TokenStream;
+    /// State `k` of the net (batchnorm's running statistics): `self.z1`.
+    fn state(&self, k: usize) -> TokenStream;
 }
 
 /// Where an op writes a matrix result.

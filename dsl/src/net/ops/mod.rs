@@ -4,7 +4,7 @@
 //! # Adding an op
 //!
 //! An op is one [`OpDef`] in the file of its family (`arith`, `neg`, `div`, `matmul`,
-//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `conv`, `reshape`, `norm`, `leaf`), listed in that file's
+//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `conv`, `reshape`, `norm`, `batchnorm`, `leaf`), listed in that file's
 //! `OPS`. Its definition holds:
 //! - its `code` (the DSL name for a function) and, for a DSL function, its
 //!   `signature` (arity, whether the last argument is a label);
@@ -28,6 +28,7 @@
 //! depends back.
 
 mod arith;
+mod batchnorm;
 mod broadcast;
 mod context;
 mod conv;
@@ -167,7 +168,7 @@ pub fn internal(what: &str) -> TokenStream {
 }
 
 /// The families, each listing its ops.
-const FAMILIES: [&[&dyn OpDef]; 16] = [
+const FAMILIES: [&[&dyn OpDef]; 17] = [
     leaf::OPS,
     arith::OPS,
     neg::OPS,
@@ -184,6 +185,7 @@ const FAMILIES: [&[&dyn OpDef]; 16] = [
     conv::OPS,
     reshape::OPS,
     norm::OPS,
+    batchnorm::OPS,
 ];
 
 fn registry() -> &'static HashMap<&'static str, &'static dyn OpDef> {
