@@ -144,3 +144,54 @@ fn a_hundred_convolutional_steps_allocate_nothing() {
     assert_eq!(during, 0, "{during} allocations in 100 convolutional training steps");
     assert!(last < first, "the steps did train: {first} → {last}");
 }
+
+net! {
+    /// Batchnorm (per feature and per channel), layernorm and dropout.
+    net Normed {
+        param K1: [U4, U1, 3, 3];
+        param b1: [U4];
+        param g1: [U4];
+        param s1: [U4];
+        param W2: [Hidden, _];
+        param g2: [Hidden];
+        param s2: [Hidden];
+        param g3: [Hidden];
+        param s3: [Hidden];
+        param W3: [Digit, Hidden];
+        input x: [U1, Rows, Cols];
+        label y: Digit;
+        let a1 = batchnorm(conv2d(x, K1, b1, pad = 1), g1, s1);
+        let p1 = dropout(maxpool2d(relu(a1), 2), 0.2);
+        let a2 = batchnorm(W2 @ flatten(p1), g2, s2);
+        let h2 = dropout(relu(layernorm(a2, g3, s3)), 0.5);
+        loss softmax_cross_entropy(W3 @ h2, y);
+    }
+}
+
+#[test]
+fn a_hundred_steps_with_norms_and_dropout_allocate_nothing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (train, _) = digits::train_test().unwrap();
+    let mut net = Normed::<f32>::init(1);
+    let mut adam = Adam::new(1e-3);
+    let mut rng = shapegrad::random::Rng::seed(1);
+    let mut ws = NormedBatchWorkspace::<Batch, f32>::new();
+    let mut grads = NormedGrad::<f32>::zeros();
+    let (mut xs, mut ys) = (Tensor4::<U1, Rows, Cols, Batch>::zeros(), Classes::<Digit, Batch>::zeros());
+    let mut step = |k: usize| {
+        train.images_into(k % train.num_batches::<Batch>(), &mut xs, &mut ys).unwrap();
+        let loss = net.grad_batch_into(&mut ws, &xs, &ys, &mut rng, &mut grads);
+        adam.step(&mut net, &grads);
+        loss
+    };
+    let first = step(0);
+    let mut losses = Vec::with_capacity(100);
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for k in 1..=100 {
+        losses.push(step(k));
+    }
+    let during = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert_eq!(during, 0, "{during} allocations in 100 steps with batchnorm, layernorm and dropout");
+    let late = losses[90..].iter().sum::<f32>() / 10.0;
+    assert!(late < first, "the steps did train: {first} → {late}");
+}
