@@ -18,6 +18,7 @@ use shapegrad::data::digits::{self, Cols, Digits, Rows};
 use shapegrad::optim::{Adam, Optimizer};
 use shapegrad::prelude::*;
 
+#[macro_use]
 mod common;
 use common::plot::plot;
 use common::{Batch, argmax};
@@ -50,98 +51,4 @@ net! {
     }
 }
 
-const EPOCHS: usize = 30;
-const LR: f32 = 3e-3;
-const SEED: u64 = 7;
-const OUT_DIR: &str = "target/train_digits_cnn";
-
-/// Example `i` of `data` as an image.
-fn image(data: &Digits, i: usize) -> Tensor3<One, Rows, Cols> {
-    Tensor3::from_slice(data.features(i)).unwrap_or_else(|_| unreachable!("64 pixels are 1×8×8"))
-}
-
-/// The fraction of `data` whose largest logit is at the label.
-fn accuracy(net: &DigitCnn, data: &Digits) -> f64 {
-    let correct = (0..data.len())
-        .filter(|&i| argmax(net.forward(&image(data, i)).as_slice()) == data.label(i).index())
-        .count();
-    correct as f64 / data.len() as f64
-}
-
-fn main() -> Result<(), Box<dyn Error>> {
-    let out = Path::new(OUT_DIR);
-    std::fs::create_dir_all(out)?;
-    // Pixels as the set gives them, in [0, 1]: a kernel slides over every
-    // position, so every position is scaled alike (standardizing each pixel
-    // apart would blow up the nearly constant border pixels).
-    let (train, test) = digits::train_test()?;
-    println!(
-        "{} training and {} test images of 1×8×8 pixels, {} classes",
-        train.len(),
-        test.len(),
-        Digit::SIZE
-    );
-    println!("{}", DigitCnn::derivation());
-
-    let mut net = DigitCnn::<f32>::init(SEED);
-    let mut adam = Adam::new(LR).with_weight_decay(1e-4);
-    let batches = train.num_batches::<Batch>();
-    let mut ws = DigitCnnBatchWorkspace::<Batch, f32>::new();
-    let mut grads = DigitCnnGrad::<f32>::zeros();
-    let (mut xs, mut ys) = (Tensor4::<One, Rows, Cols, Batch>::zeros(), Classes::<Digit, Batch>::zeros());
-    let (mut losses, mut train_acc, mut test_acc) = (Vec::new(), Vec::new(), Vec::new());
-
-    let bar = ProgressBar::new((EPOCHS * batches) as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:40} epoch {msg} [{elapsed}]")?);
-    let start = Instant::now();
-    for epoch in 0..EPOCHS {
-        let shuffled = train.shuffled(SEED + epoch as u64);
-        // A cosine schedule: the rate falls from LR to 0 over the epochs.
-        adam.lr = LR * 0.5 * (1.0 + (std::f32::consts::PI * epoch as f32 / EPOCHS as f32).cos());
-        let mut total = 0.0;
-        for k in 0..batches {
-            shuffled.images_into(k, &mut xs, &mut ys)?;
-            let loss = net.grad_batch_into(&mut ws, &xs, &ys, &mut grads);
-            adam.step(&mut net, &grads);
-            total += f64::from(loss);
-            bar.inc(1);
-        }
-        losses.push(total / batches as f64);
-        train_acc.push(accuracy(&net, &train));
-        test_acc.push(accuracy(&net, &test));
-        bar.set_message(format!(
-            "{}/{EPOCHS}: loss {:.4}, train {:.1}%, test {:.1}%",
-            epoch + 1,
-            losses[epoch],
-            100.0 * train_acc[epoch],
-            100.0 * test_acc[epoch]
-        ));
-    }
-    bar.finish();
-    let elapsed = start.elapsed();
-
-    let final_acc = test_acc[EPOCHS - 1];
-    let correct = (final_acc * test.len() as f64).round() as usize;
-    println!(
-        "trained {EPOCHS} epochs of {batches} batches of {} in {:.2} s",
-        Batch::SIZE,
-        elapsed.as_secs_f64()
-    );
-    println!("final training loss {:.4}", losses[EPOCHS - 1]);
-    println!("test accuracy: {:.1}% ({correct}/{})", 100.0 * final_acc, test.len());
-
-    let weights = out.join("weights.safetensors");
-    net.save(&weights)?;
-    let reloaded = DigitCnn::<f32>::load(&weights)?;
-    if accuracy(&reloaded, &test) != final_acc {
-        return Err("the reloaded weights classify differently".into());
-    }
-    println!("weights saved to {}", weights.display());
-    let chart = out.join("training.png");
-    plot(&chart, &losses, &train_acc, &test_acc)?;
-    println!("plot written to {}", chart.display());
-    if final_acc < 0.985 {
-        return Err(format!("test accuracy {:.1}% is below 98.5%", 100.0 * final_acc).into());
-    }
-    Ok(())
-}
+train_cnn!(DigitCnn, DigitCnnBatchWorkspace, DigitCnnGrad, "target/train_digits_cnn");

@@ -3,6 +3,7 @@
 // Each example uses part of this module.
 #![allow(dead_code)]
 
+pub mod cnn;
 pub mod plot;
 
 use shapegrad::data::Digit;
