@@ -165,17 +165,32 @@ pub use shapegrad_macros::dims;
 /// | `flatten(x)` | `[C, H, W]` → `[C·H·W]`, row-major, no copy |
 /// | `layernorm(x, gamma, beta)` | `[D]`, `[D]`, `[D]` → `[D]`: `gamma ⊙ normalize(x) + beta`, each example over its features, biased variance, ε = 1e-5 |
 /// | `dropout(x, p)` | shape kept; `p` a literal in [0, 1): inverted dropout in training, the identity in evaluation |
+/// | `batchnorm(x, gamma, beta)` | `[D]`, `[D]`, `[D]` → `[D]`; `[C, H, W]`, `[C]`, `[C]` → `[C, H, W]` (per channel); in training the batch's mean and biased variance (over the batch, and H, W), in evaluation the running ones; ε = 1e-5; one per `let`, whose name its running statistics take |
 ///
 /// # Training and evaluation
 ///
-/// A net with `dropout` has two modes. Evaluation — `forward`,
-/// `forward_batch`, and the per-example `loss`, `grad` and `gradcheck` —
-/// uses no dropout. Training — `loss_batch`, `grad_batch`,
-/// `grad_batch_into` — keeps each element with probability `1 − p` and
-/// scales it by `1/(1 − p)`, with masks drawn from a generator the caller
-/// passes as a last argument, `rng: &mut shapegrad::random::Rng`, so a run
-/// is reproducible; calling them without one does not compile. Nets
-/// without `dropout` keep the signatures above.
+/// A net with `dropout` or `batchnorm` has two modes. Evaluation —
+/// `forward`, `forward_batch`, and the per-example `loss`, `grad` and
+/// `gradcheck` — uses no dropout and normalizes with the running
+/// statistics (constants of the gradient). Training — `loss_batch`,
+/// `grad_batch`, `grad_batch_into` — keeps each element with probability
+/// `1 − p` and scales it by `1/(1 − p)`, and normalizes with the batch's
+/// statistics, differentiating through them.
+///
+/// - Dropout masks come from a generator the caller passes as the last
+///   argument before the output, `rng: &mut shapegrad::random::Rng`, so a
+///   run is reproducible; calling the training methods of a net with
+///   `dropout` without one does not compile. Nets without `dropout` keep
+///   the signatures above.
+/// - The running mean and variance of the batchnorm in `let h` are the
+///   net's field `h` (a [`running::RunningStats`], mean 0 and variance 1 at
+///   first), saved and loaded with the weights as `h.running_mean` and
+///   `h.running_var`, never an optimizer's param. A training gradient
+///   carries the batch's mean and unbiased variance (its field `h`), and an
+///   optimizer's `step` with it moves the running ones by momentum 0.1, as
+///   PyTorch does; a per-example gradient carries none and moves nothing.
+/// - The derivation is the evaluation one, then each batchnorm's training
+///   form: `∂x = (γ/σ_B) ⊙ (∂y − mean_B(∂y) − x̂ ⊙ mean_B(∂y ⊙ x̂))`.
 ///
 /// ```
 /// use shapegrad::prelude::*;

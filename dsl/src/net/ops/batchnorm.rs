@@ -100,11 +100,18 @@ impl OpDef for BatchNorm {
                 return cx.error(call.args[i], msg);
             }
         }
-        if cx.states.iter().any(|s| s.name == call.name) || call.name == "loss" {
-            let msg = format!(
-                "each `batchnorm` needs a `let` of its own, whose name names its running statistics (`{}.running_mean`); write `let h = batchnorm(…);`",
+        // Rule: one batchnorm per `let`, whose name its running statistics take.
+        let msg = if call.name == "loss" {
+            Some("a `batchnorm` in the loss has no `let` to name its running statistics (saved as `NAME.running_mean`); write `let h = batchnorm(…);` and use `h`".to_string())
+        } else if cx.states.iter().any(|s| s.name == call.name) {
+            Some(format!(
+                "`let {0}` holds a second `batchnorm`; each needs a `let` of its own, whose name its running statistics take (`{0}.running_mean`)",
                 call.name
-            );
+            ))
+        } else {
+            None
+        };
+        if let Some(msg) = msg {
             return cx.error(call.expr, msg);
         }
         let k = cx.states.len();
