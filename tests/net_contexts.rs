@@ -36,17 +36,20 @@ struct Methods<N: Params<f64>, A> {
     label: fn(&Classes<H, B>, usize) -> A,
 }
 
-/// At 10 random points: `gradcheck` passes, and `loss_batch` / `grad_batch`
-/// are the means of the per-example `loss` / `grad`.
+/// At 100 random points: `gradcheck` agrees within 1e-7 (relative where the
+/// values exceed 1), and `loss_batch` / `grad_batch` are the means of the
+/// per-example `loss` / `grad`. (Kinks — relu, abs, max at ties, the hinge —
+/// are met with probability zero at random points; a central difference
+/// straddles one only when a value is within 1e-6 of it.)
 fn verify<N: Params<f64> + Clone, A>(what: &str, random_net: impl Fn(&mut Pcg64Mcg) -> N, m: Methods<N, A>) {
-    for seed in 0..10 {
+    for seed in 0..100 {
         let mut rng = Pcg64Mcg::seed_from_u64(seed);
         let net = random_net(&mut rng);
         let xs: Matrix<D, B, f64> = random(&mut rng);
         let labels: Vec<usize> = (0..B::SIZE).map(|_| rng.random_range(0..H::SIZE)).collect();
         let ys = Classes::<H, B>::from_slice(&labels).unwrap();
         let report = (m.gradcheck)(&net, &xs.column(0), (m.label)(&ys, 0));
-        assert!(report.is_ok(1e-6), "{what}, seed {seed}: gradcheck\n{report}");
+        assert!(report.is_ok(1e-7), "{what}, seed {seed}: gradcheck\n{report}");
         let (loss, g) = (m.grad_batch)(&net, &xs, &ys);
         let g = flat(&net, &g);
         let (mut mean_loss, mut mean_grad) = (0.0, vec![0.0; g.len()]);
