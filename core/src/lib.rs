@@ -34,6 +34,8 @@ mod fmt;
 pub mod init;
 pub mod io;
 mod kernel;
+#[cfg(test)]
+mod kernel_props;
 mod loops;
 mod matrix;
 #[cfg(feature = "nalgebra")]
