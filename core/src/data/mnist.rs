@@ -74,6 +74,49 @@ pub fn load(dir: impl AsRef<Path>, split: Split) -> Result<Dataset<Pixels, Digit
     Dataset::new(pixels, labels)
 }
 
+/// The dataset in the bytes of an images file and a labels file, each
+/// plain IDX or gzip-compressed (told apart by gzip's magic bytes), as
+/// [`load`] reads them from files.
+///
+/// ```
+/// use shapegrad::data::mnist::from_bytes;
+/// let mut images = vec![0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28];
+/// images.extend([255u8; 784]);
+/// let labels = [0, 0, 8, 1, 0, 0, 0, 1, 7];
+/// let set = from_bytes(&images, &labels).unwrap();
+/// assert_eq!((set.len(), set.label(0).index(), set.features(0)[0]), (1, 7, 1.0));
+/// assert!(from_bytes(&images[..100], &labels).is_err());
+/// ```
+///
+/// # Errors
+/// As [`load`], the paths named `images` and `labels`.
+pub fn from_bytes(images: &[u8], labels: &[u8]) -> Result<Dataset<Pixels, Digit>, DataError> {
+    let unzip = |name: &str, bytes: &[u8]| -> Result<(PathBuf, Vec<u8>), DataError> {
+        let path = PathBuf::from(name);
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            GzDecoder::new(bytes)
+                .read_to_end(&mut out)
+                .map_err(|source| DataError::Io { path: path.clone(), source })?;
+            Ok((path, out))
+        } else {
+            Ok((path, bytes.to_vec()))
+        }
+    };
+    let (images_path, images) = unzip("images", images)?;
+    let (labels_path, labels) = unzip("labels", labels)?;
+    let (n_images, pixels) = parse_images(&images_path, &images)?;
+    let labels = parse_labels(&labels_path, &labels)?;
+    if labels.len() != n_images {
+        return Err(DataError::Shape {
+            what: format!("{} labels for {} images", labels.len(), n_images),
+            expected: n_images,
+            found: labels.len(),
+        });
+    }
+    Dataset::new(pixels, labels)
+}
+
 /// The bytes of `name` in `dir`, or of `name.gz` decompressed.
 fn read(dir: &Path, name: &str) -> Result<(PathBuf, Vec<u8>), DataError> {
     let plain = dir.join(name);

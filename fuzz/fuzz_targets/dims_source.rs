@@ -1,0 +1,12 @@
+//! `dims!` on arbitrary text: no panic.
+#![no_main]
+
+use std::str::FromStr;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|text: &str| {
+    if let Ok(tokens) = proc_macro2::TokenStream::from_str(text) {
+        let _ = shapegrad_dsl::expand_dims(tokens);
+    }
+});

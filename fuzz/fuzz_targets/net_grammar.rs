@@ -1,0 +1,128 @@
+//! `net!` on nets a small grammar builds from the fuzzer's bytes: random
+//! dims (names and literals), shapes of one to four dims, params, inputs,
+//! labels, lets over every function and operator with deep nesting, named
+//! arguments, outputs, losses and `grad` lines, valid and invalid. Analysis
+//! and expansion must not panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+struct Bytes<'a>(&'a [u8], usize);
+
+impl Bytes<'_> {
+    fn next(&mut self) -> u8 {
+        let b = self.0.get(self.1).copied().unwrap_or(0);
+        self.1 += 1;
+        b
+    }
+    fn pick<'s>(&mut self, options: &[&'s str]) -> &'s str {
+        options[usize::from(self.next()) % options.len()]
+    }
+    fn done(&self) -> bool {
+        self.1 >= self.0.len()
+    }
+}
+
+const DIMS: &[&str] = &["H", "W", "C", "D", "K", "F", "1", "2", "3", "8", "_"];
+const NAMES: &[&str] = &["x", "y", "W1", "b1", "K1", "g", "s", "a", "h", "z", "t"];
+const FUNCS: &[&str] = &[
+    "sigmoid",
+    "tanh",
+    "relu",
+    "swish",
+    "exp",
+    "log",
+    "sqrt",
+    "square",
+    "abs",
+    "sum",
+    "mean",
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "norm",
+    "trace",
+    "sum_rows",
+    "sum_cols",
+    "onehot",
+    "flatten",
+    "elu",
+    "softplus",
+    "gelu",
+    "log_sigmoid",
+];
+const BINARY: &[&str] = &[
+    "max",
+    "min",
+    "dot",
+    "mse",
+    "softmax_cross_entropy",
+    "svm",
+    "maxpool2d",
+    "avgpool2d",
+    "dropout",
+    "leaky_relu",
+];
+const TERNARY: &[&str] = &["conv2d", "batchnorm", "layernorm"];
+const OPS: &[&str] = &[" @ ", " * ", " + ", " - ", " / "];
+
+fn shape(b: &mut Bytes) -> String {
+    let n = usize::from(b.next()) % 5;
+    let dims: Vec<&str> = (0..n).map(|_| b.pick(DIMS)).collect();
+    format!("[{}]", dims.join(", "))
+}
+
+fn expr(b: &mut Bytes, depth: u32) -> String {
+    if depth > 6 || b.done() {
+        return b.pick(NAMES).to_string();
+    }
+    match b.next() % 8 {
+        0 => b.pick(NAMES).to_string(),
+        1 => format!("{}.{}", b.next() % 10, b.next() % 10),
+        2 => format!("{}({})", b.pick(FUNCS), expr(b, depth + 1)),
+        3 => format!("{}({}, {})", b.pick(BINARY), expr(b, depth + 1), expr(b, depth + 1)),
+        4 => {
+            let named = match b.next() % 4 {
+                0 => ", stride = 2",
+                1 => ", pad = 1",
+                2 => ", stride = 0, pad = 3",
+                _ => "",
+            };
+            format!(
+                "{}({}, {}, {}{named})",
+                b.pick(TERNARY),
+                expr(b, depth + 1),
+                expr(b, depth + 1),
+                expr(b, depth + 1)
+            )
+        }
+        5 => format!("({})", expr(b, depth + 1)),
+        6 => format!("-{}.T", expr(b, depth + 1)),
+        _ => format!("{}{}{}", expr(b, depth + 1), b.pick(OPS), expr(b, depth + 1)),
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut b = Bytes(data, 0);
+    let mut body = String::new();
+    let statements = 1 + usize::from(b.next()) % 12;
+    for _ in 0..statements {
+        let name = b.pick(NAMES);
+        body += &match b.next() % 8 {
+            0 | 1 => format!("param {name}: {};\n", shape(&mut b)),
+            2 => format!("input {name}: {};\n", shape(&mut b)),
+            3 => format!("label {name}: {};\n", b.pick(DIMS)),
+            4 | 5 => format!("let {name} = {};\n", expr(&mut b, 0)),
+            6 => format!("loss {};\n", expr(&mut b, 0)),
+            _ => format!("grad {name} = {};\n", expr(&mut b, 0)),
+        };
+    }
+    if b.next() % 2 == 0 {
+        body += &format!("output {};\n", b.pick(NAMES));
+    }
+    let source = format!("net N {{\n{body}}}");
+    let _ = shapegrad_dsl::analyze_source(&source);
+    if let Ok(tokens) = source.parse::<proc_macro2::TokenStream>() {
+        let _ = shapegrad_dsl::expand_net(tokens);
+    }
+});
