@@ -1,4 +1,14 @@
 //! Class labels: an index that is proven to be below the number of classes.
+//!
+//! Inputs out of the ordinary, one behaviour each (each row is tested below):
+//!
+//! | input | behaviour |
+//! |---|---|
+//! | `Class::<C>::new(i)` with `i ≥ C` | `Err(ShapeError::ClassOutOfRange)` naming `C`, its size and `i` |
+//! | `Classes::<C, B>::from_slice(v)` with `v.len() ≠ B` | `Err(ShapeError::LabelCount)` naming `B` and both counts |
+//! | `Classes::from_slice(v)` with some `v[b] ≥ C` | `Err(ShapeError::ClassOutOfRange)` naming the position `b` too |
+//! | `Classes::get(b)` / `set(b, _)` with `b ≥ B` | a panic (an index past the batch is a bug of the caller, as for a slice) |
+//! | `Matrix::from_slice`, `Tensor3/4::from_slice` of a wrong length | `Err(ShapeError::Length)` / `Err(ShapeError::TensorLength)` naming the dims and both counts |
 
 use core::marker::PhantomData;
 
@@ -153,6 +163,19 @@ mod tests {
         assert_eq!(err.to_string(), "class index 4 is out of range: `C` has 4 classes, indices 0..4");
         let err = Classes::<C, B>::from_slice(&[1, 2]).unwrap_err();
         assert_eq!(err.to_string(), "a batch of `B` holds 3 labels, found 2");
+    }
+
+    /// The rows of the module's table that the test above does not cover.
+    #[test]
+    fn inputs_out_of_the_ordinary_do_what_the_table_says() {
+        let err = Classes::<C, B>::from_slice(&[1, 4, 0]).unwrap_err();
+        assert!(matches!(err, ShapeError::ClassOutOfRange { index: 4, position: Some(1), .. }), "{err:?}");
+        let ys = Classes::<C, B>::zeros();
+        assert!(std::panic::catch_unwind(|| ys.get(3)).is_err(), "an index past the batch panics");
+        let err = Matrix::<C, B>::from_slice(&[0.0; 5]).unwrap_err();
+        assert!(matches!(err, ShapeError::Length { expected: 12, found: 5, .. }), "{err:?}");
+        let err = crate::Tensor3::<C, B, B>::from_slice(&[0.0; 5]).unwrap_err();
+        assert!(matches!(err, ShapeError::TensorLength { expected: 36, found: 5, .. }), "{err:?}");
     }
 
     #[test]
