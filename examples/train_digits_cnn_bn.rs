@@ -11,9 +11,7 @@
 
 use std::error::Error;
 use std::path::Path;
-use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use shapegrad::data::Digit;
 use shapegrad::data::digits::{self, Cols, Digits, Rows};
 use shapegrad::optim::{Adam, Optimizer};
@@ -21,7 +19,7 @@ use shapegrad::prelude::*;
 
 #[macro_use]
 mod common;
-use common::plot::plot;
+use common::progress::Training;
 use common::{Batch, argmax};
 
 dims! {

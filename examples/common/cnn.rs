@@ -46,11 +46,7 @@ macro_rules! train_cnn {
             let mut grads = $Grad::<f32>::zeros();
             let (mut xs, mut ys) =
                 (Tensor4::<One, Rows, Cols, Batch>::zeros(), Classes::<Digit, Batch>::zeros());
-            let (mut losses, mut train_acc, mut test_acc) = (Vec::new(), Vec::new(), Vec::new());
-
-            let bar = ProgressBar::new((EPOCHS * batches) as u64);
-            bar.set_style(ProgressStyle::with_template("{bar:40} epoch {msg} [{elapsed}]")?);
-            let start = Instant::now();
+            let mut run = Training::new(EPOCHS, batches)?;
             for epoch in 0..EPOCHS {
                 let shuffled = train.shuffled(SEED + epoch as u64);
                 // A cosine schedule: the rate falls from LR to 0 over the epochs.
@@ -61,32 +57,11 @@ macro_rules! train_cnn {
                     let loss = net.grad_batch_into(&mut ws, &xs, &ys, &mut grads);
                     adam.step(&mut net, &grads);
                     total += f64::from(loss);
-                    bar.inc(1);
+                    run.batch();
                 }
-                losses.push(total / batches as f64);
-                train_acc.push(accuracy(&net, &train));
-                test_acc.push(accuracy(&net, &test));
-                bar.set_message(format!(
-                    "{}/{EPOCHS}: loss {:.4}, train {:.1}%, test {:.1}%",
-                    epoch + 1,
-                    losses[epoch],
-                    100.0 * train_acc[epoch],
-                    100.0 * test_acc[epoch]
-                ));
+                run.epoch(total / batches as f64, accuracy(&net, &train), accuracy(&net, &test));
             }
-            bar.finish();
-            let elapsed = start.elapsed();
-
-            let final_acc = test_acc[EPOCHS - 1];
-            let correct = (final_acc * test.len() as f64).round() as usize;
-            println!(
-                "trained {EPOCHS} epochs of {batches} batches of {} in {:.2} s",
-                Batch::SIZE,
-                elapsed.as_secs_f64()
-            );
-            println!("final training loss {:.4}", losses[EPOCHS - 1]);
-            println!("test accuracy: {:.1}% ({correct}/{})", 100.0 * final_acc, test.len());
-
+            let final_acc = run.finish(Batch::SIZE, test.len(), out)?;
             let weights = out.join("weights.safetensors");
             net.save(&weights)?;
             let reloaded = $Net::<f32>::load(&weights)?;
@@ -94,9 +69,6 @@ macro_rules! train_cnn {
                 return Err("the reloaded weights classify differently".into());
             }
             println!("weights saved to {}", weights.display());
-            let chart = out.join("training.png");
-            plot(&chart, &losses, &train_acc, &test_acc)?;
-            println!("plot written to {}", chart.display());
             if final_acc < 0.985 {
                 return Err(format!("test accuracy {:.1}% is below 98.5%", 100.0 * final_acc).into());
             }

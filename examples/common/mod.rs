@@ -5,6 +5,7 @@
 
 pub mod cnn;
 pub mod plot;
+pub mod progress;
 
 use shapegrad::data::Digit;
 use shapegrad::data::digits::{self, Digits, Pixels};
