@@ -268,6 +268,15 @@ fn evaluation_gradients_and_spatial_training_match_finite_differences() {
 }
 
 #[test]
+fn the_summary_lists_params_and_state() {
+    let text = Bn::summary();
+    assert!(text.starts_with("Bn: 5 params, 27 values\n") && text.ends_with("total         27\n"), "{text}");
+    assert!(text.contains("W1     [H×D]  12\n") && text.contains("W2     [C×H]   6\n"), "{text}");
+    assert!(text.contains("a1     (running statistics, not trained: 6 values)"), "{text}");
+    assert!(Spatial::summary().contains("K1     [F×1×3×3]"), "{}", Spatial::summary());
+}
+
+#[test]
 fn the_derivation_prints_the_training_form() {
     let text = Bn::derivation();
     assert!(text.contains("∂(W1 x + b1) = (g1/σ_B) ⊙ (∂a1 − mean_B(∂a1) − x̂ ⊙ mean_B(∂a1 ⊙ x̂))"), "{text}");

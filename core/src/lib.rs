@@ -48,6 +48,7 @@ mod scalar;
 pub mod shape;
 #[cfg(target_arch = "x86_64")]
 mod simd;
+pub mod summary;
 mod tensor;
 #[cfg(test)]
 mod testing;

@@ -118,6 +118,13 @@ impl Codegen<'_> {
             .map(|s| format!("The batch statistics of the batchnorm in `{}` from the last training step, for the optimizer's step to update the running ones.", s.name))
             .collect();
         let mean_names: Vec<String> = m.states.iter().map(|s| format!("{}.running_mean", s.name)).collect();
+        let name_str = name.to_string();
+        let f32t = quote!(f32);
+        let ptys32: Vec<TokenStream> = params
+            .iter()
+            .map(|p| self.ty(p.shape.filter(|&s| s != Shape::Scalar).unwrap_or(one_by_one), &f32t))
+            .collect();
+        let state_strs: Vec<&String> = m.states.iter().map(|s| &s.name).collect();
         let var_names: Vec<String> = m.states.iter().map(|s| format!("{}.running_var", s.name)).collect();
         quote! {
             #(#attrs)*
@@ -191,6 +198,20 @@ impl Codegen<'_> {
                 /// The same params in another element type (`f32` ↔ `f64`).
                 pub fn cast<__U: ::shapegrad::Scalar>(&self) -> #name<#(#generics,)* __U> {
                     #name { #(#pnames: self.#pnames.cast(),)* #(#snames: self.#snames.cast(),)* #phantom_init }
+                }
+
+            }
+
+            #[allow(non_snake_case, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)*> #name<#(#generics,)*> {
+                /// Each param with its shape in the dims' names and its number
+                /// of values, then the total (and the state that is not trained).
+                pub fn summary() -> ::std::string::String {
+                    let rows: &[(&str, ::std::string::String, usize)] = &[
+                        #((#pstrs, <#ptys32 as ::shapegrad::values::Values<f32>>::shape_name(), #sizes.len()),)*
+                    ];
+                    let state: &[(&str, usize)] = &[#((#state_strs, 2 * <#stys as ::shapegrad::Dim>::SIZE),)*];
+                    ::shapegrad::summary::table(#name_str, rows, state)
                 }
             }
 
