@@ -19,15 +19,9 @@ use shapegrad::prelude::*;
 
 #[macro_use]
 mod common;
+use common::cnn::{F1, F2};
 use common::progress::Training;
 use common::{Batch, argmax};
-
-dims! {
-    /// Kernels of the first convolution.
-    pub F1 = 32;
-    /// Kernels of the second.
-    pub F2 = 64;
-}
 
 net! {
     /// conv → relu → pool → conv → relu → pool → dense.

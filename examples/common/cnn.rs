@@ -2,6 +2,15 @@
 //! `train_digits_cnn` and `train_digits_cnn_bn` declare: Adam with a cosine
 //! schedule, progress bar, test accuracy, plot, weights saved and reloaded.
 
+use shapegrad::dims;
+
+dims! {
+    /// Kernels of the first convolution.
+    pub F1 = 32;
+    /// Kernels of the second.
+    pub F2 = 64;
+}
+
 /// Defines `main` for a convolutional net `$Net` on the digits as images
 /// `[One, Rows, Cols]`, writing into `$out_dir`.
 #[macro_export]

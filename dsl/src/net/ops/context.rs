@@ -286,6 +286,14 @@ pub fn rows(g: &Graph, n: NodeId) -> DimId {
     }
 }
 
+/// The columns of a node's shape: the batch of a batched value, else `ONE`.
+pub fn cols(g: &Graph, n: NodeId) -> DimId {
+    match g.shape(n) {
+        Shape::Mat(_, c) => c,
+        _ => ONE,
+    }
+}
+
 /// The first operand that is not a scalar, else a scalar: the guess for an
 /// elementwise op whose shapes did not fit.
 pub fn first_non_scalar(g: &Graph, nodes: &[NodeId]) -> Option<Shape> {

@@ -12,7 +12,9 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, internal};
+use super::{
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, cols, internal,
+};
 use crate::net::check::SizeBound;
 use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
 use crate::net::parse::ExprKind;
@@ -219,10 +221,7 @@ impl OpDef for Conv2d {
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        let cols = match g.shape(op.arg(0)) {
-            Shape::Mat(_, c) => c,
-            _ => ONE,
-        };
+        let cols = cols(g, op.arg(0));
         Shape::Mat(out_dim(op).unwrap_or(ONE), cols)
     }
 
@@ -462,10 +461,7 @@ impl OpDef for Pool {
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        let cols = match g.shape(op.arg(0)) {
-            Shape::Mat(_, c) => c,
-            _ => ONE,
-        };
+        let cols = cols(g, op.arg(0));
         Shape::Mat(out_dim(op).unwrap_or(ONE), cols)
     }
 

@@ -56,7 +56,7 @@ use super::model::{Graph, NodeId, Op, Shape};
 
 pub use context::{
     Call, Check, EmitCx, Fused, Kind, LiftCx, Lifted, Place, Prec, PrintCx, Signature, broadcast, call,
-    check_per_column, fill, first_non_scalar, lift_as_written, lift_per_column, ones_row, operand,
+    check_per_column, cols, fill, first_non_scalar, lift_as_written, lift_per_column, ones_row, operand,
     per_column, per_column_vjp, rows,
 };
 

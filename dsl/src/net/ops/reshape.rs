@@ -5,7 +5,7 @@
 
 use proc_macro2::TokenStream;
 
-use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call};
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call, cols};
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Flatten, &Unflatten];
@@ -41,10 +41,7 @@ impl OpDef for Flatten {
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        let cols = match g.shape(op.arg(0)) {
-            Shape::Mat(_, c) => c,
-            _ => ONE,
-        };
+        let cols = cols(g, op.arg(0));
         Shape::Mat(op.dims().0, cols)
     }
 
@@ -90,10 +87,7 @@ impl OpDef for Unflatten {
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        let cols = match g.shape(op.arg(0)) {
-            Shape::Mat(_, c) => c,
-            _ => ONE,
-        };
+        let cols = cols(g, op.arg(0));
         Shape::Mat(op.dims().0, cols)
     }
 
