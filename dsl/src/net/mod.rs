@@ -154,6 +154,20 @@ mod tests {
         }
     }
 
+    /// Found by the fuzzer (`net_grammar`): a batchnorm in a `grad` line
+    /// before any `let` named its state with an empty identifier, a panic.
+    #[test]
+    fn a_batchnorm_outside_a_let_is_an_error() {
+        let out = expand(quote!(net N { param g: [D]; param s: [D]; input x: [D];
+                                        grad s = batchnorm(x, g, s); loss sum(g) + sum(s); }))
+        .to_string();
+        assert!(out.contains("a `grad` line has no `let`"), "{out}");
+        let out = expand(quote!(net N { param g: [D]; param s: [D]; input x: [D];
+                                        let a = sum(x); grad s = batchnorm(x, g, s); loss sum(g) + sum(s) + a; }))
+        .to_string();
+        assert!(out.contains("a `grad` line has no `let`"), "{out}");
+    }
+
     #[test]
     fn valid_and_invalid_expansions() {
         let ok = expand(quote!(net N { param W: [H, D]; input x: [D]; loss sum(W @ x); })).to_string();

@@ -253,6 +253,8 @@ fn build_with<'e>(
                 m.loss_text = source_text(expr);
             }
             Stmt::Grad { name, expr } => {
+                // A `grad` line is no `let`: nothing in it may name state.
+                b.current = String::new();
                 if let Some(g) = b.hand_grad(name, expr, &m) {
                     m.hand_grads.push(g);
                 }

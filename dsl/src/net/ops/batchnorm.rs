@@ -101,8 +101,11 @@ impl OpDef for BatchNorm {
             }
         }
         // Rule: one batchnorm per `let`, whose name its running statistics take.
-        let msg = if call.name == "loss" {
-            Some("a `batchnorm` in the loss has no `let` to name its running statistics (saved as `NAME.running_mean`); write `let h = batchnorm(…);` and use `h`".to_string())
+        let msg = if call.name == "loss" || call.name.is_empty() {
+            let place = if call.name.is_empty() { "a `grad` line" } else { "the loss" };
+            Some(format!(
+                "a `batchnorm` in {place} has no `let` to name its running statistics (saved as `NAME.running_mean`); write `let h = batchnorm(…);` and use `h`"
+            ))
         } else if cx.states.iter().any(|s| s.name == call.name) {
             Some(format!(
                 "`let {0}` holds a second `batchnorm`; each needs a `let` of its own, whose name its running statistics take (`{0}.running_mean`)",
