@@ -168,6 +168,17 @@ mod tests {
         assert!(out.contains("a `grad` line has no `let`"), "{out}");
     }
 
+    /// Found by the fuzzer (`net_source`): a batchnorm in a `let` with a raw
+    /// name (`let r#a1 = …`) made its field with `Ident::new`, a panic.
+    #[test]
+    fn a_batchnorm_in_a_raw_named_let_keeps_the_name_raw() {
+        let out = expand(quote!(net N { param g: [D]; param s: [D]; input x: [D];
+                                        let r#a1 = batchnorm(x, g, s); loss sum(r#a1); }))
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("r#a1") && out.contains("\"a1.running_mean\""), "{out}");
+    }
+
     #[test]
     fn valid_and_invalid_expansions() {
         let ok = expand(quote!(net N { param W: [H, D]; input x: [D]; loss sum(W @ x); })).to_string();

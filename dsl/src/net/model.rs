@@ -72,6 +72,22 @@ pub struct StateDecl {
     pub channels: DimId,
 }
 
+impl StateDecl {
+    /// The field that holds it, named as the `let` (a raw `r#name` kept raw).
+    pub fn field(&self) -> proc_macro2::Ident {
+        let span = proc_macro2::Span::call_site();
+        match self.name.strip_prefix("r#") {
+            Some(raw) => proc_macro2::Ident::new_raw(raw, span),
+            None => proc_macro2::Ident::new(&self.name, span),
+        }
+    }
+
+    /// Its name in a weights file and in messages, without `r#`.
+    pub fn plain(&self) -> &str {
+        self.name.strip_prefix("r#").unwrap_or(&self.name)
+    }
+}
+
 /// What an op carries besides its operands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Attr {

@@ -96,11 +96,7 @@ impl Codegen<'_> {
             .collect();
         // Running statistics of each batchnorm: fields of the net, and the
         // batch's statistics in the gradient for the optimizer's step.
-        let snames: Vec<proc_macro2::Ident> = m
-            .states
-            .iter()
-            .map(|s| proc_macro2::Ident::new(&s.name, proc_macro2::Span::call_site()))
-            .collect();
+        let snames: Vec<proc_macro2::Ident> = m.states.iter().map(|s| s.field()).collect();
         let stys: Vec<TokenStream> = m.states.iter().map(|s| self.dim(s.channels).clone()).collect();
         let sdocs: Vec<String> = m
             .states
@@ -117,15 +113,16 @@ impl Codegen<'_> {
             .iter()
             .map(|s| format!("The batch statistics of the batchnorm in `{}` from the last training step, for the optimizer's step to update the running ones.", s.name))
             .collect();
-        let mean_names: Vec<String> = m.states.iter().map(|s| format!("{}.running_mean", s.name)).collect();
+        let mean_names: Vec<String> =
+            m.states.iter().map(|s| format!("{}.running_mean", s.plain())).collect();
         let name_str = name.to_string();
         let f32t = quote!(f32);
         let ptys32: Vec<TokenStream> = params
             .iter()
             .map(|p| self.ty(p.shape.filter(|&s| s != Shape::Scalar).unwrap_or(one_by_one), &f32t))
             .collect();
-        let state_strs: Vec<&String> = m.states.iter().map(|s| &s.name).collect();
-        let var_names: Vec<String> = m.states.iter().map(|s| format!("{}.running_var", s.name)).collect();
+        let state_strs: Vec<&str> = m.states.iter().map(|s| s.plain()).collect();
+        let var_names: Vec<String> = m.states.iter().map(|s| format!("{}.running_var", s.plain())).collect();
         quote! {
             #(#attrs)*
             #[doc = #struct_doc]

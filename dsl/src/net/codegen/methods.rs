@@ -49,7 +49,7 @@ impl Codegen<'_> {
         // γ ⊙ ∂y: mean, then biased variance, one per channel).
         for (n, node) in m.graph.nodes.iter().enumerate().filter(|(_, n)| n.op.is("bn_train")) {
             let Some(state) = node.op.index().and_then(|k| m.states.get(k)) else { continue };
-            let field = format_ident!("{}", state.name);
+            let field = state.field();
             let s = format_ident!("s{}", n);
             let (r, c) = match node.shape {
                 crate::net::model::Shape::Mat(r, c) => (self.dim(r).clone(), self.dim(c).clone()),

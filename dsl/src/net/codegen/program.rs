@@ -58,7 +58,7 @@ impl EmitCx for Emitter<'_, '_> {
     fn state(&self, k: usize) -> TokenStream {
         match self.cg.m.states.get(k) {
             Some(s) => {
-                let f = format_ident!("{}", s.name);
+                let f = s.field();
                 quote!(self.#f)
             }
             None => crate::net::ops::internal(&format!("no state {k}")),
