@@ -299,27 +299,25 @@ impl OpDef for TrainGrad {
         let y = op.arg(0);
         let (g, rows, cols) = layout(cx, y);
         let (gamma, dy, p, s) = (cx.val(cx.g().op(y).arg(1)), cx.val(op.arg(1)), place.tokens, cx.scratch(y));
-        let body = match self.0 {
-            "bn_train_dx" => quote! {
+        // The buffer of `y`: x̂, room for γ ⊙ ∂y, then per channel mean,
+        // variance, 1/σ and two sums (see `TrainNorm`).
+        match self.0 {
+            "bn_train_dx" => quote! {{
+                let __channels = #rows / #g;
+                let (__xhat, __rest) = #s.split_at_mut(#rows * #cols);
                 let (__dxhat, __rest) = __rest.split_at_mut(#rows * #cols);
                 ::shapegrad::ops::channel_scale(#g, (#rows, #cols), (#dy).as_slice(), (#gamma).as_slice(), __dxhat);
                 let (__stats, __sums) = __rest.split_at_mut(3 * __channels);
                 let __fits = ::shapegrad::ops::normalize_vjp(::shapegrad::ops::Groups::Rows(#g), (#rows, #cols), __xhat, &__stats[2 * __channels..], __dxhat, #p.as_mut_slice(), __sums);
                 ::core::debug_assert!(__fits, "net!: sizes of a batchnorm do not fit (a bug in shapegrad)");
-            },
+            }},
             "bn_train_dgamma" => quote! {
-                ::shapegrad::ops::channel_sums(#g, (#rows, #cols), (#dy).as_slice(), ::core::option::Option::Some(&*__xhat), #p.as_mut_slice());
+                ::shapegrad::ops::channel_sums(#g, (#rows, #cols), (#dy).as_slice(), ::core::option::Option::Some(&#s[..#rows * #cols]), #p.as_mut_slice());
             },
             _ => quote! {
                 ::shapegrad::ops::channel_sums(#g, (#rows, #cols), (#dy).as_slice(), ::core::option::Option::None, #p.as_mut_slice());
             },
-        };
-        quote! {{
-            let __channels = #rows / #g;
-            let (__xhat, __rest) = #s.split_at_mut(#rows * #cols);
-            let _ = &__rest;
-            #body
-        }}
+        }
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
