@@ -26,16 +26,17 @@ const WIDE_LOOPS_MIN_FLOPS: usize = 1024;
 #[inline(always)]
 pub(crate) fn gemm<T: Scalar>(p: Product<'_, T>, c: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
-    if p.m * p.n * p.k >= WIDE_LOOPS_MIN_FLOPS && crate::simd::avx2_available() {
-        if let Some((p32, c32)) = as_f32(p, c) {
-            if p.m * p.n * p.k >= PACKED_MIN_FLOPS && p.m > 1 && p.n > 1 && p.k >= PACKED_MIN_K {
-                crate::simd::sgemm(p32, c32);
-            } else {
-                // SAFETY: AVX2 and FMA are present.
-                unsafe { crate::simd::loops(p32, c32) };
-            }
-            return;
+    if p.m * p.n * p.k >= WIDE_LOOPS_MIN_FLOPS
+        && crate::simd::avx2_available()
+        && let Some((p32, c32)) = as_f32(p, c)
+    {
+        if p.m * p.n * p.k >= PACKED_MIN_FLOPS && p.m > 1 && p.n > 1 && p.k >= PACKED_MIN_K {
+            crate::simd::sgemm(p32, c32);
+        } else {
+            // SAFETY: AVX2 and FMA are present.
+            unsafe { crate::simd::loops(p32, c32) };
         }
+        return;
     }
     gemm_loops(p, c);
 }

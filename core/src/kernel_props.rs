@@ -76,9 +76,11 @@ proptest! {
             // SAFETY: AVX2 and FMA are present (checked just above).
             unsafe { crate::simd::loops(p, &mut c) };
             paths.push(("avx2 loops", c));
-            let mut c = c0.clone();
-            crate::simd::sgemm(p, &mut c);
-            paths.push(("packed", c));
+            for isa in crate::simd::Isa::supported() {
+                let mut c = c0.clone();
+                crate::simd::sgemm_on(isa, p, &mut c);
+                paths.push((isa.name(), c));
+            }
         }
         let tol = 1e-5 * (k as f64 + 1.0);
         for (name, got) in paths {

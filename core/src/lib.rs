@@ -75,5 +75,17 @@ pub fn threads() -> usize {
     }
 }
 
+/// The instruction set of the kernel large `f32` matrix products run on
+/// this processor: `"AVX-512"`, `"AVX2+FMA"` or `"portable"` (chosen at run
+/// time; the environment variable `SHAPEGRAD_KERNEL=avx2` or `=portable`,
+/// read once, caps it, for comparing the paths).
+pub fn kernel_isa() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(isa) = simd::chosen() {
+        return isa.name();
+    }
+    "portable"
+}
+
 pub use generic_array;
 pub use typenum;

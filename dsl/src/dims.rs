@@ -115,11 +115,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
     let mut emitted = Vec::new();
     for decl in &parsed.decls {
         // A name is emitted once, from its first valid declaration.
-        if let Some(size) = check(decl, &seen, &mut errors) {
-            if !emitted.contains(&&decl.name) {
-                out.extend(generate(decl, size));
-                emitted.push(&decl.name);
-            }
+        if let Some(size) = check(decl, &seen, &mut errors)
+            && !emitted.contains(&&decl.name)
+        {
+            out.extend(generate(decl, size));
+            emitted.push(&decl.name);
         }
         seen.push(&decl.name);
     }

@@ -80,10 +80,10 @@ pub fn normalize<T: Scalar>(
     {
         return false;
     }
-    if let Groups::Rows(g) = groups {
-        if g == 0 || rows % g != 0 {
-            return false;
-        }
+    if let Groups::Rows(g) = groups
+        && (g == 0 || rows % g != 0)
+    {
+        return false;
     }
     let per = T::from_usize(rows * cols / n);
     mean.fill(T::ZERO);

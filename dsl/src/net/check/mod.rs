@@ -389,10 +389,11 @@ impl Builder<'_> {
                 self.text(got),
                 self.text(want)
             );
-            if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (got, want) {
-                if r == c2 && c == r2 {
-                    msg += "; its transpose has the right shape";
-                }
+            if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (got, want)
+                && r == c2
+                && c == r2
+            {
+                msg += "; its transpose has the right shape";
             }
             self.errors.push(expr_error(e, msg));
             return None;
@@ -406,13 +407,13 @@ impl Builder<'_> {
         let used = g.closure(&[loss], |n| g.op(n).operands().to_vec());
         // Rule: every param affects the loss (otherwise its gradient is always 0: a slip).
         for p in &m.params {
-            if let Some(n) = p.node {
-                if !used[n] {
-                    self.errors.at(
+            if let Some(n) = p.node
+                && !used[n]
+            {
+                self.errors.at(
                         p.name.span(),
                         format!("param `{}` does not affect the loss, so its gradient would always be zero; use it or remove it", p.name),
                     );
-                }
             }
         }
         // Rule: `forward` takes the inputs only, so outputs may not need a label.

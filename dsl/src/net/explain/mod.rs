@@ -222,10 +222,10 @@ impl Printer<'_> {
         if let Some(name) = self.forward_name(n) {
             return (self.name(name), Prec::Atom);
         }
-        if !self.inline {
-            if let Some(name) = self.adjoint_names.get(&n) {
-                return (self.adjoint(name), Prec::Atom);
-            }
+        if !self.inline
+            && let Some(name) = self.adjoint_names.get(&n)
+        {
+            return (self.adjoint(name), Prec::Atom);
         }
         self.expand(n)
     }

@@ -80,33 +80,34 @@ impl OpDef for Elementwise {
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
         let (ta, tb) = (call.src(0), call.src(1));
         if let Some(shape) = broadcast(sa, sb) {
-            if self.0 == "mul" {
-                if let Some(s) = Self::swish(cx.g, a, b) {
-                    return Some(s);
-                }
+            if self.0 == "mul"
+                && let Some(s) = Self::swish(cx.g, a, b)
+            {
+                return Some(s);
             }
             return Some(cx.g.intern(Op::new(self.0, &[a, b]), shape));
         }
         // Rule: `[R×B] + [R]` adds the column to every column.
         if self.0 == "add" {
-            if let (Shape::Mat(r, c), Shape::Mat(r2, ONE)) = (sa, sb) {
-                if c != ONE {
-                    if r == r2 {
-                        return Some(cx.g.intern(Op::new("add_bias", &[a, b]), sa));
-                    }
-                    let msg = format!(
-                        "cannot add the bias `{tb}` {} to `{ta}` {}: a bias needs {} rows",
-                        cx.text(sb),
-                        cx.text(sa),
-                        cx.dim_text(r)
-                    );
-                    return cx.error(call.expr, msg);
+            if let (Shape::Mat(r, c), Shape::Mat(r2, ONE)) = (sa, sb)
+                && c != ONE
+            {
+                if r == r2 {
+                    return Some(cx.g.intern(Op::new("add_bias", &[a, b]), sa));
                 }
+                let msg = format!(
+                    "cannot add the bias `{tb}` {} to `{ta}` {}: a bias needs {} rows",
+                    cx.text(sb),
+                    cx.text(sa),
+                    cx.dim_text(r)
+                );
+                return cx.error(call.expr, msg);
             }
-            if let (Shape::Mat(r2, ONE), Shape::Mat(r, c)) = (sa, sb) {
-                if c != ONE && r == r2 {
-                    return Some(cx.g.intern(Op::new("add_bias", &[b, a]), sb));
-                }
+            if let (Shape::Mat(r2, ONE), Shape::Mat(r, c)) = (sa, sb)
+                && c != ONE
+                && r == r2
+            {
+                return Some(cx.g.intern(Op::new("add_bias", &[b, a]), sb));
             }
         }
         // A `_` in a param's shape takes the size of the other side.

@@ -142,10 +142,11 @@ impl Check<'_> {
                 };
                 // Two dims swapped, as in `[F×W×H]` for `[F×H×W]`.
                 let differing: Vec<(DimId, DimId)> = pairs.iter().copied().filter(|(x, y)| x != y).collect();
-                if let [(a, b), (c, d)] = differing[..] {
-                    if a == d && b == c {
-                        return format!("{} and {} are swapped", self.dim_text(a), self.dim_text(b));
-                    }
+                if let [(a, b), (c, d)] = differing[..]
+                    && a == d
+                    && b == c
+                {
+                    return format!("{} and {} are swapped", self.dim_text(a), self.dim_text(b));
                 }
                 for (x, y) in pairs {
                     if x != y {

@@ -1,0 +1,114 @@
+//! The AVX-512 micro-kernels: a 12×32 tile of `C` in twenty-four `zmm`
+//! registers for most products, and a 16×16 one (sixteen registers) for
+//! products at most 16 columns wide, where the wide tile would spend half its
+//! work or more on padding. Both read `op(A)` through its strides and write
+//! the ragged edges of `C` with masked stores.
+
+use core::arch::x86_64::*;
+
+use super::{Micro, Out, Tile, View};
+
+/// The `MR×(16·NV)` kernel, `NV` ≤ 2.
+pub(super) struct Kernel<const MR: usize, const NV: usize>;
+
+/// For most products.
+pub(super) type Wide = Kernel<12, 2>;
+/// For products at most 16 columns wide.
+pub(super) type Thin = Kernel<16, 1>;
+
+impl<const MR: usize, const NV: usize> Micro for Kernel<MR, NV> {
+    const MR: usize = MR;
+    const NR: usize = 16 * NV;
+    // A 12×32 tile's panel of B̃ (kc·128 bytes) and its rows of A (kc·48)
+    // stay in the 48 KiB level-one cache at kc = 256.
+    const KC: usize = 256;
+    const PACK_A: bool = false;
+
+    #[inline(always)]
+    unsafe fn tile(kc: usize, alpha: f32, a: (&[f32], usize, usize), pb: &[f32], c: &mut [f32], tile: Tile) {
+        // SAFETY: the caller runs on AVX-512.
+        unsafe { micro::<MR, NV>(kc, alpha, a, pb, c, tile) }
+    }
+
+    unsafe fn blocked(
+        dims: (usize, usize, usize),
+        alpha: f32,
+        ab: (View, View),
+        out: Out,
+        pa: &mut [f32],
+        pb: &mut [f32],
+    ) {
+        // SAFETY: the caller runs on AVX-512.
+        unsafe { blocked::<MR, NV>(dims, alpha, ab, out, pa, pb) }
+    }
+}
+
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn blocked<const MR: usize, const NV: usize>(
+    dims: (usize, usize, usize),
+    alpha: f32,
+    ab: (View, View),
+    out: Out,
+    pa: &mut [f32],
+    pb: &mut [f32],
+) {
+    super::blocked::<Kernel<MR, NV>>(dims, alpha, ab, out, pa, pb);
+}
+
+/// `C[0..mr, 0..nr] (+)= alpha·A·B̃` for one `MR×16·NV` tile, `A` read
+/// through its strides `(rs, cs)` (`MR` rows, `kc` columns), `B̃` a packed
+/// panel (`kc` rows of `16·NV`), `C` with row stride `ldc`.
+#[inline(always)]
+unsafe fn micro<const MR: usize, const NV: usize>(
+    kc: usize,
+    alpha: f32,
+    (pa, rs, cs): (&[f32], usize, usize),
+    pb: &[f32],
+    c: &mut [f32],
+    tile: Tile,
+) {
+    let Tile { mr, nr, ldc, overwrite } = tile;
+    let width = 16 * NV;
+    assert!(NV <= 2 && kc > 0 && pa.len() > (MR - 1) * rs + (kc - 1) * cs && pb.len() >= kc * width);
+    assert!(mr >= 1 && mr <= MR && nr >= 1 && nr <= width && c.len() >= (mr - 1) * ldc + nr);
+    // SAFETY: row r of `A` is read at r·rs + p·cs for p < kc, inside `pa`,
+    // and the first kc·16·NV values of `pb` (asserted); the stores write rows
+    // r < mr of `c`, columns < nr (masked), inside `c` (asserted).
+    unsafe {
+        let mut acc = [[_mm512_setzero_ps(); NV]; MR];
+        // One pointer per row, so the broadcasts of a step are independent
+        // loads from one shared offset rather than a chain of additions.
+        let rows: [*const f32; MR] = core::array::from_fn(|r| pa.as_ptr().add(r * rs));
+        let mut b = pb.as_ptr();
+        let mut offset = 0;
+        for _ in 0..kc {
+            let bv: [__m512; NV] = core::array::from_fn(|v| _mm512_loadu_ps(b.add(16 * v)));
+            for (row, acc_r) in rows.iter().zip(acc.iter_mut()) {
+                let x = _mm512_set1_ps(*row.add(offset));
+                for (acc_rv, bv) in acc_r.iter_mut().zip(&bv) {
+                    *acc_rv = _mm512_fmadd_ps(x, *bv, *acc_rv);
+                }
+            }
+            offset += cs;
+            b = b.add(width);
+        }
+        let scale = _mm512_set1_ps(alpha);
+        for (r, acc_r) in acc.iter().enumerate().take(mr) {
+            for (v, acc_rv) in acc_r.iter().enumerate() {
+                let first = 16 * v;
+                if first >= nr {
+                    break;
+                }
+                let count = (nr - first).min(16);
+                let mask: __mmask16 = if count == 16 { u16::MAX } else { (1u16 << count) - 1 };
+                let p = c.as_mut_ptr().add(r * ldc + first);
+                let out = if overwrite {
+                    _mm512_mul_ps(*acc_rv, scale)
+                } else {
+                    _mm512_fmadd_ps(*acc_rv, scale, _mm512_maskz_loadu_ps(mask, p))
+                };
+                _mm512_mask_storeu_ps(p, mask, out);
+            }
+        }
+    }
+}

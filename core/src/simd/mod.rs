@@ -1,0 +1,463 @@
+//! The packed `f32` matrix product for x86-64 processors with AVX2 and FMA
+//! or AVX-512, the instruction set chosen at run time.
+//!
+//! A blocked algorithm: a `KC×NC` block of `op(B)` is packed into panels
+//! `NR` columns wide, and a micro-kernel keeps an `MR×NR` tile of `C` in
+//! registers while it runs along `k`, broadcasting `op(A)` one value at a
+//! time: 6×16 in twelve registers with AVX2 and FMA; with AVX-512, 12×32 in
+//! twenty-four `zmm` registers, or 16×16 for products at most 16 columns
+//! wide, where a 32-wide tile would compute mostly padding. Full panels of
+//! `op(A)` are read in place through their strides (each row a sequential
+//! stream; packing them cost a third of the time of the 784-128-10 step's
+//! products); a last partial panel is packed. Transposed operands cost
+//! nothing extra: they are folded into the reads and the packing. The
+//! packing buffers are allocated once per thread and reused, so a product
+//! allocates nothing after its thread's first large one.
+//!
+//! `SHAPEGRAD_KERNEL` (`avx512`, `avx2` or `portable`, read once) caps the
+//! instruction set, so that tests and benchmarks can exercise every path the
+//! processor supports.
+
+use core::arch::x86_64::*;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crate::loops::{Op, Product};
+
+mod avx2;
+mod avx512;
+
+/// The instruction sets the packed product has a kernel for, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Isa {
+    Avx2,
+    Avx512,
+}
+
+impl Isa {
+    /// Every instruction set this processor runs, in order.
+    #[cfg(test)]
+    pub(crate) fn supported() -> Vec<Isa> {
+        [Isa::Avx2, Isa::Avx512]
+            .into_iter()
+            .filter(|isa| detected().is_some_and(|best| *isa <= best))
+            .collect()
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Isa::Avx2 => "AVX2+FMA",
+            Isa::Avx512 => "AVX-512",
+        }
+    }
+}
+
+/// 0: not yet checked, 1: neither, 2: AVX2 and FMA, 3: AVX-512 too.
+static LEVEL: AtomicU8 = AtomicU8::new(0);
+
+/// The best instruction set this processor has (checked once).
+fn detected() -> Option<Isa> {
+    let level = match LEVEL.load(Ordering::Relaxed) {
+        0 => {
+            let level = if !(is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")) {
+                1
+            } else if is_x86_feature_detected!("avx512f") {
+                3
+            } else {
+                2
+            };
+            LEVEL.store(level, Ordering::Relaxed);
+            level
+        }
+        level => level,
+    };
+    match level {
+        3 => Some(Isa::Avx512),
+        2 => Some(Isa::Avx2),
+        _ => None,
+    }
+}
+
+/// 0: not yet read, 1: portable, 2: at most AVX2, 3: no cap.
+static CAP: AtomicU8 = AtomicU8::new(0);
+
+/// The instruction set products use: the best detected, capped by
+/// `SHAPEGRAD_KERNEL`.
+#[inline]
+pub(crate) fn chosen() -> Option<Isa> {
+    let cap = match CAP.load(Ordering::Relaxed) {
+        0 => {
+            let cap = match std::env::var("SHAPEGRAD_KERNEL").as_deref() {
+                Ok("portable") => 1,
+                Ok("avx2") => 2,
+                _ => 3,
+            };
+            CAP.store(cap, Ordering::Relaxed);
+            cap
+        }
+        cap => cap,
+    };
+    match (cap, detected()) {
+        (1, _) | (_, None) => None,
+        (2, Some(_)) => Some(Isa::Avx2),
+        (_, best) => best,
+    }
+}
+
+/// Whether products run the AVX2 (or better) code.
+#[inline]
+pub(crate) fn avx2_available() -> bool {
+    chosen().is_some()
+}
+
+/// The plain product loops of `loops::gemm_loops`, compiled for AVX2 and FMA.
+///
+/// # Safety
+/// The processor must have AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn loops(p: Product<'_, f32>, c: &mut [f32]) {
+    crate::loops::gemm_loops(p, c);
+}
+
+/// A matrix read through strides: element `(i, j)` is at `data[i·rs + j·cs]`.
+#[derive(Clone, Copy)]
+struct View<'a> {
+    data: &'a [f32],
+    rs: usize,
+    cs: usize,
+}
+
+/// Computes `p` into `c` with the packed kernel of the chosen instruction set.
+pub(crate) fn sgemm(p: Product<'_, f32>, c: &mut [f32]) {
+    let isa = chosen().expect("the packed product needs AVX2 and FMA");
+    sgemm_on(isa, p, c);
+}
+
+/// Computes `p` into `c` with the packed kernel for `isa`, which this
+/// processor must support (asserted).
+pub(crate) fn sgemm_on(isa: Isa, p: Product<'_, f32>, c: &mut [f32]) {
+    let Product { m, n, k, alpha, a, op_a, b, op_b, accumulate } = p;
+    assert!(
+        detected().is_some_and(|best| isa <= best)
+            && a.len() >= m * k
+            && b.len() >= k * n
+            && c.len() >= m * n
+    );
+    let a = match op_a {
+        Op::N => View { data: a, rs: k, cs: 1 },
+        Op::T => View { data: a, rs: 1, cs: m },
+    };
+    let b = match op_b {
+        Op::N => View { data: b, rs: n, cs: 1 },
+        Op::T => View { data: b, rs: 1, cs: k },
+    };
+    #[cfg(feature = "parallel")]
+    if m * n * k >= PARALLEL_MIN_FLOPS {
+        let threads = crate::threads().min(m / 16);
+        if threads > 1 {
+            // Each thread of rayon's pool takes a band of rows of `C` (and of
+            // `op(A)`) and packs `op(B)` into its own buffers.
+            let band = (m / threads).next_multiple_of(48);
+            rayon::scope(|scope| {
+                let mut rest = c;
+                let mut row = 0;
+                while row < m {
+                    let rows = band.min(m - row);
+                    let (mine, tail) = rest.split_at_mut(rows * n);
+                    rest = tail;
+                    let a_band = View { data: &a.data[row * a.rs..], ..a };
+                    if row + rows < m {
+                        scope.spawn(move |_| run(isa, (rows, n, k), alpha, a_band, b, accumulate, mine));
+                    } else {
+                        run(isa, (rows, n, k), alpha, a_band, b, accumulate, mine);
+                    }
+                    row += rows;
+                }
+            });
+            return;
+        }
+    }
+    run(isa, (m, n, k), alpha, a, b, accumulate, c);
+}
+
+/// Products with at least this many multiply-adds are split across threads
+/// (with the `parallel` feature).
+#[cfg(feature = "parallel")]
+const PARALLEL_MIN_FLOPS: usize = 1 << 20;
+
+/// Columns of `op(B)` packed at a time.
+const NC: usize = 2048;
+
+thread_local! {
+    static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// A micro-kernel: its tile, its block of `k`, and the blocked product
+/// compiled for its instruction set.
+trait Micro {
+    const MR: usize;
+    const NR: usize;
+    const KC: usize;
+    /// Whether full panels of `op(A)` are packed too (else read in place).
+    const PACK_A: bool;
+
+    /// `C[0..mr, 0..nr] (+)= alpha·A·B̃` for one `MR×NR` tile: `A` read
+    /// through its strides `(rs, cs)` (MR rows, `kc` columns), `B̃` a packed
+    /// panel, `C` with row stride `tile.ldc`.
+    ///
+    /// # Safety
+    /// The processor has the kernel's instruction set.
+    unsafe fn tile(kc: usize, alpha: f32, a: (&[f32], usize, usize), pb: &[f32], c: &mut [f32], tile: Tile);
+
+    /// [`blocked`] for this kernel, compiled for its instruction set.
+    ///
+    /// # Safety
+    /// The processor has the kernel's instruction set.
+    unsafe fn blocked(
+        dims: (usize, usize, usize),
+        alpha: f32,
+        ab: (View, View),
+        out: Out,
+        pa: &mut [f32],
+        pb: &mut [f32],
+    );
+}
+
+/// The blocked product on this thread with the kernel `isa` (and the
+/// product's width) calls for, with this thread's packing buffers.
+fn run(isa: Isa, dims: (usize, usize, usize), alpha: f32, a: View, b: View, accumulate: bool, c: &mut [f32]) {
+    let out = Out { c, ldc: dims.1, accumulate };
+    match isa {
+        Isa::Avx2 => run_with::<avx2::Avx2>(dims, alpha, (a, b), out),
+        // A 32-wide tile would be half padding or more.
+        Isa::Avx512 if dims.1 <= 16 => run_with::<avx512::Thin>(dims, alpha, (a, b), out),
+        Isa::Avx512 => run_with::<avx512::Wide>(dims, alpha, (a, b), out),
+    }
+}
+
+/// The output of a blocked product: `C`, with row stride `ldc`.
+struct Out<'a> {
+    c: &'a mut [f32],
+    ldc: usize,
+    accumulate: bool,
+}
+
+fn run_with<K: Micro>(dims: (usize, usize, usize), alpha: f32, ab: (View, View), out: Out) {
+    PACKED.with(|packed| {
+        let mut packed = packed.borrow_mut();
+        let (pa, pb) = &mut *packed;
+        // Sixteen spare values let the panels start on a 64-byte boundary, so
+        // the micro-kernel's loads of a row of B̃ never straddle cache lines
+        // (which, depending on where the allocator put the buffer, cost up
+        // to a fifth of the time).
+        let (a_len, b_len) = (K::MR * K::KC + 16, K::KC * NC.next_multiple_of(K::NR) + 16);
+        if pa.len() < a_len {
+            pa.resize(a_len, 0.0);
+        }
+        if pb.len() < b_len {
+            pb.resize(b_len, 0.0);
+        }
+        let (pa, pb) = (aligned(pa), aligned(pb));
+        // SAFETY: the caller chose `K` among the kernels this processor runs;
+        // every index the blocked loops form is inside the slices, whose
+        // lengths `sgemm_on` checked.
+        unsafe { K::blocked(dims, alpha, ab, out, pa, pb) };
+    });
+}
+
+/// The part of `buffer` that starts on a 64-byte boundary.
+fn aligned(buffer: &mut [f32]) -> &mut [f32] {
+    let skip = buffer.as_ptr().align_offset(64).min(16);
+    &mut buffer[skip..]
+}
+
+/// The loops around the micro-kernel `K`; inlined into `K::blocked`, which
+/// compiles them for `K`'s instruction set.
+#[inline(always)]
+fn blocked<K: Micro>(
+    (m, n, k): (usize, usize, usize),
+    alpha: f32,
+    (a, b): (View, View),
+    Out { c, ldc, accumulate }: Out,
+    pa: &mut [f32],
+    pb: &mut [f32],
+) {
+    for jc in (0..n).step_by(NC) {
+        let nc = NC.min(n - jc);
+        for pc in (0..k).step_by(K::KC) {
+            let kc = K::KC.min(k - pc);
+            // The first block of `k` overwrites `c` unless accumulating.
+            let overwrite = pc == 0 && !accumulate;
+            pack_b::<K>(b, pc, kc, jc, nc, pb);
+            for ic in (0..m).step_by(K::MR) {
+                let mr = K::MR.min(m - ic);
+                // A full panel of `op(A)` is read in place through its strides
+                // (each row a sequential stream) unless the kernel packs it; a
+                // partial one is packed, zero-padded, so the micro-kernel
+                // never reads past `a`.
+                let (panel_a, a_rs, a_cs) = if mr == K::MR && !K::PACK_A {
+                    (&a.data[ic * a.rs + pc * a.cs..], a.rs, a.cs)
+                } else {
+                    pack_a::<K>(a, ic, mr, pc, kc, pa);
+                    (&pa[..], 1, K::MR)
+                };
+                for jr in (0..nc).step_by(K::NR) {
+                    let nr = K::NR.min(nc - jr);
+                    let panel_b = &pb[jr * kc..(jr + K::NR) * kc];
+                    let tile = Tile { mr, nr, ldc, overwrite };
+                    let c_tile = &mut c[ic * ldc + jc + jr..];
+                    // SAFETY: the caller runs on `K`'s instruction set.
+                    unsafe { K::tile(kc, alpha, (panel_a, a_rs, a_cs), panel_b, c_tile, tile) };
+                }
+            }
+        }
+    }
+}
+
+/// The part of `C` a micro-kernel call writes: `mr×nr` values, row `r` at
+/// `r·ldc`.
+#[derive(Clone, Copy)]
+struct Tile {
+    mr: usize,
+    nr: usize,
+    ldc: usize,
+    overwrite: bool,
+}
+
+/// Packs `op(B)[pc..pc+kc, jc..jc+nc]` into panels of `NR` (a multiple of 8) columns, each
+/// `kc` rows of `NR` values, zero-padded past `nc`.
+#[inline(always)]
+fn pack_b<K: Micro>(b: View, pc: usize, kc: usize, jc: usize, nc: usize, out: &mut [f32]) {
+    for (panel, j0) in (0..nc).step_by(K::NR).enumerate() {
+        let width = K::NR.min(nc - j0);
+        let dst = &mut out[panel * K::NR * kc..(panel + 1) * K::NR * kc];
+        if b.cs == 1 {
+            for p in 0..kc {
+                let row = &mut dst[p * K::NR..(p + 1) * K::NR];
+                let base = (pc + p) * b.rs + jc + j0;
+                row[..width].copy_from_slice(&b.data[base..base + width]);
+                row[width..].fill(0.0);
+            }
+        } else {
+            // `op(B)` is a transposed matrix (`rs` = 1): each of its columns
+            // is a contiguous run of the stored one. Blocks of 8×8 are
+            // transposed in registers; the ragged edges go value by value.
+            debug_assert_eq!(b.rs, 1);
+            let (full_p, full_j) = (kc - kc % 8, width - width % 8);
+            for j in (0..full_j).step_by(8) {
+                for p in (0..full_p).step_by(8) {
+                    let src = &b.data[(jc + j0 + j) * b.cs + pc + p..];
+                    // SAFETY: the caller is compiled for AVX2; rows j..j+8 of
+                    // the stored matrix hold kc ≥ p + 8 values from `pc`,
+                    // `b.cs` apart, and `dst` holds rows p..p+8 of NR values.
+                    unsafe { transpose8(src, b.cs, &mut dst[p * K::NR + j..], K::NR) };
+                }
+            }
+            for j in 0..K::NR {
+                let column = (j < width).then(|| &b.data[(jc + j0 + j) * b.cs + pc..]);
+                // Rows past the blocks, for every column; all rows of the
+                // columns past the blocks; zeros past `width`.
+                let first = if j < full_j { full_p } else { 0 };
+                for p in first..kc {
+                    dst[p * K::NR + j] = column.map_or(0.0, |c| c[p]);
+                }
+            }
+        }
+    }
+}
+
+/// Writes the transpose of the 8×8 block whose row `r` is `src[r·stride ..][..8]`
+/// into `dst`, row `c` at `dst[c·ld ..][..8]`.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn transpose8(src: &[f32], stride: usize, dst: &mut [f32], ld: usize) {
+    assert!(src.len() >= 7 * stride + 8 && dst.len() >= 7 * ld + 8);
+    // SAFETY: the eight loads and stores are in bounds (asserted).
+    unsafe {
+        let r: [__m256; 8] = core::array::from_fn(|i| _mm256_loadu_ps(src.as_ptr().add(i * stride)));
+        let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+        let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+        let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+        let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+        let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+        let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+        let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+        let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+        let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+        let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+        let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+        let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+        let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+        let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+        let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+        let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+        let out = [
+            _mm256_permute2f128_ps::<0x20>(u0, u4),
+            _mm256_permute2f128_ps::<0x20>(u1, u5),
+            _mm256_permute2f128_ps::<0x20>(u2, u6),
+            _mm256_permute2f128_ps::<0x20>(u3, u7),
+            _mm256_permute2f128_ps::<0x31>(u0, u4),
+            _mm256_permute2f128_ps::<0x31>(u1, u5),
+            _mm256_permute2f128_ps::<0x31>(u2, u6),
+            _mm256_permute2f128_ps::<0x31>(u3, u7),
+        ];
+        for (c, v) in out.iter().enumerate() {
+            _mm256_storeu_ps(dst.as_mut_ptr().add(c * ld), *v);
+        }
+    }
+}
+
+/// Packs the `mr < MR` rows `op(A)[ic..ic+mr, pc..pc+kc]` into one panel of
+/// `kc` columns of `MR` values, zero-padded past `mr`.
+#[inline(always)]
+fn pack_a<K: Micro>(a: View, ic: usize, mr: usize, pc: usize, kc: usize, out: &mut [f32]) {
+    for p in 0..kc {
+        let col = &mut out[p * K::MR..(p + 1) * K::MR];
+        for (i, x) in col[..mr].iter_mut().enumerate() {
+            *x = a.data[(ic + i) * a.rs + (pc + p) * a.cs];
+        }
+        col[mr..].fill(0.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_products_match_the_loops_for_every_layout_and_instruction_set() {
+        for isa in Isa::supported() {
+            for (m, n, k) in [
+                (7, 19, 5),
+                (128, 64, 784),
+                (10, 64, 128),
+                (64, 33, 300),
+                (97, 2100, 3),
+                (20, 28, 21),
+                (32, 9, 2048),
+                (13, 16, 40),
+                (25, 17, 300),
+                (1, 1, 1),
+            ] {
+                let a: Vec<f32> = (0..m * k).map(|i| ((i * 7 % 11) as f32 - 5.0) / 8.0).collect();
+                let b: Vec<f32> = (0..k * n).map(|i| ((i * 5 % 13) as f32 - 6.0) / 8.0).collect();
+                for op_a in [Op::N, Op::T] {
+                    for op_b in [Op::N, Op::T] {
+                        for accumulate in [true, false] {
+                            let p = Product { m, n, k, alpha: 1.5, a: &a, op_a, b: &b, op_b, accumulate };
+                            let mut want = vec![0.5f32; m * n];
+                            crate::loops::gemm_loops(p, &mut want);
+                            let mut got = vec![0.5f32; m * n];
+                            sgemm_on(isa, p, &mut got);
+                            let worst = got.iter().zip(&want).fold(0f32, |w, (g, h)| w.max((g - h).abs()));
+                            let name = isa.name();
+                            assert!(
+                                worst < 2e-3,
+                                "{name} {m}×{n}×{k} {op_a:?}{op_b:?} {accumulate}: {worst}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
