@@ -114,9 +114,31 @@ pub use shapegrad_macros::dims;
 ///   as biases do): a trained value. Every
 ///   param must affect the loss: one that does not would always get a zero
 ///   gradient, which is a slip, so it is a compile error.
-/// - `input NAME: [..];` and `label NAME: DIM;` (a class index in `0..DIM`):
+/// - `input NAME: [..];`, `target NAME: [N];` (real values to regress on,
+///   passed like an input: `&Vector<N, T>`, `&Matrix<N, B, T>` in the
+///   batched methods) and `label NAME: DIM;` (a class index in `0..DIM`):
 ///   the arguments of `loss`, `grad`, `gradcheck` and `check_hand_grads`, in
-///   the order declared; `forward` takes the inputs only.
+///   the order declared; `forward` takes the inputs only, so an `output` may
+///   depend on neither a target nor a label.
+///
+///   ```
+///   use shapegrad::prelude::*;
+///   dims! { In = 3; Out = 2; }
+///   net! {
+///       net Linear {
+///           param W: [Out, In];
+///           input x: [In];
+///           target t: [Out];
+///           let y = W @ x;
+///           output y;
+///           loss mse(y, t);
+///       }
+///   }
+///   let net = Linear::<f64>::zeros();
+///   let (x, t) = (Vector::<In, f64>::zeros(), Vector::<Out, f64>::from_slice(&[1., 3.]).unwrap());
+///   assert_eq!(net.loss(&x, &t), 5.0); // (1² + 3²) / 2
+///   let _y: Vector<Out, f64> = net.forward(&x); // no target here
+///   ```
 /// - `let NAME = EXPR;`, `output NAME;` (zero or more), `loss EXPR;` (exactly
 ///   one; a scalar or a 1×1 matrix), `grad PARAM = EXPR;` (a hand-derived
 ///   gradient, shape-checked and compared by `check_hand_grads`).

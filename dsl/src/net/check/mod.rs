@@ -34,7 +34,16 @@ pub struct Decl {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ArgKind {
     Input,
+    /// A real-valued target: passed like an input, but not to `forward`.
+    Target,
     Label,
+}
+
+impl ArgKind {
+    /// Whether the argument is a matrix (an input or a target), not a label.
+    pub fn is_values(self) -> bool {
+        matches!(self, ArgKind::Input | ArgKind::Target)
+    }
 }
 
 /// The checked net: the graph and what each statement declared.
@@ -45,7 +54,8 @@ pub struct Model {
     pub name: Ident,
     pub generics: Vec<Ident>,
     pub params: Vec<Decl>,
-    /// Inputs and labels, in declaration order: the arguments of `loss` and `grad`.
+    /// Inputs, targets and labels, in declaration order: the arguments of
+    /// `loss` and `grad`.
     pub args: Vec<(ArgKind, Decl)>,
     /// The first name of every named node.
     pub names: HashMap<NodeId, String>,
@@ -185,7 +195,17 @@ fn build_with<'e>(
                 );
                 m.params.push(decl);
             }
-            Stmt::Input { attrs, name, shape } => {
+            Stmt::Input { attrs, name, shape, target } => {
+                // Rule: a target is one value per output feature, a vector.
+                if *target && shape.dims.len() != 1 {
+                    b.errors.at(
+                        name.span(),
+                        format!(
+                            "target `{name}` has {} dims; a target is a vector of real values, e.g. `target {name}: [O];`",
+                            shape.dims.len()
+                        ),
+                    );
+                }
                 let index = m.args.len();
                 let decl = b.declare(
                     name,
@@ -195,7 +215,7 @@ fn build_with<'e>(
                     Kind::Input,
                     Op::with("input", &[], Attr::Index(index)),
                 );
-                m.args.push((ArgKind::Input, decl));
+                m.args.push((if *target { ArgKind::Target } else { ArgKind::Input }, decl));
             }
             Stmt::Label { attrs, name, dim } => {
                 let index = m.args.len();
@@ -416,16 +436,17 @@ impl Builder<'_> {
                     );
             }
         }
-        // Rule: `forward` takes the inputs only, so outputs may not need a label.
+        // Rule: `forward` takes the inputs only, so outputs may not need a label or a target.
         for (name, node) in &m.outputs {
             let Some(node) = *node else { continue };
             let needs = g.closure(&[node], |n| g.op(n).operands().to_vec());
             for (kind, a) in &m.args {
-                if *kind == ArgKind::Label && a.node.is_some_and(|l| needs[l]) {
+                if *kind != ArgKind::Input && a.node.is_some_and(|l| needs[l]) {
+                    let what = if *kind == ArgKind::Label { "label" } else { "target" };
                     self.errors.at(
                         name.span(),
                         format!(
-                            "output `{name}` depends on the label `{}`, but `forward` takes the inputs only",
+                            "output `{name}` depends on the {what} `{}`, but `forward` takes the inputs only",
                             a.name
                         ),
                     );

@@ -7,7 +7,6 @@ use quote::quote;
 
 use super::Codegen;
 use crate::net::autodiff::Adjoints;
-use crate::net::check::ArgKind;
 use crate::net::model::Shape;
 
 impl Codegen<'_> {
@@ -24,7 +23,7 @@ impl Codegen<'_> {
                 pub fn check_hand_grads(&self, #args) -> #report { ::core::unreachable!() }
             };
         }
-        let casts = m.args.iter().filter(|(k, _)| *k == ArgKind::Input).map(|(_, a)| {
+        let casts = m.args.iter().filter(|(k, _)| k.is_values()).map(|(_, a)| {
             let n = &a.name;
             quote!(let #n = #n.cast::<f64>();)
         });

@@ -151,7 +151,7 @@ impl<'a> Codegen<'a> {
             let shape = a.shape.unwrap_or(Shape::Scalar);
             let ty = self.ty(shape, scalar);
             // Matrices and batches of labels are borrowed; one label is copied.
-            if *kind == ArgKind::Input || matches!(shape, Shape::Labels(..)) {
+            if kind.is_values() || matches!(shape, Shape::Labels(..)) {
                 quote!(#name: &#ty)
             } else {
                 quote!(#name: #ty)
@@ -166,7 +166,7 @@ impl<'a> Codegen<'a> {
     fn call_list(&self, owned: bool) -> TokenStream {
         let list = self.m.args.iter().map(|(kind, a)| {
             let name = &a.name;
-            if owned && *kind == ArgKind::Input { quote!(&#name) } else { quote!(#name) }
+            if owned && kind.is_values() { quote!(&#name) } else { quote!(#name) }
         });
         let rng = self.rng.then(|| quote!(rng,));
         quote!(#(#list,)* #rng)

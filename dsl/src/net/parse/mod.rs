@@ -44,13 +44,39 @@ pub struct ShapeAst {
 }
 
 pub enum Stmt {
-    Param { attrs: Vec<Attribute>, name: Ident, shape: ShapeAst },
-    Input { attrs: Vec<Attribute>, name: Ident, shape: ShapeAst },
-    Label { attrs: Vec<Attribute>, name: Ident, dim: DimAst },
-    Let { name: Ident, expr: Expr },
-    Output { name: Ident },
-    Loss { keyword: Span, expr: Expr },
-    Grad { name: Ident, expr: Expr },
+    Param {
+        attrs: Vec<Attribute>,
+        name: Ident,
+        shape: ShapeAst,
+    },
+    /// `input NAME: SHAPE;`, or with `target`, `target NAME: [N];`: a
+    /// real-valued target, an argument of the loss but not of `forward`.
+    Input {
+        attrs: Vec<Attribute>,
+        name: Ident,
+        shape: ShapeAst,
+        target: bool,
+    },
+    Label {
+        attrs: Vec<Attribute>,
+        name: Ident,
+        dim: DimAst,
+    },
+    Let {
+        name: Ident,
+        expr: Expr,
+    },
+    Output {
+        name: Ident,
+    },
+    Loss {
+        keyword: Span,
+        expr: Expr,
+    },
+    Grad {
+        name: Ident,
+        expr: Expr,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,7 +224,7 @@ fn parse_body(body: TokenStream, errors: &mut Errors) -> (Vec<Stmt>, Vec<(String
 }
 
 /// The words that begin a statement.
-const STATEMENT_WORDS: [&str; 7] = ["let", "param", "input", "label", "output", "loss", "grad"];
+const STATEMENT_WORDS: [&str; 8] = ["let", "param", "input", "target", "label", "output", "loss", "grad"];
 
 /// `chunk` split before every statement word that follows the end of an
 /// operand (a name, a number, a bracket): two operands side by side are no
@@ -229,7 +255,7 @@ fn split_missing_semicolons(chunk: TokenStream, errors: &mut Errors) -> Vec<Toke
     parts
 }
 
-const STATEMENTS: &str = "`param`, `input`, `label`, `let`, `output`, `loss` or `grad`";
+const STATEMENTS: &str = "`param`, `input`, `target`, `label`, `let`, `output`, `loss` or `grad`";
 
 impl Parse for Stmt {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -245,14 +271,14 @@ impl Parse for Stmt {
             .parse()
             .map_err(|e| syn::Error::new(e.span(), format!("expected a statement: {STATEMENTS}")))?;
         let stmt = match keyword.to_string().as_str() {
-            "param" | "input" => {
+            "param" | "input" | "target" => {
                 let name = input.parse()?;
                 input.parse::<Token![:]>()?;
                 let shape = input.parse()?;
                 if keyword == "param" {
                     Stmt::Param { attrs, name, shape }
                 } else {
-                    Stmt::Input { attrs, name, shape }
+                    Stmt::Input { attrs, name, shape, target: keyword == "target" }
                 }
             }
             "label" => {
