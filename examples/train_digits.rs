@@ -16,20 +16,15 @@ use shapegrad::prelude::*;
 
 mod common;
 use common::progress::Training;
-use common::{Batch, DigitNet, OUT_DIR, argmax, prepared_digits};
+use common::{Batch, DigitNet, OUT_DIR, prepared_digits};
 
 const EPOCHS: usize = 60;
 const SEED: u64 = 7;
 
-/// The fraction of `data` whose largest logit is at the label.
+/// The fraction of `data` whose largest logit is at the label: every
+/// example, in batches (the last one partial).
 fn accuracy(net: &DigitNet, data: &Digits) -> f64 {
-    let correct = (0..data.len())
-        .filter(|&i| {
-            let (x, y) = data.example::<f32>(i);
-            argmax(net.forward(&x).as_slice()) == y.index()
-        })
-        .count();
-    correct as f64 / data.len() as f64
+    data.confusion::<Batch, f32>(|xs| net.forward_batch(xs)).accuracy()
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -65,6 +60,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     net.save(&weights)?;
     println!("weights saved to {}", weights.display());
     let final_acc = run.finish(Batch::SIZE, test.len(), out)?;
+    println!("{}", test.confusion::<Batch, f32>(|xs| net.forward_batch(xs)));
     if final_acc < 0.97 {
         return Err(format!("test accuracy {:.1}% is below 97%", 100.0 * final_acc).into());
     }

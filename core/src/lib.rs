@@ -30,6 +30,7 @@ pub mod data;
 pub mod derivation;
 pub mod dim;
 mod error;
+pub mod eval;
 mod fmt;
 pub mod init;
 pub mod io;

@@ -25,15 +25,16 @@
 
 pub mod digits;
 mod error;
+mod evaluate;
+mod examples;
 mod images;
 pub mod mnist;
+mod regression;
 
 use core::marker::PhantomData;
 
-use rand::{Rng, SeedableRng};
-use rand_pcg::Pcg64Mcg;
-
 pub use error::DataError;
+pub use regression::Regression;
 
 use crate::{Class, Classes, Dim, Matrix, Scalar, Vector};
 
@@ -151,12 +152,7 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
     /// The same examples in an order drawn from `seed` (Fisher–Yates with
     /// PCG-64, so the order is the same on every machine).
     pub fn shuffled(&self, seed: u64) -> Self {
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        let mut rng = Pcg64Mcg::seed_from_u64(seed);
-        for i in (1..order.len()).rev() {
-            order.swap(i, rng.random_range(0..=i));
-        }
-        self.select(&order)
+        self.select(&examples::shuffled_order(self.len(), seed))
     }
 
     /// The examples at `indices`, in that order.
@@ -172,8 +168,8 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
     /// # Panics
     /// When an index is not below `len()`.
     pub fn select(&self, indices: &[usize]) -> Self {
-        let features = indices.iter().flat_map(|&i| self.features(i).iter().copied()).collect();
-        let labels = indices.iter().map(|&i| self.labels[i]).collect();
+        let features = examples::select_rows(&self.features, D::SIZE, indices);
+        let labels = examples::select_rows(&self.labels, 1, indices);
         Dataset { features, labels, dims: PhantomData }
     }
 
@@ -204,20 +200,7 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
     /// assert!(mean.iter().all(|m| m.abs() < 1e-5));
     /// ```
     pub fn feature_stats(&self) -> (Vec<f32>, Vec<f32>) {
-        let n = self.len().max(1) as f64;
-        let mut mean = vec![0.0f64; D::SIZE];
-        for i in 0..self.len() {
-            mean.iter_mut().zip(self.features(i)).for_each(|(m, &x)| *m += f64::from(x) / n);
-        }
-        let mut var = vec![0.0f64; D::SIZE];
-        for i in 0..self.len() {
-            var.iter_mut()
-                .zip(self.features(i))
-                .zip(&mean)
-                .for_each(|((v, &x), m)| *v += (f64::from(x) - m).powi(2) / n);
-        }
-        let std = var.iter().map(|&v| if v > 1e-12 { v.sqrt() as f32 } else { 1.0 }).collect();
-        (mean.into_iter().map(|m| m as f32).collect(), std)
+        examples::feature_stats(&self.features, D::SIZE)
     }
 
     /// Each feature shifted and scaled: `(x − mean) / std`, with the
@@ -226,12 +209,7 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
     /// # Panics
     /// When `mean` or `std` does not have `D` entries.
     pub fn standardize(&mut self, mean: &[f32], std: &[f32]) {
-        assert_eq!((mean.len(), std.len()), (D::SIZE, D::SIZE), "one mean and one deviation per feature");
-        for example in self.features.chunks_exact_mut(D::SIZE) {
-            for ((x, m), s) in example.iter_mut().zip(mean).zip(std) {
-                *x = (*x - m) / s;
-            }
-        }
+        examples::standardize(&mut self.features, D::SIZE, mean, std);
     }
 
     /// The number of whole batches of `B` examples.
