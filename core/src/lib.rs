@@ -32,6 +32,7 @@ pub mod dim;
 mod error;
 pub mod eval;
 mod fmt;
+pub mod grads;
 pub mod init;
 pub mod io;
 mod kernel;

@@ -212,6 +212,17 @@ impl Codegen<'_> {
                 }
             }
 
+            /// The gradients by param name: global norm, clipping, scaling.
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> ::shapegrad::grads::Gradients<#t> for #grad_name<#(#generics,)* #t> {
+                fn visit_grads(&self, f: &mut dyn FnMut(&'static str, &[#t])) {
+                    #(f(#pstrs, self.#pnames.as_slice());)*
+                }
+
+                fn visit_grads_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut [#t])) {
+                    #(f(#pstrs, self.#pnames.as_mut_slice());)*
+                }
+            }
+
             /// Each param by name, for optimizers and serialization.
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #optim::Params<#t> for #name<#(#generics,)* #t> {
                 type Grad = #grad_name<#(#generics,)* #t>;

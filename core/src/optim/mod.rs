@@ -34,6 +34,8 @@
 //! | `lr` NaN | every param becomes NaN at the first step |
 //! | a NaN or an infinity in a gradient | that param's element becomes NaN or infinite (Adam, RMSProp: NaN); the others are untouched |
 
+pub mod schedule;
+
 use crate::Scalar;
 
 /// A param's shape as declared: no dim for a scalar (`[]`), one for a
