@@ -11,7 +11,8 @@ use std::path::Path;
 
 use shapegrad::data::Digit;
 use shapegrad::data::digits::{Digits, Pixels};
-use shapegrad::optim::{Adam, Optimizer};
+use shapegrad::fit::{Event, Fit};
+use shapegrad::optim::Adam;
 use shapegrad::prelude::*;
 
 mod common;
@@ -41,21 +42,12 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let mut net = DigitNet::<f32>::init(SEED);
     let mut adam = Adam::new(1e-3).with_weight_decay(1e-3);
-    let batches = train.num_batches::<Batch>();
-    let (mut xs, mut ys) = (Matrix::<Pixels, Batch>::zeros(), Classes::<Digit, Batch>::zeros());
-    let mut run = Training::new(EPOCHS, batches)?;
-    for epoch in 0..EPOCHS {
-        let shuffled = train.shuffled(SEED + epoch as u64);
-        let mut total = 0.0;
-        for k in 0..batches {
-            shuffled.batch_into(k, &mut xs, &mut ys);
-            let (loss, grads) = net.grad_batch(&xs, &ys);
-            adam.step(&mut net, &grads);
-            total += f64::from(loss);
-            run.batch();
-        }
-        run.epoch(total / batches as f64, accuracy(&net, &train), accuracy(&net, &test));
-    }
+    let mut run = Training::new(EPOCHS, train.num_batches::<Batch>())?;
+    // Each epoch a shuffle (seed SEED + epoch), then a step per batch.
+    Fit::<Batch>::new(EPOCHS).seed(SEED).run(&mut net, &mut adam, &train, |event, net| match event {
+        Event::Batch { .. } => run.batch(),
+        Event::Epoch { loss, .. } => run.epoch(loss, accuracy(net, &train), accuracy(net, &test)),
+    });
     let weights = out.join("weights.safetensors");
     net.save(&weights)?;
     println!("weights saved to {}", weights.display());

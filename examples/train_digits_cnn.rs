@@ -13,7 +13,9 @@ use std::path::Path;
 
 use shapegrad::data::Digit;
 use shapegrad::data::digits::{self, Cols, Digits, Rows};
-use shapegrad::optim::{Adam, Optimizer};
+use shapegrad::fit::{Event, Fit};
+use shapegrad::optim::Adam;
+use shapegrad::optim::schedule::{Cosine, Schedule};
 use shapegrad::prelude::*;
 
 #[macro_use]
@@ -43,4 +45,4 @@ net! {
     }
 }
 
-train_cnn!(DigitCnn, DigitCnnBatchWorkspace, DigitCnnGrad, "target/train_digits_cnn");
+train_cnn!(DigitCnn, "target/train_digits_cnn");

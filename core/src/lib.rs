@@ -31,6 +31,7 @@ pub mod derivation;
 pub mod dim;
 mod error;
 pub mod eval;
+pub mod fit;
 mod fmt;
 pub mod grads;
 pub mod init;
@@ -40,6 +41,7 @@ mod kernel;
 mod kernel_props;
 mod loops;
 mod matrix;
+pub mod model;
 #[cfg(feature = "nalgebra")]
 mod nalgebra;
 pub mod ops;

@@ -15,7 +15,7 @@ dims! {
 /// `[One, Rows, Cols]`, writing into `$out_dir`.
 #[macro_export]
 macro_rules! train_cnn {
-    ($Net:ident, $Ws:ident, $Grad:ident, $out_dir:expr) => {
+    ($Net:ident, $out_dir:expr) => {
         const EPOCHS: usize = 30;
         const LR: f32 = 3e-3;
         const SEED: u64 = 7;
@@ -51,25 +51,20 @@ macro_rules! train_cnn {
             let mut net = $Net::<f32>::init(SEED);
             let mut adam = Adam::new(LR).with_weight_decay(1e-4);
             let batches = train.num_batches::<Batch>();
-            let mut ws = $Ws::<Batch, f32>::new();
-            let mut grads = $Grad::<f32>::zeros();
-            let (mut xs, mut ys) =
-                (Tensor4::<One, Rows, Cols, Batch>::zeros(), Classes::<Digit, Batch>::zeros());
             let mut run = Training::new(EPOCHS, batches)?;
-            for epoch in 0..EPOCHS {
-                let shuffled = train.shuffled(SEED + epoch as u64);
-                // A cosine schedule: the rate falls from LR to 0 over the epochs.
-                adam.lr = LR * 0.5 * (1.0 + (std::f32::consts::PI * epoch as f32 / EPOCHS as f32).cos());
-                let mut total = 0.0;
-                for k in 0..batches {
-                    shuffled.images_into(k, &mut xs, &mut ys)?;
-                    let loss = net.grad_batch_into(&mut ws, &xs, &ys, &mut grads);
-                    adam.step(&mut net, &grads);
-                    total += f64::from(loss);
-                    run.batch();
-                }
-                run.epoch(total / batches as f64, accuracy(&net, &train), accuracy(&net, &test));
-            }
+            // A cosine schedule: the rate falls from LR to 0 over the epochs.
+            let schedule = Cosine::new(f64::from(LR), EPOCHS).per_epoch(batches);
+            let fit = Fit::<Batch>::new(EPOCHS).seed(SEED).schedule(&schedule);
+            // The images as `[1, 8, 8]`, a batch as `Tensor4<One, Rows, Cols, Batch>`.
+            fit.run::<f32, _, _, Tensor4<One, Rows, Cols, Batch>, _>(
+                &mut net,
+                &mut adam,
+                &train,
+                |event, net| match event {
+                    Event::Batch { .. } => run.batch(),
+                    Event::Epoch { loss, .. } => run.epoch(loss, accuracy(net, &train), accuracy(net, &test)),
+                },
+            );
             let final_acc = run.finish(Batch::SIZE, test.len(), out)?;
             let weights = out.join("weights.safetensors");
             net.save(&weights)?;

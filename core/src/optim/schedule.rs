@@ -51,7 +51,10 @@ pub trait Schedule {
     fn lr(&self, step: usize) -> f64;
 
     /// Sets `optimizer`'s learning rate to that of step `step`.
-    fn set<T: Scalar>(&self, optimizer: &mut impl LearningRate<T>, step: usize) {
+    fn set<T: Scalar>(&self, optimizer: &mut impl LearningRate<T>, step: usize)
+    where
+        Self: Sized,
+    {
         optimizer.set_lr(T::from_f64(self.lr(step)));
     }
 
@@ -63,6 +66,16 @@ pub trait Schedule {
         Self: Sized,
     {
         Warmup { steps, then: self }
+    }
+
+    /// This schedule counted in epochs of `batches` steps: step `s` has
+    /// this schedule's rate at `s / batches` (so `Cosine::new(lr, epochs)`
+    /// changes the rate once per epoch).
+    fn per_epoch(self, batches: usize) -> PerEpoch<Self>
+    where
+        Self: Sized,
+    {
+        PerEpoch { batches, schedule: self }
     }
 
     /// This schedule for `steps` steps, then `next` from its step 0.
@@ -193,6 +206,21 @@ impl<S: Schedule> Schedule for Warmup<S> {
     }
 }
 
+/// A schedule counted in epochs; see [`Schedule::per_epoch`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PerEpoch<S> {
+    /// Steps per epoch (0 is taken as 1).
+    pub batches: usize,
+    /// The schedule, its steps counted in epochs.
+    pub schedule: S,
+}
+
+impl<S: Schedule> Schedule for PerEpoch<S> {
+    fn lr(&self, step: usize) -> f64 {
+        self.schedule.lr(step / self.batches.max(1))
+    }
+}
+
 /// One schedule, then another; see [`Schedule::then`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Then<A, B> {
@@ -228,6 +256,8 @@ mod tests {
         assert!((w.lr(0) - 0.1).abs() < 1e-15 && (w.lr(1) - 0.2).abs() < 1e-15 && w.lr(2) == 0.3);
         let t = Constant(1.0).then(3, StepDecay::new(0.5, 1));
         assert_eq!([t.lr(2), t.lr(3), t.lr(4)], [1.0, 0.5, 0.05]);
+        let p = Exponential::new(1.0, 0.5).per_epoch(10);
+        assert_eq!([p.lr(9), p.lr(10), p.lr(25)], [1.0, 0.5, 0.25]);
     }
 
     #[test]

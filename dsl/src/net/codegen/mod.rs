@@ -289,6 +289,7 @@ impl<'a> Codegen<'a> {
         let items = self.items(&format!("{}{note}", crate::net::explain::plain(text)));
         let derivation = self.derivation_fns(text, latex);
         let size_checks = self.size_checks();
+        let model = self.model_impls(false);
         quote! {
             #items
             #workspace
@@ -302,6 +303,7 @@ impl<'a> Codegen<'a> {
 
             #derivation
             #hand
+            #model
             #batch
         }
     }
@@ -359,6 +361,7 @@ impl<'a> Codegen<'a> {
         let t = &self.t;
         let (name, _, generics) = self.names();
         let (workspace, methods) = self.methods(adj, true);
+        let batch_net = self.model_impls(true);
         quote! {
             #workspace
 
@@ -366,6 +369,106 @@ impl<'a> Codegen<'a> {
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
                 #methods
             }
+
+            #batch_net
+        }
+    }
+
+    /// `shapegrad::model`'s traits for a net whose arguments are one input
+    /// and at most one label or target, calling its inherent methods:
+    /// `Net` and `Predict` (per example) or `BatchNet` and `PredictBatch`
+    /// (`batch`); nothing for other nets.
+    fn model_impls(&self, batch: bool) -> TokenStream {
+        let m = self.m;
+        let t = &self.t;
+        let tt = quote!(#t);
+        let (name, _, generics) = self.names();
+        let inputs: Vec<_> = m.args.iter().filter(|(k, _)| *k == ArgKind::Input).collect();
+        let answers: Vec<_> = m.args.iter().filter(|(k, _)| *k != ArgKind::Input).collect();
+        let ([(_, input)], answers) = (inputs.as_slice(), answers.as_slice()) else { return quote!() };
+        if answers.len() > 1 || m.loss.is_none() {
+            return quote!();
+        }
+        let Some(x_ty) = input.shape.map(|s| self.ty(s, &tt)) else { return quote!() };
+        let (y_ty, y_arg) = match answers.first() {
+            Some((_, a)) => match a.shape {
+                // One label is passed by value, everything else by reference.
+                Some(s @ Shape::Label(_)) => (self.ty(s, &tt), quote!(*ys)),
+                Some(s) => (self.ty(s, &tt), quote!(ys)),
+                None => return quote!(),
+            },
+            None => (quote!(()), quote!()),
+        };
+        // The inherent methods' arguments, in declaration order.
+        let args: Vec<TokenStream> = m
+            .args
+            .iter()
+            .map(|(k, _)| if *k == ArgKind::Input { quote!(xs) } else { y_arg.clone() })
+            .collect();
+        let outputs: Vec<NodeId> = m.outputs.iter().filter_map(|(_, n)| *n).collect();
+        let out_ty = (!outputs.is_empty() && outputs.len() == m.outputs.len()).then(|| {
+            let tys: Vec<TokenStream> = outputs.iter().map(|&n| self.ty(m.graph.shape(n), &tt)).collect();
+            if tys.len() == 1 { tys[0].clone() } else { quote!((#(#tys),*)) }
+        });
+        let gen_b = batch.then(|| quote!(__B: ::shapegrad::Dim,));
+        let header = quote!(impl<#(#generics: ::shapegrad::Dim,)* #gen_b #t: ::shapegrad::Scalar>);
+        let net_ty = quote!(#name<#(#generics,)* #t>);
+        let model = quote!(::shapegrad::model);
+        let training = if batch {
+            let rng = self.rng.then(|| quote!(rng));
+            quote! {
+                /// The batched training methods as a trait, for generic training loops.
+                #[allow(non_snake_case, unused_variables, clippy::all)]
+                #header #model::BatchNet<#t, __B, #x_ty, #y_ty> for #net_ty {
+                    fn loss_batch(&self, xs: &#x_ty, ys: &#y_ty, rng: &mut ::shapegrad::random::Rng) -> #t {
+                        #name::loss_batch(self, #(#args,)* #rng)
+                    }
+                    fn grad_batch(&self, xs: &#x_ty, ys: &#y_ty, rng: &mut ::shapegrad::random::Rng) -> (#t, <Self as ::shapegrad::optim::Params<#t>>::Grad) {
+                        #name::grad_batch(self, #(#args,)* #rng)
+                    }
+                }
+            }
+        } else {
+            quote! {
+                /// The per-example training methods as a trait, for generic code.
+                #[allow(non_snake_case, unused_variables, clippy::all)]
+                #header #model::Net<#t, #x_ty, #y_ty> for #net_ty {
+                    fn loss(&self, xs: &#x_ty, ys: &#y_ty) -> #t {
+                        #name::loss(self, #(#args),*)
+                    }
+                    fn grad(&self, xs: &#x_ty, ys: &#y_ty) -> (#t, <Self as ::shapegrad::optim::Params<#t>>::Grad) {
+                        #name::grad(self, #(#args),*)
+                    }
+                }
+            }
+        };
+        let predict = match (out_ty, batch) {
+            (None, _) => quote!(),
+            (Some(o), true) => quote! {
+                /// `forward_batch` as a trait.
+                #[allow(non_snake_case, clippy::all)]
+                #header #model::PredictBatch<#t, __B, #x_ty, #o> for #net_ty {
+                    fn forward_batch(&self, xs: &#x_ty) -> #o {
+                        #name::forward_batch(self, xs)
+                    }
+                }
+            },
+            (Some(o), false) => quote! {
+                /// `forward` as a trait.
+                #[allow(non_snake_case, clippy::all)]
+                #header #model::Predict<#t, #x_ty, #o> for #net_ty {
+                    fn forward(&self, xs: &#x_ty) -> #o {
+                        #name::forward(self, xs)
+                    }
+                }
+            },
+        };
+        // A net with two modes gets its training methods and its
+        // `forward_batch` from two generators: each emits its own trait.
+        match self.part {
+            Part::All => quote!(#training #predict),
+            Part::Train => training,
+            Part::Eval => predict,
         }
     }
 
