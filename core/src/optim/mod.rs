@@ -35,6 +35,9 @@
 //! | a NaN or an infinity in a gradient | that param's element becomes NaN or infinite (Adam, RMSProp: NaN); the others are untouched |
 
 pub mod schedule;
+mod state;
+
+pub use state::OptimizerState;
 
 use crate::Scalar;
 
@@ -150,6 +153,12 @@ pub trait Params<T: Scalar> {
     /// running statistics). Nothing by default.
     fn update_state(&mut self, grad: &Self::Grad) {
         let _ = grad;
+    }
+    /// The net's name and a hash of its structure (its ops and shapes), which
+    /// weights files record and loading checks. `net!` implements it; None
+    /// by default (then files are checked by their tensors alone).
+    fn identity(&self) -> Option<(&'static str, u64)> {
+        None
     }
 }
 

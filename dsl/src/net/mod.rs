@@ -80,7 +80,9 @@ pub fn expand(input: TokenStream) -> TokenStream {
             })
             .collect::<Result<TokenStream, String>>();
         let grads = param_nodes(&m).into_iter().filter_map(|p| adj.of.get(&p).copied());
-        out.extend(codegen::Codegen::new(&m, false).pin(grads).generate(&adj, &text, &latex, batch));
+        out.extend(
+            codegen::Codegen::new(&m, false).pin(grads).structure(&text).generate(&adj, &text, &latex, batch),
+        );
     }
     out.extend(errors.to_tokens());
     out

@@ -123,6 +123,13 @@ impl Codegen<'_> {
             .collect();
         let state_strs: Vec<&str> = m.states.iter().map(|s| s.plain()).collect();
         let var_names: Vec<String> = m.states.iter().map(|s| format!("{}.running_var", s.plain())).collect();
+        let identity = self.structure.map(|hash| {
+            quote! {
+                fn identity(&self) -> ::core::option::Option<(&'static str, u64)> {
+                    ::core::option::Option::Some((#name_str, #hash))
+                }
+            }
+        });
         quote! {
             #(#attrs)*
             #[doc = #struct_doc]
@@ -259,6 +266,8 @@ impl Codegen<'_> {
                 fn update_state(&mut self, grad: &Self::Grad) {
                     #(self.#snames.update(&grad.#snames);)*
                 }
+
+                #identity
             }
         }
     }

@@ -44,6 +44,8 @@ pub struct Codegen<'a> {
     uses: Vec<usize>,
     /// Nodes some method returns (loss, outputs, gradients): never fused away.
     pinned: Vec<bool>,
+    /// A hash of the net's structure, which weights files record.
+    structure: Option<u64>,
 }
 
 impl<'a> Codegen<'a> {
@@ -68,7 +70,7 @@ impl<'a> Codegen<'a> {
             pinned[n] = true;
         }
         let rng = m.graph.nodes.iter().any(|n| n.op.is("dropout_mask"));
-        Codegen { m, part: Part::All, rng, t, ws, ws_generic, uses, pinned }
+        Codegen { m, part: Part::All, rng, t, ws, ws_generic, uses, pinned, structure: None }
     }
 
     /// Generates only `part` of the batched methods.
@@ -77,6 +79,21 @@ impl<'a> Codegen<'a> {
             self.ws = format_ident!("{}EvalBatchWorkspace", self.m.name);
         }
         self.part = part;
+        self
+    }
+
+    /// Records the hash of the net's structure: FNV-1a of its derivation
+    /// (every op with its shapes) and its params' declarations.
+    pub fn structure(mut self, derivation: &str) -> Self {
+        let mut text = derivation.to_string();
+        for p in &self.m.params {
+            text += &format!("\nparam {}: {:?}", p.name, p.shape.map(|s| self.m.graph.shape_text(s)));
+        }
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in text.bytes() {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.structure = Some(hash);
         self
     }
 

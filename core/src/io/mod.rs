@@ -3,9 +3,14 @@
 //! one, in the net's element type (`F32` or `F64`). `net!` generates `save`
 //! and `load` methods that call these functions.
 //!
-//! Loading checks every tensor: a missing or unexpected tensor, a wrong
-//! shape, a wrong dtype or a corrupt file is an error that names the tensor
-//! and says what was expected and what was found.
+//! A file records the net that saved it (its name and a hash of its
+//! structure, in the safetensors metadata), and loading checks it: the
+//! weights of another net are an error naming both ([`Identity::Ignore`]
+//! loads them anyway). Loading checks every tensor: a missing or unexpected
+//! tensor, a wrong shape, a wrong dtype, a NaN or an infinity, or a corrupt
+//! file is an error that names the tensor and says what was expected and
+//! what was found. [`save_optimizer`] and [`load_optimizer`] do the same for
+//! an optimizer's state, so a training run can resume.
 //!
 //! ```
 //! use shapegrad::prelude::*;
@@ -22,6 +27,7 @@
 //! assert_eq!(err.to_string(), "tensor `W`: expected dtype F64 (the net's element type), found F32");
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +35,9 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use crate::Scalar;
 use crate::optim::Params;
+
+mod optimizer;
+pub use optimizer::{load_optimizer, optimizer_from_bytes, optimizer_to_bytes, save_optimizer};
 
 /// What went wrong reading or writing weights; its message names the tensor
 /// and says what was expected and what was found.
@@ -88,6 +97,22 @@ pub enum WeightsError {
         /// Its value.
         value: f64,
     },
+    /// The file was saved by another net (another name, or the same name
+    /// and another structure: other ops or shapes). [`load_with`] and
+    /// [`Identity::Ignore`] load it anyway when its tensors fit.
+    OtherNet {
+        /// The net that saved the file, and the hash of its structure.
+        file: (String, String),
+        /// This net, and the hash of its structure.
+        this: (&'static str, String),
+    },
+    /// An optimizer's state file is for another optimizer.
+    OtherOptimizer {
+        /// The optimizer that saved it.
+        file: String,
+        /// This one.
+        this: &'static str,
+    },
     /// A tensor has the wrong element type.
     Dtype {
         /// The tensor.
@@ -117,6 +142,24 @@ impl fmt::Display for WeightsError {
                 f,
                 "tensor `{name}`: element {index} (row-major) is {value}; weights must be finite (io::from_bytes_with and Finite::Allow accept it)"
             ),
+            WeightsError::OtherNet { file, this } => {
+                if file.0 == this.0 {
+                    write!(
+                        f,
+                        "these weights are of another net `{}` (structure {}); this `{}` has structure {}: other ops or shapes under the same name (io::load_with and Identity::Ignore load them anyway)",
+                        file.0, file.1, this.0, this.1
+                    )
+                } else {
+                    write!(
+                        f,
+                        "these weights are of net `{}`, not `{}` (io::load_with and Identity::Ignore load them anyway)",
+                        file.0, this.0
+                    )
+                }
+            }
+            WeightsError::OtherOptimizer { file, this } => {
+                write!(f, "this optimizer state is of {file}, not {this}")
+            }
             WeightsError::Dtype { name, expected, found } => {
                 write!(
                     f,
@@ -190,8 +233,47 @@ pub fn to_bytes<T: Scalar, P: Params<T>>(params: &P) -> Vec<u8> {
             Some((*name, TensorView::new(dtype_of::<T>(), shape.clone(), data).ok()?))
         })
         .collect();
+    let metadata = params.identity().map(|(name, hash)| {
+        HashMap::from([(NET_KEY.to_string(), name.to_string()), (STRUCTURE_KEY.to_string(), hex(hash))])
+    });
     // The views are built from the params' own sizes, so the writer cannot fail.
-    safetensors::serialize(views, None).unwrap_or_default()
+    safetensors::serialize(views, metadata.map(|m| m.into_iter().collect())).unwrap_or_default()
+}
+
+/// The metadata keys of a net's identity in a weights file.
+const NET_KEY: &str = "shapegrad.net";
+const STRUCTURE_KEY: &str = "shapegrad.structure";
+
+fn hex(hash: u64) -> String {
+    format!("{hash:016x}")
+}
+
+/// Whether a weights file must have been saved by this net.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Identity {
+    /// A file saved by a net of another name or structure is an error
+    /// ([`WeightsError::OtherNet`]); a file that records no net (written
+    /// by other tools) is checked by its tensors alone.
+    #[default]
+    Require,
+    /// Any file whose tensors fit is loaded.
+    Ignore,
+}
+
+/// The checks of loading; the default checks everything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Checks {
+    /// Whether NaN and infinities are refused.
+    pub finite: Finite,
+    /// Whether the file must be of this net.
+    pub identity: Identity,
+}
+
+/// The net a weights file records, if any: its name and structure hash.
+fn file_identity(bytes: &[u8]) -> Option<(String, String)> {
+    let (_, metadata) = SafeTensors::read_metadata(bytes).ok()?;
+    let info = metadata.metadata().as_ref()?;
+    Some((info.get(NET_KEY)?.clone(), info.get(STRUCTURE_KEY)?.clone()))
 }
 
 /// Whether weights may hold NaN or infinities.
@@ -236,8 +318,40 @@ pub fn from_bytes_with<T: Scalar, P: Params<T>>(
     bytes: &[u8],
     finite: Finite,
 ) -> Result<(), WeightsError> {
+    from_bytes_checked(params, bytes, Checks { finite, identity: Identity::Require })
+}
+
+/// [`from_bytes`] with the checks `checks`.
+///
+/// ```
+/// use shapegrad::io::{Checks, Identity, WeightsError, from_bytes, from_bytes_checked, to_bytes};
+/// use shapegrad::prelude::*;
+/// dims! { N = 3; }
+/// net! { net Swish { param w: [N]; input x: [N]; loss sum(swish(w * x)); } }
+/// net! { net Relu { param w: [N]; input x: [N]; loss sum(relu(w * x)); } }
+/// let bytes = to_bytes(&Swish::<f32>::init(1));
+/// let err = from_bytes(&mut Relu::<f32>::zeros(), &bytes).unwrap_err();
+/// assert!(err.to_string().starts_with("these weights are of net `Swish`, not `Relu`"));
+/// let anyway = Checks { identity: Identity::Ignore, ..Checks::default() };
+/// assert!(from_bytes_checked(&mut Relu::<f32>::zeros(), &bytes, anyway).is_ok());
+/// ```
+///
+/// # Errors
+/// As [`from_bytes`].
+pub fn from_bytes_checked<T: Scalar, P: Params<T>>(
+    params: &mut P,
+    bytes: &[u8],
+    checks: Checks,
+) -> Result<(), WeightsError> {
+    let finite = checks.finite;
     let file =
         SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Corrupt { reason: e.to_string() })?;
+    if let (Identity::Require, Some((name, hash)), Some(file)) =
+        (checks.identity, params.identity(), file_identity(bytes))
+        && (file.0 != name || file.1 != hex(hash))
+    {
+        return Err(WeightsError::OtherNet { file, this: (name, hex(hash)) });
+    }
     let mut names: Vec<String> = file.names().into_iter().map(String::from).collect();
     names.sort();
     let mut result = Ok(());
@@ -304,8 +418,21 @@ pub fn save<T: Scalar, P: Params<T>>(params: &P, path: impl AsRef<Path>) -> Resu
 /// # Errors
 /// [`WeightsError::Io`] when the file cannot be read, and the errors of [`from_bytes`].
 pub fn load<T: Scalar, P: Params<T>>(params: &mut P, path: impl AsRef<Path>) -> Result<(), WeightsError> {
+    load_with(params, path, Checks::default())
+}
+
+/// [`load`] with the checks `checks` (for example a file of another net
+/// whose tensors fit: `Checks { identity: Identity::Ignore, ..Checks::default() }`).
+///
+/// # Errors
+/// As [`load`].
+pub fn load_with<T: Scalar, P: Params<T>>(
+    params: &mut P,
+    path: impl AsRef<Path>,
+    checks: Checks,
+) -> Result<(), WeightsError> {
     let path = path.as_ref();
     let bytes =
         std::fs::read(path).map_err(|source| WeightsError::Io { path: path.to_path_buf(), source })?;
-    from_bytes(params, &bytes)
+    from_bytes_checked(params, &bytes, checks)
 }
