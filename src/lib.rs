@@ -317,7 +317,7 @@ pub use shapegrad_macros::dims;
 /// before `T`.
 ///
 /// Every mistake is a compile error under the offending tokens, in the
-/// net's own names, all of an invocation's errors at once; see `tests/ui/net/`.
+/// net's own names, all of an invocation's errors at once; see `ui/tests/ui/net/` in the repository.
 pub use shapegrad_macros::net;
 
 /// Everything needed to write a model: the matrix types, the dimension trait

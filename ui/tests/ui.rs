@@ -1,6 +1,6 @@
 //! Compile-fail cases: each file in `tests/ui/<category>/` is a mistake named
 //! after itself, and its `.stderr` is the error the user sees. Regenerate with
-//! `TRYBUILD=overwrite cargo test --test ui` and read every diff.
+//! `TRYBUILD=overwrite cargo test -p shapegrad-ui-tests` and read every diff.
 
 #[test]
 fn ui() {
