@@ -297,20 +297,39 @@ pub use shapegrad_macros::dims;
 ///
 /// # Generated items
 ///
-/// For `pub net TwoLayer`: `struct TwoLayer<T = f32>` (the params, as public
-/// fields), `struct TwoLayerGrad<T = f32>` (one gradient per param),
-/// `zeros()`, `init(seed)`, `cast()`, `loss(..)`, `grad(..)`, `forward(..)`,
-/// `gradcheck(..)`, `check_hand_grads(..)`, `derivation()`,
-/// `derivation_latex()`, `save(path)` and `load(path)` (safetensors), and an
-/// implementation of [`optim::Params`] for the optimizers.
+/// For `pub net TwoLayer` with an input `x: [D]`, a label `y: C` and one
+/// `output z` of shape `[C]` (arguments are always in declaration order):
 ///
-/// The batched methods `loss_batch(xs, ys)`, `grad_batch(xs, ys)` and
-/// `forward_batch(xs)` take a batch of `B` examples, one per column
-/// (`xs: &Matrix<D, B, T>`, or `&Tensor4<C, H, W, B, T>` for rank-3 inputs;
-/// `ys: &Classes<C, B>`); the loss is the mean over the batch. They are derived from the per-example net by lifting it to
-/// matrices: products with a param become products over the batch, biases
-/// are broadcast, losses are taken per column. A net that transposes or
-/// multiplies a per-example value from the left has no batched form; its
+/// | item | what it is, what it returns |
+/// |---|---|
+/// | `struct TwoLayer<T = f32>` | the params, as public fields (`W1: Matrix<H, D, T>`, `b1: Vector<H, T>`, kernels `Tensor4`), and a batchnorm's running statistics |
+/// | `struct TwoLayerGrad<T = f32>` | one gradient per param, same field names and types; implements [`grads::Gradients`] (norm, clipping, scaling) |
+/// | `zeros()`, `init(seed)`, `cast::<U>()` | a net: all zero; Glorot-uniform weights and zero biases; in another element type |
+/// | `loss(&x, y) -> T` | the loss of one example |
+/// | `grad(&x, y) -> (T, TwoLayerGrad<T>)` | the loss and every param's gradient |
+/// | `forward(&x) -> Vector<C, T>` | the output; with several outputs a tuple in declaration order, `(Vector<C, T>, Matrix<H, D, T>)`; not generated without outputs; takes the inputs only |
+/// | `loss_with(&mut ws, &x, y) -> T`, `grad_into(&mut ws, &x, y, &mut out) -> T` | the same into a reused `TwoLayerWorkspace<T>` (`::new()`) and gradient (`TwoLayerGrad::zeros()`): no allocation |
+/// | `loss_batch(&xs, &ys) -> T`, `grad_batch(&xs, &ys) -> (T, TwoLayerGrad<T>)` | the mean over a batch of `B` examples, one per column: `xs: &Matrix<D, B, T>` (`&Tensor4<C, H, W, B, T>` for images), `ys: &Classes<C, B>` (a target: `&Matrix<N, B, T>`) |
+/// | `forward_batch(&xs) -> Matrix<C, B, T>` | the outputs, one column per example (a tuple for several) |
+/// | `loss_batch_with`, `grad_batch_into` | the batched forms into a reused `TwoLayerBatchWorkspace<B, T>` and gradient |
+/// | `gradcheck(&x, y) -> GradCheck<T>`, `check_hand_grads(&x, y)` | the derived (or hand-written) gradients against finite differences in `f64` |
+/// | `derivation()`, `derivation_latex()` | the derived backward pass as text and as LaTeX |
+/// | `summary() -> String` | each param with its shape in the dims' names and its size, and the total |
+/// | `save(path)`, `load(path)` | the weights as safetensors, recording the net's identity ([`io`]) |
+///
+/// and the traits [`optim::Params`] (for the optimizers and [`io`]) and,
+/// for a net of one input and at most one label or target,
+/// [`model::Net`], [`model::Predict`], [`model::BatchNet`] and
+/// [`model::PredictBatch`] (for [`fit::Fit`] and other generic code).
+/// Nets with `dropout` take `rng: &mut random::Rng` last in their training
+/// methods; nets with `dropout` or `batchnorm` evaluate in `forward`,
+/// `forward_batch` and the per-example `loss`, and train in the batched
+/// `loss_batch`/`grad_batch`.
+///
+/// The batched methods are derived from the per-example net by lifting it
+/// to matrices: products with a param become products over the batch,
+/// biases are broadcast, losses are taken per column. A net that transposes
+/// or multiplies a per-example value from the left has no batched form; its
 /// documentation then says why.
 ///
 /// A generic net (`net Autoencoder<M, N>`) takes its dims as type parameters
@@ -325,7 +344,11 @@ pub use shapegrad_macros::net;
 ///
 /// `U1` here is [`One`], the width of a column vector, so `Matrix<N, U1>` is
 /// `Vector<N>`.
+///
+/// It also brings typenum's numbers `U0`, `U2`, `U3`, … as anonymous dims
+/// (`Matrix<U3, U4>`); they are left out of this page's list.
 pub mod prelude {
+    #[doc(hidden)]
     pub use shapegrad_core::typenum::consts::*;
     pub use shapegrad_core::{
         Class, Classes, Derivation, Dim, Matrix, One, One as U1, Scalar, ShapeError, Tensor3, Tensor4, Vector,

@@ -11,7 +11,7 @@ use crate::values::Values;
 /// The error is O(h²); `h = 1e-5` suits functions of order one.
 ///
 /// ```
-/// use shapegrad_core::{check::numeric_gradient, Vector, typenum::U2};
+/// use shapegrad::check::numeric_gradient; use shapegrad::prelude::*;
 /// let x = Vector::<U2, f64>::from_slice(&[1.0, -3.0]).unwrap();
 /// // f(x) = x₀² + 5x₁, so ∇f = (2x₀, 5).
 /// let g = numeric_gradient(&x, |x| x[0] * x[0] + 5.0 * x[1], 1e-5);
@@ -37,7 +37,7 @@ pub fn numeric_gradient<V: Values<f64>>(x: &V, mut f: impl FnMut(&V) -> f64, h: 
 /// (hand-written vs derived) of a `net!` return.
 ///
 /// ```
-/// use shapegrad_core::{check::GradCheck, Vector, typenum::U2};
+/// use shapegrad::check::GradCheck; use shapegrad::prelude::*;
 /// let a = Vector::<U2, f64>::from_slice(&[1.0, 2.0]).unwrap();
 /// let b = Vector::<U2, f64>::from_slice(&[1.0, 2.002]).unwrap();
 /// let mut report = GradCheck::<f32>::new();

@@ -19,7 +19,7 @@ use crate::{Dim, Matrix, Scalar, ShapeError, Vector};
 /// One class label in `0..C`.
 ///
 /// ```
-/// use shapegrad_core::{Class, typenum::U10};
+/// use shapegrad::prelude::*;
 /// let y = Class::<U10>::new(3).unwrap();
 /// assert_eq!(y.index(), 3);
 /// assert_eq!(
@@ -82,7 +82,7 @@ impl<C: Dim, B: Dim> Classes<C, B> {
     /// is not below `C`.
     ///
     /// ```
-    /// use shapegrad_core::{Classes, typenum::{U3, U4}};
+    /// use shapegrad::prelude::*;
     /// let ys = Classes::<U3, U4>::from_slice(&[0, 2, 1, 2]).unwrap();
     /// assert_eq!(ys.get(1).index(), 2);
     /// let err = Classes::<U3, U4>::from_slice(&[0, 2, 3, 2]).unwrap_err();
@@ -109,7 +109,7 @@ impl<C: Dim, B: Dim> Classes<C, B> {
     /// `Dataset::batch_into`.
     ///
     /// ```
-    /// use shapegrad_core::{Classes, typenum::{U3, U4}};
+    /// use shapegrad::prelude::*;
     /// assert_eq!(Classes::<U3, U4>::zeros().as_slice(), &[0, 0, 0, 0]);
     /// ```
     pub fn zeros() -> Self {

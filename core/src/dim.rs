@@ -21,7 +21,7 @@ use typenum::{Bit, Cmp, Compare, Diff, Max, Maximum, Prod, Quot, Sum, UInt, Unsi
 /// [`DimProd`].
 ///
 /// ```
-/// use shapegrad_core::{Dim, typenum::U3};
+/// use shapegrad::prelude::*;
 /// assert_eq!(U3::SIZE, 3);
 /// assert_eq!(U3::NAME, "3");
 /// ```

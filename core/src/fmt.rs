@@ -32,7 +32,7 @@ fn shown(n: usize) -> Vec<Option<usize>> {
 /// formatter's precision (`{:.3}`) applies to every element.
 ///
 /// ```
-/// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+/// use shapegrad::prelude::*;
 /// let m = Matrix::<U2, U3>::from_fn(|i, j| (i * 3 + j) as f32);
 /// assert_eq!(
 ///     format!("{m:.1}"),

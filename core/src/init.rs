@@ -17,7 +17,7 @@ use crate::{Dim, Matrix, Scalar};
 /// A seeded source of initial parameter values.
 ///
 /// ```
-/// use shapegrad_core::{init::Init, typenum::{U3, U4}};
+/// use shapegrad::init::Init; use shapegrad::prelude::*;
 /// let mut a = Init::new(7);
 /// let mut b = Init::new(7);
 /// let w = a.glorot::<U3, U4, f32>();

@@ -6,7 +6,7 @@
 //! the `dims!` and `net!` macros.
 //!
 //! ```
-//! use shapegrad_core::{Matrix, Vector, typenum::{U2, U3}};
+//! use shapegrad::prelude::*;
 //! let w = Matrix::<U2, U3>::from_fn(|i, j| (i + j) as f32);
 //! let x = Vector::<U3>::from_slice(&[1.0, 2.0, 3.0]).unwrap();
 //! let z: Vector<U2> = &w * &x;
@@ -16,7 +16,7 @@
 //! A product whose inner dimensions differ is rejected by the compiler:
 //!
 //! ```compile_fail
-//! use shapegrad_core::{Matrix, Vector, typenum::{U2, U3}};
+//! use shapegrad::prelude::*;
 //! let w = Matrix::<U2, U3>::zeros();
 //! let x = Vector::<U2>::zeros();
 //! let _ = &w * &x; // cannot multiply a [2×3] matrix by a [2×1] matrix
@@ -91,5 +91,9 @@ pub fn kernel_isa() -> &'static str {
     "portable"
 }
 
+// The dims' machinery, for code that `dims!` and `net!` generate; hidden
+// from the documentation's item lists.
+#[doc(hidden)]
 pub use generic_array;
+#[doc(hidden)]
 pub use typenum;

@@ -18,7 +18,7 @@ type Rows<R, C, T> = GenericArray<GenericArray<T, <C as Dim>::Size>, <R as Dim>:
 /// so a dimension slip is a compile error that names the dims.
 ///
 /// ```
-/// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+/// use shapegrad::prelude::*;
 /// let a = Matrix::<U2, U3>::from_fn(|i, j| (3 * i + j) as f32);
 /// assert_eq!(a[(1, 2)], 5.0);
 /// assert_eq!(a.as_slice(), &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
@@ -70,7 +70,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// gives the shape in the dims' names and both counts.
     ///
     /// ```
-    /// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// assert!(Matrix::<U2, U3>::from_slice(&[1.0; 6]).is_ok());
     /// let err = Matrix::<U2, U3>::from_slice(&[1.0; 5]).unwrap_err();
     /// assert_eq!(err.to_string(), "a [2×3] matrix holds 6 values (row-major), found 5");
@@ -214,7 +214,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// magnitude when that exceeds 1: `|a − b| ≤ tol · max(1, |a|, |b|)`.
     ///
     /// ```
-    /// use shapegrad_core::{Vector, typenum::U2};
+    /// use shapegrad::prelude::*;
     /// let a = Vector::<U2, f64>::from_slice(&[1.0, 1000.0]).unwrap();
     /// let b = Vector::<U2, f64>::from_slice(&[1.0 + 1e-9, 1000.0 + 1e-7]).unwrap();
     /// assert!(a.approx_eq(&b, 1e-8));
@@ -230,7 +230,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// The same values with the rows relabelled `R2`; `R2` must have `R`'s size.
     ///
     /// ```compile_fail
-    /// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let m = Matrix::<U2, U3>::zeros();
     /// let _ = m.rename_rows::<U3>(); // 2 rows are not 3
     /// ```

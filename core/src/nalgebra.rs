@@ -13,7 +13,7 @@ impl<R: Dim, C: Dim, T: Scalar + nalgebra::Scalar> Matrix<R, C, T> {
     /// program is compiled (a mismatch fails the build, not the run).
     ///
     /// ```
-    /// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let m = Matrix::<U2, U3>::from_fn(|i, j| (3 * i + j) as f32);
     /// let n = m.to_smatrix::<2, 3>();
     /// assert_eq!(n[(1, 2)], 5.0);

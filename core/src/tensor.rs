@@ -6,7 +6,7 @@
 //! kernels are a `Tensor4<F, C, KH, KW>`.
 //!
 //! ```
-//! use shapegrad_core::{Tensor3, typenum::{U2, U3, U4}};
+//! use shapegrad::prelude::*;
 //! let t = Tensor3::<U2, U3, U4>::from_fn(|c, h, w| (100 * c + 10 * h + w) as f32);
 //! assert_eq!(t[(1, 2, 3)], 123.0);
 //! assert_eq!(t.as_slice()[4], 10.0, "row-major: the last index fastest");

@@ -10,7 +10,7 @@ use crate::{Dim, Matrix, Scalar, Tensor3, Tensor4};
 /// or a [`Tensor4`].
 ///
 /// ```
-/// use shapegrad_core::{values::Values, Tensor3, typenum::{U2, U3}};
+/// use shapegrad::values::Values; use shapegrad::prelude::*;
 /// let t = <Tensor3<U2, U3, U3> as Values<f32>>::zeros();
 /// assert_eq!(t.as_slice().len(), 18);
 /// assert_eq!(<Tensor3<U2, U3, U3> as Values<f32>>::shape_name(), "[2×3×3]");

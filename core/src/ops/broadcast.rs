@@ -8,7 +8,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// `self + b𝟙ᵀ`: the bias `b` added to every column.
     ///
     /// ```
-    /// use shapegrad_core::{Matrix, Vector, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let a = Matrix::<U2, U3>::zeros();
     /// let b = Vector::<U2>::from_slice(&[1., -1.]).unwrap();
     /// assert_eq!(a.add_bias(&b).as_slice(), &[1., 1., 1., -1., -1., -1.]);
@@ -53,7 +53,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// Column `j` scaled by `r[j]`: `A diag(r)`, for a `[1×C]` row `r`.
     ///
     /// ```
-    /// use shapegrad_core::{Matrix, One, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let a = Matrix::<U2, U3>::from_element(1.0);
     /// let r = Matrix::<One, U3>::from_slice(&[1., 2., 3.]).unwrap();
     /// assert_eq!(a.scale_cols(&r).as_slice(), &[1., 2., 3., 1., 2., 3.]);
@@ -69,7 +69,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// Row `i` scaled by `s[i]`: `diag(s) A`, for a column `s`.
     ///
     /// ```
-    /// use shapegrad_core::{Matrix, Vector, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let a = Matrix::<U2, U3>::from_element(1.0);
     /// let s = Vector::<U2>::from_slice(&[2., -1.]).unwrap();
     /// assert_eq!(a.scale_rows(&s).as_slice(), &[2., 2., 2., -1., -1., -1.]);

@@ -12,7 +12,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// The elementwise (Hadamard) product `self ⊙ rhs` of two matrices of one shape.
     ///
     /// ```
-    /// use shapegrad_core::{Vector, typenum::U3};
+    /// use shapegrad::prelude::*;
     /// let a = Vector::<U3>::from_slice(&[1., 2., 3.]).unwrap();
     /// assert_eq!(a.hadamard(&a).as_slice(), &[1., 4., 9.]);
     /// ```

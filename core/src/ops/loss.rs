@@ -7,7 +7,7 @@ use crate::{Class, Classes, Dim, Matrix, One, Scalar, Vector};
 /// `−log softmax(z)_y = log Σ exp(z) − z_y`, finite for any finite logits.
 ///
 /// ```
-/// use shapegrad_core::{Class, Vector, ops::softmax_cross_entropy, typenum::U3};
+/// use shapegrad::ops::softmax_cross_entropy; use shapegrad::prelude::*;
 /// let z = Vector::<U3, f64>::from_slice(&[0.0, 0.0, 0.0]).unwrap();
 /// let l = softmax_cross_entropy(&z, Class::new(1).unwrap());
 /// assert!((l - 3f64.ln()).abs() < 1e-15);
@@ -164,7 +164,7 @@ pub fn mse_grad<R: Dim, C: Dim, T: Scalar>(p: &Matrix<R, C, T>, t: &Matrix<R, C,
 /// The multiclass hinge loss `Σ_{j≠y} max(0, z_j − z_y + 1)`.
 ///
 /// ```
-/// use shapegrad_core::{Class, Vector, ops::svm, typenum::U3};
+/// use shapegrad::ops::svm; use shapegrad::prelude::*;
 /// let z = Vector::<U3, f64>::from_slice(&[2.0, 1.5, -1.0]).unwrap();
 /// // margins against class 0: 1.5 − 2 + 1 = 0.5 and −1 − 2 + 1 < 0
 /// assert_eq!(svm(&z, Class::new(0).unwrap()), 0.5);

@@ -12,7 +12,7 @@ impl<R: Dim, K: Dim, T: Scalar> Matrix<R, K, T> {
     /// The matrix product `self · rhs`: `[R×K] · [K×C] → [R×C]`.
     ///
     /// ```
-    /// use shapegrad_core::{Matrix, Vector, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let a = Matrix::<U2, U3>::from_slice(&[1., 2., 3., 4., 5., 6.]).unwrap();
     /// let x = Vector::<U3>::from_slice(&[1., 0., -1.]).unwrap();
     /// assert_eq!(a.matmul(&x).as_slice(), &[-2., -2.]);
@@ -22,7 +22,7 @@ impl<R: Dim, K: Dim, T: Scalar> Matrix<R, K, T> {
     /// A product whose inner dimensions differ does not compile:
     ///
     /// ```compile_fail
-    /// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let a = Matrix::<U2, U3>::zeros();
     /// let _ = a.matmul(&a); // [2×3]·[2×3]
     /// ```
@@ -60,7 +60,7 @@ impl<R: Dim, T: Scalar> Vector<R, T> {
     /// The outer product `self · rhsᵀ`: `[R] · [C]ᵀ → [R×C]`.
     ///
     /// ```
-    /// use shapegrad_core::{Vector, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let u = Vector::<U2>::from_slice(&[1., 2.]).unwrap();
     /// let v = Vector::<U3>::from_slice(&[1., 0., -1.]).unwrap();
     /// assert_eq!(u.outer(&v).as_slice(), &[1., 0., -1., 2., 0., -2.]);
@@ -90,7 +90,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// `self ← a·b`.
     ///
     /// ```
-    /// use shapegrad_core::{Matrix, typenum::{U1, U2}};
+    /// use shapegrad::prelude::*;
     /// let a = Matrix::<U2, U1>::from_slice(&[1., 2.]).unwrap();
     /// let b = Matrix::<U1, U2>::from_slice(&[3., 4.]).unwrap();
     /// let mut out = Matrix::<U2, U2>::zeros();
@@ -123,7 +123,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// `self ← self + a·b`: a sum of products without a buffer for each.
     ///
     /// ```
-    /// use shapegrad_core::{Matrix, Vector, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let (u, x) = (Vector::<U2>::from_slice(&[1., 2.]).unwrap(), Vector::<U3>::from_slice(&[1., 0., 1.]).unwrap());
     /// let mut out = u.outer(&x);
     /// out.add_matmul_t(&u, &x); // out = 2 u xᵀ

@@ -15,7 +15,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// `Σᵢⱼ selfᵢⱼ otherᵢⱼ`: the sum of the elementwise product, without forming it.
     ///
     /// ```
-    /// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let a = Matrix::<U2, U3>::from_element(2.0);
     /// assert_eq!(a.inner(&a), 24.0);
     /// ```
@@ -32,7 +32,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// The sum of each row (a sum over the columns): `[R×C] → [R]`.
     ///
     /// ```
-    /// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let a = Matrix::<U2, U3>::from_fn(|i, j| (3 * i + j) as f32);
     /// assert_eq!(a.row_sums().as_slice(), &[3., 12.]);
     /// assert_eq!(a.col_sums().as_slice(), &[3., 5., 7.]);
@@ -74,7 +74,7 @@ impl<N: Dim, T: Scalar> Vector<N, T> {
     /// The dot product `⟨self, rhs⟩` of two vectors of one length.
     ///
     /// ```
-    /// use shapegrad_core::{Vector, typenum::U3};
+    /// use shapegrad::prelude::*;
     /// let a = Vector::<U3>::from_slice(&[1., 2., 3.]).unwrap();
     /// assert_eq!(a.dot(&a), 14.0);
     /// ```

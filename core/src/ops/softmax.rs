@@ -15,7 +15,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// Softmax of each column: `exp(z − max z) / Σ exp(z − max z)`.
     ///
     /// ```
-    /// use shapegrad_core::{Vector, typenum::U2};
+    /// use shapegrad::prelude::*;
     /// let z = Vector::<U2, f32>::from_slice(&[1e4, 0.0]).unwrap();
     /// assert_eq!(z.softmax().as_slice(), &[1.0, 0.0]);
     /// ```

@@ -6,7 +6,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// The transpose `[R×C] → [C×R]`.
     ///
     /// ```
-    /// use shapegrad_core::{Matrix, typenum::{U2, U3}};
+    /// use shapegrad::prelude::*;
     /// let a = Matrix::<U2, U3>::from_fn(|i, j| (3 * i + j) as f32);
     /// let at: Matrix<U3, U2> = a.t();
     /// assert_eq!(at[(2, 1)], a[(1, 2)]);

@@ -32,6 +32,22 @@ struct Lifter<'m> {
     training: bool,
 }
 
+/// The text of the batch dim in a batched model's graph.
+pub const BATCH: &str = "⟨batch⟩";
+
+/// The batched methods' generic batch size: `B`, or `Batch` (or `NB`, or
+/// `__B`) when the net already has a dim or generic of that name.
+pub fn batch_ident(m: &Model) -> proc_macro2::Ident {
+    let taken = |s: &str| {
+        s == "T"
+            || s == "Elem"
+            || m.generics.iter().any(|g| g == s)
+            || m.graph.dims.iter().any(|d| d.text == s)
+    };
+    let name = ["B", "Batch", "NB"].into_iter().find(|n| !taken(n)).unwrap_or("__B");
+    quote::format_ident!("{name}")
+}
+
 /// The batched model: its graph, its params and batched arguments (named
 /// `xs`, `ys` after `x`, `y`), its outputs and the mean loss over the batch.
 ///
@@ -44,7 +60,8 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
     for d in m.graph.dims.iter().skip(1) {
         g.dim_of(d.clone());
     }
-    let batch = g.dim("⟨batch⟩".into(), quote!(__B));
+    let b = batch_ident(m);
+    let batch = g.dim(BATCH.into(), quote!(#b));
     let mut l = Lifter { m, g, batch, map: HashMap::new(), training };
     let mut targets = vec![loss];
     targets.extend(m.outputs.iter().filter_map(|(_, n)| *n));

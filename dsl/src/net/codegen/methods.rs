@@ -66,7 +66,10 @@ impl Codegen<'_> {
         let loss_val = self.loss_value(loss);
         let (generic, sfx, per) = if batch {
             (
-                quote!(<__B: ::shapegrad::Dim>),
+                {
+                    let b = &self.ws_generic;
+                    quote!(<#b: ::shapegrad::Dim>)
+                },
                 "_batch",
                 "the mean over a batch of `B` examples, one per column",
             )
@@ -98,15 +101,18 @@ impl Codegen<'_> {
             return (workspace, forward);
         }
         let forward = if self.part == Part::Train { quote!() } else { forward };
+        let (ws_arg, out_arg) = self.buffer_args();
         let methods = quote! {
             #[doc = #d0]
-            pub fn #loss_with #generic (&self, __ws: &mut #ws_ty, #args) -> #t {
+            pub fn #loss_with #generic (&self, #ws_arg: &mut #ws_ty, #args) -> #t {
+                let __ws = #ws_arg;
                 #loss_prog
                 #loss_val
             }
 
             #[doc = #d1]
-            pub fn #grad_into #generic (&self, __ws: &mut #ws_ty, #args __out: &mut #grad_ty) -> #t {
+            pub fn #grad_into #generic (&self, #ws_arg: &mut #ws_ty, #args #out_arg: &mut #grad_ty) -> #t {
+                let (__ws, __out) = (#ws_arg, #out_arg);
                 #grad_prog
                 #loss_val
             }
@@ -149,7 +155,8 @@ impl Codegen<'_> {
         let mut doc = format!("The output{plural} {}, computed from the inputs only.", names.join(", "));
         let (fname, generic) = if batch {
             doc += " One example per column.";
-            (quote!(forward_batch), quote!(<__B: ::shapegrad::Dim>))
+            let b = &self.ws_generic;
+            (quote!(forward_batch), quote!(<#b: ::shapegrad::Dim>))
         } else {
             (quote!(forward), quote!())
         };

@@ -38,7 +38,7 @@ pub struct Codegen<'a> {
     t: Ident,
     /// The workspace type: `TwoLayerWorkspace`, or `TwoLayerBatchWorkspace` for the batched model.
     ws: Ident,
-    /// The workspace's extra generic parameter, `__B` for the batched model.
+    /// The workspace's extra generic parameter, the batch size (`B`) for the batched model.
     ws_generic: Option<Ident>,
     /// How many nodes of the whole graph read each node.
     uses: Vec<usize>,
@@ -54,7 +54,17 @@ impl<'a> Codegen<'a> {
         let taken = |s: &str| m.generics.iter().any(|g| g == s) || m.graph.dims.iter().any(|d| d.text == s);
         let t = if taken("T") { format_ident!("Elem") } else { format_ident!("T") };
         let (ws, ws_generic) = if batch {
-            (format_ident!("{}BatchWorkspace", m.name), Some(format_ident!("__B")))
+            // The batch dim's name, as `batch::lift` chose it.
+            let b = m
+                .graph
+                .dims
+                .iter()
+                .find(|d| d.text == crate::net::batch::BATCH)
+                .map(|d| d.tokens.to_string());
+            (
+                format_ident!("{}BatchWorkspace", m.name),
+                Some(format_ident!("{}", b.as_deref().unwrap_or("__B"))),
+            )
         } else {
             (format_ident!("{}Workspace", m.name), None)
         };
@@ -252,7 +262,8 @@ impl<'a> Codegen<'a> {
             )
         } else {
             format!(
-                "A buffer for every intermediate value of [`{name}`]'s batched methods, for batches of `__B` examples: with one, `grad_batch_into` allocates nothing."
+                "A buffer for every intermediate value of [`{name}`]'s batched methods, for batches of `{}` examples: with one, `grad_batch_into` allocates nothing.",
+                b[0]
             )
         };
         // A workspace with no buffer still uses its type parameters.
@@ -427,7 +438,8 @@ impl<'a> Codegen<'a> {
             let tys: Vec<TokenStream> = outputs.iter().map(|&n| self.ty(m.graph.shape(n), &tt)).collect();
             if tys.len() == 1 { tys[0].clone() } else { quote!((#(#tys),*)) }
         });
-        let gen_b = batch.then(|| quote!(__B: ::shapegrad::Dim,));
+        let bat = self.ws_generic.clone().unwrap_or_else(|| format_ident!("B"));
+        let gen_b = batch.then(|| quote!(#bat: ::shapegrad::Dim,));
         let header = quote!(impl<#(#generics: ::shapegrad::Dim,)* #gen_b #t: ::shapegrad::Scalar>);
         let net_ty = quote!(#name<#(#generics,)* #t>);
         let model = quote!(::shapegrad::model);
@@ -436,7 +448,7 @@ impl<'a> Codegen<'a> {
             quote! {
                 /// The batched training methods as a trait, for generic training loops.
                 #[allow(non_snake_case, unused_variables, clippy::all)]
-                #header #model::BatchNet<#t, __B, #x_ty, #y_ty> for #net_ty {
+                #header #model::BatchNet<#t, #bat, #x_ty, #y_ty> for #net_ty {
                     fn loss_batch(&self, xs: &#x_ty, ys: &#y_ty, rng: &mut ::shapegrad::random::Rng) -> #t {
                         #name::loss_batch(self, #(#args,)* #rng)
                     }
@@ -464,7 +476,7 @@ impl<'a> Codegen<'a> {
             (Some(o), true) => quote! {
                 /// `forward_batch` as a trait.
                 #[allow(non_snake_case, clippy::all)]
-                #header #model::PredictBatch<#t, __B, #x_ty, #o> for #net_ty {
+                #header #model::PredictBatch<#t, #bat, #x_ty, #o> for #net_ty {
                     fn forward_batch(&self, xs: &#x_ty) -> #o {
                         #name::forward_batch(self, xs)
                     }
@@ -501,6 +513,7 @@ impl<'a> Codegen<'a> {
         let workspace = self.workspace(&[]);
         let ws_ty = self.ws_type(&tt);
         let derivation = self.derivation_fns("", "");
+        let (ws_arg, out_arg) = self.buffer_args();
         quote! {
             #items
             #workspace
@@ -509,13 +522,22 @@ impl<'a> Codegen<'a> {
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
                 pub fn loss(&self, #args) -> #t { ::core::unreachable!() }
                 pub fn grad(&self, #args) -> (#t, #grad_name<#(#generics,)* #t>) { ::core::unreachable!() }
-                pub fn loss_with(&self, __ws: &mut #ws_ty, #args) -> #t { ::core::unreachable!() }
-                pub fn grad_into(&self, __ws: &mut #ws_ty, #args __out: &mut #grad_name<#(#generics,)* #t>) -> #t { ::core::unreachable!() }
+                pub fn loss_with(&self, #ws_arg: &mut #ws_ty, #args) -> #t { ::core::unreachable!() }
+                pub fn grad_into(&self, #ws_arg: &mut #ws_ty, #args #out_arg: &mut #grad_name<#(#generics,)* #t>) -> #t { ::core::unreachable!() }
                 #gradcheck
             }
 
             #derivation
         }
+    }
+
+    /// The names of the workspace and gradient arguments of `loss_with` and
+    /// `grad_into`: `ws` and `out`, unless the net has arguments so named.
+    fn buffer_args(&self) -> (Ident, Ident) {
+        let taken = |s: &str| self.m.args.iter().any(|(_, a)| a.name == s);
+        let pick =
+            |names: [&str; 3]| format_ident!("{}", names.into_iter().find(|n| !taken(n)).unwrap_or(names[2]));
+        (pick(["ws", "workspace", "__ws"]), pick(["out", "grads", "__out"]))
     }
 
     fn names(&self) -> (&Ident, Ident, &[Ident]) {
