@@ -27,6 +27,16 @@ impl Rng {
         Rng(Pcg64Mcg::seed_from_u64(seed))
     }
 
+    /// A uniform draw in `[0, 1)`.
+    ///
+    /// ```
+    /// let u = shapegrad::random::Rng::seed(1).uniform();
+    /// assert!((0.0..1.0).contains(&u));
+    /// ```
+    pub fn uniform(&mut self) -> f64 {
+        rand::Rng::random::<f64>(&mut self.0)
+    }
+
     /// Fills `mask` for inverted dropout with drop probability `p`: each
     /// value `1/(1 − p)` with probability `1 − p`, else 0.
     pub fn dropout_mask<T: Scalar>(&mut self, p: f64, mask: &mut [T]) {
