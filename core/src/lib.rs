@@ -44,6 +44,7 @@ mod matrix;
 pub mod model;
 #[cfg(feature = "nalgebra")]
 mod nalgebra;
+pub mod onnx;
 pub mod ops;
 pub mod optim;
 pub mod random;

@@ -70,13 +70,19 @@ pub fn expand(input: TokenStream) -> TokenStream {
         let modal = m.graph.nodes.iter().any(|n| n.op.is("dropout") || n.op.is("batchnorm"));
         let parts =
             if modal { vec![(true, Part::Train), (false, Part::Eval)] } else { vec![(true, Part::All)] };
+        // The evaluation generator also writes the ONNX export.
         let batch = parts
             .into_iter()
             .map(|(training, part)| {
                 let bm = batch::lift(&m, training)?;
                 let bm = differentiate(bm).ok_or_else(|| "no loss".to_string())?;
                 let grads = param_nodes(&bm.m).into_iter().filter_map(|p| bm.adj.of.get(&p).copied());
-                Ok(codegen::Codegen::new(&bm.m, true).part(part).pin(grads).batch_methods(&bm.adj))
+                let cg = codegen::Codegen::new(&bm.m, true).part(part).pin(grads);
+                let mut tokens = cg.batch_methods(&bm.adj);
+                if part != Part::Train {
+                    tokens.extend(cg.onnx_impl(&m).0);
+                }
+                Ok(tokens)
             })
             .collect::<Result<TokenStream, String>>();
         let grads = param_nodes(&m).into_iter().filter_map(|p| adj.of.get(&p).copied());

@@ -5,6 +5,7 @@
 mod checks;
 mod items;
 mod methods;
+mod onnx;
 mod program;
 mod sizes;
 
@@ -17,6 +18,8 @@ use super::autodiff::Adjoints;
 use super::check::{ArgKind, Model};
 use super::model::{NodeId, ONE, Shape};
 use super::ops::def;
+
+pub use onnx::OnnxCx;
 
 /// Which of a batched model's methods to generate.
 #[derive(Clone, Copy, PartialEq, Eq)]

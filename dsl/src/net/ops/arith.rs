@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx};
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx};
 use super::{broadcast, def, first_non_scalar, lift_as_written, operand, rows};
 use crate::net::model::{DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::transposed;
@@ -337,6 +337,15 @@ impl OpDef for Elementwise {
             "sub" => quote!(#a - #b),
             _ => quote!(#a * #b),
         }
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let op = match self.0 {
+            "add" => "Add",
+            "sub" => "Sub",
+            _ => "Mul",
+        };
+        Some(cx.call(op, cx.g().op(n).operands()))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

@@ -14,7 +14,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call, operand,
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, call, operand,
 };
 use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape, StateDecl};
 
@@ -150,6 +150,21 @@ impl OpDef for BatchNorm {
         let (x, gamma, beta, p) = (cx.val(op.arg(0)), cx.val(op.arg(1)), cx.val(op.arg(2)), place.tokens);
         let s = cx.state(state_index(&op));
         quote!(::shapegrad::ops::batchnorm_eval(#g, (#rows, #cols), (#x).as_slice(), ((#gamma).as_slice(), (#beta).as_slice()), (#s.mean.as_slice(), #s.var.as_slice()), #p.as_mut_slice());)
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        // Evaluation: the running statistics, per feature or per channel.
+        let op = cx.g().op(n);
+        let (mean, var) = cx.state(op.index()?)?;
+        let (x, gamma, beta) = (cx.v(op.arg(0)), cx.v(op.arg(1)), cx.v(op.arg(2)));
+        let channels = match cx.image(op.arg(0)) {
+            Some([c, h, w]) => quote!(::core::option::Option::Some((#c, #h * #w))),
+            None => quote!(::core::option::Option::None),
+        };
+        let eps = quote!((::shapegrad::ops::NORM_EPS as f32));
+        Some(
+            quote!(::shapegrad::onnx::batchnorm(&mut __g, [&#x, &#gamma, &#beta, #mean, #var], #channels, #eps)),
+        )
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, operand, rows};
+use super::{EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, operand, rows};
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&AddBias, &ColScale, &RowScale];
@@ -41,6 +41,11 @@ impl OpDef for AddBias {
         let op = cx.g().op(n);
         let (p, a, b) = (place.tokens, cx.val(op.arg(0)), cx.val(op.arg(1)));
         quote!(#p.set_add_bias(#a, #b);)
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        // The column broadcasts over the batch's columns.
+        Some(cx.call("Add", cx.g().op(n).operands()))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
@@ -83,6 +88,11 @@ impl OpDef for ColScale {
         quote!(#p.set_scale_cols(#a, #r);)
     }
 
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        // A `[1×B]` row broadcasts over the rows.
+        Some(cx.call("Mul", cx.g().op(n).operands()))
+    }
+
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
         let op = cx.g().op(n);
         let a = operand(cx, op.arg(0), &[Prec::Post, Prec::Atom]);
@@ -113,6 +123,11 @@ impl OpDef for RowScale {
         let op = cx.g().op(n);
         let (p, a, s) = (place.tokens, cx.val(op.arg(0)), cx.val(op.arg(1)));
         quote!(#p.set_scale_rows(#a, #s);)
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        // A column broadcasts over the columns.
+        Some(cx.call("Mul", cx.g().op(n).operands()))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

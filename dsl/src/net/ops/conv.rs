@@ -13,7 +13,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, cols, internal,
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, cols, internal,
 };
 use crate::net::check::SizeBound;
 use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
@@ -259,6 +259,22 @@ impl OpDef for Conv2d {
         )
     }
 
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let op = cx.g().op(n);
+        let Attr::Window(s, p, _) = op.attr else { return None };
+        let [c, h, w] = cx.image(op.arg(0))?;
+        let (x, k, b) = (cx.v(op.arg(0)), cx.v(op.arg(1)), cx.v(op.arg(2)));
+        let (s, p) = (i64::from(s), i64::from(p));
+        Some(quote!({
+            // Conv takes the bias as a vector.
+            let __b = __g.reshape(&#b, &[-1]);
+            __g.on_images("Conv", &#x, [#c, #h, #w], &[&#k, &__b], ::std::vec![
+                ::shapegrad::onnx::Attr::Ints("strides", ::std::vec![#s, #s]),
+                ::shapegrad::onnx::Attr::Ints("pads", ::std::vec![#p, #p, #p, #p]),
+            ])
+        }))
+    }
+
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
         let op = cx.g().op(n);
         let args: Vec<String> = op.operands().iter().map(|&a| cx.print(a).0).collect();
@@ -490,6 +506,18 @@ impl OpDef for Pool {
         let (geo, max) = (pool_geometry(cx, n), self.0 == "maxpool2d");
         let (x, p) = (cx.val(op.arg(0)), place.tokens);
         checked(quote!(::shapegrad::ops::pool_forward(&#geo, #max, (#x).as_slice(), #p.as_mut_slice())))
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let op = cx.g().op(n);
+        let Attr::Window(k, ..) = op.attr else { return None };
+        let [c, h, w] = cx.image(op.arg(0))?;
+        let (x, k) = (cx.v(op.arg(0)), i64::from(k));
+        let name = if self.0 == "maxpool2d" { "MaxPool" } else { "AveragePool" };
+        Some(quote!(__g.on_images(#name, &#x, [#c, #h, #w], &[], ::std::vec![
+            ::shapegrad::onnx::Attr::Ints("kernel_shape", ::std::vec![#k, #k]),
+            ::shapegrad::onnx::Attr::Ints("strides", ::std::vec![#k, #k]),
+        ])))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

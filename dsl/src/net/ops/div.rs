@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx};
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx};
 use super::{broadcast, first_non_scalar, lift_as_written, operand, rows};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 
@@ -111,6 +111,10 @@ impl OpDef for Div {
         let op = cx.g().op(n);
         let (a, b) = (cx.val(op.arg(0)), cx.val(op.arg(1)));
         quote!(#a / #b)
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        Some(cx.call("Div", cx.g().op(n).operands()))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

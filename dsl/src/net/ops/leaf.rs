@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{EmitCx, Kind, LiftCx, Lifted, OpDef, Prec, PrintCx};
+use super::{EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Prec, PrintCx};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::number;
 
@@ -82,6 +82,11 @@ impl OpDef for Const {
         let c = cx.g().op(n).constant().unwrap_or(0.0);
         let s = cx.scalar();
         quote!(<#s as ::shapegrad::Scalar>::from_f64(#c))
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let c = cx.g().op(n).constant()? as f32;
+        Some(quote!(__g.constant(&[1, 1], [#c])))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Call, Check, EmitCx, Fused, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature};
+use super::{Call, Check, EmitCx, Fused, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature};
 use crate::net::model::{Attr, Graph, NodeId, Op, Shape};
 use crate::net::source::number;
 
@@ -83,6 +83,15 @@ impl OpDef for LeakyRelu {
     fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
         let (x, a) = (cx.val(cx.g().op(n).arg(0)), slope(cx, n));
         quote!(::shapegrad::ops::leaky_relu(#x, #a))
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let op = cx.g().op(n);
+        let Attr::Bits(b) = op.attr else { return None };
+        let (x, slope) = (cx.v(op.arg(0)), f64::from_bits(b) as f32);
+        Some(
+            quote!(__g.op("LeakyRelu", &[&#x], ::std::vec![::shapegrad::onnx::Attr::Float("alpha", #slope)])),
+        )
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

@@ -6,7 +6,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, def, ones_row, operand, rows,
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, def, ones_row, operand,
+    rows,
 };
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::{as_factor, transposed};
@@ -159,6 +160,10 @@ impl OpDef for MatMul {
         quote!(#p.#f(#x, #y);)
     }
 
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        Some(cx.call("MatMul", cx.g().op(n).operands()))
+    }
+
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
         use Prec::*;
         let op = cx.g().op(n);
@@ -229,6 +234,11 @@ impl OpDef for Transpose {
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
         let (p, a) = (place.tokens, cx.val(cx.g().op(n).arg(0)));
         quote!(#p.set_transpose(#a);)
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let a = cx.v(cx.g().op(n).arg(0));
+        Some(quote!(__g.transpose(&#a)))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

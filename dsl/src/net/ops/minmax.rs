@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Call, Check, EmitCx, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature};
+use super::{Call, Check, EmitCx, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature};
 use super::{broadcast as context_broadcast, call, first_non_scalar, lift_as_written};
 use crate::net::model::{Graph, NodeId, Op, Shape};
 
@@ -103,6 +103,10 @@ impl OpDef for Extremum {
         let op = cx.g().op(n);
         let (a, b, f) = (cx.val(op.arg(0)), cx.val(op.arg(1)), format_ident!("{}", self.0));
         quote!(::shapegrad::Scalar::#f(#a, #b))
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        Some(cx.call(if self.0 == "max" { "Max" } else { "Min" }, cx.g().op(n).operands()))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

@@ -53,6 +53,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::model::{Graph, NodeId, Op, Shape};
+pub use crate::net::codegen::OnnxCx;
 
 pub use context::{
     Call, Check, EmitCx, Fused, Kind, LiftCx, Lifted, Place, Prec, PrintCx, Signature, broadcast, call,
@@ -154,6 +155,16 @@ pub trait OpDef: Sync {
     /// `other ⊙ x` for this node `x`, in one pass, when the op can.
     fn times(&self, cx: &dyn EmitCx, x: NodeId, other: NodeId) -> Option<Fused> {
         let _ = (cx, x, other);
+        None
+    }
+
+    /// The ONNX nodes computing node `n` of a batched evaluation graph (one
+    /// example per column): an expression of type `String`, the name of the
+    /// value, built on `__g` (a `shapegrad::onnx::Graph`) from the operands'
+    /// values `cx.v(a)`. `None`: the op has no export yet, and nets using it
+    /// get no `to_onnx`.
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let _ = (cx, n);
         None
     }
 

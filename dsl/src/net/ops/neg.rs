@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Call, Check, EmitCx, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, operand};
+use super::{Call, Check, EmitCx, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, operand};
 use crate::net::model::{Graph, NodeId, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Neg];
@@ -52,6 +52,10 @@ impl OpDef for Neg {
     fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
         let a = cx.val(cx.g().op(n).arg(0));
         quote!(-#a)
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        Some(cx.call("Neg", cx.g().op(n).operands()))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

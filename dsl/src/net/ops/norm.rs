@@ -10,7 +10,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call, operand,
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, call, operand,
 };
 use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
 use crate::net::parse::ExprKind;
@@ -118,6 +118,13 @@ impl OpDef for Normalize {
             let __fits = ::shapegrad::ops::normalize(::shapegrad::ops::Groups::Columns, (#rows, #cols), (#x).as_slice(), #p.as_mut_slice(), (__m, __v, &mut __rest[..#cols]));
             ::core::debug_assert!(__fits, "net!: sizes of a normalization do not fit (a bug in shapegrad)");
         }}
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        // Over each example's features: a column.
+        let x = cx.v(cx.g().op(n).arg(0));
+        let eps = quote!((::shapegrad::ops::NORM_EPS as f32));
+        Some(quote!(::shapegrad::onnx::normalize_columns(&mut __g, &#x, #eps)))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
@@ -244,6 +251,11 @@ impl OpDef for Dropout {
 
     fn emit(&self, _: &dyn EmitCx, _: NodeId, _: Place<'_>) -> TokenStream {
         TokenStream::new()
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        // Evaluation: the identity.
+        Some(cx.call("Identity", &[cx.g().op(n).arg(0)]))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature};
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature};
 use super::{call, check_per_column, lift_per_column, operand, per_column, per_column_vjp};
 use crate::net::model::{Graph, NodeId, Op, Shape};
 
@@ -72,6 +72,13 @@ impl OpDef for Softmax {
         let f = format_ident!("set_{}", self.code);
         let (p, a) = (place.tokens, cx.val(cx.g().op(n).arg(0)));
         quote!(#p.#f(#a);)
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        // Per example: along each column.
+        let x = cx.v(cx.g().op(n).arg(0));
+        let op = if self.code == "softmax" { "Softmax" } else { "LogSoftmax" };
+        Some(quote!(__g.op(#op, &[&#x], ::std::vec![::shapegrad::onnx::Attr::Int("axis", 0)])))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
@@ -197,6 +204,14 @@ impl OpDef for LogSumExp {
     fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
         let a = cx.val(cx.g().op(n).arg(0));
         quote!((#a).logsumexp())
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let x = cx.v(cx.g().op(n).arg(0));
+        Some(quote!(__g.op("ReduceLogSumExp", &[&#x], ::std::vec![
+            ::shapegrad::onnx::Attr::Ints("axes", ::std::vec![0]),
+            ::shapegrad::onnx::Attr::Int("keepdims", 1),
+        ])))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

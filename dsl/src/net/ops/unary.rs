@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{
-    Call, Check, EmitCx, Fused, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature, call, operand,
+    Call, Check, EmitCx, Fused, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, call, operand,
 };
 use crate::net::model::{Graph, NodeId, Op, Shape};
 
@@ -281,6 +281,36 @@ impl OpDef for Map {
     fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
         let (k, a) = (self.0.kernel(), cx.val(cx.g().op(n).arg(0)));
         quote!(#k::f(#a))
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let x = cx.v(cx.g().op(n).arg(0));
+        let one = |op: &str| quote!(__g.op(#op, &[&#x], ::std::vec::Vec::new()));
+        Some(match self.0.name {
+            "sigmoid" => one("Sigmoid"),
+            "tanh" => one("Tanh"),
+            "relu" => one("Relu"),
+            "exp" => one("Exp"),
+            "log" => one("Log"),
+            "sqrt" => one("Sqrt"),
+            "abs" => one("Abs"),
+            "elu" => one("Elu"),
+            "softplus" => one("Softplus"),
+            "square" => quote!(__g.op("Mul", &[&#x, &#x], ::std::vec::Vec::new())),
+            "swish" => quote!({
+                let __s = __g.op("Sigmoid", &[&#x], ::std::vec::Vec::new());
+                __g.op("Mul", &[&#x, &__s], ::std::vec::Vec::new())
+            }),
+            // log σ(x) = −softplus(−x).
+            "log_sigmoid" => quote!({
+                let __m = __g.op("Neg", &[&#x], ::std::vec::Vec::new());
+                let __s = __g.op("Softplus", &[&__m], ::std::vec::Vec::new());
+                __g.op("Neg", &[&__s], ::std::vec::Vec::new())
+            }),
+            // The tanh form: x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2.
+            "gelu" => quote!(::shapegrad::onnx::gelu_tanh(&mut __g, &#x)),
+            _ => return None,
+        })
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

@@ -1,0 +1,205 @@
+//! ONNX export: each net's exported model run by onnxruntime (from Python,
+//! `tests/onnx/check.py`) gives `forward_batch`'s outputs to 1e-5, for batches
+//! of two sizes. The Python interpreter is the one `SHAPEGRAD_PYTHON` names,
+//! with onnxruntime and numpy (CI installs them into a virtual environment);
+//! without it, the test says so and checks only that every net exports.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use shapegrad::prelude::*;
+
+dims! { D = 6; H = 8; O = 3; Side = 6; F = 4; G = 5; }
+
+net! {
+    net Mlp {
+        param W1: [H, D];
+        param b1: [H];
+        param W2: [O, H];
+        param b2: [O];
+        input x: [D];
+        label y: O;
+        let z = W2 @ swish(W1 @ x + b1) + b2;
+        let p = softmax(z);
+        output z;
+        output p;
+        loss softmax_cross_entropy(z, y);
+    }
+}
+
+net! {
+    net Mixed {
+        param W1: [H, D];
+        param g1: [H];
+        param s1: [H];
+        param W2: [O, H];
+        input x: [D];
+        target t: [O];
+        let a = layernorm(W1 @ x, g1, s1);
+        let h = gelu(a) + leaky_relu(a, 0.1) - 0.5 * tanh(a) + elu(a) / 4.0 + softplus(a) * log_sigmoid(a);
+        let e = exp(0.1 * a) + sqrt(abs(a) + 1.0) + square(sigmoid(a)) + max(a, relu(a)) - min(a, 0.2 * a);
+        let y = log_softmax(W2 @ dropout(h + e, 0.3));
+        output y;
+        loss mse(y, t);
+    }
+}
+
+net! {
+    net Cnn {
+        param K1: [F, 1, 3, 3];
+        param c1: [F];
+        param g1: [F];
+        param s1: [F];
+        param K2: [G, F, 3, 3];
+        param c2: [G];
+        param W: [O, _];
+        param b: [O];
+        input x: [1, Side, Side];
+        label y: O;
+        let z1 = batchnorm(conv2d(x, K1, c1, pad = 1), g1, s1);
+        let p1 = maxpool2d(relu(z1), 2);
+        let z2 = conv2d(p1, K2, c2, stride = 2, pad = 1);
+        let p2 = avgpool2d(tanh(z2), 2);
+        let z = W @ flatten(p2) + b;
+        output z;
+        output p1;
+        loss softmax_cross_entropy(z, y);
+    }
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("shapegrad-onnx-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(d: &Path, file: &str, values: &[f32]) -> String {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(d.join(file), bytes).unwrap();
+    file.to_string()
+}
+
+/// `[rows × B]` (one example per column) as a batch-first array `[B, dims…]`.
+fn batch_first(values: &[f32], rows: usize, b: usize) -> Vec<f32> {
+    (0..b).flat_map(|j| (0..rows).map(move |i| values[i * b + j])).collect()
+}
+
+/// A case of `cases.json`: named (shape, values) inputs and outputs, batch-first.
+type Arrays = Vec<(&'static str, Vec<usize>, Vec<f32>)>;
+
+fn case(d: &Path, k: usize, inputs: Arrays, outputs: Arrays) -> String {
+    let entry = |(name, shape, values): (&str, Vec<usize>, Vec<f32>), kind: &str| {
+        let file = write(d, &format!("{kind}{k}-{name}.f32"), &values);
+        format!("\"{name}\": {{\"shape\": {shape:?}, \"file\": \"{file}\"}}")
+    };
+    let i: Vec<String> = inputs.into_iter().map(|a| entry(a, "in")).collect();
+    let o: Vec<String> = outputs.into_iter().map(|a| entry(a, "out")).collect();
+    format!("{{\"inputs\": {{{}}}, \"outputs\": {{{}}}}}", i.join(", "), o.join(", "))
+}
+
+/// Writes the model and cases, and runs the check when Python is there.
+fn check(name: &str, model: Vec<u8>, cases: impl Fn(&Path) -> Vec<String>) {
+    let d = dir(name);
+    assert!(model.len() > 100, "{name}: a model");
+    std::fs::write(d.join("model.onnx"), &model).unwrap();
+    let cases = cases(&d);
+    std::fs::write(d.join("cases.json"), format!("[{}]", cases.join(", "))).unwrap();
+    let Ok(python) = std::env::var("SHAPEGRAD_PYTHON") else {
+        eprintln!("{name}: exported; SHAPEGRAD_PYTHON is not set, so onnxruntime does not run it");
+        return;
+    };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/onnx/check.py");
+    let out = Command::new(python).arg(script).arg(&d).output().expect("python runs");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{name}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn values<R: Dim, C: Dim>(seed: f32) -> Matrix<R, C> {
+    Matrix::from_fn(|i, j| ((i * 7 + j * 13) as f32 * 0.37 + seed).sin() * 1.5)
+}
+
+#[test]
+fn a_dense_net_with_two_outputs_runs_in_onnxruntime() {
+    let net = Mlp::<f32>::init(3);
+    check("mlp", net.to_onnx(), |d| {
+        let mut cases = Vec::new();
+        let xs = values::<D, U5>(0.1);
+        let (z, p) = net.forward_batch(&xs);
+        cases.push(case(
+            d,
+            0,
+            vec![("x", vec![5, 6], batch_first(xs.as_slice(), 6, 5))],
+            vec![
+                ("z", vec![5, 3], batch_first(z.as_slice(), 3, 5)),
+                ("p", vec![5, 3], batch_first(p.as_slice(), 3, 5)),
+            ],
+        ));
+        let xs = values::<D, U2>(0.7);
+        let (z, p) = net.forward_batch(&xs);
+        cases.push(case(
+            d,
+            1,
+            vec![("x", vec![2, 6], batch_first(xs.as_slice(), 6, 2))],
+            vec![
+                ("z", vec![2, 3], batch_first(z.as_slice(), 3, 2)),
+                ("p", vec![2, 3], batch_first(p.as_slice(), 3, 2)),
+            ],
+        ));
+        cases
+    });
+}
+
+#[test]
+fn every_elementwise_function_layernorm_and_dropout_run_in_onnxruntime() {
+    let mut net = Mixed::<f32>::init(5);
+    net.g1 = Vector::from_fn(|i, _| 1.0 + 0.1 * i as f32);
+    net.s1 = Vector::from_fn(|i, _| 0.05 * i as f32 - 0.2);
+    check("mixed", net.to_onnx(), |d| {
+        let xs = values::<D, U4>(0.3);
+        let y = net.forward_batch(&xs);
+        vec![case(
+            d,
+            0,
+            vec![("x", vec![4, 6], batch_first(xs.as_slice(), 6, 4))],
+            vec![("y", vec![4, 3], batch_first(y.as_slice(), 3, 4))],
+        )]
+    });
+}
+
+#[test]
+fn a_convolutional_net_with_batchnorm_runs_in_onnxruntime() {
+    let mut net = Cnn::<f32>::init(9);
+    net.c1 = Vector::from_fn(|i, _| 0.1 * i as f32);
+    net.a_running(); // running statistics away from 0 and 1
+    check("cnn", net.to_onnx(), |d| {
+        let xs =
+            Tensor4::<U1, Side, Side, U3>::from_fn(|_, i, j, b| ((i * 6 + j + 11 * b) as f32 * 0.41).cos());
+        let (z, p1) = net.forward_batch(&xs);
+        let per_image = 36;
+        vec![case(
+            d,
+            0,
+            vec![("x", vec![3, 1, 6, 6], batch_first(xs.as_slice(), per_image, 3))],
+            vec![
+                ("z", vec![3, 3], batch_first(z.as_slice(), 3, 3)),
+                ("p1", vec![3, 4, 3, 3], batch_first(p1.as_slice(), 36, 3)),
+            ],
+        )]
+    });
+}
+
+trait Running {
+    fn a_running(&mut self);
+}
+
+impl Running for Cnn<f32> {
+    fn a_running(&mut self) {
+        self.z1.mean = Vector::from_fn(|i, _| 0.2 * i as f32 - 0.1);
+        self.z1.var = Vector::from_fn(|i, _| 0.5 + 0.3 * i as f32);
+    }
+}
