@@ -1,10 +1,10 @@
 //! Trains the homework's two-layer swish network on the handwritten digits
 //! (8×8 images, 10 classes) with Adam: a progress bar while it trains, the
 //! test accuracy at the end, a plot of loss and accuracy per epoch, and the
-//! weights saved for `classify_digits`.
+//! weights saved for `classify_digits`, and the forward pass as an ONNX model.
 //!
 //! Run: `cargo run --release --example train_digits`
-//! Writes `target/train_digits/{weights.safetensors,training.png}`.
+//! Writes `target/train_digits/{weights.safetensors,model.onnx,training.png}`.
 
 use std::error::Error;
 use std::path::Path;
@@ -51,6 +51,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let weights = out.join("weights.safetensors");
     net.save(&weights)?;
     println!("weights saved to {}", weights.display());
+    // The forward pass for other engines: input `x` [N, 64], output `z2` [N, 10].
+    let model = out.join("model.onnx");
+    net.export_onnx(&model)?;
+    println!("ONNX model written to {}", model.display());
     let final_acc = run.finish(Batch::SIZE, test.len(), out)?;
     println!("{}", test.confusion::<Batch, f32>(|xs| net.forward_batch(xs)));
     if final_acc < 0.97 {
