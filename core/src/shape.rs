@@ -18,7 +18,9 @@ pub enum NotADim {}
 #[diagnostic::on_unimplemented(
     message = "cannot multiply a [{R}×{K}] matrix by a [{K2}×{C}] matrix: inner dimensions {K} and {K2} differ",
     label = "inner dimensions {K} and {K2} differ",
-    note = "a product A·B needs as many columns in A as rows in B; if Aᵀ·B was meant, write `a.t() * b` or `a.t_matmul(&b)`"
+    note = "`*` is the matrix product: A·B needs as many columns in A as rows in B",
+    note = "the elementwise product [{R}×{K}] ⊙ [{K2}×{C}] is `a.hadamard(&b)`, when the two shapes are equal",
+    note = "with A transposed, [{K}×{R}]·[{K2}×{C}] needs {R} = {K2}: write `a.t() * b` (or `a.t_matmul(&b)`), or, when A is itself a `.t()`, drop that `.t()`"
 )]
 pub trait MatMulShape<R, K, K2, C> {}
 
@@ -84,3 +86,25 @@ pub trait DotShape<N, N2> {}
 impl<N> DotShape<N, N> for () {}
 #[diagnostic::do_not_recommend]
 impl<N: Dim> DotShape<N, NotADim> for () {}
+
+/// Both sides of a product have one element type: `f32` with `f32`, `f64`
+/// with `f64` (mixing them is a slip: convert one side with `cast`).
+#[diagnostic::on_unimplemented(
+    message = "cannot multiply a matrix of {Self} by a matrix of {T2}: the element types differ",
+    label = "{Self} · {T2}",
+    note = "both sides of a product have one element type; convert one of them: `b.cast::<{Self}>()` or `a.cast::<{T2}>()`"
+)]
+pub trait SameScalar<T2>: Sized {
+    /// `m`, as a matrix of `Self` (it is one).
+    fn same<R: Dim, C: Dim>(m: &crate::Matrix<R, C, T2>) -> &crate::Matrix<R, C, Self>
+    where
+        T2: crate::Scalar,
+        Self: crate::Scalar;
+}
+
+impl<T: crate::Scalar> SameScalar<T> for T {
+    #[inline(always)]
+    fn same<R: Dim, C: Dim>(m: &crate::Matrix<R, C, T>) -> &crate::Matrix<R, C, T> {
+        m
+    }
+}

@@ -5,7 +5,7 @@ use core::ops::Mul;
 
 use crate::kernel::gemm;
 use crate::loops::{Op, Product};
-use crate::shape::MatMulShape;
+use crate::shape::{MatMulShape, SameScalar};
 use crate::{Dim, Matrix, Scalar, Vector};
 
 impl<R: Dim, K: Dim, T: Scalar> Matrix<R, K, T> {
@@ -165,24 +165,24 @@ pub fn matmul_vjp<R: Dim, K: Dim, C: Dim, T: Scalar>(
 macro_rules! matmul_operator {
     ($($lhs:ty, $rhs:ty;)*) => {$(
         /// The matrix product, as in nalgebra: `[R×K] * [K×C] → [R×C]`.
-        impl<'a, 'b, R: Dim, K: Dim, K2: Dim, C: Dim, T: Scalar> Mul<$rhs> for $lhs
+        impl<'a, 'b, R: Dim, K: Dim, K2: Dim, C: Dim, T: Scalar + SameScalar<T2>, T2: Scalar> Mul<$rhs> for $lhs
         where
             (): MatMulShape<R, K, K2, C>,
         {
             type Output = Matrix<R, C, T>;
             #[inline]
             fn mul(self, rhs: $rhs) -> Matrix<R, C, T> {
-                self.matmul(&rhs)
+                self.matmul(T::same(&rhs))
             }
         }
     )*};
 }
 
 matmul_operator! {
-    &'a Matrix<R, K, T>, &'b Matrix<K2, C, T>;
-    &'a Matrix<R, K, T>, Matrix<K2, C, T>;
-    Matrix<R, K, T>, &'b Matrix<K2, C, T>;
-    Matrix<R, K, T>, Matrix<K2, C, T>;
+    &'a Matrix<R, K, T>, &'b Matrix<K2, C, T2>;
+    &'a Matrix<R, K, T>, Matrix<K2, C, T2>;
+    Matrix<R, K, T>, &'b Matrix<K2, C, T2>;
+    Matrix<R, K, T>, Matrix<K2, C, T2>;
 }
 
 #[cfg(test)]

@@ -313,7 +313,7 @@ impl<'a> Codegen<'a> {
         let (batch, note) = match batch {
             Ok(methods) => (methods, String::new()),
             Err(reason) => (
-                quote!(),
+                self.no_batch_stubs(&reason),
                 format!("\n\nNo batched methods (`loss_batch`, `grad_batch`, `forward_batch`): {reason}."),
             ),
         };
@@ -501,6 +501,52 @@ impl<'a> Codegen<'a> {
             Part::All => quote!(#training #predict),
             Part::Train => training,
             Part::Eval => predict,
+        }
+    }
+
+    /// For a net without a batched form: `loss_batch`, `grad_batch` and
+    /// `forward_batch` that no call can satisfy, so that a call is an error
+    /// at the call site saying why there are none (rather than rustc's "no
+    /// method named `grad_batch`"); hidden from the docs.
+    fn no_batch_stubs(&self, reason: &str) -> TokenStream {
+        let t = &self.t;
+        let (name, _, generics) = self.names();
+        let marker = format_ident!("{}HasNoBatchedMethods", name);
+        let message = format!(
+            "`{name}` has no batched methods (`loss_batch`, `grad_batch`, `forward_batch`): {reason}"
+        );
+        let note = "call the per-example `loss`, `grad` and `forward` on each column (`xs.column(b)`); the net's documentation says why it has no batched form";
+        let stub = |method: &str, arity: usize| {
+            if arity == 0 {
+                // Nothing to hang the bound on: no stub rather than a callable one.
+                return quote!();
+            }
+            let method = format_ident!("{method}");
+            let params: Vec<Ident> = (0..arity).map(|i| format_ident!("__A{}", i)).collect();
+            let first = params.first().cloned();
+            let bound = first.map(|a| quote!(where #a: #marker));
+            quote! {
+                #[doc(hidden)]
+                pub fn #method<#(#params),*>(&self, #(_: #params),*) -> ! #bound {
+                    ::core::unreachable!()
+                }
+            }
+        };
+        let args = self.m.args.len();
+        let inputs = self.m.args.iter().filter(|(k, _)| *k == ArgKind::Input).count();
+        let (l, g, f) = (stub("loss_batch", args), stub("grad_batch", args), stub("forward_batch", inputs));
+        quote! {
+            #[doc(hidden)]
+            #[diagnostic::on_unimplemented(message = #message, label = "no batched methods", note = #note)]
+            #[allow(non_camel_case_types)]
+            pub trait #marker {}
+
+            #[allow(non_snake_case, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
+                #l
+                #g
+                #f
+            }
         }
     }
 
