@@ -1,6 +1,8 @@
 //! A training step allocates nothing after the first: a counting global
 //! allocator sees zero allocations over 100 steps of batching, the batched
-//! gradient into a workspace, and an Adam update.
+//! gradient into a workspace, and an Adam update; and the documented
+//! methods (`loss`, `grad`, `forward` and their batched forms, in a cached
+//! workspace) allocate only the values they return.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -194,4 +196,50 @@ fn a_hundred_steps_with_norms_and_dropout_allocate_nothing() {
     assert_eq!(during, 0, "{during} allocations in 100 steps with batchnorm, layernorm and dropout");
     let late = losses[90..].iter().sum::<f32>() / 10.0;
     assert!(late < first, "the steps did train: {first} → {late}");
+}
+
+net! {
+    /// The digits net with an output, for `forward` and `forward_batch`.
+    net Scored {
+        param W1: [Hidden, Pixels];
+        param b1: [Hidden];
+        param W2: [Digit, Hidden];
+        param b2: [Digit];
+        input x: [Pixels];
+        label y: Digit;
+        let z = W2 @ swish(W1 @ x + b1) + b2;
+        output z;
+        loss softmax_cross_entropy(z, y);
+    }
+}
+
+/// The allocations `f` makes, over `calls` calls after a first one.
+fn allocations_per_call(calls: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..calls {
+        f();
+    }
+    (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / calls as f64
+}
+
+#[test]
+fn the_documented_methods_allocate_only_what_they_return() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (train, _) = digits::train_test().unwrap();
+    let net = Scored::<f32>::init(3);
+    let (x, y) = train.example::<f32>(0);
+    let (xs, ys) = train.batches::<Batch, f32>().next().unwrap();
+    // The losses return a number: nothing at all.
+    assert_eq!(allocations_per_call(50, || _ = std::hint::black_box(net.loss(&x, y))), 0.0);
+    assert_eq!(allocations_per_call(50, || _ = std::hint::black_box(net.loss_batch(&xs, &ys))), 0.0);
+    // A gradient is one buffer per param (four), an output one buffer.
+    assert_eq!(allocations_per_call(50, || drop(std::hint::black_box(net.grad(&x, y)))), 4.0);
+    assert_eq!(allocations_per_call(50, || drop(std::hint::black_box(net.grad_batch(&xs, &ys)))), 4.0);
+    assert_eq!(allocations_per_call(50, || drop(std::hint::black_box(net.forward(&x)))), 1.0);
+    assert_eq!(allocations_per_call(50, || drop(std::hint::black_box(net.forward_batch(&xs)))), 1.0);
+    // Another thread has a cache of its own, and computes the same values.
+    let loss = net.loss_batch(&xs, &ys);
+    let other = std::thread::scope(|s| s.spawn(|| net.loss_batch(&xs, &ys)).join().unwrap());
+    assert_eq!(loss, other);
 }

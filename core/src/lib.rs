@@ -58,6 +58,7 @@ mod tensor;
 #[cfg(test)]
 mod testing;
 pub mod values;
+pub mod workspace;
 
 pub use class::{Class, Classes};
 pub use derivation::Derivation;

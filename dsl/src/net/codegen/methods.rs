@@ -85,9 +85,11 @@ impl Codegen<'_> {
             format!(
                 "The loss for {per}, and the gradient of every param written into `out`, computed in the buffers of `ws`: allocates nothing. The backward pass is the one derived at compile time."
             ),
-            format!("The loss for {per}."),
             format!(
-                "The loss for {per} and the gradient of every param (see `{grad_into}` to reuse buffers)."
+                "The loss for {per}, in this thread's cached workspace (no allocation after the first call; see `shapegrad::workspace`)."
+            ),
+            format!(
+                "The loss for {per} and the gradient of every param, in this thread's cached workspace: the returned gradient is the only allocation (`{grad_into}` writes into the caller's)."
             ),
         ];
         let mut docs = docs;
@@ -119,13 +121,13 @@ impl Codegen<'_> {
 
             #[doc = #d2]
             pub fn #loss_fn #generic (&self, #args) -> #t {
-                self.#loss_with(&mut #ws_new, #calls)
+                ::shapegrad::workspace::with_cached(|| #ws_new, |__ws| self.#loss_with(__ws, #calls))
             }
 
             #[doc = #d3]
             pub fn #grad_fn #generic (&self, #args) -> (#t, #grad_ty) {
                 let mut __out = #grad_name::zeros();
-                let __loss = self.#grad_into(&mut #ws_new, #calls &mut __out);
+                let __loss = ::shapegrad::workspace::with_cached(|| #ws_new, |__ws| self.#grad_into(__ws, #calls &mut __out));
                 (__loss, __out)
             }
 
@@ -152,7 +154,10 @@ impl Codegen<'_> {
         };
         let names: Vec<String> = m.outputs.iter().map(|(n, _)| format!("`{n}`")).collect();
         let plural = if names.len() > 1 { "s" } else { "" };
-        let mut doc = format!("The output{plural} {}, computed from the inputs only.", names.join(", "));
+        let mut doc = format!(
+            "The output{plural} {}, computed from the inputs only, in this thread's cached workspace (the returned values are the only allocation).",
+            names.join(", ")
+        );
         let (fname, generic) = if batch {
             doc += " One example per column.";
             let b = &self.ws_generic;
@@ -164,9 +169,10 @@ impl Codegen<'_> {
         quote! {
             #[doc = #doc]
             pub fn #fname #generic (&self, #inputs) -> #ret {
-                let __ws = &mut #ws_new;
-                #prog
-                #value
+                ::shapegrad::workspace::with_cached(|| #ws_new, |__ws| {
+                    #prog
+                    #value
+                })
             }
         }
     }
