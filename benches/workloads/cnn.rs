@@ -283,6 +283,9 @@ pub fn cnn_step(c: &mut Criterion) {
             loss
         })
     });
+    group.bench_function("shapegrad_documented", |b| {
+        b.iter(|| black_box(black_box(&net).grad_batch(black_box(&xs), &ys)))
+    });
     group.bench_function("hand", |b| {
         b.iter(|| {
             let loss = hand.step(black_box(&x_nchw), &labels);

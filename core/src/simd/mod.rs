@@ -153,11 +153,11 @@ pub(crate) fn sgemm_on(isa: Isa, p: Product<'_, f32>, c: &mut [f32]) {
     };
     #[cfg(feature = "parallel")]
     if m * n * k >= PARALLEL_MIN_FLOPS {
-        let threads = crate::threads().min(m / 16);
+        let threads = crate::threads().min(m / 12);
         if threads > 1 {
             // Each thread of rayon's pool takes a band of rows of `C` (and of
             // `op(A)`) and packs `op(B)` into its own buffers.
-            let band = (m / threads).next_multiple_of(48);
+            let band = m.div_ceil(threads).next_multiple_of(12);
             rayon::scope(|scope| {
                 let mut rest = c;
                 let mut row = 0;
