@@ -74,3 +74,52 @@ pub trait PredictBatch<T: Scalar, B: Dim, X, O> {
     /// The outputs, one example per column.
     fn forward_batch(&self, xs: &X) -> O;
 }
+
+/// `forward_batch` over a number of examples known only at run time: the
+/// rows of `inputs` (`D` values each, one example after another) go through
+/// in batches of `B`, the last one padded with copies of its last example,
+/// and the outputs come back the same way (`O` values per example). The
+/// feature dims stay static and checked; only the count is dynamic. Cost: a
+/// pass over `⌈n/B⌉` whole batches, so at most `B − 1` padded columns' work.
+///
+/// ```
+/// use shapegrad::model::forward_rows;
+/// use shapegrad::prelude::*;
+/// dims! { D = 2; O = 1; }
+/// net! { net Sum2 { param w: [O, D]; input x: [D]; let y = w @ x; output y; loss sum(y); } }
+/// let mut net = Sum2::<f32>::zeros();
+/// net.w = Matrix::from_slice(&[1.0, 10.0]).unwrap();
+/// // Five examples through batches of 4: 4 + 1 (padded).
+/// let ys = forward_rows::<f32, U4, D, O, _>(&net, &[1., 1., 2., 0., 0., 3., 1., 2., 5., 5.]);
+/// assert_eq!(ys, [11., 2., 30., 21., 55.]);
+/// ```
+///
+/// # Panics
+/// When `inputs` is not a whole number of examples.
+pub fn forward_rows<T, B, D, O, N>(net: &N, inputs: &[T]) -> Vec<T>
+where
+    T: Scalar,
+    B: Dim,
+    D: Dim,
+    O: Dim,
+    N: PredictBatch<T, B, crate::Matrix<D, B, T>, crate::Matrix<O, B, T>>,
+{
+    assert!(inputs.len().is_multiple_of(D::SIZE), "{} values are not rows of {}", inputs.len(), D::SIZE);
+    let n = inputs.len() / D::SIZE;
+    let mut xs = crate::Matrix::<D, B, T>::zeros();
+    let mut out = Vec::with_capacity(n * O::SIZE);
+    for first in (0..n).step_by(B::SIZE) {
+        let real = B::SIZE.min(n - first);
+        for b in 0..B::SIZE {
+            let i = first + b.min(real - 1);
+            for (r, &v) in inputs[i * D::SIZE..(i + 1) * D::SIZE].iter().enumerate() {
+                xs[(r, b)] = v;
+            }
+        }
+        let ys = net.forward_batch(&xs);
+        for b in 0..real {
+            out.extend((0..O::SIZE).map(|r| ys[(r, b)]));
+        }
+    }
+    out
+}
