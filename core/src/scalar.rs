@@ -145,7 +145,12 @@ fn exp_f32(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     const ROUND: f32 = 12_582_912.0; // 1.5·2²³
     let x = x.clamp(-87.3, 88.3);
-    let n = (x * LOG2E + ROUND) - ROUND;
+    let shifted = x * LOG2E + ROUND;
+    let n = shifted - ROUND;
+    // n is a whole number in [−126, 128], held in the low mantissa bits of
+    // `shifted`: reading it from there rather than with `as i32` (a
+    // saturating conversion, scalar before SSE4.1) keeps the loop vectorized.
+    let k = shifted.to_bits() as i32 - ROUND.to_bits() as i32;
     let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
     let mut p = 1.987_569_2e-4f32;
     p = p * r + 1.398_199_9e-3;
@@ -154,7 +159,7 @@ fn exp_f32(x: f32) -> f32 {
     p = p * r + 0.166_666_65;
     p = p * r + 0.5;
     let e = p * r * r + r + 1.0;
-    e * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    e * f32::from_bits(((k + 127) as u32) << 23)
 }
 
 #[cfg(test)]
@@ -173,5 +178,7 @@ mod tests {
         assert!(worst <= 2.0, "{worst} ulp");
         assert_eq!(exp_f32(0.0), 1.0);
         assert!(exp_f32(-1e4) > 0.0 && exp_f32(1e4).is_finite());
+        assert!(exp_f32(f32::NAN).is_nan());
+        assert!(exp_f32(f32::NEG_INFINITY) > 0.0 && exp_f32(f32::INFINITY).is_finite());
     }
 }
