@@ -178,12 +178,9 @@ impl<D: Dim, C: Dim> Dataset<D, C> {
     /// # Panics
     /// When `n` exceeds `len()`.
     pub fn split_at(&self, n: usize) -> (Self, Self) {
-        let (fa, fb) = self.features.split_at(n * D::SIZE);
-        let (la, lb) = self.labels.split_at(n);
-        (
-            Dataset { features: fa.to_vec(), labels: la.to_vec(), dims: PhantomData },
-            Dataset { features: fb.to_vec(), labels: lb.to_vec(), dims: PhantomData },
-        )
+        let all: Vec<usize> = (0..self.len()).collect();
+        let (first, rest) = all.split_at(n);
+        (self.select(first), self.select(rest))
     }
 
     /// The mean and standard deviation of each feature, to standardize

@@ -190,12 +190,9 @@ impl<D: Dim, N: Dim> Regression<D, N> {
     /// # Panics
     /// When `n` exceeds `len()`.
     pub fn split_at(&self, n: usize) -> (Self, Self) {
-        let (fa, fb) = self.features.split_at(n * D::SIZE);
-        let (ta, tb) = self.targets.split_at(n * N::SIZE);
-        (
-            Regression { features: fa.to_vec(), targets: ta.to_vec(), dims: PhantomData },
-            Regression { features: fb.to_vec(), targets: tb.to_vec(), dims: PhantomData },
-        )
+        let all: Vec<usize> = (0..self.len()).collect();
+        let (first, rest) = all.split_at(n);
+        (self.select(first), self.select(rest))
     }
 
     /// The mean and standard deviation of each feature (a constant feature
