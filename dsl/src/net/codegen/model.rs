@@ -1,0 +1,157 @@
+//! What a net implements besides its inherent methods: `shapegrad::model`'s
+//! traits (for generic training loops), and, for a net without a batched
+//! form, batched methods that fail at the call site saying why.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{Codegen, Part};
+use crate::net::check::ArgKind;
+use crate::net::model::{NodeId, Shape};
+
+impl Codegen<'_> {
+    /// `shapegrad::model`'s traits for a net whose arguments are one input
+    /// and at most one label or target, calling its inherent methods:
+    /// `Net` and `Predict` (per example) or `BatchNet` and `PredictBatch`
+    /// (`batch`); nothing for other nets.
+    pub(super) fn model_impls(&self, batch: bool) -> TokenStream {
+        let m = self.m;
+        let t = &self.t;
+        let tt = quote!(#t);
+        let (name, _, generics) = self.names();
+        let inputs: Vec<_> = m.args.iter().filter(|(k, _)| *k == ArgKind::Input).collect();
+        let answers: Vec<_> = m.args.iter().filter(|(k, _)| *k != ArgKind::Input).collect();
+        let ([(_, input)], answers) = (inputs.as_slice(), answers.as_slice()) else { return quote!() };
+        if answers.len() > 1 || m.loss.is_none() {
+            return quote!();
+        }
+        let Some(x_ty) = input.shape.map(|s| self.ty(s, &tt)) else { return quote!() };
+        let (y_ty, y_arg) = match answers.first() {
+            Some((_, a)) => match a.shape {
+                // One label is passed by value, everything else by reference.
+                Some(s @ Shape::Label(_)) => (self.ty(s, &tt), quote!(*ys)),
+                Some(s) => (self.ty(s, &tt), quote!(ys)),
+                None => return quote!(),
+            },
+            None => (quote!(()), quote!()),
+        };
+        // The inherent methods' arguments, in declaration order.
+        let args: Vec<TokenStream> = m
+            .args
+            .iter()
+            .map(|(k, _)| if *k == ArgKind::Input { quote!(xs) } else { y_arg.clone() })
+            .collect();
+        let outputs: Vec<NodeId> = m.outputs.iter().filter_map(|(_, n)| *n).collect();
+        let out_ty = (!outputs.is_empty() && outputs.len() == m.outputs.len()).then(|| {
+            let tys: Vec<TokenStream> = outputs.iter().map(|&n| self.ty(m.graph.shape(n), &tt)).collect();
+            if tys.len() == 1 { tys[0].clone() } else { quote!((#(#tys),*)) }
+        });
+        let bat = self.ws_generic.clone().unwrap_or_else(|| format_ident!("B"));
+        let gen_b = batch.then(|| quote!(#bat: ::shapegrad::Dim,));
+        let header = quote!(impl<#(#generics: ::shapegrad::Dim,)* #gen_b #t: ::shapegrad::Scalar>);
+        let net_ty = quote!(#name<#(#generics,)* #t>);
+        let model = quote!(::shapegrad::model);
+        let training = if batch {
+            let rng = self.rng.then(|| quote!(rng));
+            quote! {
+                /// The batched training methods as a trait, for generic training loops.
+                #[allow(non_snake_case, unused_variables, clippy::all)]
+                #header #model::BatchNet<#t, #bat, #x_ty, #y_ty> for #net_ty {
+                    fn loss_batch(&self, xs: &#x_ty, ys: &#y_ty, rng: &mut ::shapegrad::random::Rng) -> #t {
+                        #name::loss_batch(self, #(#args,)* #rng)
+                    }
+                    fn grad_batch(&self, xs: &#x_ty, ys: &#y_ty, rng: &mut ::shapegrad::random::Rng) -> (#t, <Self as ::shapegrad::optim::Params<#t>>::Grad) {
+                        #name::grad_batch(self, #(#args,)* #rng)
+                    }
+                }
+            }
+        } else {
+            quote! {
+                /// The per-example training methods as a trait, for generic code.
+                #[allow(non_snake_case, unused_variables, clippy::all)]
+                #header #model::Net<#t, #x_ty, #y_ty> for #net_ty {
+                    fn loss(&self, xs: &#x_ty, ys: &#y_ty) -> #t {
+                        #name::loss(self, #(#args),*)
+                    }
+                    fn grad(&self, xs: &#x_ty, ys: &#y_ty) -> (#t, <Self as ::shapegrad::optim::Params<#t>>::Grad) {
+                        #name::grad(self, #(#args),*)
+                    }
+                }
+            }
+        };
+        let predict = match (out_ty, batch) {
+            (None, _) => quote!(),
+            (Some(o), true) => quote! {
+                /// `forward_batch` as a trait.
+                #[allow(non_snake_case, clippy::all)]
+                #header #model::PredictBatch<#t, #bat, #x_ty, #o> for #net_ty {
+                    fn forward_batch(&self, xs: &#x_ty) -> #o {
+                        #name::forward_batch(self, xs)
+                    }
+                }
+            },
+            (Some(o), false) => quote! {
+                /// `forward` as a trait.
+                #[allow(non_snake_case, clippy::all)]
+                #header #model::Predict<#t, #x_ty, #o> for #net_ty {
+                    fn forward(&self, xs: &#x_ty) -> #o {
+                        #name::forward(self, xs)
+                    }
+                }
+            },
+        };
+        // A net with two modes gets its training methods and its
+        // `forward_batch` from two generators: each emits its own trait.
+        match self.part {
+            Part::All => quote!(#training #predict),
+            Part::Train => training,
+            Part::Eval => predict,
+        }
+    }
+
+    /// For a net without a batched form: `loss_batch`, `grad_batch` and
+    /// `forward_batch` that no call can satisfy, so that a call is an error
+    /// at the call site saying why there are none (rather than rustc's "no
+    /// method named `grad_batch`"); hidden from the docs.
+    pub(super) fn no_batch_stubs(&self, reason: &str) -> TokenStream {
+        let t = &self.t;
+        let (name, _, generics) = self.names();
+        let marker = format_ident!("{}HasNoBatchedMethods", name);
+        let message = format!(
+            "`{name}` has no batched methods (`loss_batch`, `grad_batch`, `forward_batch`): {reason}"
+        );
+        let note = "call the per-example `loss`, `grad` and `forward` on each column (`xs.column(b)`); the net's documentation says why it has no batched form";
+        let stub = |method: &str, arity: usize| {
+            if arity == 0 {
+                // Nothing to hang the bound on: no stub rather than a callable one.
+                return quote!();
+            }
+            let method = format_ident!("{method}");
+            let params: Vec<Ident> = (0..arity).map(|i| format_ident!("__A{}", i)).collect();
+            let first = params.first().cloned();
+            let bound = first.map(|a| quote!(where #a: #marker));
+            quote! {
+                #[doc(hidden)]
+                pub fn #method<#(#params),*>(&self, #(_: #params),*) -> ! #bound {
+                    ::core::unreachable!()
+                }
+            }
+        };
+        let args = self.m.args.len();
+        let inputs = self.m.args.iter().filter(|(k, _)| *k == ArgKind::Input).count();
+        let (l, g, f) = (stub("loss_batch", args), stub("grad_batch", args), stub("forward_batch", inputs));
+        quote! {
+            #[doc(hidden)]
+            #[diagnostic::on_unimplemented(message = #message, label = "no batched methods", note = #note)]
+            #[allow(non_camel_case_types)]
+            pub trait #marker {}
+
+            #[allow(non_snake_case, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
+                #l
+                #g
+                #f
+            }
+        }
+    }
+}
