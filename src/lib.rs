@@ -54,7 +54,7 @@ pub use shapegrad_core::*;
 ///     C = 10; // private to the module
 /// }
 /// assert_eq!((D::SIZE, D::NAME), (784, "D"));
-/// let w1 = Matrix::<H, D>::zeros(); // on the heap, whatever its size
+/// let w1 = Matrix::<H, D>::zeros(); // inline when small, on the heap when large
 /// assert_eq!(w1.as_slice().len(), 128 * 784);
 /// ```
 ///

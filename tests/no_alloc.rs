@@ -5,7 +5,7 @@
 //! workspace) allocate only the values they return.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use shapegrad::data::Digit;
 use shapegrad::data::digits::{self, Cols, Pixels, Rows};
@@ -14,20 +14,35 @@ use shapegrad::prelude::*;
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// This thread's allocations: the test harness allocates on its own
+    /// threads while a test runs (starting the next one), which a global
+    /// count would see.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The allocations this thread has made so far.
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
+
+fn count() {
+    // `try_with`: the count is unavailable while the thread is torn down.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
 
 // SAFETY: forwards every call to the system allocator unchanged; it only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.realloc(ptr, layout, new_size) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -37,9 +52,6 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// The count is global: the tests of this file run one at a time.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 dims! { Hidden = 64; Batch = 32; Wide = 256; }
 
@@ -67,7 +79,6 @@ net! {
 
 #[test]
 fn a_hundred_training_steps_allocate_nothing() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (train, _) = digits::train_test().unwrap();
     let mut net = DigitNet::<f32>::init(1);
     let mut adam = Adam::new(1e-3);
@@ -81,12 +92,12 @@ fn a_hundred_training_steps_allocate_nothing() {
         loss
     };
     let first = step(0); // Adam's state is allocated here.
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let mut last = first;
     for k in 1..=100 {
         last = step(k);
     }
-    let during = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let during = allocations() - before;
     assert_eq!(during, 0, "{during} allocations in 100 training steps");
     assert!(last < first, "the steps did train: {first} → {last}");
 
@@ -96,12 +107,12 @@ fn a_hundred_training_steps_allocate_nothing() {
     let mut g = AutoencoderGrad::<U8, Wide, f32>::zeros();
     let x = Vector::<Wide, f32>::from_fn(|i, _| (i as f32 * 0.1).sin());
     ae.grad_into(&mut ws, &x, &mut g);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     for _ in 0..100 {
         ae.grad_into(&mut ws, &x, &mut g);
         ae.W.axpy(-0.01, &g.W);
     }
-    assert_eq!(ALLOCATIONS.load(Ordering::Relaxed) - before, 0);
+    assert_eq!(allocations() - before, 0);
 }
 
 net! {
@@ -123,7 +134,6 @@ net! {
 
 #[test]
 fn a_hundred_convolutional_steps_allocate_nothing() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (train, _) = digits::train_test().unwrap();
     let mut net = DigitCnn::<f32>::init(1);
     let mut adam = Adam::new(1e-3);
@@ -137,12 +147,12 @@ fn a_hundred_convolutional_steps_allocate_nothing() {
         loss
     };
     let first = step(0);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let mut last = first;
     for k in 1..=100 {
         last = step(k);
     }
-    let during = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let during = allocations() - before;
     assert_eq!(during, 0, "{during} allocations in 100 convolutional training steps");
     assert!(last < first, "the steps did train: {first} → {last}");
 }
@@ -172,7 +182,6 @@ net! {
 
 #[test]
 fn a_hundred_steps_with_norms_and_dropout_allocate_nothing() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (train, _) = digits::train_test().unwrap();
     let mut net = Normed::<f32>::init(1);
     let mut adam = Adam::new(1e-3);
@@ -188,11 +197,11 @@ fn a_hundred_steps_with_norms_and_dropout_allocate_nothing() {
     };
     let first = step(0);
     let mut losses = Vec::with_capacity(100);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     for k in 1..=100 {
         losses.push(step(k));
     }
-    let during = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let during = allocations() - before;
     assert_eq!(during, 0, "{during} allocations in 100 steps with batchnorm, layernorm and dropout");
     let late = losses[90..].iter().sum::<f32>() / 10.0;
     assert!(late < first, "the steps did train: {first} → {late}");
@@ -213,19 +222,49 @@ net! {
     }
 }
 
+net! {
+    /// The second seed's net at its sizes, 8-16-4, with an output.
+    net Seed<D, H, C> {
+        param W1: [H, D];
+        param b1: [H];
+        param W2: [C, H];
+        param b2: [C];
+        input x: [D];
+        label y: C;
+        let z1 = W1 @ x + b1;
+        let z2 = W2 @ (z1 * sigmoid(z1)) + b2;
+        output z2;
+        loss softmax_cross_entropy(z2, y);
+    }
+}
+
+#[test]
+fn a_small_nets_documented_methods_allocate_nothing() {
+    let net = Seed::<U8, U16, U4, f32>::init(5);
+    let x = Vector::<U8, f32>::from_fn(|i, _| (i as f32 * 0.9).sin());
+    let y = Class::<U4>::new(2).unwrap();
+    // Every param, gradient and intermediate value is inline: nothing to allocate.
+    assert_eq!(allocations_per_call(50, || _ = std::hint::black_box(net.loss(&x, y))), 0.0);
+    assert_eq!(allocations_per_call(50, || _ = std::hint::black_box(net.grad(&x, y))), 0.0);
+    assert_eq!(allocations_per_call(50, || _ = std::hint::black_box(net.forward(&x))), 0.0);
+    let (loss, g) = net.grad(&x, y);
+    assert_eq!(loss, net.loss(&x, y));
+    assert!(net.gradcheck(&x, y).is_ok(1e-6), "{}", net.gradcheck(&x, y));
+    assert!(g.b2.as_slice().iter().sum::<f32>().abs() < 1e-6, "softmax − one-hot sums to 0");
+}
+
 /// The allocations `f` makes, over `calls` calls after a first one.
 fn allocations_per_call(calls: usize, mut f: impl FnMut()) -> f64 {
     f();
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     for _ in 0..calls {
         f();
     }
-    (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / calls as f64
+    (allocations() - before) as f64 / calls as f64
 }
 
 #[test]
 fn the_documented_methods_allocate_only_what_they_return() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (train, _) = digits::train_test().unwrap();
     let net = Scored::<f32>::init(3);
     let (x, y) = train.example::<f32>(0);
@@ -233,10 +272,15 @@ fn the_documented_methods_allocate_only_what_they_return() {
     // The losses return a number: nothing at all.
     assert_eq!(allocations_per_call(50, || _ = std::hint::black_box(net.loss(&x, y))), 0.0);
     assert_eq!(allocations_per_call(50, || _ = std::hint::black_box(net.loss_batch(&xs, &ys))), 0.0);
-    // A gradient is one buffer per param (four), an output one buffer.
-    assert_eq!(allocations_per_call(50, || drop(std::hint::black_box(net.grad(&x, y)))), 4.0);
-    assert_eq!(allocations_per_call(50, || drop(std::hint::black_box(net.grad_batch(&xs, &ys)))), 4.0);
-    assert_eq!(allocations_per_call(50, || drop(std::hint::black_box(net.forward(&x)))), 1.0);
+    // A gradient is one buffer per param too large to be inline: the two
+    // weight matrices (64×64 and 10×64), not the biases (64 and 10).
+    const { assert!(!Matrix::<Hidden, Pixels>::INLINE && !Matrix::<Digit, Hidden>::INLINE) };
+    const { assert!(Vector::<Hidden>::INLINE && Vector::<Digit>::INLINE) };
+    assert_eq!(allocations_per_call(50, || drop(std::hint::black_box(net.grad(&x, y)))), 2.0);
+    assert_eq!(allocations_per_call(50, || drop(std::hint::black_box(net.grad_batch(&xs, &ys)))), 2.0);
+    // An output: 10 scores are inline, 10×32 of them one buffer.
+    const { assert!(!Matrix::<Digit, Batch>::INLINE) };
+    assert_eq!(allocations_per_call(50, || _ = std::hint::black_box(net.forward(&x))), 0.0);
     assert_eq!(allocations_per_call(50, || drop(std::hint::black_box(net.forward_batch(&xs)))), 1.0);
     // Another thread has a cache of its own, and computes the same values.
     let loss = net.loss_batch(&xs, &ys);

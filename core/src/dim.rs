@@ -12,6 +12,8 @@ use core::marker::PhantomData;
 use core::ops::{Add, Div, Mul, Sub};
 
 use generic_array::ArrayLength;
+
+use crate::storage::BitLength;
 use typenum::{Bit, Cmp, Compare, Diff, Max, Maximum, Prod, Quot, Sum, UInt, Unsigned};
 
 /// A dimension: a zero-sized type with a size known at compile time and a name.
@@ -27,7 +29,7 @@ use typenum::{Bit, Cmp, Compare, Diff, Max, Maximum, Prod, Quot, Sum, UInt, Unsi
 /// ```
 pub trait Dim: Copy + Default + Debug + Eq + Hash + Send + Sync + 'static {
     /// The size as a typenum unsigned integer, usable as a generic-array length.
-    type Size: ArrayLength + Unsigned;
+    type Size: ArrayLength + Unsigned + BitLength;
     /// The size as a `usize`.
     const SIZE: usize = <Self::Size as Unsigned>::USIZE;
     /// The name the user gave the dimension (`"H"`), or its value for anonymous ones.
@@ -48,7 +50,7 @@ impl Dim for One {
 
 impl<U: Unsigned, B: Bit> Dim for UInt<U, B>
 where
-    UInt<U, B>: ArrayLength + Copy + Default + Debug + Eq + Hash + Send + Sync + 'static,
+    UInt<U, B>: ArrayLength + BitLength + Copy + Default + Debug + Eq + Hash + Send + Sync + 'static,
 {
     type Size = Self;
     const NAME: &'static str = NameOf::<Self>::NAME;
@@ -63,7 +65,7 @@ pub struct DimSum<A, B>(PhantomData<(A, B)>);
 impl<A: Dim, B: Dim> Dim for DimSum<A, B>
 where
     A::Size: Add<B::Size>,
-    Sum<A::Size, B::Size>: ArrayLength + Unsigned,
+    Sum<A::Size, B::Size>: ArrayLength + Unsigned + BitLength,
 {
     type Size = Sum<A::Size, B::Size>;
     const NAME: &'static str = JoinedName::<A, B, PlusSign>::NAME;
@@ -78,7 +80,7 @@ pub struct DimProd<A, B>(PhantomData<(A, B)>);
 impl<A: Dim, B: Dim> Dim for DimProd<A, B>
 where
     A::Size: Mul<B::Size>,
-    Prod<A::Size, B::Size>: ArrayLength + Unsigned,
+    Prod<A::Size, B::Size>: ArrayLength + Unsigned + BitLength,
 {
     type Size = Prod<A::Size, B::Size>;
     const NAME: &'static str = JoinedName::<A, B, TimesSign>::NAME;
@@ -96,7 +98,7 @@ impl<A: Dim, B: Dim> Dim for DimDiff<A, B>
 where
     A::Size: Max<B::Size>,
     Maximum<A::Size, B::Size>: Sub<B::Size>,
-    Diff<Maximum<A::Size, B::Size>, B::Size>: ArrayLength + Unsigned,
+    Diff<Maximum<A::Size, B::Size>, B::Size>: ArrayLength + Unsigned + BitLength,
 {
     type Size = Diff<Maximum<A::Size, B::Size>, B::Size>;
     const NAME: &'static str = JoinedName::<A, B, MinusSign>::NAME;
@@ -113,7 +115,7 @@ pub struct DimQuot<A, B>(PhantomData<(A, B)>);
 impl<A: Dim, B: Dim> Dim for DimQuot<A, B>
 where
     A::Size: Div<B::Size>,
-    Quot<A::Size, B::Size>: ArrayLength + Unsigned,
+    Quot<A::Size, B::Size>: ArrayLength + Unsigned + BitLength,
 {
     type Size = Quot<A::Size, B::Size>;
     const NAME: &'static str = JoinedName::<A, B, DivSign>::NAME;

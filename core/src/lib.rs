@@ -1,6 +1,6 @@
-//! The shape-typed core of shapegrad: nominal dimensions, heap-allocated
-//! matrices whose shape is part of their type, every operation a network
-//! needs with its gradient rule, and compile errors that name the dims.
+//! The shape-typed core of shapegrad: nominal dimensions, matrices whose
+//! shape is part of their type (inline when small, boxed when large), every
+//! operation a network needs with its gradient rule, and compile errors that name the dims.
 //!
 //! Most users want the `shapegrad` crate, which re-exports all of this and adds
 //! the `dims!` and `net!` macros.
@@ -53,6 +53,7 @@ mod scalar;
 pub mod shape;
 #[cfg(target_arch = "x86_64")]
 mod simd;
+pub mod storage;
 pub mod summary;
 mod tensor;
 #[cfg(test)]

@@ -1,18 +1,21 @@
-//! `Matrix<R, C, T>`: an R×C matrix on the heap, row-major, shape in its type.
+//! `Matrix<R, C, T>`: an R×C matrix, row-major, shape in its type; inline when small, on the heap otherwise.
 
 use core::marker::PhantomData;
 use core::ops::{Index, IndexMut};
 
-use generic_array::GenericArray;
 use typenum::Unsigned;
 
 use crate::dim::{Dim, One, RenameTo};
+use crate::storage::{Storage, StoreOf};
 use crate::{Scalar, ShapeError};
 
-/// The storage: `R` rows of `C` elements, contiguous and row-major.
-type Rows<R, C, T> = GenericArray<GenericArray<T, <C as Dim>::Size>, <R as Dim>::Size>;
+/// Where the `R` rows of `C` elements (contiguous, row-major) live: inline
+/// when small, boxed otherwise (see [`storage`](crate::storage)).
+type Store<R, C, T> = StoreOf<<R as Dim>::Size, <C as Dim>::Size, T>;
 
-/// An `R`×`C` matrix of `T`, row-major, always on the heap.
+/// An `R`×`C` matrix of `T`, row-major: inline when it has fewer than 512
+/// elements by the rule of [`storage`](crate::storage) (`Self::INLINE`), in
+/// one heap allocation otherwise, so a large one is never on the stack.
 ///
 /// The shape lives in the type: operations exist only for shapes that fit,
 /// so a dimension slip is a compile error that names the dims.
@@ -23,8 +26,8 @@ type Rows<R, C, T> = GenericArray<GenericArray<T, <C as Dim>::Size>, <R as Dim>:
 /// assert_eq!(a[(1, 2)], 5.0);
 /// assert_eq!(a.as_slice(), &[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
 /// ```
-pub struct Matrix<R: Dim, C: Dim, T = f32> {
-    data: Box<Rows<R, C, T>>,
+pub struct Matrix<R: Dim, C: Dim, T: Scalar = f32> {
+    data: Store<R, C, T>,
     dims: PhantomData<(R, C)>,
 }
 
@@ -38,11 +41,20 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     pub const COLS: usize = <C::Size as Unsigned>::USIZE;
     /// Number of elements.
     pub const LEN: usize = Self::ROWS * Self::COLS;
+    /// Whether the elements live inside the matrix rather than in a heap
+    /// allocation: for small shapes, by the rule of [`storage`](crate::storage).
+    ///
+    /// ```
+    /// use shapegrad::prelude::*;
+    /// assert!(Matrix::<U16, U8>::INLINE); // 128 elements: no allocation
+    /// assert!(!Matrix::<U64, U256>::INLINE); // boxed, never on the stack
+    /// ```
+    pub const INLINE: bool = <Store<R, C, T> as Storage<_>>::INLINE;
 
-    /// The zero matrix, allocated directly on the heap (never on the stack,
-    /// so a 784×128 matrix is fine inside a test thread).
+    /// The zero matrix: a large one is allocated directly on the heap (never
+    /// through the stack, so a 784×128 matrix is fine inside a test thread).
     pub fn zeros() -> Self {
-        Matrix { data: GenericArray::default_boxed(), dims: PhantomData }
+        Matrix { data: Store::<R, C, T>::zeroed(), dims: PhantomData }
     }
 
     /// Every element equal to `value`.
@@ -55,7 +67,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// The element at row `i`, column `j` is `f(i, j)`.
     pub fn from_fn(mut f: impl FnMut(usize, usize) -> T) -> Self {
         let mut m = Self::zeros();
-        for (i, row) in m.data.iter_mut().enumerate() {
+        for (i, row) in m.data.get_mut().iter_mut().enumerate() {
             for (j, x) in row.iter_mut().enumerate() {
                 *x = f(i, j);
             }
@@ -95,14 +107,14 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
         // SAFETY: `GenericArray<T, N>` has the layout of `[T; N]`, so the
         // nested array is `R` contiguous rows of `C` elements: `R·C` values of
         // `T`, initialized, borrowed for as long as `self`.
-        unsafe { core::slice::from_raw_parts(self.data.as_ptr().cast::<T>(), Self::LEN) }
+        unsafe { core::slice::from_raw_parts(self.data.get().as_ptr().cast::<T>(), Self::LEN) }
     }
 
     /// The elements in row-major order, mutably.
     #[inline]
     pub fn as_mut_slice(&mut self) -> &mut [T] {
         // SAFETY: as in `as_slice`, with a unique borrow of `self`.
-        unsafe { core::slice::from_raw_parts_mut(self.data.as_mut_ptr().cast::<T>(), Self::LEN) }
+        unsafe { core::slice::from_raw_parts_mut(self.data.get_mut().as_mut_ptr().cast::<T>(), Self::LEN) }
     }
 
     /// Row `i`.
@@ -111,7 +123,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// When `i` is not below the number of rows.
     #[inline]
     pub fn row(&self, i: usize) -> &[T] {
-        &self.data[i]
+        &self.data.get()[i]
     }
 
     /// Row `i`, mutably.
@@ -120,12 +132,12 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// When `i` is not below the number of rows.
     #[inline]
     pub fn row_mut(&mut self, i: usize) -> &mut [T] {
-        &mut self.data[i]
+        &mut self.data.get_mut()[i]
     }
 
     /// The rows, top to bottom.
     pub fn rows(&self) -> impl ExactSizeIterator<Item = &[T]> + '_ {
-        self.data.iter().map(|r| r.as_slice())
+        self.data.get().iter().map(|r| r.as_slice())
     }
 
     /// The elements of column `j`, top to bottom.
@@ -134,7 +146,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// When `j` is not below the number of columns.
     pub fn column_iter(&self, j: usize) -> impl ExactSizeIterator<Item = T> + '_ {
         assert!(j < Self::COLS, "column {j} of a [{}×{}] matrix", R::NAME, C::NAME);
-        self.data.iter().map(move |r| r[j])
+        self.data.get().iter().map(move |r| r[j])
     }
 
     /// The columns, left to right, each an iterator over its elements.
@@ -160,7 +172,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// When `j` is not below the number of columns.
     pub fn set_column(&mut self, j: usize, v: &Vector<R, T>) {
         assert!(j < Self::COLS, "column {j} of a [{}×{}] matrix", R::NAME, C::NAME);
-        for (row, &x) in self.data.iter_mut().zip(v.as_slice()) {
+        for (row, &x) in self.data.get_mut().iter_mut().zip(v.as_slice()) {
             row[j] = x;
         }
     }
@@ -238,7 +250,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     where
         R: RenameTo<R2>,
     {
-        Matrix { data: self.reshape_box::<R2, C>(), dims: PhantomData }
+        self.reshape::<R2, C>()
     }
 
     /// The same values with the columns relabelled `C2`; `C2` must have `C`'s size.
@@ -246,7 +258,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     where
         C: RenameTo<C2>,
     {
-        Matrix { data: self.reshape_box::<R, C2>(), dims: PhantomData }
+        self.reshape::<R, C2>()
     }
 
     /// The same values with both dims relabelled; each must keep its size.
@@ -255,16 +267,19 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
         R: RenameTo<R2>,
         C: RenameTo<C2>,
     {
-        Matrix { data: self.reshape_box::<R2, C2>(), dims: PhantomData }
+        self.reshape::<R2, C2>()
     }
 
     /// Moves the storage into the layout of another shape of the same sizes.
-    fn reshape_box<R2: Dim, C2: Dim>(self) -> Box<Rows<R2, C2, T>> {
-        debug_assert_eq!((R::Size::USIZE, C::Size::USIZE), (R2::Size::USIZE, C2::Size::USIZE));
-        // SAFETY: the `RenameTo` bounds of every caller prove that `R2` has
-        // `R`'s size and `C2` has `C`'s, so both types are the same array of
-        // `T`s with the same layout and alignment; the box is moved, not copied.
-        unsafe { Box::from_raw(Box::into_raw(self.data).cast::<Rows<R2, C2, T>>()) }
+    fn reshape<R2: Dim, C2: Dim>(self) -> Matrix<R2, C2, T> {
+        assert_eq!((R::Size::USIZE, C::Size::USIZE), (R2::Size::USIZE, C2::Size::USIZE));
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: the `RenameTo` bounds of every caller (and the assert)
+        // prove that `R2` has `R`'s size and `C2` has `C`'s, so both storage
+        // types are the same type (inline or boxed by the same rule) with the
+        // same layout; it is moved out of `this`, which is never dropped.
+        let data = unsafe { core::ptr::read((&raw const this.data).cast::<Store<R2, C2, T>>()) };
+        Matrix { data, dims: PhantomData }
     }
 }
 
@@ -303,14 +318,14 @@ impl<R: Dim, C: Dim, T: Scalar> Index<(usize, usize)> for Matrix<R, C, T> {
     /// When the row or column is out of range.
     #[inline]
     fn index(&self, (i, j): (usize, usize)) -> &T {
-        &self.data[i][j]
+        &self.data.get()[i][j]
     }
 }
 
 impl<R: Dim, C: Dim, T: Scalar> IndexMut<(usize, usize)> for Matrix<R, C, T> {
     #[inline]
     fn index_mut(&mut self, (i, j): (usize, usize)) -> &mut T {
-        &mut self.data[i][j]
+        &mut self.data.get_mut()[i][j]
     }
 }
 
@@ -323,14 +338,14 @@ impl<N: Dim, T: Scalar> Index<usize> for Matrix<N, One, T> {
     /// When `i` is out of range.
     #[inline]
     fn index(&self, i: usize) -> &T {
-        &self.data[i][0]
+        &self.data.get()[i][0]
     }
 }
 
 impl<N: Dim, T: Scalar> IndexMut<usize> for Matrix<N, One, T> {
     #[inline]
     fn index_mut(&mut self, i: usize) -> &mut T {
-        &mut self.data[i][0]
+        &mut self.data.get_mut()[i][0]
     }
 }
 

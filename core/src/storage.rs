@@ -1,0 +1,173 @@
+//! Where a [`Matrix`](crate::Matrix) keeps its elements: inline when it is
+//! small, in one heap allocation otherwise, chosen from its type at compile
+//! time.
+//!
+//! Inline storage makes a small net's gradient, workspace and temporaries
+//! free of heap allocations, and lets the compiler see that two small
+//! matrices never overlap (two boxes loaded from memory might, as far as it
+//! knows), which is what lets it vectorize a small net's code. Large
+//! matrices stay boxed, so a 784×128 matrix is never on the stack.
+//!
+//! The rule: an `R`×`C` matrix is inline when the binary lengths of `R` and
+//! `C` add up to at most [`INLINE_BITS`], i.e. when it surely has fewer than
+//! 2⁹ = 512 elements (2 KiB of `f32`, 4 KiB of `f64`): `16×8`, `4×16`,
+//! `31×15` and every vector of up to 255 elements are inline; `16×16`,
+//! `32×8` and `64×256` are boxed. Measured (`cargo bench --bench workloads`):
+//! the two seed nets (8×4, 16×8 and 4×16 params) then allocate nothing.
+//!
+//! Everything here is in the types: `Matrix::<H, D>::INLINE` tells which.
+
+use generic_array::{ArrayLength, GenericArray};
+use typenum::{Bit, UInt, UTerm, Unsigned};
+
+use crate::Scalar;
+
+/// The largest sum of the binary lengths of a matrix's two sizes for which
+/// it is stored inline (see the module's documentation).
+pub const INLINE_BITS: usize = 9;
+
+/// The elements of an `R`×`C` matrix of `T`, row-major: `R` rows of `C`.
+pub type Rows<RS, CS, T> = GenericArray<GenericArray<T, CS>, RS>;
+
+/// A matrix's storage: its rows, either inline or boxed.
+pub trait Storage<A>: Send + Sync + Sized + 'static {
+    /// Whether the rows live inside the matrix (no heap allocation).
+    const INLINE: bool;
+    /// All zeros, built in place (a boxed one directly on the heap).
+    fn zeroed() -> Self;
+    /// The rows.
+    fn get(&self) -> &A;
+    /// The rows, mutably.
+    fn get_mut(&mut self) -> &mut A;
+}
+
+impl<T: Scalar, CS: ArrayLength, RS: ArrayLength> Storage<Rows<RS, CS, T>> for Rows<RS, CS, T> {
+    const INLINE: bool = true;
+    #[inline(always)]
+    fn zeroed() -> Self {
+        GenericArray::default()
+    }
+    #[inline(always)]
+    fn get(&self) -> &Self {
+        self
+    }
+    #[inline(always)]
+    fn get_mut(&mut self) -> &mut Self {
+        self
+    }
+}
+
+impl<T: Scalar, CS: ArrayLength, RS: ArrayLength> Storage<Rows<RS, CS, T>> for Box<Rows<RS, CS, T>> {
+    const INLINE: bool = false;
+    #[inline(always)]
+    fn zeroed() -> Self {
+        // Never `Box::new(array)`: that may build the array on the stack first.
+        GenericArray::default_boxed()
+    }
+    #[inline(always)]
+    fn get(&self) -> &Rows<RS, CS, T> {
+        self
+    }
+    #[inline(always)]
+    fn get_mut(&mut self) -> &mut Rows<RS, CS, T> {
+        self
+    }
+}
+
+/// A binary length, counted up to [`INLINE_BITS`] and saturating above it
+/// (`Long`): the class of a size, and of a pair of sizes.
+#[doc(hidden)]
+pub trait Bits: 'static {
+    /// One more bit.
+    type Succ: Bits;
+    /// The sum of two lengths.
+    type Plus<O: Bits>: Bits;
+    /// How a matrix whose two sizes have this many bits in all is stored.
+    type Store<RS: ArrayLength, CS: ArrayLength, T: Scalar>: Storage<Rows<RS, CS, T>>;
+}
+
+/// More bits than [`INLINE_BITS`]: boxed.
+#[doc(hidden)]
+pub struct Long;
+
+impl Bits for Long {
+    type Succ = Long;
+    type Plus<O: Bits> = Long;
+    type Store<RS: ArrayLength, CS: ArrayLength, T: Scalar> = Box<Rows<RS, CS, T>>;
+}
+
+macro_rules! lengths {
+    ($first:ident $(, $next:ident)*) => {
+        /// No bits: the size 0.
+        #[doc(hidden)]
+        pub struct $first;
+        impl Bits for $first {
+            type Succ = lengths!(@succ $($next),*);
+            type Plus<O: Bits> = O;
+            type Store<RS: ArrayLength, CS: ArrayLength, T: Scalar> = Rows<RS, CS, T>;
+        }
+        lengths!(@rest $first $(, $next)*);
+    };
+    (@succ) => { Long };
+    (@succ $next:ident $(, $rest:ident)*) => { $next };
+    (@rest $prev:ident) => {};
+    (@rest $prev:ident, $this:ident $(, $next:ident)*) => {
+        /// A binary length of at most `INLINE_BITS`.
+        #[doc(hidden)]
+        pub struct $this;
+        impl Bits for $this {
+            type Succ = lengths!(@succ $($next),*);
+            type Plus<O: Bits> = <<$prev as Bits>::Plus<O> as Bits>::Succ;
+            type Store<RS: ArrayLength, CS: ArrayLength, T: Scalar> = Rows<RS, CS, T>;
+        }
+        lengths!(@rest $this $(, $next)*);
+    };
+}
+
+// Lengths 0 to INLINE_BITS.
+lengths!(L0, L1, L2, L3, L4, L5, L6, L7, L8, L9);
+
+/// The binary length of a typenum unsigned integer (`U16` has 5 bits).
+#[doc(hidden)]
+pub trait BitLength: Unsigned {
+    /// The length, saturated at `Long`.
+    type Length: Bits;
+}
+
+impl BitLength for UTerm {
+    type Length = L0;
+}
+
+impl<U: BitLength, B: Bit> BitLength for UInt<U, B> {
+    type Length = <U::Length as Bits>::Succ;
+}
+
+/// The storage of an `R`×`C` matrix of `T` with sizes `RS` and `CS`.
+pub(crate) type StoreOf<RS, CS, T> =
+    <<<RS as BitLength>::Length as Bits>::Plus<<CS as BitLength>::Length> as Bits>::Store<RS, CS, T>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use typenum::{U0, U1, U4, U8, U15, U16, U31, U32, U64, U255, U256};
+
+    fn inline<RS: ArrayLength + BitLength, CS: ArrayLength + BitLength>() -> bool {
+        <StoreOf<RS, CS, f32> as Storage<Rows<RS, CS, f32>>>::INLINE
+    }
+
+    #[test]
+    fn small_matrices_are_inline_and_large_ones_boxed() {
+        assert!(inline::<U4, U8>());
+        assert!(inline::<U16, U8>());
+        assert!(inline::<U31, U15>());
+        assert!(inline::<U255, U1>());
+        assert!(inline::<U0, U0>());
+        assert!(!inline::<U16, U16>());
+        assert!(!inline::<U32, U8>());
+        assert!(!inline::<U256, U1>());
+        assert!(!inline::<U64, U256>());
+        // Inline means the matrix's elements are its size; boxed, a pointer.
+        assert_eq!(size_of::<StoreOf<U16, U8, f32>>(), 16 * 8 * 4);
+        assert_eq!(size_of::<StoreOf<U16, U16, f64>>(), size_of::<usize>());
+    }
+}
