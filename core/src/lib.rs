@@ -94,6 +94,22 @@ pub fn kernel_isa() -> &'static str {
     "portable"
 }
 
+/// For the code `net!` generates: whether its methods run their copies
+/// compiled for AVX2 and FMA (the processor has both, and
+/// `SHAPEGRAD_KERNEL=portable` does not ask for the baseline code).
+#[doc(hidden)]
+#[inline]
+pub fn __avx2_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        simd::avx2_available()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 // The dims' machinery, for code that `dims!` and `net!` generate; hidden
 // from the documentation's item lists.
 #[doc(hidden)]

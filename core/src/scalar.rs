@@ -50,8 +50,8 @@ pub trait Scalar:
     /// eˣ.
     fn exp(self) -> Self;
     /// eˣ without branches, so loops over it vectorize: for `f32` a
-    /// polynomial within 2 ulp of `exp` on [−87.3, 88.3] (outside, the
-    /// argument is clamped to that range); for `f64`, `exp`.
+    /// polynomial within 2 ulp of `exp` on [−87.3, 88.3], 0 below that range
+    /// (where `exp` is subnormal) and e⁸⁸·³ above it; for `f64`, `exp`.
     fn exp_fast(self) -> Self;
     /// Natural logarithm.
     fn ln(self) -> Self;
@@ -144,6 +144,9 @@ impl_scalar!(f64, "F64", f64::exp);
 fn exp_f32(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     const ROUND: f32 = 12_582_912.0; // 1.5·2²³
+    // Below −87.3 the result would be subnormal: 0 instead (a select, not a
+    // branch), so softmax of logits far apart gives exact zeros.
+    let underflow = x < -87.3;
     let x = x.clamp(-87.3, 88.3);
     let shifted = x * LOG2E + ROUND;
     let n = shifted - ROUND;
@@ -159,7 +162,8 @@ fn exp_f32(x: f32) -> f32 {
     p = p * r + 0.166_666_65;
     p = p * r + 0.5;
     let e = p * r * r + r + 1.0;
-    e * f32::from_bits(((k + 127) as u32) << 23)
+    let y = e * f32::from_bits(((k + 127) as u32) << 23);
+    if underflow { 0.0 } else { y }
 }
 
 #[cfg(test)]
@@ -177,8 +181,9 @@ mod tests {
         }
         assert!(worst <= 2.0, "{worst} ulp");
         assert_eq!(exp_f32(0.0), 1.0);
-        assert!(exp_f32(-1e4) > 0.0 && exp_f32(1e4).is_finite());
+        assert!(exp_f32(-87.2) > 0.0 && exp_f32(-87.4) == 0.0 && exp_f32(-1e4) == 0.0);
+        assert!(exp_f32(1e4).is_finite() && exp_f32(1e4) > 1e38);
         assert!(exp_f32(f32::NAN).is_nan());
-        assert!(exp_f32(f32::NEG_INFINITY) > 0.0 && exp_f32(f32::INFINITY).is_finite());
+        assert!(exp_f32(f32::NEG_INFINITY) == 0.0 && exp_f32(f32::INFINITY).is_finite());
     }
 }

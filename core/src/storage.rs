@@ -74,6 +74,30 @@ impl<T: Scalar, CS: ArrayLength, RS: ArrayLength> Storage<Rows<RS, CS, T>> for B
     }
 }
 
+/// A buffer of a net's workspace, and whether it lives inline (so a
+/// workspace of inline buffers costs no allocation and can live on the stack).
+#[doc(hidden)]
+pub trait Buffer {
+    /// Whether the buffer holds its values itself.
+    const INLINE: bool;
+}
+
+impl<R: crate::Dim, C: crate::Dim, T: Scalar> Buffer for crate::Matrix<R, C, T> {
+    const INLINE: bool = Self::INLINE;
+}
+
+impl<T> Buffer for Vec<T> {
+    const INLINE: bool = false;
+}
+
+impl<C: crate::Dim> Buffer for crate::Class<C> {
+    const INLINE: bool = true;
+}
+
+impl<C: crate::Dim, B: crate::Dim> Buffer for crate::Classes<C, B> {
+    const INLINE: bool = false;
+}
+
 /// A binary length, counted up to [`INLINE_BITS`] and saturating above it
 /// (`Long`): the class of a size, and of a pair of sizes.
 #[doc(hidden)]

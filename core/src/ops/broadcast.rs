@@ -13,6 +13,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// let b = Vector::<U2>::from_slice(&[1., -1.]).unwrap();
     /// assert_eq!(a.add_bias(&b).as_slice(), &[1., 1., 1., -1., -1., -1.]);
     /// ```
+    #[inline]
     pub fn add_bias<R2: Dim>(&self, b: &Vector<R2, T>) -> Self
     where
         (): BiasShape<R, C, R2>,
@@ -35,6 +36,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 
     /// `self ← a diag(r)`, in place.
+    #[inline]
     pub fn set_scale_cols(&mut self, a: &Self, r: &Matrix<One, C, T>) {
         for i in 0..R::SIZE {
             self.row_mut(i).iter_mut().zip(a.row(i)).zip(r.as_slice()).for_each(|((o, &x), &s)| *o = x * s);
@@ -42,6 +44,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 
     /// `self ← diag(s) a`, in place.
+    #[inline]
     pub fn set_scale_rows(&mut self, a: &Self, s: &Vector<R, T>) {
         for (i, &k) in s.as_slice().iter().enumerate() {
             self.row_mut(i).iter_mut().zip(a.row(i)).for_each(|(o, &x)| *o = x * k);
@@ -100,6 +103,7 @@ pub fn scale_cols_vjp<R: Dim, C: Dim, T: Scalar>(
 }
 
 /// The adjoints of `Y = A + b𝟙ᵀ` given `dY`: `(dY, Σ_columns dY)`.
+#[inline]
 pub fn add_bias_vjp<R: Dim, C: Dim, T: Scalar>(dy: &Matrix<R, C, T>) -> (Matrix<R, C, T>, Vector<R, T>) {
     (dy.clone(), dy.row_sums())
 }

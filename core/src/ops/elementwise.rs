@@ -24,6 +24,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 
     /// `self + s` for every element.
+    #[inline]
     pub fn add_scalar(&self, s: T) -> Self {
         self.map(|x| x + s)
     }
@@ -93,11 +94,13 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 
     /// `self ← a ⊘ b`, elementwise division.
+    #[inline]
     pub fn set_div(&mut self, a: &Self, b: &Self) {
         self.set_zip(a, b, |a, b| a / b);
     }
 
     /// `self ← s ⊘ a`: a scalar divided by each element.
+    #[inline]
     pub fn set_scalar_div(&mut self, s: T, a: &Self) {
         self.set_map_of(a, |a| s / a);
     }
@@ -124,6 +127,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
 }
 
 /// The adjoints of `Y = A + B`: `(dY, dY)`.
+#[inline]
 pub fn add_vjp<R: Dim, C: Dim, T: Scalar>(dy: &Matrix<R, C, T>) -> (Matrix<R, C, T>, Matrix<R, C, T>) {
     (dy.clone(), dy.clone())
 }

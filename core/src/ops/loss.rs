@@ -12,11 +12,13 @@ use crate::{Class, Classes, Dim, Matrix, One, Scalar, Vector};
 /// let l = softmax_cross_entropy(&z, Class::new(1).unwrap());
 /// assert!((l - 3f64.ln()).abs() < 1e-15);
 /// ```
+#[inline]
 pub fn softmax_cross_entropy<C: Dim, T: Scalar>(z: &Vector<C, T>, y: Class<C>) -> T {
     column_cross_entropy(z, 0, y.index())
 }
 
 /// The loss and its gradient `softmax(z) − onehot(y)`, computed together.
+#[inline]
 pub fn softmax_cross_entropy_grad<C: Dim, T: Scalar>(z: &Vector<C, T>, y: Class<C>) -> (T, Vector<C, T>) {
     let mut dz = z.softmax();
     dz[y.index()] -= T::ONE;
@@ -24,6 +26,7 @@ pub fn softmax_cross_entropy_grad<C: Dim, T: Scalar>(z: &Vector<C, T>, y: Class<
 }
 
 /// The mean over the batch of the cross-entropy of each column.
+#[inline]
 pub fn softmax_cross_entropy_batch<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T>, ys: &Classes<C, B>) -> T {
     let total =
         ys.as_slice().iter().enumerate().fold(T::ZERO, |s, (j, &k)| s + column_cross_entropy(z, j, k));
@@ -31,6 +34,7 @@ pub fn softmax_cross_entropy_batch<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T
 }
 
 /// The batch loss and its gradient `(softmax(Z) − onehot(Y)) / B`.
+#[inline]
 pub fn softmax_cross_entropy_batch_grad<C: Dim, B: Dim, T: Scalar>(
     z: &Matrix<C, B, T>,
     ys: &Classes<C, B>,
@@ -45,18 +49,21 @@ pub fn softmax_cross_entropy_batch_grad<C: Dim, B: Dim, T: Scalar>(
 
 impl<C: Dim, T: Scalar> Vector<C, T> {
     /// `self ← softmax(z) − onehot(y)`: the gradient of the cross-entropy, in place.
+    #[inline]
     pub fn set_softmax_cross_entropy_dz(&mut self, z: &Vector<C, T>, y: Class<C>) {
         self.set_softmax(z);
         self[y.index()] -= T::ONE;
     }
 
     /// `self ← ∇ svm(z, y)`, in place.
+    #[inline]
     pub fn set_svm_dz(&mut self, z: &Vector<C, T>, y: Class<C>) {
         self.set_fill(T::ZERO);
         column_svm(z, 0, y.index(), Some((self, T::ONE)));
     }
 
     /// `self ← onehot(y)`, in place.
+    #[inline]
     pub fn set_onehot(&mut self, y: Class<C>) {
         self.set_fill(T::ZERO);
         self[y.index()] = T::ONE;
@@ -65,6 +72,7 @@ impl<C: Dim, T: Scalar> Vector<C, T> {
 
 impl<C: Dim, B: Dim, T: Scalar> Matrix<C, B, T> {
     /// `self ← softmax(Z) − onehot(Y)` per column, in place.
+    #[inline]
     pub fn set_softmax_cross_entropy_cols_dz(&mut self, z: &Self, ys: &Classes<C, B>) {
         self.set_softmax(z);
         for (j, &k) in ys.as_slice().iter().enumerate() {
@@ -73,6 +81,7 @@ impl<C: Dim, B: Dim, T: Scalar> Matrix<C, B, T> {
     }
 
     /// `self ← ∇ svm` per column, in place.
+    #[inline]
     pub fn set_svm_cols_dz(&mut self, z: &Self, ys: &Classes<C, B>) {
         self.set_fill(T::ZERO);
         for (j, &k) in ys.as_slice().iter().enumerate() {
@@ -81,6 +90,7 @@ impl<C: Dim, B: Dim, T: Scalar> Matrix<C, B, T> {
     }
 
     /// `self ← onehot(Y)`, one column per label, in place.
+    #[inline]
     pub fn set_onehot_cols(&mut self, ys: &Classes<C, B>) {
         self.set_fill(T::ZERO);
         for (j, &k) in ys.as_slice().iter().enumerate() {
@@ -91,6 +101,7 @@ impl<C: Dim, B: Dim, T: Scalar> Matrix<C, B, T> {
 
 impl<B: Dim, T: Scalar> Matrix<One, B, T> {
     /// `self ← ` the cross-entropy of each column of `z`, in place.
+    #[inline]
     pub fn set_softmax_cross_entropy_cols<C: Dim>(&mut self, z: &Matrix<C, B, T>, ys: &Classes<C, B>) {
         for (j, &k) in ys.as_slice().iter().enumerate() {
             self[(0, j)] = column_cross_entropy(z, j, k);
@@ -98,6 +109,7 @@ impl<B: Dim, T: Scalar> Matrix<One, B, T> {
     }
 
     /// `self ← ` the hinge loss of each column of `z`, in place.
+    #[inline]
     pub fn set_svm_cols<C: Dim>(&mut self, z: &Matrix<C, B, T>, ys: &Classes<C, B>) {
         for (j, &k) in ys.as_slice().iter().enumerate() {
             self[(0, j)] = column_svm(z, j, k, None);
@@ -106,6 +118,7 @@ impl<B: Dim, T: Scalar> Matrix<One, B, T> {
 }
 
 /// The cross-entropy of each column: `[C×B]` logits → `[1×B]` losses.
+#[inline]
 pub fn softmax_cross_entropy_cols<C: Dim, B: Dim, T: Scalar>(
     z: &Matrix<C, B, T>,
     ys: &Classes<C, B>,
@@ -117,6 +130,7 @@ pub fn softmax_cross_entropy_cols<C: Dim, B: Dim, T: Scalar>(
 
 /// `softmax(Z) − onehot(Y)`: the gradient of each column's cross-entropy
 /// (not divided by the batch size).
+#[inline]
 pub fn softmax_cross_entropy_cols_dz<C: Dim, B: Dim, T: Scalar>(
     z: &Matrix<C, B, T>,
     ys: &Classes<C, B>,
@@ -127,6 +141,7 @@ pub fn softmax_cross_entropy_cols_dz<C: Dim, B: Dim, T: Scalar>(
 }
 
 /// The hinge loss of each column: `[C×B]` scores → `[1×B]` losses.
+#[inline]
 pub fn svm_cols<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T>, ys: &Classes<C, B>) -> Matrix<One, B, T> {
     let mut out = Matrix::zeros();
     out.set_svm_cols(z, ys);
@@ -134,6 +149,7 @@ pub fn svm_cols<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T>, ys: &Classes<C, 
 }
 
 /// The subgradient of each column's hinge loss (not divided by the batch size).
+#[inline]
 pub fn svm_cols_dz<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T>, ys: &Classes<C, B>) -> Matrix<C, B, T> {
     let mut dz = Matrix::zeros();
     dz.set_svm_cols_dz(z, ys);
@@ -149,6 +165,7 @@ fn column_cross_entropy<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T>, j: usize
 }
 
 /// Mean squared error `mean((p − t)²)` over every element.
+#[inline]
 pub fn mse<R: Dim, C: Dim, T: Scalar>(p: &Matrix<R, C, T>, t: &Matrix<R, C, T>) -> T {
     let total = p.as_slice().iter().zip(t.as_slice()).fold(T::ZERO, |s, (&p, &t)| s + (p - t) * (p - t));
     total / T::from_usize(Matrix::<R, C, T>::LEN)
@@ -156,6 +173,7 @@ pub fn mse<R: Dim, C: Dim, T: Scalar>(p: &Matrix<R, C, T>, t: &Matrix<R, C, T>) 
 
 /// The loss and its gradient with respect to the prediction, `2(p − t)/n`.
 /// (The gradient with respect to the target is its negative.)
+#[inline]
 pub fn mse_grad<R: Dim, C: Dim, T: Scalar>(p: &Matrix<R, C, T>, t: &Matrix<R, C, T>) -> (T, Matrix<R, C, T>) {
     let k = T::from_f64(2.0) / T::from_usize(Matrix::<R, C, T>::LEN);
     (mse(p, t), p.zip_map(t, |p, t| k * (p - t)))
@@ -169,12 +187,14 @@ pub fn mse_grad<R: Dim, C: Dim, T: Scalar>(p: &Matrix<R, C, T>, t: &Matrix<R, C,
 /// // margins against class 0: 1.5 − 2 + 1 = 0.5 and −1 − 2 + 1 < 0
 /// assert_eq!(svm(&z, Class::new(0).unwrap()), 0.5);
 /// ```
+#[inline]
 pub fn svm<C: Dim, T: Scalar>(z: &Vector<C, T>, y: Class<C>) -> T {
     column_svm(z, 0, y.index(), None)
 }
 
 /// The hinge loss and its subgradient: 1 for every class with a positive
 /// margin, minus their count at the label.
+#[inline]
 pub fn svm_grad<C: Dim, T: Scalar>(z: &Vector<C, T>, y: Class<C>) -> (T, Vector<C, T>) {
     let mut dz = Vector::zeros();
     let l = column_svm(z, 0, y.index(), Some((&mut dz, T::ONE)));
@@ -182,12 +202,14 @@ pub fn svm_grad<C: Dim, T: Scalar>(z: &Vector<C, T>, y: Class<C>) -> (T, Vector<
 }
 
 /// The mean over the batch of the hinge loss of each column.
+#[inline]
 pub fn svm_batch<C: Dim, B: Dim, T: Scalar>(z: &Matrix<C, B, T>, ys: &Classes<C, B>) -> T {
     let total = ys.as_slice().iter().enumerate().fold(T::ZERO, |s, (j, &k)| s + column_svm(z, j, k, None));
     total / T::from_usize(B::SIZE)
 }
 
 /// The batch hinge loss and its subgradient (divided by the batch size).
+#[inline]
 pub fn svm_batch_grad<C: Dim, B: Dim, T: Scalar>(
     z: &Matrix<C, B, T>,
     ys: &Classes<C, B>,

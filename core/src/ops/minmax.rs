@@ -13,41 +13,49 @@ fn indicator<T: Scalar>(holds: bool) -> T {
 
 impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// `self ← max(a, b)`, elementwise.
+    #[inline]
     pub fn set_max(&mut self, a: &Self, b: &Self) {
         self.set_zip(a, b, |a, b| if a >= b { a } else { b });
     }
 
     /// `self ← min(a, b)`, elementwise.
+    #[inline]
     pub fn set_min(&mut self, a: &Self, b: &Self) {
         self.set_zip(a, b, |a, b| if a <= b { a } else { b });
     }
 
     /// `self ← max(a, s)`, elementwise.
+    #[inline]
     pub fn set_max_scalar(&mut self, a: &Self, s: T) {
         self.set_map_of(a, |a| if a >= s { a } else { s });
     }
 
     /// `self ← min(a, s)`, elementwise.
+    #[inline]
     pub fn set_min_scalar(&mut self, a: &Self, s: T) {
         self.set_map_of(a, |a| if a <= s { a } else { s });
     }
 
     /// `self ← [a ≥ b]`, elementwise: 1 where it holds, else 0.
+    #[inline]
     pub fn set_ge(&mut self, a: &Self, b: &Self) {
         self.set_zip(a, b, |a, b| indicator(a >= b));
     }
 
     /// `self ← [a > b]`, elementwise.
+    #[inline]
     pub fn set_gt(&mut self, a: &Self, b: &Self) {
         self.set_zip(a, b, |a, b| indicator(a > b));
     }
 
     /// `self ← [a ≥ s]` (or `[s ≥ a]` when `flip`), elementwise.
+    #[inline]
     pub fn set_ge_scalar(&mut self, a: &Self, s: T, flip: bool) {
         self.set_map_of(a, |a| indicator(if flip { s >= a } else { a >= s }));
     }
 
     /// `self ← [a > s]` (or `[s > a]` when `flip`), elementwise.
+    #[inline]
     pub fn set_gt_scalar(&mut self, a: &Self, s: T, flip: bool) {
         self.set_map_of(a, |a| indicator(if flip { s > a } else { a > s }));
     }

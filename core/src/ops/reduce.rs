@@ -53,6 +53,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
 
 impl<R: Dim, T: Scalar> Vector<R, T> {
     /// `self ← a𝟙`: the sum of each row of `a`, in place.
+    #[inline]
     pub fn set_row_sums<C: Dim>(&mut self, a: &Matrix<R, C, T>) {
         for (o, row) in self.as_mut_slice().iter_mut().zip(a.rows()) {
             *o = row.iter().fold(T::ZERO, |s, &x| s + x);
@@ -62,6 +63,7 @@ impl<R: Dim, T: Scalar> Vector<R, T> {
 
 impl<C: Dim, T: Scalar> Matrix<One, C, T> {
     /// `self ← 𝟙ᵀa`: the sum of each column of `a`, in place.
+    #[inline]
     pub fn set_col_sums<R: Dim>(&mut self, a: &Matrix<R, C, T>) {
         self.set_fill(T::ZERO);
         for row in a.rows() {
@@ -88,6 +90,7 @@ impl<N: Dim, T: Scalar> Vector<N, T> {
 
 impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// The Euclidean norm of each column of `a`, as a row.
+    #[inline]
     pub fn set_norm_cols<K: Dim>(&mut self, a: &Matrix<K, C, T>) {
         for j in 0..C::SIZE {
             self.as_mut_slice()[j] = a.column_iter(j).fold(T::ZERO, |s, x| s + x * x).sqrt();
@@ -96,12 +99,14 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
 
     /// `self ← x / n`, the gradient of `n = ‖x‖`; 0 where `n` is 0 (a
     /// subgradient: the norm has no derivative at 0).
+    #[inline]
     pub fn set_unit(&mut self, x: &Self, n: T) {
         let inv = if n > T::ZERO { T::ONE / n } else { T::ZERO };
         self.set_scale(x, inv);
     }
 
     /// `self ← x diag(1/n)`: each column of `x` over its norm, 0 where that is 0.
+    #[inline]
     pub fn set_unit_cols(&mut self, x: &Self, n: &Matrix<One, C, T>) {
         for (j, &n) in n.as_slice().iter().enumerate() {
             let inv = if n > T::ZERO { T::ONE / n } else { T::ZERO };
@@ -119,6 +124,7 @@ impl<N: Dim, T: Scalar> Matrix<N, N, T> {
     }
 
     /// `self ← s I`: the adjoint of `y = trace(A)` for `dy = s`.
+    #[inline]
     pub fn set_eye(&mut self, s: T) {
         for i in 0..N::SIZE {
             for j in 0..N::SIZE {
@@ -130,6 +136,7 @@ impl<N: Dim, T: Scalar> Matrix<N, N, T> {
 
 impl<C: Dim, T: Scalar> Vector<C, T> {
     /// `self ← Aᵀ𝟙`: the sum of each column of `a`, as a column.
+    #[inline]
     pub fn set_sum_cols<R: Dim>(&mut self, a: &Matrix<R, C, T>) {
         for j in 0..C::SIZE {
             self[(j, 0)] = a.column_iter(j).fold(T::ZERO, |s, x| s + x);

@@ -33,6 +33,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 
     /// `self ← softmax(z)`, in place.
+    #[inline]
     pub fn set_softmax(&mut self, z: &Self) {
         for j in 0..C::SIZE {
             let m = column_max(z, j);
@@ -49,6 +50,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 
     /// `self ← log_softmax(z)`, in place.
+    #[inline]
     pub fn set_log_softmax(&mut self, z: &Self) {
         for j in 0..C::SIZE {
             let lse = log_sum_exp(z.column_iter(j), column_max(z, j));
@@ -59,6 +61,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 
     /// `self ← y ⊙ (dy − ⟨y, dy⟩)` per column: the adjoint of `y = softmax(z)`, in place.
+    #[inline]
     pub fn set_softmax_vjp(&mut self, y: &Self, dy: &Self) {
         for j in 0..C::SIZE {
             let inner = y.column_iter(j).zip(dy.column_iter(j)).fold(T::ZERO, |s, (a, b)| s + a * b);
@@ -69,6 +72,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 
     /// `self ← dy − softmax(z) Σ dy` per column: the adjoint of `log_softmax(z)`, in place.
+    #[inline]
     pub fn set_log_softmax_vjp(&mut self, z: &Self, dy: &Self) {
         self.set_softmax(z);
         for j in 0..C::SIZE {
@@ -92,6 +96,7 @@ impl<R: Dim, T: Scalar> Matrix<R, crate::One, T> {
 impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// `self ← [log Σ exp(z)]` of each column of `z`, as a row; stable. Its
     /// adjoint is `softmax(z) diag(dy)`.
+    #[inline]
     pub fn set_logsumexp_cols<K: Dim>(&mut self, z: &Matrix<K, C, T>) {
         for j in 0..C::SIZE {
             self.as_mut_slice()[j] = log_sum_exp(z.column_iter(j), column_max(z, j));

@@ -18,6 +18,7 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 
     /// `self ← aᵀ`, in place.
+    #[inline]
     pub fn set_transpose(&mut self, a: &Matrix<C, R, T>) {
         for (i, row) in a.rows().enumerate() {
             for (j, &x) in row.iter().enumerate() {

@@ -181,16 +181,19 @@ pub fn leaky_relu_df<T: Scalar>(x: T, a: T) -> T {
 
 impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// `self ← leaky_relu(x, a)`, elementwise.
+    #[inline]
     pub fn set_leaky_relu(&mut self, x: &Self, a: T) {
         self.set_map_of(x, |x| leaky_relu(x, a));
     }
 
     /// `self ← leaky_relu′(x, a)`, elementwise.
+    #[inline]
     pub fn set_leaky_relu_derivative(&mut self, x: &Self, a: T) {
         self.set_map_of(x, |x| leaky_relu_df(x, a));
     }
 
     /// `self ← dY ⊙ leaky_relu′(x, a)`: the adjoint of `leaky_relu(x, a)`.
+    #[inline]
     pub fn set_leaky_relu_vjp(&mut self, x: &Self, dy: &Self, a: T) {
         self.set_zip(x, dy, |x, dy| dy * leaky_relu_df(x, a));
     }

@@ -86,10 +86,10 @@ impl Codegen<'_> {
                 "The loss for {per}, and the gradient of every param written into `out`, computed in the buffers of `ws`: allocates nothing. The backward pass is the one derived at compile time."
             ),
             format!(
-                "The loss for {per}, in this thread's cached workspace (no allocation after the first call; see `shapegrad::workspace`)."
+                "The loss for {per}, in a workspace on the stack for a small net, this thread's cached one otherwise (no allocation after the first call; see `shapegrad::workspace`)."
             ),
             format!(
-                "The loss for {per} and the gradient of every param, in this thread's cached workspace: the returned gradient is the only allocation (`{grad_into}` writes into the caller's)."
+                "The loss for {per} and the gradient of every param, in a workspace on the stack for a small net, this thread's cached one otherwise: the returned gradient is the only allocation, none when it is small enough to be inline (`{grad_into}` writes into the caller's)."
             ),
         ];
         let mut docs = docs;
@@ -104,30 +104,45 @@ impl Codegen<'_> {
         }
         let forward = if self.part == Part::Train { quote!() } else { forward };
         let (ws_arg, out_arg) = self.buffer_args();
-        let methods = quote! {
-            #[doc = #d0]
-            pub fn #loss_with #generic (&self, #ws_arg: &mut #ws_ty, #args) -> #t {
+        let loss_with_fn = self.versioned(
+            quote!(#[doc = #d0] pub),
+            &loss_with,
+            &generic,
+            quote!(#ws_arg: &mut #ws_ty, #args),
+            quote!(#ws_arg, #calls),
+            quote!(#t),
+            quote! {
                 let __ws = #ws_arg;
                 #loss_prog
                 #loss_val
-            }
-
-            #[doc = #d1]
-            pub fn #grad_into #generic (&self, #ws_arg: &mut #ws_ty, #args #out_arg: &mut #grad_ty) -> #t {
+            },
+        );
+        let grad_into_fn = self.versioned(
+            quote!(#[doc = #d1] pub),
+            &grad_into,
+            &generic,
+            quote!(#ws_arg: &mut #ws_ty, #args #out_arg: &mut #grad_ty),
+            quote!(#ws_arg, #calls #out_arg),
+            quote!(#t),
+            quote! {
                 let (__ws, __out) = (#ws_arg, #out_arg);
                 #grad_prog
                 #loss_val
-            }
+            },
+        );
+        let methods = quote! {
+            #loss_with_fn
+            #grad_into_fn
 
             #[doc = #d2]
             pub fn #loss_fn #generic (&self, #args) -> #t {
-                ::shapegrad::workspace::with_cached(|| #ws_new, |__ws| self.#loss_with(__ws, #calls))
+                ::shapegrad::workspace::with(<#ws_ty>::INLINE, || #ws_new, |__ws| self.#loss_with(__ws, #calls))
             }
 
             #[doc = #d3]
             pub fn #grad_fn #generic (&self, #args) -> (#t, #grad_ty) {
                 let mut __out = #grad_name::zeros();
-                let __loss = ::shapegrad::workspace::with_cached(|| #ws_new, |__ws| self.#grad_into(__ws, #calls &mut __out));
+                let __loss = ::shapegrad::workspace::with(<#ws_ty>::INLINE, || #ws_new, |__ws| self.#grad_into(__ws, #calls &mut __out));
                 (__loss, __out)
             }
 
@@ -155,24 +170,96 @@ impl Codegen<'_> {
         let names: Vec<String> = m.outputs.iter().map(|(n, _)| format!("`{n}`")).collect();
         let plural = if names.len() > 1 { "s" } else { "" };
         let mut doc = format!(
-            "The output{plural} {}, computed from the inputs only, in this thread's cached workspace (the returned values are the only allocation).",
+            "The output{plural} {}, computed from the inputs only, in a workspace on the stack for a small net, this thread's cached one otherwise (the returned values are the only allocation, none when they are inline).",
             names.join(", ")
         );
         let (fname, generic) = if batch {
             doc += " One example per column.";
             let b = &self.ws_generic;
-            (quote!(forward_batch), quote!(<#b: ::shapegrad::Dim>))
+            (format_ident!("forward_batch"), quote!(<#b: ::shapegrad::Dim>))
         } else {
-            (quote!(forward), quote!())
+            (format_ident!("forward"), quote!())
         };
         let prog = self.program(nodes, &[], &tt);
+        let ws_ty = self.ws_type(&tt);
+        // The inputs only, as `params_list(_, false)` declares them.
+        let names =
+            self.m.args.iter().filter(|(k, _)| *k == crate::net::check::ArgKind::Input).map(|(_, a)| &a.name);
+        let calls = quote!(#(#names,)*);
+        let with = format_ident!("{fname}_with");
+        let ws_arg = self.buffer_args().0;
+        let with_doc =
+            format!("`{fname}` computed in the buffers of `ws`: allocates nothing but the returned values.");
+        let with_fn = self.versioned(
+            quote!(#[doc = #with_doc] pub),
+            &with,
+            &generic,
+            quote!(#ws_arg: &mut #ws_ty, #inputs),
+            quote!(#ws_arg, #calls),
+            ret.clone(),
+            quote! {
+                let __ws = #ws_arg;
+                #prog
+                #value
+            },
+        );
         quote! {
             #[doc = #doc]
             pub fn #fname #generic (&self, #inputs) -> #ret {
-                ::shapegrad::workspace::with_cached(|| #ws_new, |__ws| {
-                    #prog
-                    #value
-                })
+                ::shapegrad::workspace::with(<#ws_ty>::INLINE, || #ws_new, |__ws| self.#with(__ws, #calls))
+            }
+
+            #with_fn
+        }
+    }
+
+    /// `name(params) -> ret { body }`, compiled twice on x86-64: for the
+    /// baseline instruction set, and for AVX2 and FMA (vectors twice as
+    /// wide) when the processor has them, chosen at run time. The products'
+    /// packed kernels choose for themselves; this is for everything the net's
+    /// own code inlines: small products, elementwise functions, reductions.
+    /// Both copies compute the same values (no fast-math: the compiler may
+    /// not reorder or fuse operations), so results do not depend on the
+    /// processor.
+    #[allow(clippy::too_many_arguments)]
+    fn versioned(
+        &self,
+        head: TokenStream,
+        name: &Ident,
+        generic: &TokenStream,
+        params: TokenStream,
+        call: TokenStream,
+        ret: TokenStream,
+        body: TokenStream,
+    ) -> TokenStream {
+        let (base, avx2) = (format_ident!("__{name}_base"), format_ident!("__{name}_avx2"));
+        quote! {
+            #head fn #name #generic (&self, #params) -> #ret {
+                #[cfg(target_arch = "x86_64")]
+                if ::shapegrad::__avx2_fma() {
+                    // SAFETY: the processor has AVX2 and FMA (checked at run time).
+                    return unsafe { self.#avx2(#call) };
+                }
+                self.#base(#call)
+            }
+
+            /// The copy compiled for AVX2 and FMA (public for the tests
+            /// that compare the two copies).
+            ///
+            /// # Safety
+            /// The processor must have AVX2 and FMA.
+            #[doc(hidden)]
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2,fma")]
+            pub unsafe fn #avx2 #generic (&self, #params) -> #ret {
+                self.#base(#call)
+            }
+
+            /// The body, inlined into both copies.
+            #[doc(hidden)]
+            #[inline(always)]
+            pub fn #base #generic (&self, #params) -> #ret {
+                #body
             }
         }
     }

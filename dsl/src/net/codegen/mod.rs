@@ -286,6 +286,11 @@ impl<'a> Codegen<'a> {
                 pub fn new() -> Self {
                     Self { #(#fields: #inits,)* __types: ::core::marker::PhantomData }
                 }
+
+                /// Whether every buffer is inline (a small net's): such a
+                /// workspace allocates nothing, and the documented methods
+                /// make one on the stack for each call.
+                pub const INLINE: bool = true #(&& <#types as ::shapegrad::storage::Buffer>::INLINE)*;
             }
 
             #[allow(non_snake_case, non_camel_case_types)]
@@ -461,9 +466,13 @@ mod tests {
         Codegen::new(&m, false).generate(&adj, "", "", Err("test".into())).to_string()
     }
 
-    /// The body of the generated method `name`, up to the next `pub fn`.
+    /// The body of the generated method `name` (of its copy inlined into
+    /// both instruction sets' versions, when it has two), up to the next `pub fn`.
     fn method<'s>(code: &'s str, name: &str) -> &'s str {
-        let start = code.find(&format!("pub fn {name} (")).unwrap_or_else(|| panic!("no `{name}` in {code}"));
+        let start = code
+            .find(&format!("pub fn __{name}_base ("))
+            .or_else(|| code.find(&format!("pub fn {name} (")))
+            .unwrap_or_else(|| panic!("no `{name}` in {code}"));
         let rest = &code[start + 6..];
         &rest[..rest.find("pub fn").unwrap_or(rest.len())]
     }
@@ -496,7 +505,7 @@ mod tests {
             net N { param W: [H, D]; param V: [C, H]; input x: [D]; label y: C;
                     let h = sigmoid(W @ x); let z = V @ h; output h; loss softmax_cross_entropy(z, y); }
         });
-        let forward = method(&code, "forward");
+        let forward = method(&code, "forward_with");
         assert!(forward.contains("Sigmoid as :: shapegrad :: ops :: Unary > :: map_into"), "{forward}");
         assert!(!forward.contains("self . V"), "the output needs W only: {forward}");
         let loss = method(&code, "loss_with");
