@@ -70,6 +70,31 @@ impl<R: Dim, T: Scalar> Vector<R, T> {
     }
 }
 
+impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+    /// `self ← u vᵀ + s tᵀ`, a rank-2 update in one pass: each element is
+    /// written once (two outer products one after the other write them all,
+    /// then read and write them all again).
+    ///
+    /// ```
+    /// use shapegrad::prelude::*;
+    /// let (u, v) = (Vector::<U2>::from_slice(&[1., 2.]).unwrap(), Vector::<U3>::from_slice(&[1., 0., -1.]).unwrap());
+    /// let (s, t) = (Vector::<U2>::from_slice(&[0., 1.]).unwrap(), Vector::<U3>::from_slice(&[1., 1., 1.]).unwrap());
+    /// let mut w = Matrix::<U2, U3>::zeros();
+    /// w.set_outer_sum(&u, &v, &s, &t);
+    /// assert_eq!(w, &u.outer(&v) + &s.outer(&t));
+    /// ```
+    #[inline]
+    pub fn set_outer_sum(&mut self, u: &Vector<R, T>, v: &Vector<C, T>, s: &Vector<R, T>, t: &Vector<C, T>) {
+        let (v, t) = (v.as_slice(), t.as_slice());
+        let rows = self.as_mut_slice().chunks_exact_mut(C::SIZE);
+        for ((row, &u_i), &s_i) in rows.zip(u.as_slice()).zip(s.as_slice()) {
+            for ((w, &v_j), &t_j) in row.iter_mut().zip(v).zip(t) {
+                *w = u_i * v_j + s_i * t_j;
+            }
+        }
+    }
+}
+
 /// `out ← op(a)·op(b) (+ out when accumulating)` with inner dimension `k`;
 /// the shapes were checked by the caller's types.
 #[inline(always)]

@@ -304,9 +304,7 @@ impl OpDef for Elementwise {
 
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
         if let Some((p, q)) = Self::fused_sum(cx, n) {
-            let first = def("matmul").emit(cx, p, Place { accumulate: false, ..place });
-            let then = def("matmul").emit(cx, q, Place { accumulate: true, ..place });
-            return quote!(#first #then);
+            return super::matmul::emit_sum(cx, p, q, Place { accumulate: false, ..place });
         }
         if let Some(f) = Self::fused(cx, n) {
             return (f.code)(cx, place.tokens);

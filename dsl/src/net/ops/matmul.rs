@@ -22,6 +22,29 @@ fn unfold(g: &Graph, x: NodeId) -> NodeId {
     if op.is("transpose") { op.arg(0) } else { x }
 }
 
+/// `u vᵀ` with `u` and `v` column vectors: `(u, v)`.
+fn outer(g: &Graph, n: NodeId) -> Option<(NodeId, NodeId)> {
+    let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
+    let column = |x: NodeId| matches!(g.shape(x), Shape::Mat(_, c) if c == ONE);
+    let v = unfold(g, b);
+    (g.op(b).is("transpose") && !g.op(a).is("transpose") && column(a) && column(v)).then_some((a, v))
+}
+
+/// `place ← p + q` for two products `p` and `q`: the first written, the
+/// second accumulated onto it; two outer products `u vᵀ + s tᵀ` (a rank-2
+/// update, as in the autoencoder's ∂W) in one pass that writes each element
+/// once.
+pub(super) fn emit_sum(cx: &dyn EmitCx, p: NodeId, q: NodeId, place: Place<'_>) -> TokenStream {
+    let g = cx.g();
+    if let (Some((u, v)), Some((s, t)), false) = (outer(g, p), outer(g, q), place.accumulate) {
+        let (u, v, s, t, out) = (cx.val(u), cx.val(v), cx.val(s), cx.val(t), place.tokens);
+        return quote!(#out.set_outer_sum(#u, #v, #s, #t););
+    }
+    let first = MatMul.emit(cx, p, Place { accumulate: place.accumulate, ..place });
+    let then = MatMul.emit(cx, q, Place { accumulate: true, ..place });
+    quote!(#first #then)
+}
+
 impl OpDef for MatMul {
     fn code(&self) -> &'static str {
         "matmul"
