@@ -152,26 +152,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut net = DigitBn::<f32>::init(7);
     let mut adam = Adam::new(1e-3);
     let mut rng = Rng::seed(7);
-    let mut ws = DigitBnBatchWorkspace::<Batch, f32>::new();
-    let mut grads = DigitBnGrad::<f32>::zeros();
-    let (mut xs, mut ys) = (Matrix::<Pixels, Batch>::zeros(), Classes::<Digit, Batch>::zeros());
     for epoch in 0..30 {
-        let shuffled = train.shuffled(epoch);
-        for k in 0..shuffled.num_batches::<Batch>() {
-            shuffled.batch_into(k, &mut xs, &mut ys);
-            net.grad_batch_into(&mut ws, &xs, &ys, &mut rng, &mut grads);
+        for (xs, ys) in train.shuffled(epoch).batches::<Batch, f32>() {
+            let (_, grads) = net.grad_batch(&xs, &ys, &mut rng); // training: batch statistics, dropout
             adam.step(&mut net, &grads); // also moves the running statistics
         }
     }
-    let correct = (0..test.len())
-        .filter(|&i| {
-            let (x, y) = test.example::<f32>(i);
-            let out = net.forward(&x); // evaluation: running statistics, no dropout
-            let best = (0..Digit::SIZE).max_by(|&a, &b| out[a].total_cmp(&out[b])).unwrap_or(0);
-            best == y.index()
-        })
-        .count();
-    let accuracy = correct as f64 / test.len() as f64;
+    // Evaluation: running statistics, no dropout; every test example, in
+    // batches (the last one padded, the padding ignored).
+    let confusion = test.confusion::<Batch, f32>(|xs| net.forward_batch(xs));
+    let (accuracy, correct) = (confusion.accuracy(), confusion.correct());
     println!(
         "digits, batchnorm + dropout MLP: test accuracy {:.1}% ({correct}/{})",
         100.0 * accuracy,
