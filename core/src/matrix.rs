@@ -388,6 +388,11 @@ mod tests {
         assert_eq!(r.as_slice(), m.as_slice());
         let r = m.clone().rename::<N, U2>();
         assert_eq!(r.as_slice(), m.as_slice());
+        // A boxed one moves its box (Miri checks the move and the drop).
+        let big = Matrix::<D, M, f64>::from_fn(|i, j| (i * 7 + j) as f64);
+        const { assert!(!Matrix::<D, M, f64>::INLINE && Matrix::<M, U2>::INLINE) };
+        let r = big.clone().rename_cols::<N>();
+        assert_eq!(r.as_slice(), big.as_slice());
     }
 
     #[test]
