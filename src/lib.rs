@@ -308,10 +308,10 @@ pub use shapegrad_macros::dims;
 /// | `loss(&x, y) -> T` | the loss of one example |
 /// | `grad(&x, y) -> (T, TwoLayerGrad<T>)` | the loss and every param's gradient |
 /// | `forward(&x) -> Vector<C, T>` | the output; with several outputs a tuple in declaration order, `(Vector<C, T>, Matrix<H, D, T>)`; not generated without outputs; takes the inputs only |
-/// | `loss_with(&mut ws, &x, y) -> T`, `grad_into(&mut ws, &x, y, &mut out) -> T` | the same into a reused `TwoLayerWorkspace<T>` (`::new()`) and gradient (`TwoLayerGrad::zeros()`): no allocation |
+/// | `loss_with(&mut ws, &x, y) -> T`, `grad_into(&mut ws, &x, y, &mut out) -> T`, `forward_with(&mut ws, &x)` | the same into a reused `TwoLayerWorkspace<T>` (`::new()`) and gradient (`TwoLayerGrad::zeros()`): no allocation (`TwoLayerWorkspace::INLINE`: a small net's is all inline, and the documented methods make one on the stack) |
 /// | `loss_batch(&xs, &ys) -> T`, `grad_batch(&xs, &ys) -> (T, TwoLayerGrad<T>)` | the mean over a batch of `B` examples, one per column: `xs: &Matrix<D, B, T>` (`&Tensor4<C, H, W, B, T>` for images), `ys: &Classes<C, B>` (a target: `&Matrix<N, B, T>`) |
 /// | `forward_batch(&xs) -> Matrix<C, B, T>` | the outputs, one column per example (a tuple for several) |
-/// | `loss_batch_with`, `grad_batch_into` | the batched forms into a reused `TwoLayerBatchWorkspace<B, T>` and gradient |
+/// | `loss_batch_with`, `grad_batch_into`, `forward_batch_with` | the batched forms into a reused `TwoLayerBatchWorkspace<B, T>` and gradient |
 /// | `gradcheck(&x, y) -> GradCheck<T>`, `check_hand_grads(&x, y)` | the derived (or hand-written) gradients against finite differences in `f64` |
 /// | `derivation()`, `derivation_latex()` | the derived backward pass as text and as LaTeX |
 /// | `summary() -> String` | each param with its shape in the dims' names and its size, and the total |
@@ -321,6 +321,10 @@ pub use shapegrad_macros::dims;
 /// for a net of one input and at most one label or target,
 /// [`model::Net`], [`model::Predict`], [`model::BatchNet`] and
 /// [`model::PredictBatch`] (for [`fit::Fit`] and other generic code).
+/// On x86-64 the computing methods exist twice, compiled for the baseline
+/// instruction set and for AVX2 with FMA, and choose at run time
+/// (`SHAPEGRAD_KERNEL=portable` keeps the baseline copy); both compute the
+/// same bits.
 /// Nets with `dropout` take `rng: &mut random::Rng` last in their training
 /// methods; nets with `dropout` or `batchnorm` evaluate in `forward`,
 /// `forward_batch` and the per-example `loss`, and train in the batched
