@@ -8,32 +8,10 @@
 
 use shapegrad::prelude::*;
 
-net! {
-    /// The second seed's net.
-    net TwoLayer<D, H, C> {
-        param W1: [H, D];
-        param b1: [H];
-        param W2: [C, H];
-        param b2: [C];
-        input x: [D];
-        label y: C;
-        let z1 = W1 @ x + b1;
-        let z2 = W2 @ (z1 * sigmoid(z1)) + b2;
-        output z2;
-        loss softmax_cross_entropy(z2, y);
-    }
-}
+mod seeds;
 
-net! {
-    /// The first seed's tied-weight autoencoder.
-    net Autoencoder<M, N> {
-        param W: [M, N];
-        input x: [N];
-        let z = W @ x;
-        let v = W.T @ z - x;
-        loss 0.5 * sum(v * v);
-    }
-}
+use seeds::{Autoencoder, AutoencoderBatchWorkspace, AutoencoderGrad, AutoencoderWorkspace};
+use seeds::{TwoLayer, TwoLayerGrad, TwoLayerWorkspace};
 
 fn has_avx2() -> bool {
     let yes = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");

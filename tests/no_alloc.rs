@@ -12,6 +12,8 @@ use shapegrad::data::digits::{self, Cols, Pixels, Rows};
 use shapegrad::optim::{Adam, Optimizer};
 use shapegrad::prelude::*;
 
+mod seeds;
+
 struct Counting;
 
 thread_local! {
@@ -222,25 +224,9 @@ net! {
     }
 }
 
-net! {
-    /// The second seed's net at its sizes, 8-16-4, with an output.
-    net Seed<D, H, C> {
-        param W1: [H, D];
-        param b1: [H];
-        param W2: [C, H];
-        param b2: [C];
-        input x: [D];
-        label y: C;
-        let z1 = W1 @ x + b1;
-        let z2 = W2 @ (z1 * sigmoid(z1)) + b2;
-        output z2;
-        loss softmax_cross_entropy(z2, y);
-    }
-}
-
 #[test]
 fn a_small_nets_documented_methods_allocate_nothing() {
-    let net = Seed::<U8, U16, U4, f32>::init(5);
+    let net = seeds::TwoLayer::<U8, U16, U4, f32>::init(5);
     let x = Vector::<U8, f32>::from_fn(|i, _| (i as f32 * 0.9).sin());
     let y = Class::<U4>::new(2).unwrap();
     // Every param, gradient and intermediate value is inline: nothing to allocate.
