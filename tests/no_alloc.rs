@@ -224,8 +224,32 @@ net! {
     }
 }
 
+net! {
+    /// Inline values only (200 f64 are 1.6 KB), but a dozen of them: too
+    /// much for the stack, so its workspace is cached instead.
+    net Deep {
+        param W: [U200, U200];
+        input x: [U200];
+        let a = tanh(W @ x);
+        let b = tanh(W @ a);
+        let c = tanh(W @ b);
+        let d = tanh(W @ c);
+        loss sum(d * d);
+    }
+}
+
 #[test]
 fn a_small_nets_documented_methods_allocate_nothing() {
+    // A workspace of inline buffers is made on the stack when it is at most 16 KiB.
+    const { assert!(seeds::TwoLayerWorkspace::<U8, U16, U4, f32>::INLINE) };
+    const { assert!(!ScoredWorkspace::<f32>::INLINE && !DeepWorkspace::<f64>::INLINE) };
+    const { assert!(Vector::<U200, f64>::INLINE && size_of::<DeepWorkspace<f64>>() > 16 * 1024) };
+    let deep = Deep::<f64>::init(1);
+    let x = Vector::<U200, f64>::from_fn(|i, _| (i as f64 * 0.1).sin());
+    // Its params are boxed (200×200), its gradient one buffer; the cached workspace nothing.
+    assert_eq!(allocations_per_call(20, || _ = std::hint::black_box(deep.grad(&x))), 1.0);
+    assert_eq!(allocations_per_call(20, || _ = std::hint::black_box(deep.loss(&x))), 0.0);
+
     let net = seeds::TwoLayer::<U8, U16, U4, f32>::init(5);
     let x = Vector::<U8, f32>::from_fn(|i, _| (i as f32 * 0.9).sin());
     let y = Class::<U4>::new(2).unwrap();

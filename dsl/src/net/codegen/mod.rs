@@ -287,10 +287,12 @@ impl<'a> Codegen<'a> {
                     Self { #(#fields: #inits,)* __types: ::core::marker::PhantomData }
                 }
 
-                /// Whether every buffer is inline (a small net's): such a
-                /// workspace allocates nothing, and the documented methods
-                /// make one on the stack for each call.
-                pub const INLINE: bool = true #(&& <#types as ::shapegrad::storage::Buffer>::INLINE)*;
+                /// Whether every buffer is inline (a small net's) and the
+                /// whole workspace at most 16 KiB: such a workspace allocates
+                /// nothing, and the documented methods make one on the stack
+                /// for each call.
+                pub const INLINE: bool = ::core::mem::size_of::<Self>() <= 16 * 1024
+                    #(&& <#types as ::shapegrad::storage::Buffer>::INLINE)*;
             }
 
             #[allow(non_snake_case, non_camel_case_types)]
