@@ -41,6 +41,7 @@ mod matmul;
 mod minmax;
 mod neg;
 mod norm;
+mod pool;
 mod reduce;
 mod reshape;
 mod softmax;
@@ -179,7 +180,7 @@ pub fn internal(what: &str) -> TokenStream {
 }
 
 /// The families, each listing its ops.
-const FAMILIES: [&[&dyn OpDef]; 17] = [
+const FAMILIES: [&[&dyn OpDef]; 18] = [
     leaf::OPS,
     arith::OPS,
     neg::OPS,
@@ -194,6 +195,7 @@ const FAMILIES: [&[&dyn OpDef]; 17] = [
     softmax::OPS,
     loss::OPS,
     conv::OPS,
+    pool::OPS,
     reshape::OPS,
     norm::OPS,
     batchnorm::OPS,
