@@ -108,7 +108,15 @@ fn generated_nets_compile_and_their_gradients_are_right() {
         root.display().to_string()
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
-    let mut src = String::from("use shapegrad::prelude::*;\n\ndims! { D = 4; H = 3; C = 3; }\n\n");
+    let mut src = String::from(
+        "use shapegrad::grads::Gradients;\nuse shapegrad::prelude::*;\n\ndims! { D = 4; H = 3; C = 3; }\n\n\
+         /// The same gradient values, bit for bit (NaN included).\n\
+         fn same<G: Gradients<f64>>(a: &G, b: &G) -> bool {\n    \
+             let mut bits = [Vec::new(), Vec::new()];\n    \
+             a.visit_grads(&mut |_, v| bits[0].extend(v.iter().map(|x| x.to_bits())));\n    \
+             b.visit_grads(&mut |_, v| bits[1].extend(v.iter().map(|x| x.to_bits())));\n    \
+             bits[0] == bits[1]\n}\n\n",
+    );
     let mut g = Gen { state: 2026 };
     for i in 0..count {
         src += &g.net(i);
@@ -117,7 +125,7 @@ fn generated_nets_compile_and_their_gradients_are_right() {
     for i in 0..count {
         writeln!(
             src,
-            "    for seed in 0..3u64 {{\n        let net = N{i}::<f64>::init(seed);\n        let net = N{i} {{ bh: net.W1.row_sums().map(|v| v * 0.5), bc: net.W2.row_sums().map(|v| 0.3 - v), s: Matrix::from_element(0.4), ..net }};\n        let x = Vector::<D, f64>::from_fn(|j, _| ((j as u64 + seed * 7) as f64 * 0.77).sin());\n        let y = Class::<C>::new((seed % 3) as usize).unwrap();\n        let r = net.gradcheck(&x, y);\n        if !r.is_ok(1e-6) {{ failed += 1; println!(\"N{i} seed {{seed}}\\n{{r}}\"); }}\n    }}"
+            "    for seed in 0..3u64 {{\n        let net = N{i}::<f64>::init(seed);\n        let net = N{i} {{ bh: net.W1.row_sums().map(|v| v * 0.5), bc: net.W2.row_sums().map(|v| 0.3 - v), s: Matrix::from_element(0.4), ..net }};\n        let x = Vector::<D, f64>::from_fn(|j, _| ((j as u64 + seed * 7) as f64 * 0.77).sin());\n        let y = Class::<C>::new((seed % 3) as usize).unwrap();\n        let r = net.gradcheck(&x, y);\n        if !r.is_ok(1e-6) {{ failed += 1; println!(\"N{i} seed {{seed}}\\n{{r}}\"); }}\n        let mut g = N{i}Grad::<f64>::zeros();\n        g.visit_grads_mut(&mut |_, v| v.fill(f64::NAN));\n        net.grad_into(&mut N{i}Workspace::new(), &x, y, &mut g);\n        if !same(&g, &net.grad(&x, y).1) {{ failed += 1; println!(\"N{i} seed {{seed}}: grad_into left a gradient unwritten\"); }}\n    }}"
         )
         .unwrap();
     }

@@ -48,6 +48,7 @@ pub mod onnx;
 pub mod ops;
 pub mod optim;
 pub mod random;
+mod recycle;
 pub mod running;
 mod scalar;
 pub mod shape;

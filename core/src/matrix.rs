@@ -57,16 +57,37 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
         Matrix { data: Store::<R, C, T>::zeroed(), dims: PhantomData }
     }
 
+    /// A matrix whose elements are unspecified, for a caller that will
+    /// overwrite every one (the `grad` methods of a net use it for the
+    /// returned gradient): a large one takes the buffer of a matrix of the
+    /// same size this thread dropped, so neither allocates nor zeroes; see
+    /// [`storage`](crate::storage). The elements are always valid numbers of
+    /// some earlier matrix (or zero), never uninitialized memory.
+    ///
+    /// ```
+    /// use shapegrad::prelude::*;
+    /// let g = Matrix::<U64, U256>::zeros();
+    /// let p = g.as_slice().as_ptr();
+    /// drop(g);
+    /// let mut h = Matrix::<U256, U64>::for_overwrite(); // the same size
+    /// assert_eq!(h.as_slice().as_ptr(), p); // the dropped buffer, reused
+    /// h.as_mut_slice().fill(1.0);
+    /// ```
+    #[inline]
+    pub fn for_overwrite() -> Self {
+        Matrix { data: Store::<R, C, T>::for_overwrite(), dims: PhantomData }
+    }
+
     /// Every element equal to `value`.
     pub fn from_element(value: T) -> Self {
-        let mut m = Self::zeros();
+        let mut m = Self::for_overwrite();
         m.as_mut_slice().fill(value);
         m
     }
 
     /// The element at row `i`, column `j` is `f(i, j)`.
     pub fn from_fn(mut f: impl FnMut(usize, usize) -> T) -> Self {
-        let mut m = Self::zeros();
+        let mut m = Self::for_overwrite();
         for (i, row) in m.data.get_mut().iter_mut().enumerate() {
             for (j, x) in row.iter_mut().enumerate() {
                 *x = f(i, j);
@@ -293,7 +314,7 @@ impl<N: Dim, T: Scalar> Matrix<N, N, T> {
 impl<R: Dim, C: Dim, T: Scalar> Clone for Matrix<R, C, T> {
     fn clone(&self) -> Self {
         // Built on the heap and filled there: `Box::clone` may go through the stack.
-        let mut m = Self::zeros();
+        let mut m = Self::for_overwrite();
         m.copy_from(self);
         m
     }

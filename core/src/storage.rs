@@ -20,11 +20,26 @@
 //! larger inline value costs what the allocation saved.
 //!
 //! Everything here is in the types: `Matrix::<H, D>::INLINE` tells which.
+//!
+//! A boxed matrix's buffer is not freed when the matrix is dropped but kept
+//! by its thread (at most [`MAX_BUFFERS`] buffers, [`MAX_BYTES`] in all,
+//! oldest freed first; [`clear_recycled`] frees them) for the next matrix
+//! of the same size that is built by [`Matrix::for_overwrite`](crate::Matrix::for_overwrite),
+//! `zeros`, `clone`, `from_fn` or `from_element`. A training loop drops
+//! each step's gradient before asking for the next, so `grad` then neither
+//! allocates nor zeroes its result: the backward pass overwrites every
+//! element (measured: 1 µs of the 64×256 autoencoder's 7.5 µs step).
+
+use core::mem::ManuallyDrop;
+use core::ptr::NonNull;
+use std::alloc::Layout;
 
 use generic_array::{ArrayLength, GenericArray};
 use typenum::{Bit, UInt, UTerm, Unsigned};
 
 use crate::Scalar;
+
+pub use crate::recycle::{MAX_BUFFERS, MAX_BYTES, clear as clear_recycled};
 
 /// The largest sum of the binary lengths of a matrix's two sizes for which
 /// it is stored inline (see the module's documentation).
@@ -39,6 +54,10 @@ pub trait Storage<A>: Send + Sync + Sized + 'static {
     const INLINE: bool;
     /// All zeros, built in place (a boxed one directly on the heap).
     fn zeroed() -> Self;
+    /// Unspecified (but initialized) elements, for a caller that overwrites
+    /// every one: a boxed one reuses a buffer this thread dropped (see
+    /// [`Matrix::for_overwrite`](crate::Matrix::for_overwrite)), else is zeroed.
+    fn for_overwrite() -> Self;
     /// The rows.
     fn get(&self) -> &A;
     /// The rows, mutably.
@@ -52,6 +71,10 @@ impl<T: Scalar, CS: ArrayLength, RS: ArrayLength> Storage<Rows<RS, CS, T>> for R
         GenericArray::default()
     }
     #[inline(always)]
+    fn for_overwrite() -> Self {
+        GenericArray::default()
+    }
+    #[inline(always)]
     fn get(&self) -> &Self {
         self
     }
@@ -61,20 +84,65 @@ impl<T: Scalar, CS: ArrayLength, RS: ArrayLength> Storage<Rows<RS, CS, T>> for R
     }
 }
 
-impl<T: Scalar, CS: ArrayLength, RS: ArrayLength> Storage<Rows<RS, CS, T>> for Box<Rows<RS, CS, T>> {
+/// The rows of a large matrix in one heap allocation, which goes to this
+/// thread's cache of dropped buffers when the matrix is dropped (`recycle`).
+pub struct Heap<RS: ArrayLength, CS: ArrayLength, T: Scalar>(ManuallyDrop<Box<Rows<RS, CS, T>>>);
+
+impl<RS: ArrayLength, CS: ArrayLength, T: Scalar> Heap<RS, CS, T> {
+    fn layout() -> Layout {
+        Layout::new::<Rows<RS, CS, T>>()
+    }
+}
+
+impl<T: Scalar, CS: ArrayLength, RS: ArrayLength> Storage<Rows<RS, CS, T>> for Heap<RS, CS, T> {
     const INLINE: bool = false;
-    #[inline(always)]
+    #[inline]
     fn zeroed() -> Self {
-        // Never `Box::new(array)`: that may build the array on the stack first.
-        GenericArray::default_boxed()
+        match crate::recycle::take(Self::layout()) {
+            Some(p) => {
+                // SAFETY: `take` gave us an owned, initialized array of `T`s
+                // allocated with this layout.
+                let mut h = Heap(ManuallyDrop::new(unsafe { Box::from_raw(p.cast().as_ptr()) }));
+                h.get_mut().iter_mut().for_each(|row| row.fill(T::ZERO));
+                h
+            }
+            // Never `Box::new(array)`: that may build the array on the stack first.
+            None => Heap(ManuallyDrop::new(GenericArray::default_boxed())),
+        }
+    }
+    #[inline]
+    fn for_overwrite() -> Self {
+        match crate::recycle::take(Self::layout()) {
+            // The rows of a dropped matrix of this size and alignment: `T`s.
+            // SAFETY: as in `zeroed`.
+            Some(p) => Heap(ManuallyDrop::new(unsafe { Box::from_raw(p.cast().as_ptr()) })),
+            None => Self::zeroed(),
+        }
     }
     #[inline(always)]
     fn get(&self) -> &Rows<RS, CS, T> {
-        self
+        &self.0
     }
     #[inline(always)]
     fn get_mut(&mut self) -> &mut Rows<RS, CS, T> {
-        self
+        &mut self.0
+    }
+}
+
+impl<RS: ArrayLength, CS: ArrayLength, T: Scalar> Drop for Heap<RS, CS, T> {
+    fn drop(&mut self) {
+        // SAFETY: taken once, here; the field is never used again.
+        let rows = unsafe { ManuallyDrop::take(&mut self.0) };
+        let layout = Self::layout();
+        if layout.size() == 0 {
+            // A zero-sized box owns no allocation.
+            return;
+        }
+        let ptr = NonNull::from(Box::leak(rows)).cast();
+        // SAFETY: allocated by the global allocator with this layout (a
+        // `Box`), owned, and an initialized array of `T`, a float type (the
+        // trait is sealed): no padding, no invalid bits.
+        unsafe { crate::recycle::put(layout, ptr) };
     }
 }
 
@@ -121,7 +189,7 @@ pub struct Long;
 impl Bits for Long {
     type Succ = Long;
     type Plus<O: Bits> = Long;
-    type Store<RS: ArrayLength, CS: ArrayLength, T: Scalar> = Box<Rows<RS, CS, T>>;
+    type Store<RS: ArrayLength, CS: ArrayLength, T: Scalar> = Heap<RS, CS, T>;
 }
 
 macro_rules! lengths {

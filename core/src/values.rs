@@ -18,6 +18,11 @@ use crate::{Dim, Matrix, Scalar, Tensor3, Tensor4};
 pub trait Values<T: Scalar>: Clone {
     /// Every element zero.
     fn zeros() -> Self;
+    /// Unspecified (but initialized) elements, for a caller that overwrites
+    /// every one: [`Matrix::for_overwrite`] for a matrix, zeros otherwise.
+    fn for_overwrite() -> Self {
+        Self::zeros()
+    }
     /// The elements, row-major.
     fn as_slice(&self) -> &[T];
     /// The elements, row-major, mutably.
@@ -31,6 +36,10 @@ pub trait Values<T: Scalar>: Clone {
 impl<R: Dim, C: Dim, T: Scalar> Values<T> for Matrix<R, C, T> {
     fn zeros() -> Self {
         Matrix::zeros()
+    }
+    #[inline]
+    fn for_overwrite() -> Self {
+        Matrix::for_overwrite()
     }
     fn as_slice(&self) -> &[T] {
         Matrix::as_slice(self)

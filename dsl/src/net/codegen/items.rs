@@ -160,6 +160,19 @@ impl Codegen<'_> {
                         #phantom_init
                     }
                 }
+
+                /// Unspecified gradients, which `grad_into` overwrites in
+                /// full: `grad`'s output buffer (large matrices reuse this
+                /// thread's dropped buffers; see `Matrix::for_overwrite`).
+                #[doc(hidden)]
+                #[inline]
+                pub fn for_overwrite() -> Self {
+                    Self {
+                        #(#pnames: <#ptys as ::shapegrad::values::Values<#t>>::for_overwrite(),)*
+                        #(#snames: ::shapegrad::running::BatchStats::new(),)*
+                        #phantom_init
+                    }
+                }
             }
 
             #[allow(non_snake_case, clippy::all)]

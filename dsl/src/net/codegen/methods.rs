@@ -141,7 +141,7 @@ impl Codegen<'_> {
 
             #[doc = #d3]
             pub fn #grad_fn #generic (&self, #args) -> (#t, #grad_ty) {
-                let mut __out = #grad_name::zeros();
+                let mut __out = #grad_name::for_overwrite();
                 let __loss = ::shapegrad::workspace::with(<#ws_ty>::INLINE, || #ws_new, |__ws| self.#grad_into(__ws, #calls &mut __out));
                 (__loss, __out)
             }
