@@ -1,5 +1,5 @@
 //! Property tests: every path of the product kernel — the plain loops, the
-//! loops compiled for AVX2/FMA, the packed AVX2 kernel, and the dispatcher
+//! loops compiled for AVX2/FMA (with their matrix·vector FMA loops), the packed AVX2 kernel, and the dispatcher
 //! that picks among them — against a naive triple loop in f64, on random
 //! shapes (odd sizes, partial 6×16 tiles, more than one 256-deep block of
 //! `k`, more than one 2048-wide block of `n`), transposes, scalings and
@@ -44,6 +44,10 @@ fn shape() -> impl Strategy<Value = (usize, usize, usize)> {
         (1usize..40, 1usize..40, 1usize..40),
         (1usize..20, 1usize..70, 250usize..300),
         (6usize..13, 2040usize..2060, 8usize..12),
+        // Matrix·vector and vector·matrix products (the thin FMA loops):
+        // rows in fours and a remainder, columns in 64s, 8s and a remainder.
+        (1usize..150, Just(1usize), 1usize..300),
+        (Just(1usize), 1usize..150, 1usize..300),
     ]
 }
 

@@ -26,6 +26,7 @@ use crate::loops::{Op, Product};
 
 mod avx2;
 mod avx512;
+mod thin;
 
 /// The instruction sets the packed product has a kernel for, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -110,13 +111,27 @@ pub(crate) fn avx2_available() -> bool {
     chosen().is_some()
 }
 
-/// The plain product loops of `loops::gemm_loops`, compiled for AVX2 and FMA.
+/// A product too thin for the packed kernel: a matrix·vector product (or
+/// vector·matrix) in `thin`'s FMA loops, anything else in the plain loops
+/// of `loops::gemm_loops` compiled for AVX2 and FMA.
 ///
 /// # Safety
 /// The processor must have AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
 pub(crate) unsafe fn loops(p: Product<'_, f32>, c: &mut [f32]) {
-    crate::loops::gemm_loops(p, c);
+    let Product { m, n, k, alpha, a, op_a, b, op_b, accumulate } = p;
+    // A vector operand is contiguous whether transposed or not.
+    // SAFETY (all four): AVX2 and FMA are present, the caller's promise.
+    match (op_a, op_b) {
+        // Row i of op(A) is row i of `a`: a dot product with b.
+        (Op::N, _) if n == 1 && k >= 8 => unsafe { thin::rows_dot(alpha, a, b, c, accumulate) },
+        // op(A)·b = Σₚ bₚ·(row p of `a`).
+        (Op::T, _) if n == 1 && m >= 8 => unsafe { thin::rows_axpy(alpha, a, b, c, accumulate) },
+        // A row vector: cⱼ = Σₚ aₚ·op(B)ₚⱼ, the same two forms on `b`.
+        (_, Op::T) if m == 1 && k >= 8 => unsafe { thin::rows_dot(alpha, b, a, c, accumulate) },
+        (_, Op::N) if m == 1 && n >= 8 => unsafe { thin::rows_axpy(alpha, b, a, c, accumulate) },
+        _ => crate::loops::gemm_loops(p, c),
+    }
 }
 
 /// A matrix read through strides: element `(i, j)` is at `data[i·rs + j·cs]`.
