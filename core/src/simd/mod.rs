@@ -346,7 +346,14 @@ fn pack_b<K: Micro>(b: View, pc: usize, kc: usize, jc: usize, nc: usize, out: &m
     for (panel, j0) in (0..nc).step_by(K::NR).enumerate() {
         let width = K::NR.min(nc - j0);
         let dst = &mut out[panel * K::NR * kc..(panel + 1) * K::NR * kc];
-        if b.cs == 1 {
+        if b.cs == 1 && width == K::NR {
+            // Rows of a constant width: copied in registers, where a call
+            // to `memcpy` per row cost 3% of the 784-128-10 step.
+            for p in 0..kc {
+                let base = (pc + p) * b.rs + jc + j0;
+                dst[p * K::NR..(p + 1) * K::NR].copy_from_slice(&b.data[base..base + K::NR]);
+            }
+        } else if b.cs == 1 {
             for p in 0..kc {
                 let row = &mut dst[p * K::NR..(p + 1) * K::NR];
                 let base = (pc + p) * b.rs + jc + j0;
@@ -383,6 +390,7 @@ fn pack_b<K: Micro>(b: View, pc: usize, kc: usize, jc: usize, nc: usize, out: &m
 
 /// Writes the transpose of the 8×8 block whose row `r` is `src[r·stride ..][..8]`
 /// into `dst`, row `c` at `dst[c·ld ..][..8]`.
+#[inline]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn transpose8(src: &[f32], stride: usize, dst: &mut [f32], ld: usize) {
     assert!(src.len() >= 7 * stride + 8 && dst.len() >= 7 * ld + 8);
@@ -427,10 +435,11 @@ unsafe fn transpose8(src: &[f32], stride: usize, dst: &mut [f32], ld: usize) {
 fn pack_a<K: Micro>(a: View, ic: usize, mr: usize, pc: usize, kc: usize, out: &mut [f32]) {
     for p in 0..kc {
         let col = &mut out[p * K::MR..(p + 1) * K::MR];
-        for (i, x) in col[..mr].iter_mut().enumerate() {
-            *x = a.data[(ic + i) * a.rs + (pc + p) * a.cs];
+        // A loop of constant length, not a `fill` of the rest: a call to
+        // `memset` per column cost 1.5% of the 784-128-10 step.
+        for (i, x) in col.iter_mut().enumerate() {
+            *x = if i < mr { a.data[(ic + i) * a.rs + (pc + p) * a.cs] } else { 0.0 };
         }
-        col[mr..].fill(0.0);
     }
 }
 
