@@ -47,6 +47,8 @@ mod nalgebra;
 pub mod onnx;
 pub mod ops;
 pub mod optim;
+#[cfg(feature = "parallel")]
+pub mod parallel;
 pub mod random;
 mod recycle;
 pub mod running;
@@ -71,11 +73,12 @@ pub use scalar::Scalar;
 pub use tensor::{Tensor3, Tensor4};
 
 /// The number of threads large products use: with the `parallel` feature,
-/// the size of rayon's pool (all cores, or `RAYON_NUM_THREADS`); without it, 1.
+/// `SHAPEGRAD_THREADS` when set, else every core the process may run on
+/// (read once; see the `parallel` module); without it, 1.
 pub fn threads() -> usize {
     #[cfg(feature = "parallel")]
     {
-        rayon::current_num_threads()
+        parallel::threads()
     }
     #[cfg(not(feature = "parallel"))]
     {

@@ -170,29 +170,47 @@ pub(crate) fn sgemm_on(isa: Isa, p: Product<'_, f32>, c: &mut [f32]) {
     if m * n * k >= PARALLEL_MIN_FLOPS {
         let threads = crate::threads().min(m / 12);
         if threads > 1 {
-            // Each thread of rayon's pool takes a band of rows of `C` (and of
-            // `op(A)`) and packs `op(B)` into its own buffers.
+            // Band `i` of rows of `C` (and of `op(A)`) on thread `i`, which
+            // packs `op(B)` into its own buffers.
             let band = m.div_ceil(threads).next_multiple_of(12);
-            rayon::scope(|scope| {
-                let mut rest = c;
-                let mut row = 0;
-                while row < m {
-                    let rows = band.min(m - row);
-                    let (mine, tail) = rest.split_at_mut(rows * n);
-                    rest = tail;
-                    let a_band = View { data: &a.data[row * a.rs..], ..a };
-                    if row + rows < m {
-                        scope.spawn(move |_| run(isa, (rows, n, k), alpha, a_band, b, accumulate, mine));
-                    } else {
-                        run(isa, (rows, n, k), alpha, a_band, b, accumulate, mine);
-                    }
-                    row += rows;
-                }
+            let count = m.div_ceil(band);
+            let c_len = c.len();
+            let out = Shared(c.as_mut_ptr());
+            crate::parallel::bands(count, &|i| {
+                let row = i * band;
+                let rows = band.min(m - row);
+                // SAFETY: the bands' rows are disjoint parts of `c` (rows
+                // `row..row + rows` of `n` values, inside its `c_len`), and
+                // `c` stays borrowed until every band is done.
+                let mine = unsafe {
+                    debug_assert!((row + rows) * n <= c_len);
+                    core::slice::from_raw_parts_mut(out.at(row * n), rows * n)
+                };
+                let a_band = View { data: &a.data[row * a.rs..], ..a };
+                run(isa, (rows, n, k), alpha, a_band, b, accumulate, mine);
             });
             return;
         }
     }
     run(isa, (m, n, k), alpha, a, b, accumulate, c);
+}
+
+/// The output of a product split into bands, shared by the threads that
+/// each write their own rows of it.
+#[cfg(feature = "parallel")]
+struct Shared(*mut f32);
+
+// SAFETY: each band dereferences only its own rows (see `sgemm_on`).
+#[cfg(feature = "parallel")]
+unsafe impl Sync for Shared {}
+
+#[cfg(feature = "parallel")]
+impl Shared {
+    /// The address of element `i`; a method, so closures capture the
+    /// `Sync` wrapper rather than the raw pointer.
+    fn at(&self, i: usize) -> *mut f32 {
+        self.0.wrapping_add(i)
+    }
 }
 
 /// Products with at least this many multiply-adds are split across threads
