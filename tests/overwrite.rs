@@ -11,6 +11,8 @@ use shapegrad::data::digits::{self, Cols, Pixels, Rows};
 use shapegrad::grads::Gradients;
 use shapegrad::prelude::*;
 
+mod seeds;
+
 dims! { Hidden = 32; Batch = 8; Wide = 96; }
 
 /// Every gradient value of `g`, in order.
@@ -118,31 +120,22 @@ fn convolution_and_norm_gradients_are_written_in_full() {
     assert!(values(&net.grad_batch(&xs, &ys).1) == want, "grad_batch differs from grad_batch_into");
 }
 
-net! {
-    /// The tied autoencoder, boxed (`Wide`×`Hidden`), one example and a batch.
-    net Tied {
-        param W: [Hidden, Wide];
-        input x: [Wide];
-        let v = W.T @ (W @ x) - x;
-        loss 0.5 * sum(v * v);
-    }
-}
-
 #[test]
 fn tied_gradients_are_written_in_full() {
-    let net = Tied::<f64>::init(5);
+    // The tied autoencoder, boxed (`Hidden`×`Wide`), one example and a batch.
+    let net = seeds::Autoencoder::<Hidden, Wide, f64>::init(5);
     let x = Vector::<Wide, f64>::from_fn(|i, _| (i as f64 * 0.3).sin());
-    let mut ws = TiedWorkspace::<f64>::new();
-    let want = overwrites(TiedGrad::zeros, |g| {
+    let mut ws = seeds::AutoencoderWorkspace::<Hidden, Wide, f64>::new();
+    let want = overwrites(seeds::AutoencoderGrad::zeros, |g| {
         net.grad_into(&mut ws, &x, g);
     });
-    drop(nan(TiedGrad::<f64>::zeros()));
+    drop(nan(seeds::AutoencoderGrad::<Hidden, Wide, f64>::zeros()));
     assert!(values(&net.grad(&x).1) == want, "grad differs from grad_into");
     let xs = Matrix::<Wide, Batch, f64>::from_fn(|i, j| ((i * 3 + j) as f64 * 0.1).cos());
-    let mut ws = TiedBatchWorkspace::<Batch, f64>::new();
-    let want = overwrites(TiedGrad::zeros, |g| {
+    let mut ws = seeds::AutoencoderBatchWorkspace::<Hidden, Wide, Batch, f64>::new();
+    let want = overwrites(seeds::AutoencoderGrad::zeros, |g| {
         net.grad_batch_into(&mut ws, &xs, g);
     });
-    drop(nan(TiedGrad::<f64>::zeros()));
+    drop(nan(seeds::AutoencoderGrad::<Hidden, Wide, f64>::zeros()));
     assert!(values(&net.grad_batch(&xs).1) == want, "grad_batch differs from grad_batch_into");
 }
