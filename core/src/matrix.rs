@@ -52,7 +52,8 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     pub const INLINE: bool = <Store<R, C, T> as Storage<_>>::INLINE;
 
     /// The zero matrix: a large one is allocated directly on the heap (never
-    /// through the stack, so a 784×128 matrix is fine inside a test thread).
+    /// through the stack, so a 784×128 matrix is fine inside a test thread),
+    /// or takes a buffer of its size this thread dropped, zeroed.
     pub fn zeros() -> Self {
         Matrix { data: Store::<R, C, T>::zeroed(), dims: PhantomData }
     }

@@ -92,32 +92,38 @@ impl<RS: ArrayLength, CS: ArrayLength, T: Scalar> Heap<RS, CS, T> {
     fn layout() -> Layout {
         Layout::new::<Rows<RS, CS, T>>()
     }
+
+    /// A buffer of this layout from this thread's cache, as it was left.
+    fn reused() -> Option<Self> {
+        let p = crate::recycle::take(Self::layout())?;
+        // SAFETY: `take` gave us an owned, initialized array of `T`s (the
+        // rows of a dropped matrix of this size and alignment) allocated
+        // with this layout.
+        Some(Heap(ManuallyDrop::new(unsafe { Box::from_raw(p.cast().as_ptr()) })))
+    }
+
+    /// A fresh zeroed buffer, built directly on the heap: never
+    /// `Box::new(array)`, which may build the array on the stack first.
+    fn fresh() -> Self {
+        Heap(ManuallyDrop::new(GenericArray::default_boxed()))
+    }
 }
 
 impl<T: Scalar, CS: ArrayLength, RS: ArrayLength> Storage<Rows<RS, CS, T>> for Heap<RS, CS, T> {
     const INLINE: bool = false;
     #[inline]
     fn zeroed() -> Self {
-        match crate::recycle::take(Self::layout()) {
-            Some(p) => {
-                // SAFETY: `take` gave us an owned, initialized array of `T`s
-                // allocated with this layout.
-                let mut h = Heap(ManuallyDrop::new(unsafe { Box::from_raw(p.cast().as_ptr()) }));
+        match Self::reused() {
+            Some(mut h) => {
                 h.get_mut().iter_mut().for_each(|row| row.fill(T::ZERO));
                 h
             }
-            // Never `Box::new(array)`: that may build the array on the stack first.
-            None => Heap(ManuallyDrop::new(GenericArray::default_boxed())),
+            None => Self::fresh(),
         }
     }
     #[inline]
     fn for_overwrite() -> Self {
-        match crate::recycle::take(Self::layout()) {
-            // The rows of a dropped matrix of this size and alignment: `T`s.
-            // SAFETY: as in `zeroed`.
-            Some(p) => Heap(ManuallyDrop::new(unsafe { Box::from_raw(p.cast().as_ptr()) })),
-            None => Self::zeroed(),
-        }
+        Self::reused().unwrap_or_else(Self::fresh)
     }
     #[inline(always)]
     fn get(&self) -> &Rows<RS, CS, T> {
