@@ -59,8 +59,10 @@ unsafe fn micro(
     c: &mut [f32],
     tile: Tile,
 ) {
-    let Tile { mr, nr, ldc, overwrite } = tile;
-    assert!(pb.len() >= kc * NR && kc > 0 && pa.len() > (MR - 1) * rs + (kc - 1) * cs);
+    let Tile { mr, nr, ldc, ldb, overwrite } = tile;
+    assert!(
+        kc > 0 && ldb >= NR && pb.len() >= (kc - 1) * ldb + NR && pa.len() > (MR - 1) * rs + (kc - 1) * cs
+    );
     // SAFETY: the caller runs on AVX2 and FMA.
     let mut acc = [[unsafe { _mm256_setzero_ps() }; 2]; MR];
     // One pointer per row, so the six broadcasts of a step are independent
@@ -71,7 +73,7 @@ unsafe fn micro(
     let mut offset = 0;
     for _ in 0..kc {
         // SAFETY: each row is read at offsets p·cs for p < kc, inside `pa`
-        // (asserted); the packed panel holds kc·NR values.
+        // (asserted); the panel of B holds NR values at each p·ldb, p < kc (asserted).
         unsafe {
             let b0 = _mm256_loadu_ps(b);
             let b1 = _mm256_loadu_ps(b.add(8));
@@ -81,7 +83,7 @@ unsafe fn micro(
                 acc_r[1] = _mm256_fmadd_ps(x, b1, acc_r[1]);
             }
             offset += cs;
-            b = b.add(NR);
+            b = b.add(ldb);
         }
     }
     // SAFETY: as above.

@@ -67,12 +67,13 @@ unsafe fn micro<const MR: usize, const NV: usize>(
     c: &mut [f32],
     tile: Tile,
 ) {
-    let Tile { mr, nr, ldc, overwrite } = tile;
+    let Tile { mr, nr, ldc, ldb, overwrite } = tile;
     let width = 16 * NV;
-    assert!(NV <= 2 && kc > 0 && pa.len() > (MR - 1) * rs + (kc - 1) * cs && pb.len() >= kc * width);
+    assert!(NV <= 2 && kc > 0 && pa.len() > (MR - 1) * rs + (kc - 1) * cs);
+    assert!(ldb >= width && pb.len() >= (kc - 1) * ldb + width);
     assert!(mr >= 1 && mr <= MR && nr >= 1 && nr <= width && c.len() >= (mr - 1) * ldc + nr);
     // SAFETY: row r of `A` is read at r·rs + p·cs for p < kc, inside `pa`,
-    // and the first kc·16·NV values of `pb` (asserted); the stores write rows
+    // and rows p·ldb..p·ldb + 16·NV of `pb` for p < kc (asserted); the stores write rows
     // r < mr of `c`, columns < nr (masked), inside `c` (asserted).
     unsafe {
         let mut acc = [[_mm512_setzero_ps(); NV]; MR];
@@ -90,7 +91,7 @@ unsafe fn micro<const MR: usize, const NV: usize>(
                 }
             }
             offset += cs;
-            b = b.add(width);
+            b = b.add(ldb);
         }
         let scale = _mm512_set1_ps(alpha);
         // Over all `MR` rows, skipping those past `mr`: constant indices

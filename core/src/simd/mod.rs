@@ -321,7 +321,14 @@ fn blocked<K: Micro>(
             let kc = K::KC.min(k - pc);
             // The first block of `k` overwrites `c` unless accumulating.
             let overwrite = pc == 0 && !accumulate;
-            pack_b::<K>(b, pc, kc, jc, nc, pb);
+            // Rows of `op(B)` that are rows of the stored matrix, in panels
+            // of full width, are read in place: each panel row is `NR`
+            // contiguous values, `b.rs` apart. Packing them was a copy of
+            // all of `B` per product (the 784 step's `W1·X` copies X).
+            let b_in_place = b.cs == 1 && nc % K::NR == 0;
+            if !b_in_place {
+                pack_b::<K>(b, pc, kc, jc, nc, pb);
+            }
             for ic in (0..m).step_by(K::MR) {
                 let mr = K::MR.min(m - ic);
                 // A full panel of `op(A)` is read in place through its strides
@@ -336,8 +343,13 @@ fn blocked<K: Micro>(
                 };
                 for jr in (0..nc).step_by(K::NR) {
                     let nr = K::NR.min(nc - jr);
-                    let panel_b = &pb[jr * kc..(jr + K::NR) * kc];
-                    let tile = Tile { mr, nr, ldc, overwrite };
+                    let (panel_b, ldb) = if b_in_place {
+                        let first = pc * b.rs + jc + jr;
+                        (&b.data[first..first + (kc - 1) * b.rs + K::NR], b.rs)
+                    } else {
+                        (&pb[jr * kc..(jr + K::NR) * kc], K::NR)
+                    };
+                    let tile = Tile { mr, nr, ldc, ldb, overwrite };
                     let c_tile = &mut c[ic * ldc + jc + jr..];
                     // SAFETY: the caller runs on `K`'s instruction set.
                     unsafe { K::tile(kc, alpha, (panel_a, a_rs, a_cs), panel_b, c_tile, tile) };
@@ -354,6 +366,8 @@ struct Tile {
     mr: usize,
     nr: usize,
     ldc: usize,
+    /// The distance between two rows of the panel of `B` (NR when packed).
+    ldb: usize,
     overwrite: bool,
 }
 
