@@ -47,6 +47,27 @@ pub(crate) fn gemm<T: Scalar>(p: Product<'_, T>, c: &mut [T]) {
     gemm_loops(p, c);
 }
 
+/// Computes `p` into `c` in the code of the copy that `isa` says it runs
+/// in: given [`Avx2`](crate::isa::Avx2), a small `f32` product runs
+/// fused multiply-adds inlined into that copy (the plain loops, which the
+/// compiler may neither fuse nor reorder, end each dot product in a chain
+/// of shuffles); anything else as [`gemm`] chooses.
+#[inline(always)]
+pub(crate) fn gemm_on<T: Scalar, I: crate::isa::Isa>(isa: I, p: Product<'_, T>, c: &mut [T]) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(_proof) = isa.avx2()
+        && p.m * p.n * p.k < WIDE_LOOPS_MIN_FLOPS
+        && let Some((p32, c32)) = as_f32(p, c)
+    {
+        // SAFETY: the token proves AVX2 and FMA.
+        unsafe { crate::simd::small(p32, c32) };
+        return;
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = isa;
+    gemm(p, c);
+}
+
 /// The product and `c` in `f32`, when `T` is `f32`.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
@@ -92,6 +113,42 @@ mod tests {
     fn every_transpose_combination_matches_the_definition() {
         for (m, n, k) in [(3, 5, 4), (3, 1, 4), (4, 3, 1), (1, 1, 5), (1, 4, 1)] {
             check(m, n, k);
+        }
+    }
+
+    /// The products the generated methods' AVX2 copy inlines (below
+    /// `WIDE_LOOPS_MIN_FLOPS`, in `f32`): matrix·vector and vector·matrix
+    /// with every transpose, remainders of the 4-row blocks and the 8-wide
+    /// steps, and the plain loops' other shapes, written and accumulated.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn small_f32_products_on_the_avx2_token_match_the_definition() {
+        let Some(isa) = crate::isa::Avx2::detect() else { return };
+        let shapes = [(4, 1, 8), (7, 1, 19), (16, 1, 8), (1, 9, 8), (1, 13, 5), (8, 1, 3), (9, 1, 1)];
+        let more = [(4, 8, 1), (5, 3, 7), (3, 16, 4), (1, 1, 24), (12, 1, 40), (1, 20, 12)];
+        for (m, n, k) in shapes.into_iter().chain(more) {
+            assert!(m * n * k < WIDE_LOOPS_MIN_FLOPS);
+            let a: Vec<f32> = (0..m * k).map(|x| (x as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..k * n).map(|x| (x as f32 * 0.91).cos()).collect();
+            let wide = |v: &[f32]| v.iter().map(|&x| f64::from(x)).collect::<Vec<f64>>();
+            for (ta, tb, accumulate) in [Op::N, Op::T]
+                .into_iter()
+                .flat_map(|ta| [(ta, Op::N), (ta, Op::T)])
+                .flat_map(|(ta, tb)| [(ta, tb, false), (ta, tb, true)])
+            {
+                let want = reference(m, n, k, &wide(&a), ta, &wide(&b), tb);
+                let mut c = vec![1.0f32; m * n];
+                let product = Product { m, n, k, alpha: 2.0, a: &a, op_a: ta, b: &b, op_b: tb, accumulate };
+                gemm_on(isa, product, &mut c);
+                let base = if accumulate { 1.0 } else { 0.0 };
+                for (c, w) in c.iter().zip(&want) {
+                    let w = base + 2.0 * w;
+                    assert!(
+                        (f64::from(*c) - w).abs() < 1e-5 * (1.0 + w.abs()),
+                        "{ta:?}{tb:?} {m}×{n}×{k} {c} {w}"
+                    );
+                }
+            }
         }
     }
 

@@ -36,6 +36,8 @@ mod fmt;
 pub mod grads;
 pub mod init;
 pub mod io;
+#[doc(hidden)]
+pub mod isa;
 mod kernel;
 #[cfg(test)]
 mod kernel_props;

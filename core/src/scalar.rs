@@ -67,6 +67,10 @@ pub trait Scalar:
     fn min(self, other: Self) -> Self;
     /// Whether the value is neither infinite nor NaN.
     fn is_finite(self) -> bool;
+    /// `self·a + b` with one rounding: one instruction in code compiled
+    /// for FMA, a library call elsewhere (so only the generated methods'
+    /// AVX2 copy uses it).
+    fn mul_add(self, a: Self, b: Self) -> Self;
 }
 
 mod sealed {
@@ -127,6 +131,10 @@ macro_rules! impl_scalar {
             #[inline(always)]
             fn is_finite(self) -> bool {
                 $t::is_finite(self)
+            }
+            #[inline(always)]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                $t::mul_add(self, a, b)
             }
         }
     };

@@ -3,7 +3,8 @@
 
 use core::ops::Mul;
 
-use crate::kernel::gemm;
+use crate::isa::Isa;
+use crate::kernel::{gemm, gemm_on};
 use crate::loops::{Op, Product};
 use crate::shape::{MatMulShape, SameScalar};
 use crate::{Dim, Matrix, Scalar, Vector};
@@ -95,6 +96,33 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 }
 
+#[doc(hidden)]
+impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+    /// [`set_outer_sum`](Self::set_outer_sum) in the code of the copy `isa`
+    /// names: with AVX2 and FMA, `u_i v_j + s_i t_j` in one multiply and one
+    /// fused multiply-add.
+    #[inline(always)]
+    pub fn set_outer_sum_on(
+        &mut self,
+        isa: impl Isa,
+        u: &Vector<R, T>,
+        v: &Vector<C, T>,
+        s: &Vector<R, T>,
+        t: &Vector<C, T>,
+    ) {
+        if isa.avx2().is_none() {
+            return self.set_outer_sum(u, v, s, t);
+        }
+        let (v, t) = (v.as_slice(), t.as_slice());
+        let rows = self.as_mut_slice().chunks_exact_mut(C::SIZE);
+        for ((row, &u_i), &s_i) in rows.zip(u.as_slice()).zip(s.as_slice()) {
+            for ((w, &v_j), &t_j) in row.iter_mut().zip(v).zip(t) {
+                *w = u_i.mul_add(v_j, s_i * t_j);
+            }
+        }
+    }
+}
+
 /// `out ← op(a)·op(b) (+ out when accumulating)` with inner dimension `k`;
 /// the shapes were checked by the caller's types.
 #[inline(always)]
@@ -176,6 +204,67 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     pub fn add_t_matmul_t<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
         product(self, (a.as_slice(), Op::T), (b.as_slice(), Op::T), K::SIZE, true);
     }
+}
+
+/// The in-place products in the code of the generated copy `isa` names
+/// (see [`isa`](crate::isa)): `set_matmul_on(isa, a, b)` is
+/// `set_matmul(a, b)`.
+#[doc(hidden)]
+impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+    #[inline(always)]
+    #[allow(missing_docs)]
+    pub fn set_matmul_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<R, K, T>, b: &Matrix<K, C, T>) {
+        product_on(isa, self, (a.as_slice(), Op::N), (b.as_slice(), Op::N), K::SIZE, false);
+    }
+    #[inline(always)]
+    #[allow(missing_docs)]
+    pub fn add_matmul_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<R, K, T>, b: &Matrix<K, C, T>) {
+        product_on(isa, self, (a.as_slice(), Op::N), (b.as_slice(), Op::N), K::SIZE, true);
+    }
+    #[inline(always)]
+    #[allow(missing_docs)]
+    pub fn set_t_matmul_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<K, R, T>, b: &Matrix<K, C, T>) {
+        product_on(isa, self, (a.as_slice(), Op::T), (b.as_slice(), Op::N), K::SIZE, false);
+    }
+    #[inline(always)]
+    #[allow(missing_docs)]
+    pub fn add_t_matmul_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<K, R, T>, b: &Matrix<K, C, T>) {
+        product_on(isa, self, (a.as_slice(), Op::T), (b.as_slice(), Op::N), K::SIZE, true);
+    }
+    #[inline(always)]
+    #[allow(missing_docs)]
+    pub fn set_matmul_t_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<R, K, T>, b: &Matrix<C, K, T>) {
+        product_on(isa, self, (a.as_slice(), Op::N), (b.as_slice(), Op::T), K::SIZE, false);
+    }
+    #[inline(always)]
+    #[allow(missing_docs)]
+    pub fn add_matmul_t_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<R, K, T>, b: &Matrix<C, K, T>) {
+        product_on(isa, self, (a.as_slice(), Op::N), (b.as_slice(), Op::T), K::SIZE, true);
+    }
+    #[inline(always)]
+    #[allow(missing_docs)]
+    pub fn set_t_matmul_t_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
+        product_on(isa, self, (a.as_slice(), Op::T), (b.as_slice(), Op::T), K::SIZE, false);
+    }
+    #[inline(always)]
+    #[allow(missing_docs)]
+    pub fn add_t_matmul_t_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
+        product_on(isa, self, (a.as_slice(), Op::T), (b.as_slice(), Op::T), K::SIZE, true);
+    }
+}
+
+/// [`product`] in the code of the copy `isa` names.
+#[inline(always)]
+fn product_on<R: Dim, C: Dim, T: Scalar>(
+    isa: impl Isa,
+    out: &mut Matrix<R, C, T>,
+    (a, op_a): (&[T], Op),
+    (b, op_b): (&[T], Op),
+    k: usize,
+    accumulate: bool,
+) {
+    let p = Product { m: R::SIZE, n: C::SIZE, k, alpha: T::ONE, a, op_a, b, op_b, accumulate };
+    gemm_on(isa, p, out.as_mut_slice());
 }
 
 /// The adjoints of `Y = A·B` given `dY`: `(dY·Bᵀ, Aᵀ·dY)`.

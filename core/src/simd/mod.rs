@@ -119,6 +119,19 @@ pub(crate) fn avx2_available() -> bool {
 /// The processor must have AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
 pub(crate) unsafe fn loops(p: Product<'_, f32>, c: &mut [f32]) {
+    // SAFETY: the caller's promise.
+    unsafe { small(p, c) }
+}
+
+/// [`loops`], inlined into its caller: into the generated methods' copy
+/// compiled for AVX2 and FMA, where sizes are constants (see `thin` for why
+/// it has no `#[target_feature]` of its own).
+///
+/// # Safety
+/// The processor must have AVX2 and FMA, and only code compiled for them
+/// may call it (else its intrinsics stay calls).
+#[inline(always)]
+pub(crate) unsafe fn small(p: Product<'_, f32>, c: &mut [f32]) {
     let Product { m, n, k, alpha, a, op_a, b, op_b, accumulate } = p;
     // A vector operand is contiguous whether transposed or not.
     // SAFETY (all four): AVX2 and FMA are present, the caller's promise.

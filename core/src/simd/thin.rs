@@ -7,6 +7,13 @@
 //! load of `b` (A·b), or eight registers of `c` take each row of `A`
 //! (Aᵀ·b). Measured on the 64×256 tied autoencoder, whose three products
 //! are these: see `kernel`.
+//!
+//! The functions are `#[inline(always)]` without `#[target_feature]`, so
+//! that they inline into any caller: into `loops` (compiled for AVX2 and
+//! FMA, for products of any size) and into the generated methods' AVX2
+//! copy, where the sizes are constants (a `#[target_feature]` function is
+//! only inlined when the compiler's cost estimate allows, which these
+//! loops exceed). Only code compiled for AVX2 and FMA may call them.
 
 use core::arch::x86_64::*;
 
@@ -14,65 +21,67 @@ use core::arch::x86_64::*;
 ///
 /// # Safety
 /// The processor must have AVX2 and FMA.
-#[target_feature(enable = "avx2,fma")]
+#[inline(always)]
 pub(super) unsafe fn rows_dot(alpha: f32, a: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
     let k = b.len();
     assert_eq!(a.len(), c.len() * k);
     let k8 = k - k % 8;
     let mut rows = a.chunks_exact(4 * k.max(1));
     let mut i = 0;
-    for block in rows.by_ref() {
-        let mut acc = [_mm256_setzero_ps(); 4];
-        let mut p = 0;
-        while p < k8 {
-            // SAFETY: p + 8 ≤ k, so every load is inside `b` and its row.
-            unsafe {
+    // SAFETY: AVX2 and FMA are present (the caller's promise); every load
+    // is at p + 8 ≤ k8 ≤ k inside `b` and inside its row of `a`.
+    unsafe {
+        for block in rows.by_ref() {
+            let mut acc = [_mm256_setzero_ps(); 4];
+            let mut p = 0;
+            while p < k8 {
                 let x = _mm256_loadu_ps(b.as_ptr().add(p));
                 for (r, acc) in acc.iter_mut().enumerate() {
                     *acc = _mm256_fmadd_ps(_mm256_loadu_ps(block.as_ptr().add(r * k + p)), x, *acc);
                 }
+                p += 8;
             }
-            p += 8;
+            let sums = hsum4(acc);
+            for (r, s) in sums.into_iter().enumerate() {
+                let row = &block[r * k..(r + 1) * k];
+                let tail: f32 = row[k8..].iter().zip(&b[k8..]).map(|(x, y)| x * y).sum();
+                let v = alpha * (s + tail);
+                c[i + r] = if accumulate { c[i + r] + v } else { v };
+            }
+            i += 4;
         }
-        let sums = hsum4(acc);
-        for (r, s) in sums.into_iter().enumerate() {
-            let row = &block[r * k..(r + 1) * k];
-            let tail: f32 = row[k8..].iter().zip(&b[k8..]).map(|(x, y)| x * y).sum();
-            let v = alpha * (s + tail);
-            c[i + r] = if accumulate { c[i + r] + v } else { v };
-        }
-        i += 4;
-    }
-    for (row, c_i) in rows.remainder().chunks_exact(k.max(1)).zip(&mut c[i..]) {
-        let mut acc = _mm256_setzero_ps();
-        let mut p = 0;
-        while p < k8 {
-            // SAFETY: as above.
-            unsafe {
+        for (row, c_i) in rows.remainder().chunks_exact(k.max(1)).zip(&mut c[i..]) {
+            let mut acc = _mm256_setzero_ps();
+            let mut p = 0;
+            while p < k8 {
                 let x = _mm256_loadu_ps(b.as_ptr().add(p));
                 acc = _mm256_fmadd_ps(_mm256_loadu_ps(row.as_ptr().add(p)), x, acc);
+                p += 8;
             }
-            p += 8;
+            let tail: f32 = row[k8..].iter().zip(&b[k8..]).map(|(x, y)| x * y).sum();
+            let v = alpha * (hsum4([acc, acc, acc, acc])[0] + tail);
+            *c_i = if accumulate { *c_i + v } else { v };
         }
-        let tail: f32 = row[k8..].iter().zip(&b[k8..]).map(|(x, y)| x * y).sum();
-        let v = alpha * (hsum4([acc, acc, acc, acc])[0] + tail);
-        *c_i = if accumulate { *c_i + v } else { v };
     }
 }
 
 /// The sums of the eight lanes of each of four registers.
-#[target_feature(enable = "avx2,fma")]
-fn hsum4(v: [__m256; 4]) -> [f32; 4] {
-    // Pairwise: (v0, v1) and (v2, v3) interleaved, then the halves folded.
-    let a = _mm256_hadd_ps(v[0], v[1]);
-    let b = _mm256_hadd_ps(v[2], v[3]);
-    let s = _mm256_hadd_ps(a, b);
-    let lo = _mm256_castps256_ps128(s);
-    let hi = _mm256_extractf128_ps::<1>(s);
-    let r = _mm_add_ps(lo, hi);
+///
+/// # Safety
+/// The processor must have AVX2.
+#[inline(always)]
+unsafe fn hsum4(v: [__m256; 4]) -> [f32; 4] {
     let mut out = [0.0f32; 4];
-    // SAFETY: `out` holds four floats.
-    unsafe { _mm_storeu_ps(out.as_mut_ptr(), r) };
+    // SAFETY: AVX2 is present (the caller's promise); `out` holds four floats.
+    unsafe {
+        // Pairwise: (v0, v1) and (v2, v3) interleaved, then the halves folded.
+        let a = _mm256_hadd_ps(v[0], v[1]);
+        let b = _mm256_hadd_ps(v[2], v[3]);
+        let s = _mm256_hadd_ps(a, b);
+        let lo = _mm256_castps256_ps128(s);
+        let hi = _mm256_extractf128_ps::<1>(s);
+        _mm_storeu_ps(out.as_mut_ptr(), _mm_add_ps(lo, hi));
+    }
     out
 }
 
@@ -80,40 +89,38 @@ fn hsum4(v: [__m256; 4]) -> [f32; 4] {
 ///
 /// # Safety
 /// The processor must have AVX2 and FMA.
-#[target_feature(enable = "avx2,fma")]
+#[inline(always)]
 pub(super) unsafe fn rows_axpy(alpha: f32, a: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
     const W: usize = 64;
     let m = c.len();
     assert_eq!(a.len(), b.len() * m);
     let mut j = 0;
-    // Columns in blocks of 64 (eight registers), then of 8, then one by one.
-    while j + W <= m {
-        let mut acc = [_mm256_setzero_ps(); W / 8];
-        for (p, &b_p) in b.iter().enumerate() {
-            let s = _mm256_set1_ps(b_p);
-            // SAFETY: j + W ≤ m, inside row p of `a`.
-            unsafe {
+    // SAFETY: AVX2 and FMA are present (the caller's promise); each block
+    // of columns ends at j + W ≤ m or j + 8 ≤ m, inside every row of `a`
+    // and inside `c`.
+    unsafe {
+        // Columns in blocks of 64 (eight registers), then of 8, then one by one.
+        while j + W <= m {
+            let mut acc = [_mm256_setzero_ps(); W / 8];
+            for (p, &b_p) in b.iter().enumerate() {
+                let s = _mm256_set1_ps(b_p);
                 let row = a.as_ptr().add(p * m + j);
                 for (r, acc) in acc.iter_mut().enumerate() {
                     *acc = _mm256_fmadd_ps(_mm256_loadu_ps(row.add(8 * r)), s, *acc);
                 }
             }
+            store(alpha, &acc, c.as_mut_ptr().add(j), accumulate);
+            j += W;
         }
-        // SAFETY: j + W ≤ m = c.len().
-        unsafe { store(alpha, &acc, c.as_mut_ptr().add(j), accumulate) };
-        j += W;
-    }
-    while j + 8 <= m {
-        let mut acc = [_mm256_setzero_ps()];
-        for (p, &b_p) in b.iter().enumerate() {
-            // SAFETY: j + 8 ≤ m.
-            acc[0] = unsafe {
-                _mm256_fmadd_ps(_mm256_loadu_ps(a.as_ptr().add(p * m + j)), _mm256_set1_ps(b_p), acc[0])
-            };
+        while j + 8 <= m {
+            let mut acc = [_mm256_setzero_ps()];
+            for (p, &b_p) in b.iter().enumerate() {
+                acc[0] =
+                    _mm256_fmadd_ps(_mm256_loadu_ps(a.as_ptr().add(p * m + j)), _mm256_set1_ps(b_p), acc[0]);
+            }
+            store(alpha, &acc, c.as_mut_ptr().add(j), accumulate);
+            j += 8;
         }
-        // SAFETY: j + 8 ≤ m.
-        unsafe { store(alpha, &acc, c.as_mut_ptr().add(j), accumulate) };
-        j += 8;
     }
     for (jj, c_j) in c.iter_mut().enumerate().skip(j) {
         let s: f32 = b.iter().enumerate().map(|(p, &b_p)| a[p * m + jj] * b_p).sum();
@@ -125,12 +132,12 @@ pub(super) unsafe fn rows_axpy(alpha: f32, a: &[f32], b: &[f32], c: &mut [f32], 
 ///
 /// # Safety
 /// `c` is valid for `8·acc.len()` floats, and the processor has AVX2 and FMA.
-#[target_feature(enable = "avx2,fma")]
+#[inline(always)]
 unsafe fn store(alpha: f32, acc: &[__m256], c: *mut f32, accumulate: bool) {
-    let al = _mm256_set1_ps(alpha);
-    for (r, &v) in acc.iter().enumerate() {
-        // SAFETY: the caller's promise.
-        unsafe {
+    // SAFETY: the caller's promises.
+    unsafe {
+        let al = _mm256_set1_ps(alpha);
+        for (r, &v) in acc.iter().enumerate() {
             let dst = c.add(8 * r);
             let v =
                 if accumulate { _mm256_fmadd_ps(v, al, _mm256_loadu_ps(dst)) } else { _mm256_mul_ps(v, al) };

@@ -100,6 +100,7 @@ impl Codegen<'_> {
                 #[doc(hidden)]
                 pub fn __hand_grads<__U: ::shapegrad::Scalar>(&self, #args) -> ::shapegrad::check::GradCheck<__U> {
                     let __ws = &mut #ws::<#(#generics,)* f64>::new();
+                    let __isa = ::shapegrad::isa::Portable;
                     #prog
                     let mut __report = ::shapegrad::check::GradCheck::new();
                     #(#compares)*

@@ -130,19 +130,65 @@ impl Codegen<'_> {
                 #loss_val
             },
         );
+        // A small net's `loss` and `grad` make their workspace (and result)
+        // inside the copy that computes them, where the compiler keeps its
+        // buffers in registers and drops the zeroing that every buffer's
+        // first write overwrites; through `&mut` from outside it can do
+        // neither.
+        let (loss_local, grad_local) =
+            (format_ident!("__{loss_fn}_local"), format_ident!("__{grad_fn}_local"));
+        let loss_local_fn = self.versioned(
+            quote!(#[doc(hidden)] pub),
+            &loss_local,
+            &generic,
+            args.clone(),
+            calls.clone(),
+            quote!(#t),
+            quote! {
+                let __ws = &mut #ws_new;
+                #loss_prog
+                #loss_val
+            },
+        );
+        let grad_local_fn = self.versioned(
+            quote!(#[doc(hidden)] pub),
+            &grad_local,
+            &generic,
+            args.clone(),
+            calls.clone(),
+            quote!((#t, #grad_ty)),
+            quote! {
+                let mut __ws_local = #ws_new;
+                let mut __out_local = #grad_name::for_overwrite();
+                let __loss = {
+                    let (__ws, __out) = (&mut __ws_local, &mut __out_local);
+                    #grad_prog
+                    #loss_val
+                };
+                (__loss, __out_local)
+            },
+        );
         let methods = quote! {
             #loss_with_fn
             #grad_into_fn
+            #loss_local_fn
+            #grad_local_fn
 
             #[doc = #d2]
             pub fn #loss_fn #generic (&self, #args) -> #t {
-                ::shapegrad::workspace::with(<#ws_ty>::INLINE, || #ws_new, |__ws| self.#loss_with(__ws, #calls))
+                if <#ws_ty>::INLINE {
+                    return self.#loss_local(#calls);
+                }
+                ::shapegrad::workspace::with_cached(|| #ws_new, |__ws| self.#loss_with(__ws, #calls))
             }
 
             #[doc = #d3]
             pub fn #grad_fn #generic (&self, #args) -> (#t, #grad_ty) {
+                if <#ws_ty>::INLINE {
+                    return self.#grad_local(#calls);
+                }
                 let mut __out = #grad_name::for_overwrite();
-                let __loss = ::shapegrad::workspace::with(<#ws_ty>::INLINE, || #ws_new, |__ws| self.#grad_into(__ws, #calls &mut __out));
+                let __loss = ::shapegrad::workspace::with_cached(|| #ws_new, |__ws| self.#grad_into(__ws, #calls &mut __out));
                 (__loss, __out)
             }
 
@@ -203,13 +249,32 @@ impl Codegen<'_> {
                 #value
             },
         );
+        // As for `loss` and `grad`: a small net's workspace lives inside the copy.
+        let local = format_ident!("__{fname}_local");
+        let local_fn = self.versioned(
+            quote!(#[doc(hidden)] pub),
+            &local,
+            &generic,
+            inputs.clone(),
+            calls.clone(),
+            ret.clone(),
+            quote! {
+                let __ws = &mut #ws_new;
+                #prog
+                #value
+            },
+        );
         quote! {
             #[doc = #doc]
             pub fn #fname #generic (&self, #inputs) -> #ret {
-                ::shapegrad::workspace::with(<#ws_ty>::INLINE, || #ws_new, |__ws| self.#with(__ws, #calls))
+                if <#ws_ty>::INLINE {
+                    return self.#local(#calls);
+                }
+                ::shapegrad::workspace::with_cached(|| #ws_new, |__ws| self.#with(__ws, #calls))
             }
 
             #with_fn
+            #local_fn
         }
     }
 
@@ -236,29 +301,30 @@ impl Codegen<'_> {
         quote! {
             #head fn #name #generic (&self, #params) -> #ret {
                 #[cfg(target_arch = "x86_64")]
-                if ::shapegrad::__avx2_fma() {
-                    // SAFETY: the processor has AVX2 and FMA (checked at run time).
-                    return unsafe { self.#avx2(#call) };
+                if let Some(__isa) = ::shapegrad::isa::Avx2::detect() {
+                    // SAFETY: the token proves AVX2 and FMA.
+                    return unsafe { self.#avx2(__isa, #call) };
                 }
-                self.#base(#call)
+                self.#base(::shapegrad::isa::Portable, #call)
             }
 
             /// The copy compiled for AVX2 and FMA (public for the tests
             /// that compare the two copies).
             ///
             /// # Safety
-            /// The processor must have AVX2 and FMA.
+            /// The processor must have AVX2 and FMA (which the token proves).
             #[doc(hidden)]
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2,fma")]
-            pub unsafe fn #avx2 #generic (&self, #params) -> #ret {
-                self.#base(#call)
+            pub unsafe fn #avx2 #generic (&self, __isa: ::shapegrad::isa::Avx2, #params) -> #ret {
+                self.#base(__isa, #call)
             }
 
-            /// The body, inlined into both copies.
+            /// The body, inlined into both copies; `__isa` tells its ops
+            /// which copy they run in.
             #[doc(hidden)]
             #[inline(always)]
-            pub fn #base #generic (&self, #params) -> #ret {
+            pub fn #base #generic (&self, __isa: impl ::shapegrad::isa::Isa, #params) -> #ret {
                 #body
             }
         }

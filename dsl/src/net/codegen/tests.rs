@@ -27,8 +27,8 @@ fn transposes_fold_into_products_and_activations_fuse() {
     });
     let grad = method(&code, "grad_into");
     // ∂h = Vᵀ ∂z without copying Vᵀ, ∂V = ∂z hᵀ without copying hᵀ.
-    assert!(grad.contains(". set_t_matmul ("), "{grad}");
-    assert!(grad.contains(". set_matmul_t ("), "{grad}");
+    assert!(grad.contains(". set_t_matmul_on (__isa ,"), "{grad}");
+    assert!(grad.contains(". set_matmul_t_on (__isa ,"), "{grad}");
     assert!(!grad.contains("set_transpose"), "no transpose is materialized: {grad}");
     // ∂(Wx) = ∂h ⊙ tanh′(Wx), reusing tanh(Wx), in one pass.
     assert!(grad.contains("Tanh as :: shapegrad :: ops :: Unary > :: vjp_into"), "{grad}");

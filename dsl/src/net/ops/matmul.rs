@@ -38,7 +38,7 @@ pub(super) fn emit_sum(cx: &dyn EmitCx, p: NodeId, q: NodeId, place: Place<'_>) 
     let g = cx.g();
     if let (Some((u, v)), Some((s, t)), false) = (outer(g, p), outer(g, q), place.accumulate) {
         let (u, v, s, t, out) = (cx.val(u), cx.val(v), cx.val(s), cx.val(t), place.tokens);
-        return quote!(#out.set_outer_sum(#u, #v, #s, #t););
+        return quote!(#out.set_outer_sum_on(__isa, #u, #v, #s, #t););
     }
     let first = MatMul.emit(cx, p, Place { accumulate: place.accumulate, ..place });
     let then = MatMul.emit(cx, q, Place { accumulate: true, ..place });
@@ -178,9 +178,9 @@ impl OpDef for MatMul {
             (false, true) => "matmul_t",
             (false, false) => "matmul",
         };
-        let f = format_ident!("{}_{f}", if place.accumulate { "add" } else { "set" });
+        let f = format_ident!("{}_{f}_on", if place.accumulate { "add" } else { "set" });
         let (x, y, p) = (cx.val(unfold(g, a)), cx.val(unfold(g, b)), place.tokens);
-        quote!(#p.#f(#x, #y);)
+        quote!(#p.#f(__isa, #x, #y);)
     }
 
     fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
