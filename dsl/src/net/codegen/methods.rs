@@ -2,7 +2,9 @@
 //! `forward` (or their `_batch` forms), each computing only what its results
 //! need.
 
-use proc_macro2::{Ident, TokenStream};
+use std::collections::BTreeSet;
+
+use proc_macro2::{Group, Ident, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
 use super::{Codegen, Part};
@@ -130,11 +132,13 @@ impl Codegen<'_> {
                 #loss_val
             },
         );
-        // A small net's `loss` and `grad` make their workspace (and result)
-        // inside the copy that computes them, where the compiler keeps its
-        // buffers in registers and drops the zeroing that every buffer's
-        // first write overwrites; through `&mut` from outside it can do
-        // neither.
+        // A small net's `loss` and `grad` make their buffers (and result)
+        // inside the copy that computes them, each a local of its own
+        // (`local`), where the compiler keeps them in registers and drops
+        // the zeroing that each one's first write overwrites; through `&mut`
+        // from outside, or as fields of one zeroed workspace, it does
+        // neither (8-16-4 `grad`: 131 ns with a workspace struct, 98 ns
+        // with locals).
         let (loss_local, grad_local) =
             (format_ident!("__{loss_fn}_local"), format_ident!("__{grad_fn}_local"));
         let loss_local_fn = self.versioned(
@@ -144,11 +148,10 @@ impl Codegen<'_> {
             args.clone(),
             calls.clone(),
             quote!(#t),
-            quote! {
-                let __ws = &mut #ws_new;
+            self.local(quote! {
                 #loss_prog
                 #loss_val
-            },
+            }),
         );
         let grad_local_fn = self.versioned(
             quote!(#[doc(hidden)] pub),
@@ -157,15 +160,17 @@ impl Codegen<'_> {
             args.clone(),
             calls.clone(),
             quote!((#t, #grad_ty)),
-            quote! {
-                let mut __ws_local = #ws_new;
-                let mut __out_local = #grad_name::for_overwrite();
-                let __loss = {
-                    let (__ws, __out) = (&mut __ws_local, &mut __out_local);
+            {
+                let body = self.local(quote! {
+                    let __out = &mut __out_local;
                     #grad_prog
                     #loss_val
-                };
-                (__loss, __out_local)
+                });
+                quote! {
+                    let mut __out_local = #grad_name::for_overwrite();
+                    let __loss = { #body };
+                    (__loss, __out_local)
+                }
             },
         );
         let methods = quote! {
@@ -258,11 +263,10 @@ impl Codegen<'_> {
             inputs.clone(),
             calls.clone(),
             ret.clone(),
-            quote! {
-                let __ws = &mut #ws_new;
+            self.local(quote! {
                 #prog
                 #value
-            },
+            }),
         );
         quote! {
             #[doc = #doc]
@@ -276,6 +280,23 @@ impl Codegen<'_> {
             #with_fn
             #local_fn
         }
+    }
+
+    /// `body` with each workspace buffer `__ws.nK` it names made a local
+    /// `__ws_nK` of its own, declared (zeroed) in front.
+    fn local(&self, body: TokenStream) -> TokenStream {
+        let mut used = BTreeSet::new();
+        let body = localize(body, &mut used);
+        let all: Vec<NodeId> = (0..self.m.graph.nodes.len()).collect();
+        let (fields, types, inits) = self.ws_fields(&all);
+        let decls =
+            fields.iter().zip(types.iter().zip(&inits)).filter(|(f, _)| used.contains(&f.to_string())).map(
+                |(f, (ty, init))| {
+                    let local = format_ident!("__ws_{f}");
+                    quote!(#[allow(unused_mut)] let mut #local: #ty = #init;)
+                },
+            );
+        quote!(#(#decls)* #body)
     }
 
     /// `name(params) -> ret { body }`, compiled twice on x86-64: for the
@@ -329,4 +350,33 @@ impl Codegen<'_> {
             }
         }
     }
+}
+
+/// `ts` with every `__ws . f` replaced by the local `__ws_f`, recording `f`.
+fn localize(ts: TokenStream, used: &mut BTreeSet<String>) -> TokenStream {
+    let toks: Vec<TokenTree> = ts.into_iter().collect();
+    let mut out = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        if let (TokenTree::Ident(a), Some(TokenTree::Punct(p)), Some(TokenTree::Ident(f))) =
+            (&toks[i], toks.get(i + 1), toks.get(i + 2))
+            && a == "__ws"
+            && p.as_char() == '.'
+        {
+            used.insert(f.to_string());
+            out.push(TokenTree::Ident(format_ident!("__ws_{f}")));
+            i += 3;
+            continue;
+        }
+        out.push(match &toks[i] {
+            TokenTree::Group(g) => {
+                let mut inner = Group::new(g.delimiter(), localize(g.stream(), used));
+                inner.set_span(g.span());
+                TokenTree::Group(inner)
+            }
+            t => t.clone(),
+        });
+        i += 1;
+    }
+    out.into_iter().collect()
 }

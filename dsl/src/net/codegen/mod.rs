@@ -238,8 +238,8 @@ impl<'a> Codegen<'a> {
         quote!(#ws<#(#generics,)* #(#b,)* #scalar>)
     }
 
-    /// The workspace struct: one buffer per computed matrix of `targets`.
-    fn workspace(&self, targets: &[NodeId]) -> TokenStream {
+    /// The workspace's buffers for `targets`: names, types and initial values.
+    pub(super) fn ws_fields(&self, targets: &[NodeId]) -> (Vec<Ident>, Vec<TokenStream>, Vec<TokenStream>) {
         let m = self.m;
         let t = &self.t;
         let tt = quote!(#t);
@@ -258,6 +258,14 @@ impl<'a> Codegen<'a> {
                 inits.push(quote!(::std::vec![<#t as ::shapegrad::Scalar>::ZERO; #len]));
             }
         }
+        (fields, types, inits)
+    }
+
+    /// The workspace struct: one buffer per computed matrix of `targets`.
+    fn workspace(&self, targets: &[NodeId]) -> TokenStream {
+        let m = self.m;
+        let t = &self.t;
+        let (fields, types, inits) = self.ws_fields(targets);
         let (ws, generics, name) = (&self.ws, &m.generics, &m.name);
         let b: Vec<&Ident> = self.ws_generic.iter().collect();
         let doc = if b.is_empty() {

@@ -77,3 +77,23 @@ fn two_outer_products_into_one_gradient_are_one_pass() {
     assert!(grad.contains("__out . W . set_outer_sum"), "{grad}");
     assert!(!grad.contains("add_matmul_t"), "{grad}");
 }
+
+#[test]
+fn the_documented_methods_of_a_small_net_keep_each_buffer_in_a_local() {
+    let code = generate(quote! {
+        net N { param W: [H, D]; param b: [H]; param V: [C, H]; input x: [D]; label y: C;
+                let h = sigmoid(W @ x + b); output h; loss softmax_cross_entropy(V @ h, y); }
+    });
+    for name in ["__grad_local", "__loss_local", "__forward_local"] {
+        let body = method(&code, name);
+        assert!(!body.contains("__ws ."), "{name} reads a workspace struct: {body}");
+        assert!(body.contains("let mut __ws_n"), "{name} declares no local buffer: {body}");
+        // Every local it declares is one the body writes.
+        for decl in body.split("let mut __ws_").skip(1) {
+            let local = format!("__ws_{}", &decl[..decl.find(' ').unwrap()]);
+            assert!(body.matches(&local).count() > 1, "{local} declared, never used: {body}");
+        }
+    }
+    // Only a small net goes there: the documented `grad` checks first.
+    assert!(method(&code, "grad").contains("INLINE"), "{}", method(&code, "grad"));
+}
