@@ -125,7 +125,8 @@ mod tests {
     fn small_f32_products_on_the_avx2_token_match_the_definition() {
         let Some(isa) = crate::isa::Avx2::detect() else { return };
         let shapes = [(4, 1, 8), (7, 1, 19), (16, 1, 8), (1, 9, 8), (1, 13, 5), (8, 1, 3), (9, 1, 1)];
-        let more = [(4, 8, 1), (5, 3, 7), (3, 16, 4), (1, 1, 24), (12, 1, 40), (1, 20, 12)];
+        let more =
+            [(4, 8, 1), (5, 19, 1), (1, 9, 1), (5, 3, 7), (3, 16, 4), (1, 1, 24), (12, 1, 40), (1, 20, 12)];
         for (m, n, k) in shapes.into_iter().chain(more) {
             assert!(m * n * k < WIDE_LOOPS_MIN_FLOPS);
             let a: Vec<f32> = (0..m * k).map(|x| (x as f32 * 0.37).sin()).collect();

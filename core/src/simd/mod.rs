@@ -143,6 +143,8 @@ pub(crate) unsafe fn small(p: Product<'_, f32>, c: &mut [f32]) {
         // A row vector: cⱼ = Σₚ aₚ·op(B)ₚⱼ, the same two forms on `b`.
         (_, Op::T) if m == 1 && k >= 8 => unsafe { thin::rows_dot(alpha, b, a, c, accumulate) },
         (_, Op::N) if m == 1 && n >= 8 => unsafe { thin::rows_axpy(alpha, b, a, c, accumulate) },
+        // An outer product: a and b are both contiguous vectors.
+        _ if k == 1 && n >= 8 => unsafe { thin::outer(alpha, a, b, c, accumulate) },
         _ => crate::loops::gemm_loops(p, c),
     }
 }

@@ -128,6 +128,43 @@ pub(super) unsafe fn rows_axpy(alpha: f32, a: &[f32], b: &[f32], c: &mut [f32], 
     }
 }
 
+/// The outer product `c ← α·a·bᵀ (+ c)`, `c` being `a.len()` rows of
+/// `b.len()`: each row `α·aᵢ·b` in 8-wide multiplies (or fused
+/// multiply-adds onto `c`). The plain loops leave LLVM to vectorize across
+/// rows, which for small sizes it does with blends.
+///
+/// # Safety
+/// The processor must have AVX2 and FMA.
+#[inline(always)]
+pub(super) unsafe fn outer(alpha: f32, a: &[f32], b: &[f32], c: &mut [f32], accumulate: bool) {
+    let n = b.len();
+    assert_eq!(c.len(), a.len() * n);
+    let n8 = n - n % 8;
+    for (&a_i, c_i) in a.iter().zip(c.chunks_exact_mut(n.max(1))) {
+        let s = alpha * a_i;
+        // SAFETY: AVX2 and FMA are present (the caller's promise); every
+        // access is at j + 8 ≤ n8 ≤ n inside `b` and the row `c_i`.
+        unsafe {
+            let sv = _mm256_set1_ps(s);
+            let mut j = 0;
+            while j < n8 {
+                let bj = _mm256_loadu_ps(b.as_ptr().add(j));
+                let dst = c_i.as_mut_ptr().add(j);
+                let v = if accumulate {
+                    _mm256_fmadd_ps(sv, bj, _mm256_loadu_ps(dst))
+                } else {
+                    _mm256_mul_ps(sv, bj)
+                };
+                _mm256_storeu_ps(dst, v);
+                j += 8;
+            }
+        }
+        for (c_ij, &b_j) in c_i[n8..].iter_mut().zip(&b[n8..]) {
+            *c_ij = if accumulate { *c_ij + s * b_j } else { s * b_j };
+        }
+    }
+}
+
 /// `c[0..8·acc.len()] ← α·acc (+ c)`.
 ///
 /// # Safety
