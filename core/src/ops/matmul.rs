@@ -137,9 +137,33 @@ fn product<R: Dim, C: Dim, T: Scalar>(
     gemm(p, out.as_mut_slice());
 }
 
-/// The in-place products the generated code uses: each overwrites `self`
-/// and allocates nothing.
-impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
+/// The in-place products the generated code uses, each in two forms:
+/// `set_matmul(a, b)` for users, and `set_matmul_on(isa, a, b)`, the same
+/// in the code of the generated copy `isa` names (see
+/// [`isa`](crate::isa)). Each overwrites `self` (`set_`) or adds to it
+/// (`add_`), and allocates nothing.
+macro_rules! in_place_products {
+    ($($(#[$doc:meta])* $name:ident, $on:ident: [$a1:ident, $a2:ident] $op_a:ident, [$b1:ident, $b2:ident] $op_b:ident, $acc:literal;)*) => {
+        impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {$(
+            $(#[$doc])*
+            #[inline]
+            pub fn $name<K: Dim>(&mut self, a: &Matrix<$a1, $a2, T>, b: &Matrix<$b1, $b2, T>) {
+                self.$on(crate::isa::Portable, a, b);
+            }
+
+            #[doc(hidden)]
+            #[inline(always)]
+            pub fn $on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<$a1, $a2, T>, b: &Matrix<$b1, $b2, T>) {
+                let (a, b) = (a.as_slice(), b.as_slice());
+                let (m, n, k) = (R::SIZE, C::SIZE, K::SIZE);
+                let p = Product { m, n, k, alpha: T::ONE, a, op_a: Op::$op_a, b, op_b: Op::$op_b, accumulate: $acc };
+                gemm_on(isa, p, self.as_mut_slice());
+            }
+        )*}
+    };
+}
+
+in_place_products! {
     /// `self ← a·b`.
     ///
     /// ```
@@ -150,29 +174,13 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// out.set_matmul(&a, &b);
     /// assert_eq!(out.as_slice(), &[3., 4., 6., 8.]);
     /// ```
-    #[inline]
-    pub fn set_matmul<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<K, C, T>) {
-        product(self, (a.as_slice(), Op::N), (b.as_slice(), Op::N), K::SIZE, false);
-    }
-
+    set_matmul, set_matmul_on: [R, K] N, [K, C] N, false;
     /// `self ← aᵀ·b`.
-    #[inline]
-    pub fn set_t_matmul<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<K, C, T>) {
-        product(self, (a.as_slice(), Op::T), (b.as_slice(), Op::N), K::SIZE, false);
-    }
-
+    set_t_matmul, set_t_matmul_on: [K, R] T, [K, C] N, false;
     /// `self ← a·bᵀ`.
-    #[inline]
-    pub fn set_matmul_t<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<C, K, T>) {
-        product(self, (a.as_slice(), Op::N), (b.as_slice(), Op::T), K::SIZE, false);
-    }
-
+    set_matmul_t, set_matmul_t_on: [R, K] N, [C, K] T, false;
     /// `self ← aᵀ·bᵀ`.
-    #[inline]
-    pub fn set_t_matmul_t<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
-        product(self, (a.as_slice(), Op::T), (b.as_slice(), Op::T), K::SIZE, false);
-    }
-
+    set_t_matmul_t, set_t_matmul_t_on: [K, R] T, [C, K] T, false;
     /// `self ← self + a·b`: a sum of products without a buffer for each.
     ///
     /// ```
@@ -182,89 +190,13 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     /// out.add_matmul_t(&u, &x); // out = 2 u xᵀ
     /// assert_eq!(out.as_slice(), &[2., 0., 2., 4., 0., 4.]);
     /// ```
-    #[inline]
-    pub fn add_matmul<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<K, C, T>) {
-        product(self, (a.as_slice(), Op::N), (b.as_slice(), Op::N), K::SIZE, true);
-    }
-
+    add_matmul, add_matmul_on: [R, K] N, [K, C] N, true;
     /// `self ← self + aᵀ·b`.
-    #[inline]
-    pub fn add_t_matmul<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<K, C, T>) {
-        product(self, (a.as_slice(), Op::T), (b.as_slice(), Op::N), K::SIZE, true);
-    }
-
+    add_t_matmul, add_t_matmul_on: [K, R] T, [K, C] N, true;
     /// `self ← self + a·bᵀ`.
-    #[inline]
-    pub fn add_matmul_t<K: Dim>(&mut self, a: &Matrix<R, K, T>, b: &Matrix<C, K, T>) {
-        product(self, (a.as_slice(), Op::N), (b.as_slice(), Op::T), K::SIZE, true);
-    }
-
+    add_matmul_t, add_matmul_t_on: [R, K] N, [C, K] T, true;
     /// `self ← self + aᵀ·bᵀ`.
-    #[inline]
-    pub fn add_t_matmul_t<K: Dim>(&mut self, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
-        product(self, (a.as_slice(), Op::T), (b.as_slice(), Op::T), K::SIZE, true);
-    }
-}
-
-/// The in-place products in the code of the generated copy `isa` names
-/// (see [`isa`](crate::isa)): `set_matmul_on(isa, a, b)` is
-/// `set_matmul(a, b)`.
-#[doc(hidden)]
-impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
-    #[inline(always)]
-    #[allow(missing_docs)]
-    pub fn set_matmul_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<R, K, T>, b: &Matrix<K, C, T>) {
-        product_on(isa, self, (a.as_slice(), Op::N), (b.as_slice(), Op::N), K::SIZE, false);
-    }
-    #[inline(always)]
-    #[allow(missing_docs)]
-    pub fn add_matmul_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<R, K, T>, b: &Matrix<K, C, T>) {
-        product_on(isa, self, (a.as_slice(), Op::N), (b.as_slice(), Op::N), K::SIZE, true);
-    }
-    #[inline(always)]
-    #[allow(missing_docs)]
-    pub fn set_t_matmul_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<K, R, T>, b: &Matrix<K, C, T>) {
-        product_on(isa, self, (a.as_slice(), Op::T), (b.as_slice(), Op::N), K::SIZE, false);
-    }
-    #[inline(always)]
-    #[allow(missing_docs)]
-    pub fn add_t_matmul_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<K, R, T>, b: &Matrix<K, C, T>) {
-        product_on(isa, self, (a.as_slice(), Op::T), (b.as_slice(), Op::N), K::SIZE, true);
-    }
-    #[inline(always)]
-    #[allow(missing_docs)]
-    pub fn set_matmul_t_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<R, K, T>, b: &Matrix<C, K, T>) {
-        product_on(isa, self, (a.as_slice(), Op::N), (b.as_slice(), Op::T), K::SIZE, false);
-    }
-    #[inline(always)]
-    #[allow(missing_docs)]
-    pub fn add_matmul_t_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<R, K, T>, b: &Matrix<C, K, T>) {
-        product_on(isa, self, (a.as_slice(), Op::N), (b.as_slice(), Op::T), K::SIZE, true);
-    }
-    #[inline(always)]
-    #[allow(missing_docs)]
-    pub fn set_t_matmul_t_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
-        product_on(isa, self, (a.as_slice(), Op::T), (b.as_slice(), Op::T), K::SIZE, false);
-    }
-    #[inline(always)]
-    #[allow(missing_docs)]
-    pub fn add_t_matmul_t_on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<K, R, T>, b: &Matrix<C, K, T>) {
-        product_on(isa, self, (a.as_slice(), Op::T), (b.as_slice(), Op::T), K::SIZE, true);
-    }
-}
-
-/// [`product`] in the code of the copy `isa` names.
-#[inline(always)]
-fn product_on<R: Dim, C: Dim, T: Scalar>(
-    isa: impl Isa,
-    out: &mut Matrix<R, C, T>,
-    (a, op_a): (&[T], Op),
-    (b, op_b): (&[T], Op),
-    k: usize,
-    accumulate: bool,
-) {
-    let p = Product { m: R::SIZE, n: C::SIZE, k, alpha: T::ONE, a, op_a, b, op_b, accumulate };
-    gemm_on(isa, p, out.as_mut_slice());
+    add_t_matmul_t, add_t_matmul_t_on: [K, R] T, [C, K] T, true;
 }
 
 /// The adjoints of `Y = A·B` given `dY`: `(dY·Bᵀ, Aᵀ·dY)`.
