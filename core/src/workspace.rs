@@ -1,9 +1,9 @@
 //! The workspaces of the documented methods (`loss`, `grad`, `forward` and
-//! their batched forms): a small net's workspace, all of whose buffers are
-//! inline, is made on the stack for each call (it costs no allocation, and
-//! zeroing it is cheaper than finding it in a cache); any other is cached per
-//! thread and per workspace type, so that those methods allocate no
-//! workspace after their thread's first call (see [`with`]).
+//! their batched forms) of nets too large for the stack: cached per thread
+//! and per workspace type, so that those methods allocate no workspace after
+//! their thread's first call (see [`with_cached`]). (A small net's methods,
+//! whose buffers are all inline, keep each buffer in a local variable of
+//! the method instead: nothing to cache.)
 //!
 //! A call takes its type's workspace out of the thread's cache and puts it
 //! back when done; a call made meanwhile on the same thread for the same
@@ -22,25 +22,6 @@ thread_local! {
     /// At most a few workspace types per thread: a list is faster to
     /// search than a map.
     static CACHE: RefCell<Slots> = const { RefCell::new(Vec::new()) };
-}
-
-/// Runs `f` with a workspace of type `W`: a fresh one made by `new` on the
-/// stack when `inline` (the workspace allocates nothing: all its buffers are
-/// inline), this thread's cached one otherwise ([`with_cached`]).
-///
-/// ```
-/// use shapegrad::workspace::with;
-/// let sum = with(true, || [1.0f32; 4], |ws: &mut [f32; 4]| ws.iter().sum::<f32>());
-/// assert_eq!(sum, 4.0);
-/// ```
-#[inline(always)]
-pub fn with<W: Any, R>(inline: bool, new: impl FnOnce() -> W, f: impl FnOnce(&mut W) -> R) -> R {
-    if inline {
-        let mut ws = new();
-        f(&mut ws)
-    } else {
-        with_cached(new, f)
-    }
 }
 
 /// Runs `f` with this thread's cached workspace of type `W` (made with

@@ -88,10 +88,10 @@ impl Codegen<'_> {
                 "The loss for {per}, and the gradient of every param written into `out`, computed in the buffers of `ws`: allocates nothing. The backward pass is the one derived at compile time."
             ),
             format!(
-                "The loss for {per}, in a workspace on the stack for a small net, this thread's cached one otherwise (no allocation after the first call; see `shapegrad::workspace`)."
+                "The loss for {per}, with each buffer a local variable for a small net, in this thread's cached workspace otherwise (no allocation after the first call; see `shapegrad::workspace`)."
             ),
             format!(
-                "The loss for {per} and the gradient of every param, in a workspace on the stack for a small net, this thread's cached one otherwise: the returned gradient is the only allocation, none when it is small enough to be inline (`{grad_into}` writes into the caller's)."
+                "The loss for {per} and the gradient of every param, with each buffer a local variable for a small net, in this thread's cached workspace otherwise: the returned gradient is the only allocation, none when it is small enough to be inline (`{grad_into}` writes into the caller's)."
             ),
         ];
         let mut docs = docs;
@@ -221,7 +221,7 @@ impl Codegen<'_> {
         let names: Vec<String> = m.outputs.iter().map(|(n, _)| format!("`{n}`")).collect();
         let plural = if names.len() > 1 { "s" } else { "" };
         let mut doc = format!(
-            "The output{plural} {}, computed from the inputs only, in a workspace on the stack for a small net, this thread's cached one otherwise (the returned values are the only allocation, none when they are inline).",
+            "The output{plural} {}, computed from the inputs only, with each buffer a local variable for a small net, in this thread's cached workspace otherwise (the returned values are the only allocation, none when they are inline).",
             names.join(", ")
         );
         let (fname, generic) = if batch {

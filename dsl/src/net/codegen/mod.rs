@@ -297,8 +297,8 @@ impl<'a> Codegen<'a> {
 
                 /// Whether every buffer is inline (a small net's) and the
                 /// whole workspace at most 16 KiB: such a workspace allocates
-                /// nothing, and the documented methods make one on the stack
-                /// for each call.
+                /// nothing, and the documented methods keep each of its
+                /// buffers in a local variable instead of caching one.
                 pub const INLINE: bool = ::core::mem::size_of::<Self>() <= 16 * 1024
                     #(&& <#types as ::shapegrad::storage::Buffer>::INLINE)*;
             }
