@@ -3,8 +3,8 @@
 
 use core::ops::Mul;
 
-use crate::isa::Isa;
-use crate::kernel::{gemm, gemm_on};
+use crate::isa::{Isa, Portable};
+use crate::kernel::gemm_on;
 use crate::loops::{Op, Product};
 use crate::shape::{MatMulShape, SameScalar};
 use crate::{Dim, Matrix, Scalar, Vector};
@@ -32,7 +32,7 @@ impl<R: Dim, K: Dim, T: Scalar> Matrix<R, K, T> {
         (): MatMulShape<R, K, K2, C>,
     {
         let mut out = Matrix::zeros();
-        product(&mut out, (self.as_slice(), Op::N), (rhs.as_slice(), Op::N), K::SIZE, false);
+        product(Portable, &mut out, (self.as_slice(), Op::N), (rhs.as_slice(), Op::N), K::SIZE, false);
         out
     }
 
@@ -42,7 +42,7 @@ impl<R: Dim, K: Dim, T: Scalar> Matrix<R, K, T> {
         (): MatMulShape<K, R, K2, C>,
     {
         let mut out = Matrix::zeros();
-        product(&mut out, (self.as_slice(), Op::T), (rhs.as_slice(), Op::N), R::SIZE, false);
+        product(Portable, &mut out, (self.as_slice(), Op::T), (rhs.as_slice(), Op::N), R::SIZE, false);
         out
     }
 
@@ -52,7 +52,7 @@ impl<R: Dim, K: Dim, T: Scalar> Matrix<R, K, T> {
         (): MatMulShape<R, K, K2, C>,
     {
         let mut out = Matrix::zeros();
-        product(&mut out, (self.as_slice(), Op::N), (rhs.as_slice(), Op::T), K::SIZE, false);
+        product(Portable, &mut out, (self.as_slice(), Op::N), (rhs.as_slice(), Op::T), K::SIZE, false);
         out
     }
 }
@@ -123,10 +123,12 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
     }
 }
 
-/// `out ← op(a)·op(b) (+ out when accumulating)` with inner dimension `k`;
-/// the shapes were checked by the caller's types.
+/// `out ← op(a)·op(b) (+ out when accumulating)` with inner dimension `k`,
+/// in the code of the copy `isa` names; the shapes were checked by the
+/// caller's types.
 #[inline(always)]
 fn product<R: Dim, C: Dim, T: Scalar>(
+    isa: impl Isa,
     out: &mut Matrix<R, C, T>,
     (a, op_a): (&[T], Op),
     (b, op_b): (&[T], Op),
@@ -134,7 +136,7 @@ fn product<R: Dim, C: Dim, T: Scalar>(
     accumulate: bool,
 ) {
     let p = Product { m: R::SIZE, n: C::SIZE, k, alpha: T::ONE, a, op_a, b, op_b, accumulate };
-    gemm(p, out.as_mut_slice());
+    gemm_on(isa, p, out.as_mut_slice());
 }
 
 /// The in-place products the generated code uses, each in two forms:
@@ -148,16 +150,13 @@ macro_rules! in_place_products {
             $(#[$doc])*
             #[inline]
             pub fn $name<K: Dim>(&mut self, a: &Matrix<$a1, $a2, T>, b: &Matrix<$b1, $b2, T>) {
-                self.$on(crate::isa::Portable, a, b);
+                self.$on(Portable, a, b);
             }
 
             #[doc(hidden)]
             #[inline(always)]
             pub fn $on<K: Dim>(&mut self, isa: impl Isa, a: &Matrix<$a1, $a2, T>, b: &Matrix<$b1, $b2, T>) {
-                let (a, b) = (a.as_slice(), b.as_slice());
-                let (m, n, k) = (R::SIZE, C::SIZE, K::SIZE);
-                let p = Product { m, n, k, alpha: T::ONE, a, op_a: Op::$op_a, b, op_b: Op::$op_b, accumulate: $acc };
-                gemm_on(isa, p, self.as_mut_slice());
+                product(isa, self, (a.as_slice(), Op::$op_a), (b.as_slice(), Op::$op_b), K::SIZE, $acc);
             }
         )*}
     };
