@@ -19,20 +19,9 @@ use shapegrad::prelude::*;
 
 dims! { Pixels = 784; Hidden = 128; Half = 64; Digit = 10; Batch = 64; }
 
-net! {
-    net TwoLayer<D, H, C> {
-        param W1: [H, D];
-        param b1: [H];
-        param W2: [C, H];
-        param b2: [C];
-        input x: [D];
-        label y: C;
-        let z1 = W1 @ x + b1;
-        let h1 = z1 * sigmoid(z1);
-        let z2 = W2 @ h1 + b2;
-        loss softmax_cross_entropy(z2, y);
-    }
-}
+#[path = "../two_layer.rs"]
+mod two_layer;
+use two_layer::TwoLayer;
 
 /// One thread's half of the hidden layer: rows `r0..r0 + 64` of W1 and b1,
 /// those columns of W2.

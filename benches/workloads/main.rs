@@ -139,20 +139,9 @@ fn autoencoder_large(c: &mut Criterion) {
 
 // ---- problem 3: the two-layer swish network ------------------------------------
 
-net! {
-    net TwoLayer<D, H, C> {
-        param W1: [H, D];
-        param b1: [H];
-        param W2: [C, H];
-        param b2: [C];
-        input x: [D];
-        label y: C;
-        let z1 = W1 @ x + b1;
-        let h1 = z1 * sigmoid(z1);
-        let z2 = W2 @ h1 + b2;
-        loss softmax_cross_entropy(z2, y);
-    }
-}
+#[path = "../two_layer.rs"]
+mod two_layer;
+use two_layer::{TwoLayer, TwoLayerBatchWorkspace, TwoLayerGrad, TwoLayerWorkspace};
 
 type TwoLayerGrads = (SMatrix<f32, 16, 8>, SVector<f32, 16>, SMatrix<f32, 4, 16>, SVector<f32, 4>);
 
