@@ -100,12 +100,16 @@ fn helper(steps: u64, n: &HalfNet, xs: &Matrix<Pixels, Batch>, x: &Crossing) {
     let mut half = HalfStep::new();
     for s in 0..steps {
         wait(&x.go, 2 * s + 1);
+        let start = Instant::now();
         // SAFETY: the caller reads `z2_part` only after `done` says 2s+1.
         half.forward(n, xs, unsafe { &mut *x.z2_part.get() });
+        let start = lap(Phase::HelperForward, start);
         x.done.store(2 * s + 1, Ordering::Release);
         wait(&x.go, 2 * s + 2);
+        let start = lap(Phase::HelperIdle, start);
         // SAFETY: the caller wrote `dz2` before `go` said 2s+2.
         half.backward(n, xs, unsafe { &*x.dz2.get() });
+        lap(Phase::HelperBackward, start);
         black_box(&half.dw1);
         x.done.store(2 * s + 2, Ordering::Release);
     }
@@ -125,8 +129,11 @@ fn step(
     tail: &mut Tail,
 ) -> f32 {
     x.go.store(2 * s + 1, Ordering::Release);
+    let start = Instant::now();
     half.forward(n, xs, &mut tail.z2_part);
+    let start = lap(Phase::Forward, start);
     wait(&x.done, 2 * s + 1);
+    let start = lap(Phase::Wait, start);
     // SAFETY: the helper wrote its part before `done` said 2s+1.
     tail.z2.set_add(&tail.z2_part, unsafe { &*x.z2_part.get() });
     tail.logits.set_add_bias(&tail.z2, &net.b2);
@@ -138,8 +145,11 @@ fn step(
     dz2.set_scale(&tail.dz2, 1.0 / 64.0);
     tail.db2.set_row_sums(dz2);
     x.go.store(2 * s + 2, Ordering::Release);
+    let start = lap(Phase::Tail, start);
     half.backward(n, xs, dz2);
+    let start = lap(Phase::Backward, start);
     wait(&x.done, 2 * s + 2);
+    lap(Phase::Wait, start);
     black_box((&half.dw1, &half.dw2, &half.db1, &tail.db2));
     loss
 }
@@ -152,6 +162,29 @@ struct Tail {
     losses: Matrix<One, Batch>,
     dz2: Matrix<Digit, Batch>,
     db2: Vector<Digit>,
+}
+
+/// Where the schedule's time goes, summed over its steps: the caller's
+/// half, its waits and the loss between the halves, and the helper's half
+/// and its wait between them (the phases cost two clock reads each).
+#[derive(Clone, Copy)]
+enum Phase {
+    Forward,
+    Wait,
+    Tail,
+    Backward,
+    HelperForward,
+    HelperIdle,
+    HelperBackward,
+}
+
+static PHASES: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+
+/// Adds the time since `start` to `phase`; the time now.
+fn lap(phase: Phase, start: Instant) -> Instant {
+    let now = Instant::now();
+    PHASES[phase as usize].fetch_add((now - start).as_nanos() as u64, Ordering::Relaxed);
+    now
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -221,6 +254,19 @@ fn main() {
         "784-128-10 batch 64, alternating blocks of {per_block} steps (medians of {blocks}): grad_batch on one thread {a:.1} µs; hidden units split across two threads by hand {b:.1} µs ({:.2}×)",
         b / a
     );
+
+    let per_step =
+        |p: Phase| PHASES[p as usize].load(Ordering::Relaxed) as f64 / 1e3 / (blocks * per_block) as f64;
+    println!(
+        "  its steps, µs each: this thread's half {:.1} forward + {:.1} backward, waiting {:.1}, loss and dz2 {:.1}; the helper's half {:.1} + {:.1}",
+        per_step(Phase::Forward),
+        per_step(Phase::Backward),
+        per_step(Phase::Wait),
+        per_step(Phase::Tail),
+        per_step(Phase::HelperForward),
+        per_step(Phase::HelperBackward),
+    );
+    let _ = Phase::HelperIdle;
 
     // Half of that work on one thread, then on both at once (each thread
     // its own copy, nothing shared).
