@@ -14,7 +14,6 @@ impl Micro for Avx2 {
     const MR: usize = MR;
     const NR: usize = NR;
     const KC: usize = 256;
-    const PACK_A: bool = false;
 
     #[inline(always)]
     unsafe fn tile(kc: usize, alpha: f32, a: (&[f32], usize, usize), pb: &[f32], c: &mut [f32], tile: Tile) {
@@ -22,34 +21,21 @@ impl Micro for Avx2 {
         unsafe { micro(kc, alpha, a, pb, c, tile) }
     }
 
-    unsafe fn blocked(
-        dims: (usize, usize, usize),
-        alpha: f32,
-        ab: (View, View),
-        out: Out,
-        pa: &mut [f32],
-        pb: &mut [f32],
-    ) {
+    unsafe fn blocked(dims: (usize, usize, usize), alpha: f32, ab: (View, View), out: Out, pb: &mut [f32]) {
         // SAFETY: the caller runs on AVX2 and FMA.
-        unsafe { blocked(dims, alpha, ab, out, pa, pb) }
+        unsafe { blocked(dims, alpha, ab, out, pb) }
     }
 }
 
 #[target_feature(enable = "avx2,fma")]
-fn blocked(
-    dims: (usize, usize, usize),
-    alpha: f32,
-    ab: (View, View),
-    out: Out,
-    pa: &mut [f32],
-    pb: &mut [f32],
-) {
-    super::blocked::<Avx2>(dims, alpha, ab, out, pa, pb);
+fn blocked(dims: (usize, usize, usize), alpha: f32, ab: (View, View), out: Out, pb: &mut [f32]) {
+    super::blocked::<Avx2>(dims, alpha, ab, out, pb);
 }
 
 /// `C[0..mr, 0..nr] (+)= alpha·A·B̃` for one `MR×NR` tile: `A` read through
-/// its strides `(rs, cs)` (MR rows, `kc` columns), `B̃` a packed panel, `C`
-/// with row stride `ldc`, overwritten or accumulated onto.
+/// its strides `(rs, cs)` (`mr` rows, `kc` columns; rows `mr..MR` of the
+/// tile repeat row `mr − 1`, computed and dropped), `B̃` a panel (`ldb`
+/// apart), `C` with row stride `ldc`, overwritten or accumulated onto.
 #[inline(always)]
 unsafe fn micro(
     kc: usize,
@@ -61,14 +47,18 @@ unsafe fn micro(
 ) {
     let Tile { mr, nr, ldc, ldb, overwrite } = tile;
     assert!(
-        kc > 0 && ldb >= NR && pb.len() >= (kc - 1) * ldb + NR && pa.len() > (MR - 1) * rs + (kc - 1) * cs
+        kc > 0
+            && mr >= 1
+            && ldb >= NR
+            && pb.len() >= (kc - 1) * ldb + NR
+            && pa.len() > (mr.min(MR) - 1) * rs + (kc - 1) * cs
     );
     // SAFETY: the caller runs on AVX2 and FMA.
     let mut acc = [[unsafe { _mm256_setzero_ps() }; 2]; MR];
     // One pointer per row, so the six broadcasts of a step are independent
     // loads from one shared offset rather than a chain of additions.
-    // SAFETY: row r starts at r·rs < pa.len() (asserted).
-    let rows: [*const f32; MR] = core::array::from_fn(|r| unsafe { pa.as_ptr().add(r * rs) });
+    // SAFETY: row min(r, mr − 1) starts inside `pa` (asserted).
+    let rows: [*const f32; MR] = core::array::from_fn(|r| unsafe { pa.as_ptr().add(r.min(mr - 1) * rs) });
     let mut b = pb.as_ptr();
     let mut offset = 0;
     for _ in 0..kc {

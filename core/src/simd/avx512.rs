@@ -24,7 +24,6 @@ impl<const MR: usize, const NV: usize> Micro for Kernel<MR, NV> {
     // A 12×32 tile's panel of B̃ (kc·128 bytes) and its rows of A (kc·48)
     // stay in the 48 KiB level-one cache at kc = 256.
     const KC: usize = 256;
-    const PACK_A: bool = false;
 
     #[inline(always)]
     unsafe fn tile(kc: usize, alpha: f32, a: (&[f32], usize, usize), pb: &[f32], c: &mut [f32], tile: Tile) {
@@ -33,8 +32,8 @@ impl<const MR: usize, const NV: usize> Micro for Kernel<MR, NV> {
         // tiles' time and at 4 rows 5⅓ (measured on the 784 step's shapes,
         // one core: 64×64×784 46.2 → 43.7 µs, 64×784×64 51.9 → 48.1 µs,
         // 128×64×784 84.2 → 80.8 µs, medians of five alternating runs).
-        // SAFETY: the caller runs on AVX-512; a partial panel of `A` is
-        // packed with `MR` rows, so fewer rows are inside it too.
+        // SAFETY: the caller runs on AVX-512; a smaller instance reads
+        // fewer rows of the same panel.
         unsafe {
             match tile.mr {
                 mr if mr <= 4 && MR > 4 => micro::<4, NV>(kc, alpha, a, pb, c, tile),
@@ -45,16 +44,9 @@ impl<const MR: usize, const NV: usize> Micro for Kernel<MR, NV> {
         }
     }
 
-    unsafe fn blocked(
-        dims: (usize, usize, usize),
-        alpha: f32,
-        ab: (View, View),
-        out: Out,
-        pa: &mut [f32],
-        pb: &mut [f32],
-    ) {
+    unsafe fn blocked(dims: (usize, usize, usize), alpha: f32, ab: (View, View), out: Out, pb: &mut [f32]) {
         // SAFETY: the caller runs on AVX-512.
-        unsafe { blocked::<MR, NV>(dims, alpha, ab, out, pa, pb) }
+        unsafe { blocked::<MR, NV>(dims, alpha, ab, out, pb) }
     }
 }
 
@@ -64,15 +56,15 @@ fn blocked<const MR: usize, const NV: usize>(
     alpha: f32,
     ab: (View, View),
     out: Out,
-    pa: &mut [f32],
     pb: &mut [f32],
 ) {
-    super::blocked::<Kernel<MR, NV>>(dims, alpha, ab, out, pa, pb);
+    super::blocked::<Kernel<MR, NV>>(dims, alpha, ab, out, pb);
 }
 
 /// `C[0..mr, 0..nr] (+)= alpha·A·B̃` for one `MR×16·NV` tile, `A` read
-/// through its strides `(rs, cs)` (`MR` rows, `kc` columns), `B̃` a packed
-/// panel (`kc` rows of `16·NV`), `C` with row stride `ldc`.
+/// through its strides `(rs, cs)` (`mr` rows, `kc` columns; rows `mr..MR`
+/// of the tile repeat row `mr − 1`, computed and dropped), `B̃` a panel
+/// (`kc` rows of `16·NV`, `ldb` apart), `C` with row stride `ldc`.
 #[inline(always)]
 unsafe fn micro<const MR: usize, const NV: usize>(
     kc: usize,
@@ -84,17 +76,18 @@ unsafe fn micro<const MR: usize, const NV: usize>(
 ) {
     let Tile { mr, nr, ldc, ldb, overwrite } = tile;
     let width = 16 * NV;
-    assert!(NV <= 2 && kc > 0 && pa.len() > (MR - 1) * rs + (kc - 1) * cs);
+    assert!(NV <= 2 && kc > 0 && mr >= 1 && pa.len() > (mr.min(MR) - 1) * rs + (kc - 1) * cs);
     assert!(ldb >= width && pb.len() >= (kc - 1) * ldb + width);
     assert!(mr >= 1 && mr <= MR && nr >= 1 && nr <= width && c.len() >= (mr - 1) * ldc + nr);
-    // SAFETY: row r of `A` is read at r·rs + p·cs for p < kc, inside `pa`,
+    // SAFETY: row min(r, mr − 1) of `A` is read at that row times rs plus
+    // p·cs for p < kc, inside `pa`,
     // and rows p·ldb..p·ldb + 16·NV of `pb` for p < kc (asserted); the stores write rows
     // r < mr of `c`, columns < nr (masked), inside `c` (asserted).
     unsafe {
         let mut acc = [[_mm512_setzero_ps(); NV]; MR];
         // One pointer per row, so the broadcasts of a step are independent
         // loads from one shared offset rather than a chain of additions.
-        let rows: [*const f32; MR] = core::array::from_fn(|r| pa.as_ptr().add(r * rs));
+        let rows: [*const f32; MR] = core::array::from_fn(|r| pa.as_ptr().add(r.min(mr - 1) * rs));
         let mut b = pb.as_ptr();
         let mut offset = 0;
         for _ in 0..kc {

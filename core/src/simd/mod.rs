@@ -6,12 +6,12 @@
 //! registers while it runs along `k`, broadcasting `op(A)` one value at a
 //! time: 6×16 in twelve registers with AVX2 and FMA; with AVX-512, 12×32 in
 //! twenty-four `zmm` registers, or 16×16 for products at most 16 columns
-//! wide, where a 32-wide tile would compute mostly padding. Full panels of
+//! wide, where a 32-wide tile would compute mostly padding. Panels of
 //! `op(A)` are read in place through their strides (each row a sequential
 //! stream; packing them cost a third of the time of the 784-128-10 step's
-//! products); a last partial panel is packed. Transposed operands cost
+//! products), a last one of fewer rows too. Transposed operands cost
 //! nothing extra: they are folded into the reads and the packing. The
-//! packing buffers are allocated once per thread and reused, so a product
+//! packing buffer is allocated once per thread and reused, so a product
 //! allocates nothing after its thread's first large one.
 //!
 //! `SHAPEGRAD_KERNEL` (`avx512`, `avx2` or `portable`, read once) caps the
@@ -28,7 +28,7 @@ mod avx512;
 mod pack;
 mod thin;
 
-use pack::{pack_a, pack_b};
+use pack::pack_b;
 
 /// The instruction sets the packed product has a kernel for, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -239,7 +239,7 @@ const PARALLEL_MIN_FLOPS: usize = 1 << 20;
 const NC: usize = 2048;
 
 thread_local! {
-    static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static PACKED: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A micro-kernel: its tile, its block of `k`, and the blocked product
@@ -248,12 +248,11 @@ trait Micro {
     const MR: usize;
     const NR: usize;
     const KC: usize;
-    /// Whether full panels of `op(A)` are packed too (else read in place).
-    const PACK_A: bool;
 
     /// `C[0..mr, 0..nr] (+)= alpha·A·B̃` for one `MR×NR` tile: `A` read
-    /// through its strides `(rs, cs)` (MR rows, `kc` columns), `B̃` a packed
-    /// panel, `C` with row stride `tile.ldc`.
+    /// through its strides `(rs, cs)` (`mr` rows, `kc` columns; the tile's
+    /// rows past `mr` repeat row `mr − 1` and are dropped), `B̃` a panel of
+    /// `NR` columns with row stride `tile.ldb`, `C` with row stride `tile.ldc`.
     ///
     /// # Safety
     /// The processor has the kernel's instruction set.
@@ -263,18 +262,11 @@ trait Micro {
     ///
     /// # Safety
     /// The processor has the kernel's instruction set.
-    unsafe fn blocked(
-        dims: (usize, usize, usize),
-        alpha: f32,
-        ab: (View, View),
-        out: Out,
-        pa: &mut [f32],
-        pb: &mut [f32],
-    );
+    unsafe fn blocked(dims: (usize, usize, usize), alpha: f32, ab: (View, View), out: Out, pb: &mut [f32]);
 }
 
 /// The blocked product on this thread with the kernel `isa` (and the
-/// product's width) calls for, with this thread's packing buffers.
+/// product's width) calls for, with this thread's packing buffer.
 fn run(isa: Isa, dims: (usize, usize, usize), alpha: f32, a: View, b: View, accumulate: bool, c: &mut [f32]) {
     let out = Out { c, ldc: dims.1, accumulate };
     match isa {
@@ -294,24 +286,19 @@ struct Out<'a> {
 
 fn run_with<K: Micro>(dims: (usize, usize, usize), alpha: f32, ab: (View, View), out: Out) {
     PACKED.with(|packed| {
-        let mut packed = packed.borrow_mut();
-        let (pa, pb) = &mut *packed;
+        let mut pb = packed.borrow_mut();
         // Sixteen spare values let the panels start on a 64-byte boundary, so
         // the micro-kernel's loads of a row of B̃ never straddle cache lines
         // (which, depending on where the allocator put the buffer, cost up
         // to a fifth of the time).
-        let (a_len, b_len) = (K::MR * K::KC + 16, K::KC * NC.next_multiple_of(K::NR) + 16);
-        if pa.len() < a_len {
-            pa.resize(a_len, 0.0);
-        }
+        let b_len = K::KC * NC.next_multiple_of(K::NR) + 16;
         if pb.len() < b_len {
             pb.resize(b_len, 0.0);
         }
-        let (pa, pb) = (aligned(pa), aligned(pb));
         // SAFETY: the caller chose `K` among the kernels this processor runs;
         // every index the blocked loops form is inside the slices, whose
         // lengths `sgemm_on` checked.
-        unsafe { K::blocked(dims, alpha, ab, out, pa, pb) };
+        unsafe { K::blocked(dims, alpha, ab, out, aligned(&mut pb)) };
     });
 }
 
@@ -329,7 +316,6 @@ fn blocked<K: Micro>(
     alpha: f32,
     (a, b): (View, View),
     Out { c, ldc, accumulate }: Out,
-    pa: &mut [f32],
     pb: &mut [f32],
 ) {
     for jc in (0..n).step_by(NC) {
@@ -348,16 +334,12 @@ fn blocked<K: Micro>(
             }
             for ic in (0..m).step_by(K::MR) {
                 let mr = K::MR.min(m - ic);
-                // A full panel of `op(A)` is read in place through its strides
-                // (each row a sequential stream) unless the kernel packs it; a
-                // partial one is packed, zero-padded, so the micro-kernel
-                // never reads past `a`.
-                let (panel_a, a_rs, a_cs) = if mr == K::MR && !K::PACK_A {
-                    (&a.data[ic * a.rs + pc * a.cs..], a.rs, a.cs)
-                } else {
-                    pack_a::<K>(a, ic, mr, pc, kc, pa);
-                    (&pa[..], 1, K::MR)
-                };
+                // A panel of `op(A)` is read in place through its strides, each
+                // row a sequential stream; a last panel of fewer rows too (the
+                // micro-kernel repeats its last row rather than reading past
+                // `a`): packing it, zero-padded, value by value, cost the 4-row
+                // tile of a 64-row product two thirds of a full tile's time.
+                let panel_a = &a.data[ic * a.rs + pc * a.cs..];
                 for jr in (0..nc).step_by(K::NR) {
                     let nr = K::NR.min(nc - jr);
                     let (panel_b, ldb) = if b_in_place {
@@ -369,7 +351,7 @@ fn blocked<K: Micro>(
                     let tile = Tile { mr, nr, ldc, ldb, overwrite };
                     let c_tile = &mut c[ic * ldc + jc + jr..];
                     // SAFETY: the caller runs on `K`'s instruction set.
-                    unsafe { K::tile(kc, alpha, (panel_a, a_rs, a_cs), panel_b, c_tile, tile) };
+                    unsafe { K::tile(kc, alpha, (panel_a, a.rs, a.cs), panel_b, c_tile, tile) };
                 }
             }
         }

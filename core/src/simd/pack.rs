@@ -1,6 +1,5 @@
-//! Packing the operands of the blocked product: panels of `op(B)` `NR`
-//! columns wide (rows copied in registers, a transposed operand through
-//! 8×8 transposes), and the last partial panel of `op(A)`, zero-padded.
+//! Packing `op(B)` for the blocked product: panels `NR` columns wide (rows
+//! copied in registers, a transposed operand through 8×8 transposes).
 
 use core::arch::x86_64::*;
 
@@ -92,20 +91,6 @@ unsafe fn transpose8(src: &[f32], stride: usize, dst: &mut [f32], ld: usize) {
         ];
         for (c, v) in out.iter().enumerate() {
             _mm256_storeu_ps(dst.as_mut_ptr().add(c * ld), *v);
-        }
-    }
-}
-
-/// Packs the `mr < MR` rows `op(A)[ic..ic+mr, pc..pc+kc]` into one panel of
-/// `kc` columns of `MR` values, zero-padded past `mr`.
-#[inline(always)]
-pub(super) fn pack_a<K: Micro>(a: View, ic: usize, mr: usize, pc: usize, kc: usize, out: &mut [f32]) {
-    for p in 0..kc {
-        let col = &mut out[p * K::MR..(p + 1) * K::MR];
-        // A loop of constant length, not a `fill` of the rest: a call to
-        // `memset` per column cost 1.5% of the 784-128-10 step.
-        for (i, x) in col.iter_mut().enumerate() {
-            *x = if i < mr { a.data[(ic + i) * a.rs + (pc + p) * a.cs] } else { 0.0 };
         }
     }
 }
