@@ -160,6 +160,39 @@ pub fn two_layer_batch(c: &mut Criterion) {
         STEP_FLOP / a / 1e3,
         100.0 * STEP_FLOP / a / 1e3 / g,
     );
+    if shapegrad::threads() > 1 {
+        two_cores(&net, &xs, &ys);
+    }
+}
+
+/// With the `parallel` feature: the documented step on one thread and on
+/// all of them, in alternating blocks of one process (`set_threads`).
+fn two_cores(
+    net: &TwoLayer<Pixels, Hidden, Digit, f32>,
+    xs: &Matrix<Pixels, Batch, f32>,
+    ys: &Classes<Digit, Batch>,
+) {
+    let all = shapegrad::threads();
+    let (mut one, mut many) = (Vec::new(), Vec::new());
+    for _ in 0..30 {
+        for (cap, times) in [(1, &mut one), (0, &mut many)] {
+            shapegrad::set_threads(cap);
+            let start = std::time::Instant::now();
+            for _ in 0..100 {
+                black_box(black_box(net).grad_batch(black_box(xs), ys));
+            }
+            times.push(start.elapsed().as_secs_f64() * 1e4);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (a, b) = (median(&mut one), median(&mut many));
+    println!(
+        "two_layer_784_128_10_b64, parallel feature, alternating blocks of 100 steps: grad_batch on 1 thread {a:.1} µs, on {all} threads {b:.1} µs ({:.2}×; medians of 30 blocks)",
+        b / a
+    );
 }
 
 /// The 784-128-10 step's floating-point operations: its five products.

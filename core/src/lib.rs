@@ -76,7 +76,8 @@ pub use tensor::{Tensor3, Tensor4};
 
 /// The number of threads large products use: with the `parallel` feature,
 /// `SHAPEGRAD_THREADS` when set, else every core the process may run on
-/// (read once; see the `parallel` module); without it, 1.
+/// (read once; see the `parallel` module), at most the cap of
+/// [`set_threads`]; without it, 1.
 pub fn threads() -> usize {
     #[cfg(feature = "parallel")]
     {
@@ -86,6 +87,25 @@ pub fn threads() -> usize {
     {
         1
     }
+}
+
+/// Caps the threads large products use at `n` from now on (`0` lifts the
+/// cap), for every thread of the process: `set_threads(1)` runs each
+/// product on the thread that calls it, for example to compare one core
+/// with all of them in one process. Without the `parallel` feature products
+/// use one thread whatever the cap.
+///
+/// ```
+/// shapegrad::set_threads(1);
+/// assert_eq!(shapegrad::threads(), 1);
+/// shapegrad::set_threads(0); // every core again (with `parallel`)
+/// assert!(shapegrad::threads() >= 1);
+/// ```
+pub fn set_threads(n: usize) {
+    #[cfg(feature = "parallel")]
+    parallel::set_threads(n);
+    #[cfg(not(feature = "parallel"))]
+    let _ = n;
 }
 
 /// The instruction set of the kernel large `f32` matrix products run on

@@ -17,7 +17,7 @@
 use std::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
@@ -54,8 +54,28 @@ static HELPERS: OnceLock<Helpers> = OnceLock::new();
 static IN_USE: AtomicBool = AtomicBool::new(false);
 
 /// The threads products use: `SHAPEGRAD_THREADS` when set to a positive
-/// number, else every core the process may run on (read once).
+/// number, else every core the process may run on (read once), at most the
+/// cap of [`set_threads`].
 pub fn threads() -> usize {
+    match CAP.load(Ordering::Relaxed) {
+        0 => available(),
+        cap => cap.min(available()),
+    }
+}
+
+/// Caps the threads large products use at `n` from now on, for every
+/// thread of the process; `0` lifts the cap. `set_threads(1)` keeps each
+/// product on its calling thread (the helpers stay idle); no cap raises
+/// the count above [`threads`]' first reading.
+pub fn set_threads(n: usize) {
+    CAP.store(n, Ordering::Relaxed);
+}
+
+/// The cap of [`set_threads`]; 0: none.
+static CAP: AtomicUsize = AtomicUsize::new(0);
+
+/// The threads there are helpers for, plus the caller (read once).
+fn available() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
     *THREADS.get_or_init(|| {
         std::env::var("SHAPEGRAD_THREADS")
@@ -68,7 +88,7 @@ pub fn threads() -> usize {
 
 fn helpers() -> &'static Helpers {
     HELPERS.get_or_init(|| {
-        let slots = (1..threads())
+        let slots = (1..available())
             .filter_map(|i| {
                 let slot: &'static Slot = Box::leak(Box::new(Slot {
                     state: AtomicU8::new(IDLE),
@@ -252,5 +272,17 @@ mod tests {
     #[test]
     fn the_thread_count_is_positive() {
         assert!(threads() >= 1);
+    }
+
+    // The only test that sets the cap (others read `threads()`).
+    #[test]
+    fn set_threads_caps_the_count_and_zero_lifts_the_cap() {
+        let all = available();
+        set_threads(1);
+        assert_eq!(threads(), 1);
+        set_threads(all + 3);
+        assert_eq!(threads(), all);
+        set_threads(0);
+        assert_eq!(threads(), all);
     }
 }
