@@ -65,8 +65,9 @@ pub fn threads() -> usize {
 
 /// Caps the threads large products use at `n` from now on, for every
 /// thread of the process; `0` lifts the cap. `set_threads(1)` keeps each
-/// product on its calling thread (the helpers stay idle); no cap raises
-/// the count above [`threads`]' first reading.
+/// product on its calling thread (the helpers stay idle); a cap above the
+/// count read at first use (the cores, or `SHAPEGRAD_THREADS`) changes
+/// nothing.
 pub fn set_threads(n: usize) {
     CAP.store(n, Ordering::Relaxed);
 }
