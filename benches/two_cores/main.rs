@@ -103,10 +103,10 @@ fn helper(steps: u64, n: &HalfNet, xs: &Matrix<Pixels, Batch>, x: &Crossing) {
         let start = Instant::now();
         // SAFETY: the caller reads `z2_part` only after `done` says 2s+1.
         half.forward(n, xs, unsafe { &mut *x.z2_part.get() });
-        let start = lap(Phase::HelperForward, start);
+        lap(Phase::HelperForward, start);
         x.done.store(2 * s + 1, Ordering::Release);
         wait(&x.go, 2 * s + 2);
-        let start = lap(Phase::HelperIdle, start);
+        let start = Instant::now();
         // SAFETY: the caller wrote `dz2` before `go` said 2s+2.
         half.backward(n, xs, unsafe { &*x.dz2.get() });
         lap(Phase::HelperBackward, start);
@@ -166,7 +166,7 @@ struct Tail {
 
 /// Where the schedule's time goes, summed over its steps: the caller's
 /// half, its waits and the loss between the halves, and the helper's half
-/// and its wait between them (the phases cost two clock reads each).
+/// (the phases cost two clock reads each).
 #[derive(Clone, Copy)]
 enum Phase {
     Forward,
@@ -174,11 +174,10 @@ enum Phase {
     Tail,
     Backward,
     HelperForward,
-    HelperIdle,
     HelperBackward,
 }
 
-static PHASES: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+static PHASES: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
 
 /// Adds the time since `start` to `phase`; the time now.
 fn lap(phase: Phase, start: Instant) -> Instant {
@@ -199,6 +198,7 @@ fn main() {
         println!("two_cores: run without the `parallel` feature (the schedule uses its own two threads)");
         return;
     }
+    println!("kernel: {} (one core is the reference; no peak is divided by here)", shapegrad::kernel_isa());
     let net = TwoLayer::<Pixels, Hidden, Digit, f32>::init(4);
     let xs = Matrix::<Pixels, Batch, f32>::from_fn(|i, j| ((i * 7 + j * 3) as f32 * 0.01).sin());
     let mut ys = Classes::<Digit, Batch>::zeros();
@@ -266,7 +266,6 @@ fn main() {
         per_step(Phase::HelperForward),
         per_step(Phase::HelperBackward),
     );
-    let _ = Phase::HelperIdle;
 
     // Half of that work on one thread, then on both at once (each thread
     // its own copy, nothing shared).
