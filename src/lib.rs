@@ -336,6 +336,12 @@ pub use shapegrad_macros::dims;
 /// or multiplies a per-example value from the left has no batched form; its
 /// documentation then says why.
 ///
+/// A net of params alone — a pure objective such as
+/// `param X: [M, N]; loss trace(X.T @ X);` — is a net too: `loss()`,
+/// `grad()`, `gradcheck()` and `check_hand_grads()` take no arguments, and it
+/// has no batched methods (there is no batch of examples to average over)
+/// and no ONNX export (no input to feed it).
+///
 /// A generic net (`net Autoencoder<M, N>`) takes its dims as type parameters
 /// before `T`.
 ///

@@ -252,7 +252,7 @@ impl<'a> Codegen<'a> {
                 format!("\n\nNo batched methods (`loss_batch`, `grad_batch`, `forward_batch`): {reason}."),
             ),
         };
-        let items = self.items(&format!("{}{note}", crate::net::explain::plain(text)));
+        let items = self.items(&crate::net::explain::plain(text), &note);
         let derivation = self.derivation_fns(text, latex);
         let size_checks = self.size_checks();
         let model = self.model_impls(false);
@@ -348,7 +348,7 @@ impl<'a> Codegen<'a> {
         let args = self.params_list(&tt, true);
         let (name, grad_name, generics) = self.names();
         let gradcheck = self.gradcheck_fn(true);
-        let items = self.items("");
+        let items = self.items("", "");
         let workspace = self.workspace(&[]);
         let ws_ty = self.ws_type(&tt);
         let derivation = self.derivation_fns("", "");
