@@ -114,6 +114,13 @@ pub use shapegrad_macros::dims;
 ///   as biases do): a trained value. Every
 ///   param must affect the loss: one that does not would always get a zero
 ///   gradient, which is a slip, so it is a compile error.
+///
+///   Where `init(seed)` starts it: a matrix or kernel Glorot-uniform; a
+///   vector or scalar at zero (a bias), except a *gain* — a vector whose every
+///   use is a factor of an elementwise product of its shape (`h * g`) — and
+///   the scale of a `batchnorm` or `layernorm`, which start at one (a gain at
+///   zero would zero every gradient upstream of it). `param g: [D] = 0.5;`
+///   starts every element at the number given, whatever the param.
 /// - `input NAME: [..];`, `target NAME: [N];` (real values to regress on,
 ///   passed like an input: `&Vector<N, T>`, `&Matrix<N, B, T>` in the
 ///   batched methods) and `label NAME: DIM;` (a class index in `0..DIM`):
@@ -304,7 +311,7 @@ pub use shapegrad_macros::dims;
 /// |---|---|
 /// | `struct TwoLayer<T = f32>` | the params, as public fields (`W1: Matrix<H, D, T>`, `b1: Vector<H, T>`, kernels `Tensor4`), and a batchnorm's running statistics |
 /// | `struct TwoLayerGrad<T = f32>` | one gradient per param, same field names and types; implements [`grads::Gradients`] (norm, clipping, scaling) |
-/// | `zeros()`, `init(seed)`, `cast::<U>()` | a net: all zero; Glorot-uniform weights and zero biases; in another element type |
+/// | `zeros()`, `init(seed)`, `cast::<U>()` | a net: all zero; Glorot-uniform weights, zero biases, gains and scales at one, declared values (`= 0.5`) as declared; in another element type |
 /// | `loss(&x, y) -> T` | the loss of one example |
 /// | `grad(&x, y) -> (T, TwoLayerGrad<T>)` | the loss and every param's gradient |
 /// | `forward(&x) -> Vector<C, T>` | the output; with several outputs a tuple in declaration order, `(Vector<C, T>, Matrix<H, D, T>)`; not generated without outputs; takes the inputs only |

@@ -34,7 +34,15 @@ pub fn numeric_gradient<V: Values<f64>>(x: &V, mut f: impl FnMut(&V) -> f64, h: 
 
 /// How far gradients are from their references, param by param: what
 /// `gradcheck` (derived vs finite differences) and `check_hand_grads`
-/// (hand-written vs derived) of a `net!` return.
+/// (hand-written vs derived) of a `net!` return. Print it with `{}` for a
+/// table of one line per param (`{:?}` shows every field).
+///
+/// A param whose gradient and reference are both zero in every element
+/// agrees trivially: the point checked nothing about it (a gain or scale
+/// at 0 silences every gradient upstream; a ReLU dead at this input). Such
+/// a param is listed by [`GradCheck::all_zero`] and flagged under the table;
+/// [`GradCheck::is_ok`] still counts it as agreeing, so check
+/// `all_zero().is_empty()` too, or probe other points.
 ///
 /// ```
 /// use shapegrad::check::GradCheck; use shapegrad::prelude::*;
@@ -44,6 +52,11 @@ pub fn numeric_gradient<V: Values<f64>>(x: &V, mut f: impl FnMut(&V) -> f64, h: 
 /// report.compare("b", &a, &b);
 /// assert!(report.is_ok(1e-2) && !report.is_ok(1e-4));
 /// assert!((report.entries()[0].max_abs - 0.002).abs() < 1e-6);
+/// // Two zero vectors agree, and the report says they checked nothing.
+/// let zero = Vector::<U2, f64>::zeros();
+/// report.compare("g", &zero, &zero);
+/// assert!(report.is_ok(1e-2) && report.all_zero() == ["g"]);
+/// assert!(report.to_string().contains("warning: the gradients of `g`"));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct GradCheck<T = f64> {
@@ -63,6 +76,9 @@ pub struct GradCheckEntry<T> {
     pub max_rel: T,
     /// max |a − r| / max(1, |a|, |r|): what [`GradCheck::is_ok`] compares with the tolerance.
     pub max_mixed: T,
+    /// Both the gradient and its reference are zero in every element: the
+    /// check says nothing about this param at this point.
+    pub all_zero: bool,
 }
 
 impl<T: Scalar> Default for GradCheck<T> {
@@ -80,7 +96,9 @@ impl<T: Scalar> GradCheck<T> {
     /// Adds the line for param `name`: `value` compared with `reference`.
     pub fn compare<V: Values<f64>>(&mut self, name: &'static str, value: &V, reference: &V) {
         let (mut max_abs, mut max_rel, mut max_mixed) = (0.0f64, 0.0f64, 0.0f64);
+        let mut all_zero = true;
         for (&a, &r) in value.as_slice().iter().zip(reference.as_slice()) {
+            all_zero &= a == 0.0 && r == 0.0;
             let d = if a == r { 0.0 } else { (a - r).abs() };
             let d = if d.is_nan() { f64::INFINITY } else { d };
             let scale = a.abs().max(r.abs());
@@ -96,6 +114,7 @@ impl<T: Scalar> GradCheck<T> {
             max_abs: T::from_f64(max_abs),
             max_rel: T::from_f64(max_rel),
             max_mixed: T::from_f64(max_mixed),
+            all_zero,
         });
     }
 
@@ -111,8 +130,16 @@ impl<T: Scalar> GradCheck<T> {
 
     /// Whether every element of every param agrees within `tol`, relative to
     /// the magnitude where that exceeds 1: |a − r| ≤ tol · max(1, |a|, |r|).
+    /// A param whose gradient and reference are both zero agrees; see
+    /// [`GradCheck::all_zero`].
     pub fn is_ok(&self, tol: T) -> bool {
         self.entries.iter().all(|e| e.max_mixed <= tol)
+    }
+
+    /// The params whose gradient and reference were both zero in every
+    /// element: agreeing trivially, checked by nothing at this point.
+    pub fn all_zero(&self) -> Vec<&'static str> {
+        self.entries.iter().filter(|e| e.all_zero).map(|e| e.name).collect()
     }
 }
 
@@ -130,6 +157,18 @@ impl<T: Scalar> fmt::Display for GradCheck<T> {
                 e.shape,
                 e.max_abs.to_f64(),
                 e.max_rel.to_f64()
+            )?;
+            if e.all_zero {
+                write!(f, "  (all zero)")?;
+            }
+        }
+        let zero = self.all_zero();
+        if !zero.is_empty() {
+            let names: Vec<String> = zero.iter().map(|n| format!("`{n}`")).collect();
+            write!(
+                f,
+                "\nwarning: the gradients of {} and their references are zero in every element, so this point checks nothing about them (a gain or scale at 0? a dead ReLU?): set the params to random values, or probe other inputs",
+                names.join(", ")
             )?;
         }
         Ok(())

@@ -93,7 +93,13 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
         let plural = format!("{}s", d.name);
         let text =
             if syn::parse_str::<syn::Ident>(&plural).is_ok() { plural } else { format!("{}_batch", d.name) };
-        Decl { name: proc_macro2::Ident::new(&text, d.name.span()), attrs: Vec::new(), shape, node }
+        Decl {
+            name: proc_macro2::Ident::new(&text, d.name.span()),
+            attrs: Vec::new(),
+            shape,
+            node,
+            init: None,
+        }
     };
     let mut args = Vec::new();
     for (i, (kind, d)) in m.args.iter().enumerate() {
@@ -115,6 +121,7 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
             attrs: Vec::new(),
             shape: p.shape,
             node: l.g.find(Op::with("param", &[], Attr::Index(i))),
+            init: p.init,
         })
         .collect();
     let outputs = m.outputs.iter().map(|(name, n)| (name.clone(), n.map(|n| l.map[&n].0))).collect();

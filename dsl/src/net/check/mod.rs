@@ -29,6 +29,8 @@ pub struct Decl {
     /// `None` when the declaration had an error.
     pub shape: Option<Shape>,
     pub node: Option<NodeId>,
+    /// A param's declared initial value (`param g: [D] = 1.0;`).
+    pub init: Option<f64>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -183,9 +185,9 @@ fn build_with<'e>(
     // Rule: params, inputs and labels may be used anywhere, so they are read first.
     for stmt in &ast.stmts {
         match stmt {
-            Stmt::Param { attrs, name, shape } => {
+            Stmt::Param { attrs, name, shape, init } => {
                 let index = m.params.len();
-                let decl = b.declare(
+                let mut decl = b.declare(
                     name,
                     attrs,
                     Some(shape),
@@ -193,6 +195,7 @@ fn build_with<'e>(
                     Kind::Param(index),
                     Op::with("param", &[], Attr::Index(index)),
                 );
+                decl.init = *init;
                 m.params.push(decl);
             }
             Stmt::Input { attrs, name, shape, target } => {

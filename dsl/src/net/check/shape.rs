@@ -62,7 +62,7 @@ impl Builder<'_> {
         if fresh {
             self.scope.insert(name.to_string(), Entry { node, kind });
         }
-        Decl { name: name.clone(), attrs: attrs.to_vec(), shape, node }
+        Decl { name: name.clone(), attrs: attrs.to_vec(), shape, node, init: None }
     }
 
     /// The shape of `dims`: a column `[N]`, a matrix `[R×C]`, a rank-3

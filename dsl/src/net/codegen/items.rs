@@ -72,27 +72,24 @@ impl Codegen<'_> {
             })
             .collect();
         let optim = quote!(::shapegrad::optim);
-        // The scale γ of a batchnorm or layernorm starts at 1, as PyTorch's.
-        let g = &m.graph;
-        let is_scale = |n: usize| {
-            g.nodes.iter().any(|node| {
-                (node.op.is("batchnorm") && node.op.arg(1) == n)
-                    || (node.op.is("mul") && node.op.arg(0) == n && g.op(node.op.arg(1)).is("normalize"))
-            })
-        };
+        // A declared value (`param g: [D] = 0.5;`) first; else a scale or a
+        // gain starts at 1 (see `starts_at_one`), anything else as `init.param()`.
         let pinits: Vec<TokenStream> = params
             .iter()
             .zip(&ptys)
             .map(|(p, ty)| {
-                if p.node.is_some_and(is_scale) {
-                    quote!({
-                        let mut __ones = <#ty as ::shapegrad::values::Values<#t>>::zeros();
-                        ::shapegrad::values::Values::as_mut_slice(&mut __ones).fill(<#t as ::shapegrad::Scalar>::ONE);
-                        __ones
-                    })
-                } else {
-                    quote!(init.param())
-                }
+                let value = match p.init {
+                    Some(v) => quote!(<#t as ::shapegrad::Scalar>::from_f64(#v)),
+                    None if p.node.is_some_and(|n| self.starts_at_one(n)) => {
+                        quote!(<#t as ::shapegrad::Scalar>::ONE)
+                    }
+                    None => return quote!(init.param()),
+                };
+                quote!({
+                    let mut __v = <#ty as ::shapegrad::values::Values<#t>>::zeros();
+                    ::shapegrad::values::Values::as_mut_slice(&mut __v).fill(#value);
+                    __v
+                })
             })
             .collect();
         // Running statistics of each batchnorm: fields of the net, and the
@@ -188,8 +185,10 @@ impl Codegen<'_> {
                 }
 
                 /// Seeded initialization: weights and kernels Glorot-uniform,
-                /// biases (vectors) zero, the scale of a batchnorm or layernorm
-                /// one; see `shapegrad::init`.
+                /// biases (vectors) zero, gains (`h * g`) and the scale of a
+                /// batchnorm or layernorm one, a param declared `= v` at `v`;
+                /// see `shapegrad::init`.
+                #[allow(unused_mut, unused_variables)]
                 pub fn init(seed: u64) -> Self {
                     let mut init = ::shapegrad::init::Init::new(seed);
                     Self {
@@ -284,6 +283,44 @@ impl Codegen<'_> {
                 #identity
             }
         }
+    }
+
+    /// Whether param node `n` starts at one rather than as a bias (zero) or
+    /// a weight: the scale γ of a batchnorm or layernorm (as PyTorch's), and
+    /// a gain, a vector every use of which is a factor of an elementwise
+    /// product of its own shape (`x * g`), whose gradient a zero would make
+    /// vanish everywhere upstream.
+    fn starts_at_one(&self, n: usize) -> bool {
+        let g = &self.m.graph;
+        let scale = g.nodes.iter().any(|node| {
+            (node.op.is("batchnorm") && node.op.arg(1) == n)
+                || (node.op.is("mul") && node.op.arg(0) == n && g.op(node.op.arg(1)).is("normalize"))
+        });
+        let shape = g.shape(n);
+        let vector = matches!(shape, Shape::Mat(r, ONE) if r != ONE);
+        // Uses in the forward pass: what the loss and outputs are computed from.
+        let targets: Vec<usize> = self
+            .m
+            .loss
+            .iter()
+            .chain(self.m.outputs.iter().filter_map(|(_, o)| o.as_ref()))
+            .copied()
+            .collect();
+        let forward = g.closure(&targets, |k| g.op(k).operands().to_vec());
+        let mut uses = g
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|&(i, node)| forward[i] && node.op.operands().contains(&n))
+            .peekable();
+        let gain = vector
+            && uses.peek().is_some()
+            && uses.all(|(i, node)| {
+                node.op.is("mul")
+                    && node.op.operands().iter().all(|&o| g.shape(o) == shape)
+                    && g.shape(i) == shape
+            });
+        scale || gain
     }
 
     fn shape_mentions(&self, s: Option<Shape>, dim: &str) -> bool {

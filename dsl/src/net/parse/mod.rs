@@ -48,6 +48,8 @@ pub enum Stmt {
         attrs: Vec<Attribute>,
         name: Ident,
         shape: ShapeAst,
+        /// `= 1.0`: every element's value in `init` (and `zeros` stays zero).
+        init: Option<f64>,
     },
     /// `input NAME: SHAPE;`, or with `target`, `target NAME: [N];`: a
     /// real-valued target, an argument of the loss but not of `forward`.
@@ -276,7 +278,8 @@ impl Parse for Stmt {
                 input.parse::<Token![:]>()?;
                 let shape = input.parse()?;
                 if keyword == "param" {
-                    Stmt::Param { attrs, name, shape }
+                    let init = if input.peek(Token![=]) { Some(parse_init(input)?) } else { None };
+                    Stmt::Param { attrs, name, shape, init }
                 } else {
                     Stmt::Input { attrs, name, shape, target: keyword == "target" }
                 }
@@ -306,6 +309,23 @@ impl Parse for Stmt {
         }
         Ok(stmt)
     }
+}
+
+/// `= 1.0`, `= -0.5` or `= 2`: a param's initial value.
+fn parse_init(input: ParseStream) -> syn::Result<f64> {
+    let eq = input.parse::<Token![=]>()?;
+    let negative = input.parse::<Option<Token![-]>>()?.is_some();
+    let value = match input.parse::<syn::Lit>() {
+        Ok(syn::Lit::Float(f)) => f.base10_parse::<f64>()?,
+        Ok(syn::Lit::Int(i)) => i.base10_parse::<f64>()?,
+        _ => {
+            return Err(syn::Error::new(
+                eq.span,
+                "a param's initial value is a number, every element set to it: `param g: [D] = 1.0;`",
+            ));
+        }
+    };
+    Ok(if negative { -value } else { value })
 }
 
 impl Parse for ShapeAst {

@@ -128,3 +128,20 @@ fn a_missing_semicolon_is_reported_at_the_end_of_its_statement() {
     );
     assert_eq!(nets[0].stmts.len(), 6, "every statement is still read");
 }
+
+#[test]
+fn a_param_may_declare_its_initial_value() {
+    let (nets, errs) = parse(quote! {
+        net N { param g: [D] = -0.5; param s: [] = 2; param W: [H, D]; param v: [D] = x; }
+    });
+    assert_eq!(errs, ["a param's initial value is a number, every element set to it: `param g: [D] = 1.0;`"]);
+    let inits: Vec<Option<f64>> = nets[0]
+        .stmts
+        .iter()
+        .map(|s| match s {
+            Stmt::Param { init, .. } => *init,
+            _ => panic!(),
+        })
+        .collect();
+    assert_eq!(inits, [Some(-0.5), Some(2.0), None]);
+}
