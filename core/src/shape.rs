@@ -20,14 +20,44 @@ pub enum NotADim {}
     label = "inner dimensions {K} and {K2} differ",
     note = "`*` is the matrix product: A·B needs as many columns in A as rows in B",
     note = "the elementwise product [{R}×{K}] ⊙ [{K2}×{C}] is `a.hadamard(&b)`, when the two shapes are equal",
-    note = "with A transposed, [{K}×{R}]·[{K2}×{C}] needs {R} = {K2}: write `a.t() * b` (or `a.t_matmul(&b)`), or, when A is itself a `.t()`, drop that `.t()`"
+    note = "`a.t() * b` would multiply [{K}×{R}] by [{K2}×{C}]: where those inner dims agree, write it (or `a.t_matmul(&b)`), or, when A is itself a `.t()`, drop that `.t()`"
 )]
-pub trait MatMulShape<R, K, K2, C> {}
+pub trait MatMulShape<R, K, K2, C> {
+    /// The product's shape, `[R×C]`: the `*` operator's output is spelled
+    /// through it, so a product that fails this rule has no output type to
+    /// mismatch and rustc reports the rule alone.
+    type Rows: Dim;
+    /// See `Rows`.
+    type Cols: Dim;
+
+    /// The product `[R×C]` as `[Rows×Cols]` (the same type once the rule holds).
+    #[doc(hidden)]
+    fn product<T: crate::Scalar>(m: crate::Matrix<R, C, T>) -> crate::Matrix<Self::Rows, Self::Cols, T>
+    where
+        R: Dim,
+        C: Dim;
+}
 
 #[diagnostic::do_not_recommend]
-impl<R, K, C> MatMulShape<R, K, K, C> for () {}
+impl<R: Dim, K, C: Dim> MatMulShape<R, K, K, C> for () {
+    type Rows = R;
+    type Cols = C;
+
+    #[inline(always)]
+    fn product<T: crate::Scalar>(m: crate::Matrix<R, C, T>) -> crate::Matrix<R, C, T> {
+        m
+    }
+}
 #[diagnostic::do_not_recommend]
-impl<R, K: Dim, C> MatMulShape<R, K, NotADim, C> for () {}
+impl<R: Dim, K: Dim, C: Dim> MatMulShape<R, K, NotADim, C> for () {
+    type Rows = R;
+    type Cols = C;
+
+    #[inline(always)]
+    fn product<T: crate::Scalar>(m: crate::Matrix<R, C, T>) -> crate::Matrix<R, C, T> {
+        m
+    }
+}
 
 macro_rules! elementwise_rule {
     ($(#[$doc:meta])* $name:ident, $message:literal) => {

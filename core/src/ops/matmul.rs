@@ -214,10 +214,11 @@ macro_rules! matmul_operator {
         where
             (): MatMulShape<R, K, K2, C>,
         {
-            type Output = Matrix<R, C, T>;
+            // `[R×C]`, spelled through the rule (see `MatMulShape::Rows`).
+            type Output = Matrix<<() as MatMulShape<R, K, K2, C>>::Rows, <() as MatMulShape<R, K, K2, C>>::Cols, T>;
             #[inline]
-            fn mul(self, rhs: $rhs) -> Matrix<R, C, T> {
-                self.matmul(T::same(&rhs))
+            fn mul(self, rhs: $rhs) -> Self::Output {
+                <() as MatMulShape<R, K, K2, C>>::product(self.matmul(T::same(&rhs)))
             }
         }
     )*};
