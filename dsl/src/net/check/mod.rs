@@ -128,7 +128,13 @@ pub fn build(ast: &NetAst, errors: &mut Errors) -> Model {
         .iter()
         .filter_map(|(d, _, span)| Some((format!("{span:?}"), *inferred.get(d)?)))
         .collect();
+    let before = errors.len();
     let (m, inferred, placeholders) = build_with(ast, errors, known, &by_place);
+    // A `_` left unknown after another error most likely had its use in the
+    // failed expression: that error alone is reported.
+    if errors.len() > before {
+        return m;
+    }
     for (_, param, span) in placeholders.into_iter().filter(|(d, ..)| !inferred.contains_key(d)) {
         errors.at(
             span,

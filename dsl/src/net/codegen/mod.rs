@@ -9,6 +9,7 @@ mod model;
 mod onnx;
 mod program;
 mod sizes;
+mod stub;
 mod workspace;
 
 use std::collections::HashMap;
@@ -243,8 +244,8 @@ impl<'a> Codegen<'a> {
         let t = &self.t;
         let (name, _, generics) = self.names();
         let (workspace, methods) = self.methods(adj, false);
-        let gradcheck = self.gradcheck_fn(false);
-        let hand = self.hand_fns(adj, false);
+        let gradcheck = self.gradcheck_fn();
+        let hand = self.hand_fns(adj);
         let (batch, note) = match batch {
             Ok(methods) => (methods, String::new()),
             Err(reason) => (
@@ -337,36 +338,6 @@ impl<'a> Codegen<'a> {
             }
 
             #batch_net
-        }
-    }
-
-    /// Signatures with unreachable bodies, emitted next to the errors of an
-    /// invalid net so the code that uses it gets no follow-on errors.
-    pub fn stub(&self) -> TokenStream {
-        let t = &self.t;
-        let tt = quote!(#t);
-        let args = self.params_list(&tt, true);
-        let (name, grad_name, generics) = self.names();
-        let gradcheck = self.gradcheck_fn(true);
-        let items = self.items("", "");
-        let workspace = self.workspace(&[]);
-        let ws_ty = self.ws_type(&tt);
-        let derivation = self.derivation_fns("", "");
-        let (ws_arg, out_arg) = self.buffer_args();
-        quote! {
-            #items
-            #workspace
-
-            #[allow(non_snake_case, unused_variables, clippy::all)]
-            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
-                pub fn loss(&self, #args) -> #t { ::core::unreachable!() }
-                pub fn grad(&self, #args) -> (#t, #grad_name<#(#generics,)* #t>) { ::core::unreachable!() }
-                pub fn loss_with(&self, #ws_arg: &mut #ws_ty, #args) -> #t { ::core::unreachable!() }
-                pub fn grad_into(&self, #ws_arg: &mut #ws_ty, #args #out_arg: &mut #grad_name<#(#generics,)* #t>) -> #t { ::core::unreachable!() }
-                #gradcheck
-            }
-
-            #derivation
         }
     }
 

@@ -7,7 +7,7 @@ net! {
         param W3: [K, _];
         param b3: [K];
         input x: [C, H, W];
-        loss sum(b3) + sum(flatten(x));
+        loss sum(b3) + sum(W3) + sum(flatten(x));
     }
 }
 
