@@ -66,9 +66,10 @@ impl Analysis {
 /// let analysis = shapegrad_dsl::analyze_source(
 ///     "net N { param W2: [C, H]; input dz: [C]; loss sum(W2 @ dz); }",
 /// );
+/// // Every use of `W2` reads it transposed: the error is at its declaration.
 /// let d = &analysis.diagnostics[0];
-/// assert!(d.message.starts_with("cannot multiply `W2` [C×H] by `dz` [C]"));
-/// assert_eq!((d.start.line, d.start.column), (1, 50)); // under `W2 @ dz`
+/// assert!(d.message.starts_with("`W2` is declared [C×H], but every use reads it as [H×C]"));
+/// assert_eq!((d.start.line, d.start.column), (1, 14)); // under `W2` in `param W2`
 /// ```
 pub fn analyze(input: TokenStream) -> Analysis {
     let mut errors = Errors::default();
@@ -150,7 +151,9 @@ mod tests {
 
     #[test]
     fn every_error_with_its_range() {
-        let a = analyze_source("net N {\n  param W: [H, D];\n  input x: [H];\n  loss sum(W @ x) + q;\n}");
+        let a = analyze_source(
+            "net N {\n  param W: [H, D];\n  input x: [H]; input v: [D];\n  loss sum(W @ x) + q + sum(W @ v);\n}",
+        );
         assert_eq!(a.diagnostics.len(), 2, "{a:#?}");
         let d = &a.diagnostics[0];
         assert_eq!(

@@ -23,6 +23,16 @@ pub struct NamedDim {
     pub tokens: TokenStream,
 }
 
+/// A use of a declared node that another declaration of it would fix.
+struct Slip {
+    decl: usize,
+    /// The declaration that fixes it (`param W: [H, D]`): uses agree when
+    /// their fixes do.
+    fix: String,
+    /// The message at the declaration.
+    msg: String,
+}
+
 struct Entry {
     error: syn::Error,
     /// The dims its message names.
@@ -30,6 +40,9 @@ struct Entry {
     /// Those of them that no other declaration of the net uses: maybe no
     /// dim in scope at all (a slip for another name, or a missing `dims!`).
     lone: Vec<NamedDim>,
+    /// A use of a declared node (a param, a label) that another declaration
+    /// of it would fix: the node and that error, at the declaration.
+    slip: Option<Slip>,
 }
 
 /// The errors of one invocation, in the order found.
@@ -45,7 +58,40 @@ impl Errors {
 
     /// An error whose message names `dims`.
     pub fn push_naming(&mut self, error: syn::Error, dims: Vec<NamedDim>) {
-        self.list.push(Entry { error, dims, lone: Vec::new() });
+        self.list.push(Entry { error, dims, lone: Vec::new(), slip: None });
+    }
+
+    /// Marks the last error as a use of declared node `decl` that declaring
+    /// it as `fix` would avoid; `msg` says so at the declaration.
+    pub fn tag_last(&mut self, decl: usize, fix: String, msg: String) {
+        if let Some(e) = self.list.last_mut() {
+            e.slip = Some(Slip { decl, fix, msg });
+        }
+    }
+
+    /// For each declared node whose declaration `unused_decl` gives (its
+    /// span, when no use of it checked), and whose every tagged error since
+    /// `from` is one slip, those errors become the one at the declaration,
+    /// where the first of them stood: when every use reads a param
+    /// transposed, the declaration is the likelier slip.
+    pub fn redirect_slips(&mut self, from: usize, unused_decl: impl Fn(usize) -> Option<Span>) {
+        let mut decls: Vec<usize> =
+            self.list[from..].iter().filter_map(|e| Some(e.slip.as_ref()?.decl)).collect();
+        decls.sort_unstable();
+        decls.dedup();
+        for (decl, span) in decls.into_iter().filter_map(|d| Some((d, unused_decl(d)?))) {
+            let fix = |i: usize| self.list[i].slip.as_ref().filter(|s| s.decl == decl).map(|s| &s.fix);
+            let tagged: Vec<usize> = (from..self.list.len()).filter(|&i| fix(i).is_some()).collect();
+            if tagged.iter().any(|&i| fix(i) != fix(tagged[0])) {
+                continue;
+            }
+            let Some(Slip { msg, .. }) = self.list[tagged[0]].slip.take() else { continue };
+            let error = syn::Error::new(span, msg);
+            self.list[tagged[0]] = Entry { error, dims: Vec::new(), lone: Vec::new(), slip: None };
+            for &i in tagged[1..].iter().rev() {
+                self.list.remove(i);
+            }
+        }
     }
 
     pub fn at(&mut self, span: Span, msg: impl std::fmt::Display) {

@@ -48,10 +48,13 @@ pub fn transposed(e: &Expr) -> String {
     }
 }
 
-/// `e` as an operand of `@`: in parentheses when it is a sum or difference.
-pub fn as_factor(e: &Expr) -> String {
+/// `e` as an operand of `@`: in parentheses when it is a sum or difference,
+/// and on the `right` also when it is a product or quotient (`@ * /` share
+/// one level and associate to the left, so `a @ (2 * x)` needs them).
+pub fn as_factor(e: &Expr, right: bool) -> String {
     match &e.kind {
         ExprKind::Binary { op: BinOp::Add | BinOp::Sub, .. } => format!("({})", source_text(e)),
+        ExprKind::Binary { .. } if right => format!("({})", source_text(e)),
         _ => source_text(e),
     }
 }

@@ -309,6 +309,16 @@ fn build_with<'e>(
     if let Some(loss) = m.loss {
         b.check_uses(&m, loss);
     }
+    // A declaration every use of which failed one way is the likelier slip.
+    let decls: Vec<&Decl> = m.params.iter().chain(m.args.iter().map(|(_, a)| a)).collect();
+    // (A failed expression's guessed shape is no use that checked.)
+    let used: HashSet<NodeId> =
+        b.g.nodes.iter().filter(|n| !n.op.is("guess")).flat_map(|n| n.op.operands().to_vec()).collect();
+    b.errors.redirect_slips(first_error, |n| {
+        (!used.contains(&n))
+            .then(|| decls.iter().find(|d| d.node == Some(n)).map(|d| d.name.span()))
+            .flatten()
+    });
     // A dim named in one declaration only may be no dim in scope at all.
     let lone = dims::lone_dims(ast);
     b.errors.mark_lone_dims(first_error, |t| lone.iter().any(|l| l == t));

@@ -41,10 +41,30 @@ fn the_two_layer_net_checks() {
 
 #[test]
 fn product_mismatch_names_values_shapes_and_the_fix() {
-    let errs = errors_of(quote!(param W2: [C, H]; input dz: [C]; loss sum(W2 @ dz);));
+    // `W2 @ h` checks, so the declaration stands and `W2 @ dz` is the slip;
+    // a product on the right keeps its parentheses in the fix.
+    let errs = errors_of(
+        quote!(param W2: [C, H]; input dz: [C]; input h: [H]; loss sum(W2 @ (2.0 * dz)) + sum(W2 @ h);),
+    );
+    assert_eq!(
+        errs,
+        [
+            "cannot multiply `W2` [C×H] by `2 * dz` [C]: inner dimensions H and C differ; `W2.T @ (2 * dz)` is [H]"
+        ]
+    );
+    let errs =
+        errors_of(quote!(param W2: [C, H]; input dz: [C]; input h: [H]; loss sum(W2 @ dz) + sum(W2 @ h);));
     assert_eq!(
         errs,
         ["cannot multiply `W2` [C×H] by `dz` [C]: inner dimensions H and C differ; `W2.T @ dz` is [H]"]
+    );
+    // Every use reads `W2` transposed: the declaration is the likelier slip.
+    let errs = errors_of(quote!(param W2: [C, H]; input dz: [C]; loss sum(W2 @ dz) + sum(W2 @ (2.0 * dz));));
+    assert_eq!(
+        errs,
+        [
+            "`W2` is declared [C×H], but every use reads it as [H×C] (`W2 @ dz`): declare `param W2: [H, C];`, or write `W2.T @ dz`"
+        ]
     );
     let errs = errors_of(quote!(param W: [M, N]; input x: [N]; loss sum(W @ W.T @ x);));
     assert_eq!(errs, ["cannot multiply `W @ W.T` [M×M] by `x` [N]: inner dimensions M and N differ"]);
@@ -109,11 +129,20 @@ fn missing_loss_unused_param_and_labels() {
 
 #[test]
 fn function_rules() {
+    let errs = errors_of(quote!(param W: [H, N]; param V: [C, N]; input x: [N]; label y: C;
+                                loss softmax_cross_entropy(W @ x, y) + softmax_cross_entropy(V @ x, y);));
+    assert_eq!(
+        errs,
+        ["`softmax_cross_entropy(W @ x, y)` needs logits [C] for a label in 0..C, but `W @ x` is [H]"]
+    );
+    // A label whose dim matches no logits: its declaration is the slip.
     let errs =
         errors_of(quote!(param W: [H, N]; input x: [N]; label y: C; loss softmax_cross_entropy(W @ x, y);));
     assert_eq!(
         errs,
-        ["`softmax_cross_entropy(W @ x, y)` needs logits [C] for a label in 0..C, but `W @ x` is [H]"]
+        [
+            "label `y` is declared a class in 0..C, but `softmax_cross_entropy(W @ x, y)` gives it logits [H]: declare `label y: H;`"
+        ]
     );
     let errs =
         errors_of(quote!(param W: [H, N]; input x: [N]; loss sigmoud(W @ x) + sum(x, x) + dot(x, W @ x);));
@@ -174,7 +203,7 @@ fn a_failed_let_gets_its_best_guess_so_later_slips_are_reported() {
     assert_eq!(
         errs,
         [
-            "cannot add `W1 @ x` [H] and `b1` [C]: H and C differ",
+            "`b1` is declared [C], but `W1 @ x + b1` adds it to `W1 @ x` [H]: declare `param b1: [H];`",
             "cannot multiply `W2` [C×D] by `z1` [H]: inner dimensions D and H differ",
         ]
     );

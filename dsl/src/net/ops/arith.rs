@@ -126,6 +126,24 @@ impl OpDef for Elementwise {
             _ => format!("multiply `{ta}` {} and `{tb}` {} elementwise", cx.text(sa), cx.text(sb)),
         };
         let mut msg = format!("cannot {verb}: {}", cx.differ(sa, sb));
+        // A bias of another dim, used nowhere else, was likelier declared wrong.
+        if let (Shape::Mat(r, ONE), Shape::Mat(r2, ONE), "add" | "sub") = (sa, sb, self.0)
+            && r != ONE
+            && r2 != ONE
+        {
+            let (p, (name, other), want) =
+                if cx.g.op(b).is("param") { (b, (&tb, &ta), r) } else { (a, (&ta, &tb), r2) };
+            if cx.g.op(p).is("param") {
+                let (decl, want) = (cx.decl_dims(want), cx.text(Shape::Mat(want, ONE)));
+                let fix = format!("param {name}: [{decl}]");
+                let at_decl = format!(
+                    "`{name}` is declared {}, but `{}` adds it to `{other}` {want}: declare `{fix};`",
+                    cx.text(cx.g.shape(p)),
+                    crate::net::source::source_text(call.expr)
+                );
+                return cx.slip(call.expr, msg, p, fix, at_decl);
+            }
+        }
         if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
             if self.0 == "mul" && c == r2 {
                 msg += &format!(

@@ -106,6 +106,32 @@ impl Check<'_> {
         None
     }
 
+    /// An error at a use of `decl`, a bare param or label, that declaring it
+    /// as `fix` would avoid: `at_decl` says so at `decl`'s declaration, and
+    /// replaces every such error when no use of `decl` checks and all of
+    /// them have that fix.
+    pub fn slip(
+        &mut self,
+        at: &Expr,
+        msg: String,
+        decl: NodeId,
+        fix: String,
+        at_decl: String,
+    ) -> Option<NodeId> {
+        let result = self.error(at, msg);
+        self.errors.tag_last(decl, fix, at_decl);
+        result
+    }
+
+    /// Dim `d` as a declaration spells it: `H`, or `C, H, W` for the dims of
+    /// a rank-3 value.
+    pub fn decl_dims(&self, d: DimId) -> String {
+        match self.g.parts(d) {
+            Some(parts) => parts.iter().map(|&p| self.dim_text(p)).collect::<Vec<_>>().join(", "),
+            None => self.dim_text(d),
+        }
+    }
+
     pub fn text(&self, s: Shape) -> String {
         match s {
             Shape::Mat(r, c) => self.named.borrow_mut().extend([r, c]),

@@ -93,6 +93,19 @@ impl OpDef for ScoreLoss {
                 call.src(1),
                 cx.text(cx.g.shape(z))
             );
+            // Logits of another size, with a label used nowhere else: the
+            // label's dim is the likelier slip.
+            if let (Shape::Mat(k, ONE), true) = (cx.g.shape(z), cx.g.op(y).is("label"))
+                && k != ONE
+            {
+                let (ty, k) = (call.src(1), cx.dim_text(k));
+                let fix = format!("label {ty}: {k}");
+                let at_decl = format!(
+                    "label `{ty}` is declared a class in 0..{c}, but `{}` gives it logits [{k}]: declare `{fix};`",
+                    crate::net::source::source_text(call.expr)
+                );
+                return cx.slip(call.expr, msg, y, fix, at_decl);
+            }
             return cx.error(call.expr, msg);
         }
         Some(cx.g.intern(Op::new(self.name, &[z, y]), Shape::Scalar))

@@ -10,7 +10,7 @@ use super::{
     rows,
 };
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
-use crate::net::source::{as_factor, transposed};
+use crate::net::source::{as_factor, source_text, transposed};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&MatMul, &Transpose];
 
@@ -75,13 +75,40 @@ impl OpDef for MatMul {
             cx.dim_text(k2)
         );
         let (lhs, rhs) = (call.args[0], call.args[1]);
-        let (oa, ob) = (as_factor(lhs), as_factor(rhs));
+        let factor = as_factor;
+        // A param used only transposed was likelier declared transposed:
+        // (param, its dims as it is read, the expression that fits today).
+        let mut swapped = None;
         if r == k2 {
-            msg += &format!("; `{} @ {ob}` is {}", transposed(lhs), cx.text(Shape::Mat(k, c)));
+            let fits = format!("{} @ {}", transposed(lhs), factor(rhs, true));
+            msg += &format!("; `{fits}` is {}", cx.text(Shape::Mat(k, c)));
+            swapped = Some((a, (k, r), fits));
         } else if k == c {
-            msg += &format!("; `{oa} @ {}` is {}", transposed(rhs), cx.text(Shape::Mat(r, k2)));
+            let fits = format!("{} @ {}", factor(lhs, false), transposed(rhs));
+            msg += &format!("; `{fits}` is {}", cx.text(Shape::Mat(r, k2)));
+            swapped = Some((b, (c, k2), fits));
         } else if c == r {
-            msg += &format!("; `{ob} @ {oa}` is {}", cx.text(Shape::Mat(k2, k)));
+            msg += &format!(
+                "; `{} @ {}` is {}",
+                factor(rhs, false),
+                factor(lhs, true),
+                cx.text(Shape::Mat(k2, k))
+            );
+        }
+        if let Some((p, (rows, cols), fits)) = swapped
+            && cx.g.op(p).is("param")
+            && rows != ONE
+            && cols != ONE
+        {
+            let name = if p == a { ta } else { tb };
+            let (rows, cols) = (cx.dim_text(rows), cx.dim_text(cols));
+            let fix = format!("param {name}: [{rows}, {cols}]");
+            let at_decl = format!(
+                "`{name}` is declared {}, but every use reads it as [{rows}×{cols}] (`{}`): declare `{fix};`, or write `{fits}`",
+                cx.text(cx.g.shape(p)),
+                source_text(call.expr)
+            );
+            return cx.slip(call.expr, msg, p, fix, at_decl);
         }
         cx.error(call.expr, msg)
     }
