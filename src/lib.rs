@@ -325,9 +325,10 @@ pub use shapegrad_macros::dims;
 /// | `save(path)`, `load(path)` | the weights as safetensors, recording the net's identity ([`io`]) |
 ///
 /// and the traits [`optim::Params`] (for the optimizers and [`io`]) and,
-/// for a net of one input and at most one label or target,
-/// [`model::Net`], [`model::Predict`], [`model::BatchNet`] and
-/// [`model::PredictBatch`] (for [`fit::Fit`] and other generic code).
+/// for a net with at least one input, [`model::Net`], [`model::Predict`],
+/// [`model::BatchNet`] and [`model::PredictBatch`] (for [`fit::Fit`] and
+/// other generic code; several inputs are one tuple in declaration order,
+/// as are several labels or targets).
 /// On x86-64 the computing methods exist twice, compiled for the baseline
 /// instruction set and for AVX2 with FMA, and choose at run time
 /// (`SHAPEGRAD_KERNEL=portable` keeps the baseline copy); both compute the

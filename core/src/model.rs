@@ -1,15 +1,16 @@
 //! What every net shares, as traits, so that one generic training loop
 //! ([`crate::fit`]) serves every net.
 //!
-//! `net!` implements them for every net whose arguments are one input and at
-//! most one label or target (the shape of a supervised model or an
-//! autoencoder): [`Net`] and [`BatchNet`] (when it has batched methods) for
-//! training, [`Predict`] and [`PredictBatch`] when it has outputs. Nets with
-//! several inputs keep their inherent methods only. The traits' methods
+//! `net!` implements them for every net with a loss and at least one input:
+//! [`Net`] and [`BatchNet`] (when it has batched methods) for training,
+//! [`Predict`] and [`PredictBatch`] when it has outputs. The traits' methods
 //! call the inherent ones. The types of the values are the traits'
-//! parameters (`X` the input, `Y` the answer: a `Class`, a target vector,
-//! or `()`; `O` the output), so that they may name dims private to the
-//! net's module.
+//! parameters, so that they may name dims private to the net's module: `X`
+//! the input, or a tuple of the inputs in declaration order for several (an
+//! RNN's `(x, h0)`: `&(Matrix<…>, Vector<H, T>)`); `Y` the answer: a
+//! `Class`, a target vector, a tuple of several, or `()`; `O` the output (a
+//! tuple for several). [`crate::fit::Fit`] trains any of them from a
+//! [`crate::fit::Batches`] of those types.
 //!
 //! ```
 //! use shapegrad::model::BatchNet;

@@ -9,38 +9,39 @@ use super::{Codegen, Part};
 use crate::net::check::ArgKind;
 use crate::net::model::{NodeId, Shape};
 
+/// One trait parameter of `shapegrad::model`'s traits: see `Codegen::side`.
+struct Side {
+    ty: TokenStream,
+    args: Vec<TokenStream>,
+}
+
 impl Codegen<'_> {
-    /// `shapegrad::model`'s traits for a net whose arguments are one input
-    /// and at most one label or target, calling its inherent methods:
-    /// `Net` and `Predict` (per example) or `BatchNet` and `PredictBatch`
-    /// (`batch`); nothing for other nets.
+    /// `shapegrad::model`'s traits for a net with a loss and an input,
+    /// calling its inherent methods: `Net` and `Predict` (per example) or
+    /// `BatchNet` and `PredictBatch` (`batch`); several inputs (or labels
+    /// and targets) as one tuple.
     pub(super) fn model_impls(&self, batch: bool) -> TokenStream {
         let m = self.m;
         let t = &self.t;
         let tt = quote!(#t);
         let (name, _, generics) = self.names();
-        let inputs: Vec<_> = m.args.iter().filter(|(k, _)| *k == ArgKind::Input).collect();
-        let answers: Vec<_> = m.args.iter().filter(|(k, _)| *k != ArgKind::Input).collect();
-        let ([(_, input)], answers) = (inputs.as_slice(), answers.as_slice()) else { return quote!() };
-        if answers.len() > 1 || m.loss.is_none() {
+        if m.loss.is_none() || m.args.iter().all(|(k, _)| *k != ArgKind::Input) {
             return quote!();
         }
-        let Some(x_ty) = input.shape.map(|s| self.ty(s, &tt)) else { return quote!() };
-        let (y_ty, y_arg) = match answers.first() {
-            Some((_, a)) => match a.shape {
-                // One label is passed by value, everything else by reference.
-                Some(s @ Shape::Label(_)) => (self.ty(s, &tt), quote!(*ys)),
-                Some(s) => (self.ty(s, &tt), quote!(ys)),
-                None => return quote!(),
-            },
-            None => (quote!(()), quote!()),
+        // The inputs as `X` and the labels and targets as `Y`: one type, a
+        // tuple of several in declaration order, or `()` for none.
+        let (Some(xs), Some(ys)) = (self.side(true, quote!(xs)), self.side(false, quote!(ys))) else {
+            return quote!();
         };
+        let (x_ty, y_ty) = (&xs.ty, &ys.ty);
         // The inherent methods' arguments, in declaration order.
-        let args: Vec<TokenStream> = m
+        let (mut xa, mut ya) = (xs.args.iter(), ys.args.iter());
+        let args: Vec<&TokenStream> = m
             .args
             .iter()
-            .map(|(k, _)| if *k == ArgKind::Input { quote!(xs) } else { y_arg.clone() })
+            .filter_map(|(k, _)| if *k == ArgKind::Input { xa.next() } else { ya.next() })
             .collect();
+        let x_args = &xs.args;
         let outputs: Vec<NodeId> = m.outputs.iter().filter_map(|(_, n)| *n).collect();
         let out_ty = (!outputs.is_empty() && outputs.len() == m.outputs.len()).then(|| {
             let tys: Vec<TokenStream> = outputs.iter().map(|&n| self.ty(m.graph.shape(n), &tt)).collect();
@@ -86,7 +87,7 @@ impl Codegen<'_> {
                 #[allow(non_snake_case, clippy::all)]
                 #header #model::PredictBatch<#t, #bat, #x_ty, #o> for #net_ty {
                     fn forward_batch(&self, xs: &#x_ty) -> #o {
-                        #name::forward_batch(self, xs)
+                        #name::forward_batch(self, #(#x_args),*)
                     }
                 }
             },
@@ -95,7 +96,7 @@ impl Codegen<'_> {
                 #[allow(non_snake_case, clippy::all)]
                 #header #model::Predict<#t, #x_ty, #o> for #net_ty {
                     fn forward(&self, xs: &#x_ty) -> #o {
-                        #name::forward(self, xs)
+                        #name::forward(self, #(#x_args),*)
                     }
                 }
             },
@@ -107,6 +108,32 @@ impl Codegen<'_> {
             Part::Train => training,
             Part::Eval => predict,
         }
+    }
+
+    /// The inputs (`inputs`) or the labels and targets of the net as one
+    /// trait parameter, read from `value` (`&X`): its type, and each
+    /// argument of the inherent methods taken from it. `None` when a
+    /// declaration has no shape.
+    fn side(&self, inputs: bool, value: TokenStream) -> Option<Side> {
+        let t = &self.t;
+        let tt = quote!(#t);
+        let decls: Vec<_> = self.m.args.iter().filter(|(k, _)| (*k == ArgKind::Input) == inputs).collect();
+        let mut tys = Vec::new();
+        let mut args = Vec::new();
+        for (i, (_, d)) in decls.iter().enumerate() {
+            let shape = d.shape?;
+            tys.push(self.ty(shape, &tt));
+            let index = syn::Index::from(i);
+            let part = if decls.len() == 1 { quote!(#value) } else { quote!(&#value.#index) };
+            // One label is passed by value, everything else by reference.
+            args.push(if matches!(shape, Shape::Label(_)) { quote!(*#part) } else { part });
+        }
+        let ty = match tys.as_slice() {
+            [] => quote!(()),
+            [one] => one.clone(),
+            _ => quote!((#(#tys),*)),
+        };
+        Some(Side { ty, args })
     }
 
     /// For a net without a batched form: `loss_batch`, `grad_batch` and
