@@ -5,7 +5,6 @@
 //! `cargo run --release --example classify_digits`.
 
 use std::error::Error;
-use std::path::Path;
 
 use shapegrad::data::digits;
 
@@ -17,7 +16,7 @@ const SHADES: [&str; 5] = ["  ", "░░", "▒▒", "▓▓", "██"];
 const SHOWN: usize = 6;
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let path = Path::new(OUT_DIR).join("weights.safetensors");
+    let path = common::out_dir(OUT_DIR).join("weights.safetensors");
     let net = DigitNet::<f32>::load(&path).map_err(|e| {
         format!("{e}\nrun `cargo run --release --example train_digits` first to train and save the weights")
     })?;

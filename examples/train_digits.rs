@@ -7,7 +7,6 @@
 //! Writes `target/train_digits/{weights.safetensors,model.onnx,training.png}`.
 
 use std::error::Error;
-use std::path::Path;
 
 use shapegrad::data::Digit;
 use shapegrad::data::digits::{Digits, Pixels};
@@ -29,7 +28,7 @@ fn accuracy(net: &DigitNet, data: &Digits) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let out = Path::new(OUT_DIR);
+    let out = &common::out_dir(OUT_DIR);
     std::fs::create_dir_all(out)?;
     let (train, test) = prepared_digits()?;
     println!(

@@ -9,7 +9,6 @@
 //! Writes `target/train_digits_cnn/{weights.safetensors,training.png}`.
 
 use std::error::Error;
-use std::path::Path;
 
 use shapegrad::data::Digit;
 use shapegrad::data::digits::{self, Cols, Digits, Rows};
@@ -45,4 +44,4 @@ net! {
     }
 }
 
-train_cnn!(DigitCnn, "target/train_digits_cnn");
+train_cnn!(DigitCnn, "train_digits_cnn");

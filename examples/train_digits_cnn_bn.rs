@@ -10,7 +10,6 @@
 //! Writes `target/train_digits_cnn_bn/{weights.safetensors,training.png}`.
 
 use std::error::Error;
-use std::path::Path;
 
 use shapegrad::data::Digit;
 use shapegrad::data::digits::{self, Cols, Digits, Rows};
@@ -50,4 +49,4 @@ net! {
     }
 }
 
-train_cnn!(DigitCnn, "target/train_digits_cnn_bn");
+train_cnn!(DigitCnn, "train_digits_cnn_bn");

@@ -212,9 +212,10 @@ pub use shapegrad_macros::dims;
 ///   `dropout` without one does not compile. Nets without `dropout` keep
 ///   the signatures above.
 /// - The running mean and variance of the batchnorm in `let h` are the
-///   net's field `h` (a [`running::RunningStats`], mean 0 and variance 1 at
-///   first), saved and loaded with the weights as `h.running_mean` and
-///   `h.running_var`, never an optimizer's param. A training gradient
+///   net's field `h` (a [`running::RunningStats`]: `net.h.mean` and
+///   `net.h.var`, mean 0 and variance 1 at first), saved and loaded with the
+///   weights as the tensors named `h.running_mean` and `h.running_var` (as
+///   PyTorch names them), never an optimizer's param. A training gradient
 ///   carries the batch's mean and unbiased variance (its field `h`), and an
 ///   optimizer's `step` with it moves the running ones by momentum 0.1, as
 ///   PyTorch does; a per-example gradient carries none and moves nothing.
@@ -319,9 +320,10 @@ pub use shapegrad_macros::dims;
 /// | `loss_batch(&xs, &ys) -> T`, `grad_batch(&xs, &ys) -> (T, TwoLayerGrad<T>)` | the mean over a batch of `B` examples, one per column: `xs: &Matrix<D, B, T>` (`&Tensor4<C, H, W, B, T>` for images), `ys: &Classes<C, B>` (a target: `&Matrix<N, B, T>`) |
 /// | `forward_batch(&xs) -> Matrix<C, B, T>` | the outputs, one column per example (a tuple for several) |
 /// | `loss_batch_with`, `grad_batch_into`, `forward_batch_with` | the batched forms into a reused `TwoLayerBatchWorkspace<B, T>` and gradient |
-/// | `gradcheck(&x, y) -> GradCheck<T>`, `check_hand_grads(&x, y)` | the derived (or hand-written) gradients against finite differences in `f64` |
+/// | `gradcheck(&x, y) -> GradCheck<T>`, `check_hand_grads(&x, y)` | the derived (or hand-written) gradients against finite differences in `f64`; print the report with `{}` for a table of one line per param (see [`check::GradCheck`]) |
 /// | `derivation()`, `derivation_latex()` | the derived backward pass as text and as LaTeX |
-/// | `summary() -> String` | each param with its shape in the dims' names and its size, and the total |
+/// | `TwoLayer::summary() -> String` | an associated function (no `self`): each param with its shape in the dims' names and its size, and the total |
+/// | `to_onnx() -> Vec<u8>`, `export_onnx(path)` | the forward pass as an ONNX model (opset 13, batch-first), to bytes or to a file; not for a net without inputs or outputs |
 /// | `save(path)`, `load(path)` | the weights as safetensors, recording the net's identity ([`io`]) |
 ///
 /// and the traits [`optim::Params`] (for the optimizers and [`io`]) and,
@@ -357,8 +359,9 @@ pub use shapegrad_macros::dims;
 /// net's own names, all of an invocation's errors at once; see `ui/tests/ui/net/` in the repository.
 pub use shapegrad_macros::net;
 
-/// Everything needed to write a model: the matrix types, the dimension trait
-/// and macros, class labels, and typenum's numbers as anonymous dims.
+/// Everything needed to write and train a model: the matrix types, the
+/// dimension trait and macros, class labels, the [`optim::Optimizer`] trait
+/// (for `adam.step(&mut net, &grads)`), and typenum's numbers as anonymous dims.
 ///
 /// `U1` here is [`One`], the width of a column vector, so `Matrix<N, U1>` is
 /// `Vector<N>`.
@@ -366,6 +369,7 @@ pub use shapegrad_macros::net;
 /// It also brings typenum's numbers `U0`, `U2`, `U3`, … as anonymous dims
 /// (`Matrix<U3, U4>`); they are left out of this page's list.
 pub mod prelude {
+    pub use shapegrad_core::optim::Optimizer;
     #[doc(hidden)]
     pub use shapegrad_core::typenum::consts::*;
     pub use shapegrad_core::{

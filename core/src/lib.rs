@@ -137,8 +137,7 @@ pub fn __avx2_fma() -> bool {
 }
 
 // The dims' machinery, for code that `dims!` and `net!` generate; hidden
-// from the documentation's item lists.
-#[doc(hidden)]
-pub use generic_array;
+// from the documentation's item lists. (generic-array is no part of the
+// API: re-exported, rustdoc listed it in the crate index, hidden or not.)
 #[doc(hidden)]
 pub use typenum;

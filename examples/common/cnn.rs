@@ -34,7 +34,7 @@ macro_rules! train_cnn {
         }
 
         fn main() -> Result<(), Box<dyn Error>> {
-            let out = Path::new($out_dir);
+            let out = &common::out_dir($out_dir);
             std::fs::create_dir_all(out)?;
             // Pixels as the set gives them, in [0, 1]: a kernel slides over every
             // position, so every position is scaled alike (standardizing each pixel

@@ -36,7 +36,16 @@ net! {
 }
 
 /// Where `train_digits` writes and `classify_digits` reads.
-pub const OUT_DIR: &str = "target/train_digits";
+pub const OUT_DIR: &str = "train_digits";
+
+/// Folder `name` in cargo's target directory, the one this example was built
+/// into (`target/` by default, or `CARGO_TARGET_DIR`), from wherever it runs.
+pub fn out_dir(name: &str) -> std::path::PathBuf {
+    // The example runs as `<target>/<profile>/examples/<example>`.
+    let exe = std::env::current_exe().ok();
+    let target = exe.as_deref().and_then(|p| p.ancestors().nth(3)).unwrap_or(std::path::Path::new("target"));
+    target.join(name)
+}
 
 /// The fixed train/test split, each pixel standardized with the training
 /// set's mean and deviation (the same for both examples, as they are

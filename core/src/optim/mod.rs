@@ -146,7 +146,7 @@ pub trait Params<T: Scalar> {
     fn visit_state(&self, f: &mut dyn FnMut(ParamRef<'_, T>)) {
         let _ = f;
     }
-    /// [`Params::visit_state`], mutably.
+    /// [`visit_state`](Self::visit_state), mutably.
     fn visit_state_mut(&mut self, f: &mut dyn FnMut(ParamMut<'_, T>)) {
         let _ = f;
     }

@@ -211,6 +211,62 @@ mod tests {
         assert!(fence < note && doc[note..].contains("no inputs, labels or targets"), "{doc}");
     }
 
+    /// The public functions of `code` (not `#[doc(hidden)]`, not `__`-named).
+    fn public_fns(code: &str) -> std::collections::BTreeSet<String> {
+        let mut names = std::collections::BTreeSet::new();
+        for (at, _) in code.match_indices("pub fn ") {
+            let name: String =
+                code[at + 7..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let before = &code[at.saturating_sub(40)..at];
+            if !name.starts_with("__") && !before.contains("doc (hidden)") {
+                names.insert(name);
+            }
+        }
+        names
+    }
+
+    /// The `net!` docs' table of generated items (in `src/lib.rs` of the
+    /// facade) names every public function a net gets, and nothing else.
+    #[test]
+    fn the_generated_items_table_is_in_step_with_the_generated_code() {
+        let code = expand(quote! {
+            pub net TwoLayer {
+                param W1: [H, D]; param b1: [H]; param W2: [C, H]; param b2: [C];
+                input x: [D]; label y: C;
+                let z = W2 @ relu(W1 @ x + b1) + b2;
+                output z;
+                loss softmax_cross_entropy(z, y);
+            }
+        })
+        .to_string();
+        let generated = public_fns(&code);
+        let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/lib.rs")).unwrap();
+        let start = lib.find("/// # Generated items").expect("the table's section");
+        let table: String = lib[start..]
+            .lines()
+            .skip_while(|l| !l.starts_with("/// |"))
+            .take_while(|l| l.starts_with("/// |"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        // Each `name(` or `name`` ` in the table's first column.
+        let mut documented = std::collections::BTreeSet::new();
+        for row in table.lines().skip(2) {
+            let first = row.trim_start_matches("/// |").split(" | ").next().unwrap_or("");
+            // `TwoLayer::summary()`, `cast::<U>()`: each path segment's name.
+            for segment in first.split('`').skip(1).step_by(2).flat_map(|part| part.split("::")) {
+                let name: String = segment.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if name != "struct" && name.chars().next().is_some_and(char::is_lowercase) {
+                    documented.insert(name);
+                }
+            }
+        }
+        // `new` is the workspace's constructor, named in the description.
+        let missing: Vec<_> = generated.iter().filter(|f| *f != "new" && !documented.contains(*f)).collect();
+        assert!(missing.is_empty(), "generated but not in the table: {missing:?}\n{table}");
+        let extra: Vec<_> = documented.iter().filter(|f| !generated.contains(*f)).collect();
+        assert!(extra.is_empty(), "in the table but not generated: {extra:?}");
+    }
+
     #[test]
     fn valid_and_invalid_expansions() {
         let ok = expand(quote!(net N { param W: [H, D]; input x: [D]; loss sum(W @ x); })).to_string();

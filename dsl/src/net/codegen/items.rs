@@ -28,12 +28,12 @@ impl Codegen<'_> {
             .collect();
         let pdocs: Vec<String> = params
             .iter()
-            .map(|p| format!("`{}`, {}.", p.name, m.graph.shape_text(p.shape.unwrap_or(Shape::Scalar))))
+            .map(|p| format!("`{}`, `{}`.", p.name, m.graph.shape_text(p.shape.unwrap_or(Shape::Scalar))))
             .collect();
         let pattrs = params.iter().map(|p| &p.attrs);
         let grad_docs = params
             .iter()
-            .map(|p| format!("∂L/∂{}, {}.", p.name, m.graph.shape_text(p.shape.unwrap_or(Shape::Scalar))));
+            .map(|p| format!("∂L/∂{}, `{}`.", p.name, m.graph.shape_text(p.shape.unwrap_or(Shape::Scalar))));
         // A generic dim (or the element type, when no param parsed) that no
         // field uses still needs one.
         let mut unused: Vec<&Ident> = generics
@@ -101,7 +101,7 @@ impl Codegen<'_> {
             .iter()
             .map(|s| {
                 format!(
-                    "The running mean and variance of the batchnorm in `{}`, [{}] each (not a param).",
+                    "The running mean and variance of the batchnorm in `{}`, `[{}]` each (not a param).",
                     s.name, m.graph.dims[s.channels].text
                 )
             })
