@@ -29,6 +29,43 @@ fn keep<R>(r: R) {
     black_box(&r);
 }
 
+/// `ours` and `theirs` (each one call, its whole result kept alive) in 30
+/// alternating blocks of 20 000 calls in this process, so that the
+/// machine's drift falls on both alike; prints the medians in ns per call
+/// and their ratio, naming the processor.
+fn alternating(name: &str, mut ours: impl FnMut(), mut theirs: impl FnMut()) {
+    const CALLS: u32 = 20_000;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..30 {
+        for (f, times) in [(&mut ours as &mut dyn FnMut(), &mut a), (&mut theirs as &mut dyn FnMut(), &mut b)]
+        {
+            let start = std::time::Instant::now();
+            for _ in 0..CALLS {
+                f();
+            }
+            times.push(start.elapsed().as_secs_f64() * 1e9 / f64::from(CALLS));
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (a, b) = (median(&mut a), median(&mut b));
+    println!(
+        "\n{name}, alternating blocks of {CALLS} calls on {}: shapegrad `grad` {a:.1} ns, nalgebra {b:.1} ns per call (ratio {:.2}; medians of 30 blocks)",
+        cpu_name(),
+        a / b
+    );
+}
+
+/// The processor's model name, as `/proc/cpuinfo` gives it.
+fn cpu_name() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let name = info.lines().find_map(|l| l.strip_prefix("model name")).and_then(|l| l.split(':').nth(1));
+    let avx512 = if info.contains(" avx512f") { "AVX-512" } else { "AVX2 only" };
+    format!("{} ({avx512})", name.unwrap_or("an unknown processor").trim())
+}
+
 /// nalgebra's column-major storage, row by row.
 fn row_major(m: &DMatrix<f32>) -> Vec<f32> {
     m.transpose().as_slice().to_vec()
@@ -82,6 +119,11 @@ fn autoencoder_small(c: &mut Criterion) {
         b.iter(|| keep(autoencoder_static(black_box(&w_na), black_box(&x_na))))
     });
     group.finish();
+    alternating(
+        "autoencoder_4x8",
+        || keep(black_box(&net).grad(black_box(&x))),
+        || keep(autoencoder_static(black_box(&w_na), black_box(&x_na))),
+    );
 }
 
 /// The same at 64×256 with products into preallocated buffers.
@@ -199,6 +241,11 @@ fn two_layer_small(c: &mut Criterion) {
         b.iter(|| keep(two_layer_static((black_box(&w1), &b1, &w2, &b2), black_box(&x_na), black_box(2))))
     });
     group.finish();
+    alternating(
+        "two_layer_8_16_4",
+        || keep(black_box(&net).grad(black_box(&x), y)),
+        || keep(two_layer_static((black_box(&w1), &b1, &w2, &b2), black_box(&x_na), black_box(2))),
+    );
 }
 
 mod cnn;

@@ -43,7 +43,7 @@ pub struct Avx2 {
 impl Avx2 {
     /// The token, when the processor has AVX2 and FMA and they are not
     /// turned off by `SHAPEGRAD_KERNEL=portable` (checked once).
-    #[inline]
+    #[inline(always)]
     pub fn detect() -> Option<Avx2> {
         crate::__avx2_fma().then_some(Avx2 { _proof: () })
     }

@@ -124,7 +124,7 @@ pub fn kernel_isa() -> &'static str {
 /// compiled for AVX2 and FMA (the processor has both, and
 /// `SHAPEGRAD_KERNEL=portable` does not ask for the baseline code).
 #[doc(hidden)]
-#[inline]
+#[inline(always)]
 pub fn __avx2_fma() -> bool {
     #[cfg(target_arch = "x86_64")]
     {

@@ -107,10 +107,26 @@ pub(crate) fn chosen() -> Option<Isa> {
     }
 }
 
-/// Whether products run the AVX2 (or better) code.
-#[inline]
+/// 0: not yet checked, 1: products run the portable code, 2: AVX2 or better.
+static AVX2_CHOSEN: AtomicU8 = AtomicU8::new(0);
+
+/// Whether products run the AVX2 (or better) code: one load and compare,
+/// inlined into every generated method (a small net's whole `grad` is a
+/// few dozen cycles, and a call into `chosen` was a visible part of it).
+#[inline(always)]
 pub(crate) fn avx2_available() -> bool {
-    chosen().is_some()
+    match AVX2_CHOSEN.load(Ordering::Relaxed) {
+        0 => avx2_first_check(),
+        level => level == 2,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn avx2_first_check() -> bool {
+    let yes = chosen().is_some();
+    AVX2_CHOSEN.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
+    yes
 }
 
 /// A product too thin for the packed kernel: a matrix·vector product (or

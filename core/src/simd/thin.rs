@@ -34,6 +34,15 @@ pub(super) unsafe fn rows_dot(alpha: f32, a: &[f32], b: &[f32], c: &mut [f32], a
         for block in rows.by_ref() {
             let mut acc = [_mm256_setzero_ps(); 4];
             let mut p = 0;
+            // The first step multiplies (one cycle less on the dependency
+            // chain than a fused multiply-add onto zero).
+            if k8 > 0 {
+                let x = _mm256_loadu_ps(b.as_ptr());
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    *acc = _mm256_mul_ps(_mm256_loadu_ps(block.as_ptr().add(r * k)), x);
+                }
+                p = 8;
+            }
             while p < k8 {
                 let x = _mm256_loadu_ps(b.as_ptr().add(p));
                 for (r, acc) in acc.iter_mut().enumerate() {
@@ -74,10 +83,16 @@ unsafe fn hsum4(v: [__m256; 4]) -> [f32; 4] {
     let mut out = [0.0f32; 4];
     // SAFETY: AVX2 is present (the caller's promise); `out` holds four floats.
     unsafe {
-        // Pairwise: (v0, v1) and (v2, v3) interleaved, then the halves folded.
-        let a = _mm256_hadd_ps(v[0], v[1]);
-        let b = _mm256_hadd_ps(v[2], v[3]);
-        let s = _mm256_hadd_ps(a, b);
+        // Unpacks and adds rather than `hadd` (two shuffles and an add per
+        // instruction, slow on AMD's cores): v0 and v1 interleaved and
+        // folded, v2 and v3 likewise, then those two folded, then the
+        // 128-bit halves.
+        let ab = _mm256_add_ps(_mm256_unpacklo_ps(v[0], v[1]), _mm256_unpackhi_ps(v[0], v[1]));
+        let cd = _mm256_add_ps(_mm256_unpacklo_ps(v[2], v[3]), _mm256_unpackhi_ps(v[2], v[3]));
+        // Lanes (a, b, a, b | …) and (c, d, c, d | …) → (a, b, c, d | …) twice.
+        let lo4 = _mm256_shuffle_ps::<0b01_00_01_00>(ab, cd);
+        let hi4 = _mm256_shuffle_ps::<0b11_10_11_10>(ab, cd);
+        let s = _mm256_add_ps(lo4, hi4);
         let lo = _mm256_castps256_ps128(s);
         let hi = _mm256_extractf128_ps::<1>(s);
         _mm_storeu_ps(out.as_mut_ptr(), _mm_add_ps(lo, hi));
@@ -113,12 +128,18 @@ pub(super) unsafe fn rows_axpy(alpha: f32, a: &[f32], b: &[f32], c: &mut [f32], 
             j += W;
         }
         while j + 8 <= m {
-            let mut acc = [_mm256_setzero_ps()];
+            // Two chains of fused multiply-adds (even and odd rows), added
+            // at the end: half the dependency chain of one.
+            let mut acc = [_mm256_setzero_ps(); 2];
             for (p, &b_p) in b.iter().enumerate() {
-                acc[0] =
-                    _mm256_fmadd_ps(_mm256_loadu_ps(a.as_ptr().add(p * m + j)), _mm256_set1_ps(b_p), acc[0]);
+                let term = _mm256_loadu_ps(a.as_ptr().add(p * m + j));
+                acc[p % 2] = if p < 2 {
+                    _mm256_mul_ps(term, _mm256_set1_ps(b_p))
+                } else {
+                    _mm256_fmadd_ps(term, _mm256_set1_ps(b_p), acc[p % 2])
+                };
             }
-            store(alpha, &acc, c.as_mut_ptr().add(j), accumulate);
+            store(alpha, &[_mm256_add_ps(acc[0], acc[1])], c.as_mut_ptr().add(j), accumulate);
             j += 8;
         }
     }
