@@ -35,17 +35,34 @@ struct Lifter<'m> {
 /// The text of the batch dim in a batched model's graph.
 pub const BATCH: &str = "⟨batch⟩";
 
-/// The batched methods' generic batch size: `B`, or `Batch` (or `NB`, or
-/// `__B`) when the net already has a dim or generic of that name.
-pub fn batch_ident(m: &Model) -> proc_macro2::Ident {
+/// A type parameter of the generated code that names none of the net's dims
+/// or generics (nor `avoid`): the first of `names` that is free, else the
+/// last with underscores added until it is.
+pub fn fresh_type_param(m: &Model, names: &[&str], avoid: &[&str]) -> proc_macro2::Ident {
     let taken = |s: &str| {
-        s == "T"
-            || s == "Elem"
-            || m.generics.iter().any(|g| g == s)
-            || m.graph.dims.iter().any(|d| d.text == s)
+        avoid.contains(&s) || m.generics.iter().any(|g| g == s) || m.graph.dims.iter().any(|d| d.text == s)
     };
-    let name = ["B", "Batch", "NB"].into_iter().find(|n| !taken(n)).unwrap_or("__B");
+    let mut name = names
+        .iter()
+        .find(|n| !taken(n))
+        .map_or_else(|| format!("{}_", names[names.len() - 1]), |n| n.to_string());
+    while taken(&name) {
+        name.push('_');
+    }
     quote::format_ident!("{name}")
+}
+
+/// The generated code's element type parameter: `T`, or `Elem` when the
+/// net has a dim or generic `T` (a time dim), or …
+pub fn elem_ident(m: &Model) -> proc_macro2::Ident {
+    fresh_type_param(m, &["T", "Elem", "Scalar_"], &[])
+}
+
+/// The batched methods' generic batch size: `B`, or `Batch` (or `NB`)
+/// when the net already has a dim or generic of that name, or …
+pub fn batch_ident(m: &Model) -> proc_macro2::Ident {
+    let elem = elem_ident(m).to_string();
+    fresh_type_param(m, &["B", "Batch", "NB"], &[&elem, "__U"])
 }
 
 /// The batched model: its graph, its params and batched arguments (named

@@ -56,8 +56,7 @@ pub struct Codegen<'a> {
 impl<'a> Codegen<'a> {
     /// The generator for the per-example model (`batch == false`) or the batched one.
     pub fn new(m: &'a Model, batch: bool) -> Self {
-        let taken = |s: &str| m.generics.iter().any(|g| g == s) || m.graph.dims.iter().any(|d| d.text == s);
-        let t = if taken("T") { format_ident!("Elem") } else { format_ident!("T") };
+        let t = crate::net::batch::elem_ident(m);
         let (ws, ws_generic) = if batch {
             // The batch dim's name, as `batch::lift` chose it.
             let b = m
