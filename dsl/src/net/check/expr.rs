@@ -4,7 +4,7 @@
 use syn::Ident;
 
 use super::Builder;
-use crate::net::model::{Attr, NodeId, Op, Shape};
+use crate::net::model::{Attr, DimKind, NodeId, ONE, Op, Shape};
 use crate::net::ops::{self, Call, OpDef};
 use crate::net::parse::{Expr, ExprKind, expr_error};
 use crate::net::source::source_text;
@@ -156,6 +156,10 @@ impl Builder<'_> {
         }
         if self.failed_names.contains(&key) {
             return None;
+        }
+        // A dim of the net's declarations, as a number: its size (`sum(x) / D`).
+        if let Some(d) = self.g.dims.iter().position(|d| d.text == key && d.kind == DimKind::Named) {
+            return Some(self.g.intern(Op::with("count", &[], Attr::Dims(d, ONE)), Shape::Scalar));
         }
         // Rule: every name is declared, and a `let` before its use.
         let msg = if self.all_lets.contains(&key) {

@@ -5,7 +5,7 @@ use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx};
 use super::{broadcast, def, first_non_scalar, lift_as_written, operand, rows};
-use crate::net::model::{DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
+use crate::net::model::{Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::transposed;
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Elementwise("add"), &Elementwise("sub"), &Elementwise("mul")];
@@ -301,10 +301,32 @@ impl OpDef for Elementwise {
             // A per-example scalar times a per-example column: each column scaled.
             "mul" if ka == Column && kc == Scalar => (g.intern(Op::new("col_scale", &[a, c]), sa), Column),
             "mul" if ka == Scalar && kc == Column => (g.intern(Op::new("col_scale", &[c, a]), sc), Column),
+            // A per-example scalar added to (or taken from) a per-example
+            // column (`x - mean(x)`): the scalars, a `[1×B]` row, spread down
+            // the rows by an outer product with a column of ones.
+            "add" | "sub" if matches!((ka, kc), (Column, Scalar) | (Scalar, Column)) => {
+                let (col, row) = if ka == Column { (a, c) } else { (c, a) };
+                let r = rows(g, col);
+                let one = g.constant(1.0);
+                let ones = g.intern(Op::with("fill", &[one], Attr::Dims(r, ONE)), Shape::Mat(r, ONE));
+                let spread = g.intern(Op::new("matmul", &[ones, row]), Shape::Mat(r, b));
+                let (x, y) = if ka == Column { (a, spread) } else { (spread, c) };
+                (g.intern(Op::new(self.0, &[x, y]), Shape::Mat(r, b)), Column)
+            }
             _ => {
+                let what = |k: Kind| match k {
+                    Shared => "a value shared by every example",
+                    Column => "a per-example vector",
+                    Scalar => "a per-example scalar",
+                    Label => "a label",
+                    Row => "a per-example row (a transposed vector)",
+                };
+                let (ta, tc) = (g.shape_text(sa), g.shape_text(sc));
                 return Err(format!(
-                    "{} combines a per-example value with a shared one elementwise",
-                    cx.name(n)
+                    "{} combines {} {ta} and {} {tc} elementwise, which has no batched form here",
+                    cx.name(n),
+                    what(ka),
+                    what(kc),
                 ));
             }
         })

@@ -6,7 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, Signature};
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature};
 use super::{call, def, fill, ones_row, operand, rows};
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 
@@ -212,6 +212,19 @@ impl OpDef for Count {
         let (r, c) = cx.g().op(n).dims();
         let (r, c, s) = (cx.dim(r), cx.dim(c), cx.scalar());
         quote!(<#s as ::shapegrad::Scalar>::from_usize(<#r as ::shapegrad::Dim>::SIZE * <#c as ::shapegrad::Dim>::SIZE))
+    }
+
+    // A dim's size written in an expression (`sum(x) / D`) is the same for
+    // every example.
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, _: &[Lifted]) -> Result<Lifted, String> {
+        let op = cx.src().op(n);
+        Ok((cx.g().intern(op, Shape::Scalar), Kind::Shared))
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let (r, c) = cx.g().op(n).dims();
+        let (r, c) = (cx.size(r), cx.size(c));
+        Some(quote!(__g.constant(&[1, 1], [(#r * #c) as f32])))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
