@@ -257,9 +257,11 @@ pub use shapegrad_macros::dims;
 /// 3×3 kernel with pad 1 keeps `H`, a 2-pool gives `H/2`, two give `H/4`,
 /// flattening gives `F·(H/4)·(W/4)`. What only the numbers decide is checked
 /// by the compiler, under the call, in your dims: a window must divide the
-/// side it pools, a kernel must fit in the padded input, and with a stride
-/// `s` the padded side minus the kernel must be a multiple of `s` (every row
-/// read, as CS231n asserts). The kernels' channels must be the input's.
+/// side it pools, and a kernel must fit in the padded input. With a stride
+/// `s`, an output side is `⌊(H + 2p − K)/s⌋ + 1`, floored as PyTorch does
+/// (a 3×3, stride-2, pad-1 conv on 8×8 gives 4×4; the last padded row and
+/// column are then never read), shown as `(H−1)/2 + 1` where `/` is the
+/// floored quotient. The kernels' channels must be the input's.
 /// Convolutional nets are not generic over their dims.
 ///
 /// In the derivation, `⋆` is the cross-correlation of `conv2d`, with its

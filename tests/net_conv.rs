@@ -107,6 +107,42 @@ net! {
     }
 }
 
+net! {
+    /// A 3×3, stride-2, pad-1 conv on 8×8, whose windows stop one row and
+    /// column short of the padded edge: the size is floored to 4×4, as
+    /// PyTorch does, and the last padded row and column are never read.
+    net Floored {
+        param K1: [F, C, 3, 3];
+        param b1: [F];
+        input x: [C, H8, H8];
+        let z = conv2d(x, K1, b1, stride = 2, pad = 1);
+        output z;
+        loss 0.5 * sum(z * z);
+    }
+}
+
+#[test]
+fn a_stride_that_does_not_reach_the_edge_floors_the_size() {
+    for seed in 0..5 {
+        let mut g = rng(300 + seed);
+        let x: Tensor3<C, H8, H8, f64> = tensor3(&mut g);
+        let net = Floored::<f64> { K1: tensor4(&mut g), b1: vector(&mut g) };
+        let want = conv_reference(&nested3(&x), &nested4(&net.K1), net.b1.as_slice(), 2, 1);
+        let got = net.forward(&x);
+        assert_eq!(shape(&got), [3, 4, 4], "⌊(8 + 2 − 3)/2⌋ + 1 = 4");
+        for (a, b) in nested3(&got).iter().flatten().flatten().zip(want.iter().flatten().flatten()) {
+            assert!((a - b).abs() < 1e-12, "seed {seed}: {a} vs {b}");
+        }
+        let report = net.gradcheck(&x);
+        assert!(report.is_ok(1e-6) && report.all_zero().is_empty(), "{report}");
+        // The batch is the mean of its examples.
+        let xs = Tensor4::<C, H8, H8, U2, f64>::from_fn(|c, i, j, b| x[(c, i, j)] * (1.0 + b as f64));
+        let per: f64 =
+            (0..2).map(|b| net.loss(&Tensor3::from_fn(|c, i, j| xs[(c, i, j, b)]))).sum::<f64>() / 2.0;
+        assert!((net.loss_batch(&xs) - per).abs() < 1e-10);
+    }
+}
+
 #[test]
 fn conv2d_is_the_seven_loop_reference() {
     for seed in 0..10 {

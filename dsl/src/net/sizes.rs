@@ -119,12 +119,16 @@ impl Graph {
         self.dim_of(DimInfo { text, tokens, kind })
     }
 
-    /// `d / k`, taken to be exact (the checks see to it): simplified when
-    /// every term divides (`2·H/2 = H`), else the quotient `H/2`.
+    /// `d / k`, floored (as typenum's quotient is): simplified when every
+    /// term divides (`2·H/2 = H`), a number when `d` is one (`7/2 = 3`),
+    /// else the quotient `H/2`.
     pub fn quot(&mut self, d: DimId, k: u64) -> DimId {
         let l = self.lin(d);
         if let Some(q) = l.exact_div(k as i64) {
             return self.linear(&q);
+        }
+        if let Some(v) = l.value() {
+            return self.linear(&Lin::number(v.div_euclid(k as i64)));
         }
         // (H/2)/2 = H/4: both exact.
         if let DimKind::Quot(inner, k1) = self.dims[d].kind {

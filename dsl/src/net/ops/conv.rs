@@ -71,7 +71,7 @@ pub(super) fn usize_lit(v: u32) -> Literal {
 }
 
 /// Requires, through the compiler, that side `n` (`H`) with padding `pad`
-/// fits kernel side `k` and that the stride steps exactly to its end.
+/// fits kernel side `k`; the output side is `⌊(n + 2p − k)/s⌋ + 1`.
 fn check_side(
     cx: &mut Check<'_>,
     call: &Call<'_>,
@@ -79,6 +79,8 @@ fn check_side(
     (n, k): (DimId, DimId),
     (s, p): (u32, u32),
 ) -> Result<DimId, String> {
+    // A stride that does not step exactly to the edge leaves the last rows
+    // and columns unread: `conv_side` floors the size, as PyTorch does.
     let (out, span) = cx.g.conv_side(n, k, u64::from(s), u64::from(p));
     let (nt, kt) = (cx.dim_text(n), cx.dim_text(k));
     let padded = cx.g.lin(n).plus(&Lin::number(2 * i64::from(p)), 1);
@@ -95,27 +97,6 @@ fn check_side(
             let (a, b) = (cx.g.linear(&padded), k);
             let bound = SizeBound::AtLeast(cx.g.dims[a].tokens.clone(), cx.g.dims[b].tokens.clone());
             cx.require(call, what, fits, bound);
-        }
-    }
-    let span_dim = cx.g.linear(&span);
-    let span_text = cx.dim_text(span_dim);
-    let steps = format!(
-        "`conv2d` in `{}`: with stride {s} the windows do not end at the input's edge: the {what} {padded_text} − {kt} = {} must be a multiple of {s} (every row and column read); change the padding or the stride",
-        call.name, span_text
-    );
-    if s > 1 {
-        match span.value() {
-            Some(v) if v >= 0 && v % i64::from(s) != 0 => return Err(steps),
-            Some(_) => {}
-            None => {
-                let d = cx.g.linear(&span);
-                cx.require(
-                    call,
-                    &format!("{what}_stride"),
-                    steps,
-                    SizeBound::Divides(cx.g.dims[d].tokens.clone(), u64::from(s)),
-                );
-            }
         }
     }
     Ok(out)
