@@ -121,6 +121,10 @@ pub use shapegrad_macros::dims;
 ///   the scale of a `batchnorm` or `layernorm`, which start at one (a gain at
 ///   zero would zero every gradient upstream of it). `param g: [D] = 0.5;`
 ///   starts every element at the number given, whatever the param.
+/// - `input w: V;` (no brackets) declares an *index input*: a [`Class<V>`]
+///   (an index in `0..V`) that the methods take by value, `forward` too,
+///   and that picks rows (`E[w]`); the batched methods take `&Classes<V, B>`.
+///   Nets with index inputs have no ONNX export yet.
 /// - `input NAME: [..];`, `target NAME: [N];` (real values to regress on,
 ///   passed like an input: `&Vector<N, T>`, `&Matrix<N, B, T>` in the
 ///   batched methods) and `label NAME: DIM;` (a class index in `0..DIM`):
@@ -172,6 +176,8 @@ pub use shapegrad_macros::dims;
 /// | `a + b` | `[R, B] + [R] → [R, B]`: the column added to every column |
 /// | `a / b` | equal shapes, elementwise; a scalar side is broadcast (`x / 2.0`, `1.0 / x`) |
 /// | `-a`, `(a)`, numbers | as expected; numbers are scalars |
+/// | `D` (a dim of the net's declarations) | its size, a scalar: `sum(x) / D` |
+/// | `E[w]` | `E: [V, M]`, `w` an index input (`input w: V;`) → `[M]`, row `w` (an embedding lookup); its gradient is added into row `w` only (`∂E = onehot(w) ∂zᵀ`); an index of another dim than `E`'s rows does not compile |
 /// | `sigmoid tanh relu swish exp log sqrt square abs` | elementwise, shape kept |
 /// | `softplus(x)` | elementwise: `log(1 + eˣ)`, without overflow; its derivative is `σ(x)` |
 /// | `log_sigmoid(x)` | elementwise: `log σ(x)`, without overflow; its derivative is `1 − σ(x)` |

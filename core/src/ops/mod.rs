@@ -9,6 +9,7 @@
 mod broadcast;
 mod conv;
 mod elementwise;
+mod gather;
 mod loss;
 mod matmul;
 mod minmax;

@@ -122,10 +122,10 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
     for (i, (kind, d)) in m.args.iter().enumerate() {
         let shape = match (kind, d.shape) {
             (ArgKind::Input | ArgKind::Target, Some(Shape::Mat(r, ONE))) => Shape::Mat(r, batch),
-            (ArgKind::Label, Some(Shape::Label(c))) => Shape::Labels(c, batch),
+            (ArgKind::Label | ArgKind::Index, Some(Shape::Label(c))) => Shape::Labels(c, batch),
             _ => return Err(format!("input `{}` is not a column vector", d.name)),
         };
-        let op = Op::with(if kind.is_values() { "input" } else { "label" }, &[], Attr::Index(i));
+        let op = Op::with(if *kind == ArgKind::Label { "label" } else { "input" }, &[], Attr::Index(i));
         let node = l.g.find(op);
         args.push((*kind, rename(d, node, Some(shape))));
     }

@@ -14,7 +14,7 @@ pub(super) fn lone_dims(ast: &NetAst) -> Vec<String> {
     for stmt in &ast.stmts {
         let dims: Vec<&DimAst> = match stmt {
             Stmt::Param { shape, .. } | Stmt::Input { shape, .. } => shape.dims.iter().collect(),
-            Stmt::Label { dim, .. } => vec![dim],
+            Stmt::Label { dim, .. } | Stmt::Index { dim, .. } => vec![dim],
             _ => continue,
         };
         for d in dims.into_iter().filter(|d| matches!(d, DimAst::Type(_))) {

@@ -17,6 +17,12 @@ impl Builder<'_> {
             ExprKind::Num(x) => Some(self.g.constant(*x)),
             ExprKind::Neg(a) => self.apply("neg", e, &[a]),
             ExprKind::Transpose(a) => self.apply("transpose", e, &[a]),
+            ExprKind::Index(base, index) => {
+                // The index is no value (`value` refuses one): checked as an expression.
+                let nodes = [self.value(base), self.expr(index)];
+                let [Some(b), Some(i)] = nodes else { return None };
+                self.rule(ops::def("gather"), e, &[base, index], vec![b, i], Vec::new())
+            }
             ExprKind::Binary { op, lhs, rhs } => match ops::operator(op.symbol()) {
                 Some(def) => self.apply(def.code(), e, &[lhs, rhs]),
                 None => {
@@ -135,15 +141,22 @@ impl Builder<'_> {
     pub(super) fn value(&mut self, e: &Expr) -> Option<NodeId> {
         let n = self.expr(e)?;
         if let Shape::Label(d) = self.g.shape(n) {
-            // Rule: a label is a class index, usable only where a function takes one.
-            self.errors.push(expr_error(
-                e,
+            // Rule: a label is a class index, usable only where a function
+            // takes one; an index input, only to pick a row.
+            let msg = if self.g.op(n).is("input") {
+                format!(
+                    "`{}` is an index (in 0..{}), not a value; use it to pick a row, `E[{0}]`, or as `onehot({0})`",
+                    source_text(e),
+                    self.dim_text(d)
+                )
+            } else {
                 format!(
                     "`{}` is a label (a class index in 0..{}), not a value; use it as `onehot({0})` or in a loss",
                     source_text(e),
                     self.dim_text(d)
-                ),
-            ));
+                )
+            };
+            self.errors.push(expr_error(e, msg));
             return None;
         }
         Some(n)

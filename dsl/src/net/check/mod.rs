@@ -36,15 +36,24 @@ pub struct Decl {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ArgKind {
     Input,
+    /// An index input (`input w: V;`): a `Class<V>` that `forward` takes,
+    /// used to pick rows (`E[w]`).
+    Index,
     /// A real-valued target: passed like an input, but not to `forward`.
     Target,
     Label,
 }
 
 impl ArgKind {
-    /// Whether the argument is a matrix (an input or a target), not a label.
+    /// Whether the argument is a matrix (an input or a target), not a label
+    /// or an index.
     pub fn is_values(self) -> bool {
         matches!(self, ArgKind::Input | ArgKind::Target)
+    }
+
+    /// Whether `forward` takes it: an input or an index input.
+    pub fn is_input(self) -> bool {
+        matches!(self, ArgKind::Input | ArgKind::Index)
     }
 }
 
@@ -226,6 +235,18 @@ fn build_with<'e>(
                 );
                 m.args.push((if *target { ArgKind::Target } else { ArgKind::Input }, decl));
             }
+            Stmt::Index { attrs, name, dim } => {
+                let index = m.args.len();
+                let decl = b.declare(
+                    name,
+                    attrs,
+                    None,
+                    Some(dim),
+                    Kind::Input,
+                    Op::with("input", &[], Attr::Index(index)),
+                );
+                m.args.push((ArgKind::Index, decl));
+            }
             Stmt::Label { attrs, name, dim } => {
                 let index = m.args.len();
                 let decl = b.declare(
@@ -288,7 +309,7 @@ fn build_with<'e>(
                     m.hand_grads.push(g);
                 }
             }
-            Stmt::Param { .. } | Stmt::Input { .. } | Stmt::Label { .. } => {}
+            Stmt::Param { .. } | Stmt::Input { .. } | Stmt::Index { .. } | Stmt::Label { .. } => {}
         }
     }
     // Rule: the loss is required (unless its statement did not parse).

@@ -115,7 +115,7 @@ impl Builder<'_> {
             let Some(node) = *node else { continue };
             let needs = g.closure(&[node], |n| g.op(n).operands().to_vec());
             for (kind, a) in &m.args {
-                if *kind != ArgKind::Input && a.node.is_some_and(|l| needs[l]) {
+                if !kind.is_input() && a.node.is_some_and(|l| needs[l]) {
                     let what = if *kind == ArgKind::Label { "label" } else { "target" };
                     self.errors.at(
                         name.span(),

@@ -234,8 +234,7 @@ impl Codegen<'_> {
         let prog = self.program(nodes, &[], &tt);
         let ws_ty = self.ws_type(&tt);
         // The inputs only, as `params_list(_, false)` declares them.
-        let names =
-            self.m.args.iter().filter(|(k, _)| *k == crate::net::check::ArgKind::Input).map(|(_, a)| &a.name);
+        let names = self.m.args.iter().filter(|(k, _)| k.is_input()).map(|(_, a)| &a.name);
         let calls = quote!(#(#names,)*);
         let with = format_ident!("{fname}_with");
         let ws_arg = self.buffer_args().0;

@@ -18,7 +18,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::autodiff::Adjoints;
-use super::check::{ArgKind, Model};
+use super::check::Model;
 use super::model::{NodeId, ONE, Shape};
 
 pub use onnx::OnnxCx;
@@ -176,7 +176,7 @@ impl<'a> Codegen<'a> {
 
     /// `x: &Matrix<…>, y: Class<C>` for the arguments of `kinds`.
     fn params_list(&self, scalar: &TokenStream, labels: bool) -> TokenStream {
-        let args = self.m.args.iter().filter(|(k, _)| labels || *k == ArgKind::Input);
+        let args = self.m.args.iter().filter(|(k, _)| labels || k.is_input());
         let list = args.map(|(kind, a)| {
             let name = &a.name;
             let shape = a.shape.unwrap_or(Shape::Scalar);

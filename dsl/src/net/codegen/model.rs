@@ -6,7 +6,6 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{Codegen, Part};
-use crate::net::check::ArgKind;
 use crate::net::model::{NodeId, Shape};
 
 /// One trait parameter of `shapegrad::model`'s traits: see `Codegen::side`.
@@ -25,7 +24,7 @@ impl Codegen<'_> {
         let t = &self.t;
         let tt = quote!(#t);
         let (name, _, generics) = self.names();
-        if m.loss.is_none() || m.args.iter().all(|(k, _)| *k != ArgKind::Input) {
+        if m.loss.is_none() || m.args.iter().all(|(k, _)| !k.is_input()) {
             return quote!();
         }
         // The inputs as `X` and the labels and targets as `Y`: one type, a
@@ -36,11 +35,8 @@ impl Codegen<'_> {
         let (x_ty, y_ty) = (&xs.ty, &ys.ty);
         // The inherent methods' arguments, in declaration order.
         let (mut xa, mut ya) = (xs.args.iter(), ys.args.iter());
-        let args: Vec<&TokenStream> = m
-            .args
-            .iter()
-            .filter_map(|(k, _)| if *k == ArgKind::Input { xa.next() } else { ya.next() })
-            .collect();
+        let args: Vec<&TokenStream> =
+            m.args.iter().filter_map(|(k, _)| if k.is_input() { xa.next() } else { ya.next() }).collect();
         let x_args = &xs.args;
         let outputs: Vec<NodeId> = m.outputs.iter().filter_map(|(_, n)| *n).collect();
         let out_ty = (!outputs.is_empty() && outputs.len() == m.outputs.len()).then(|| {
@@ -117,7 +113,7 @@ impl Codegen<'_> {
     fn side(&self, inputs: bool, value: TokenStream) -> Option<Side> {
         let t = &self.t;
         let tt = quote!(#t);
-        let decls: Vec<_> = self.m.args.iter().filter(|(k, _)| (*k == ArgKind::Input) == inputs).collect();
+        let decls: Vec<_> = self.m.args.iter().filter(|(k, _)| k.is_input() == inputs).collect();
         let mut tys = Vec::new();
         let mut args = Vec::new();
         for (i, (_, d)) in decls.iter().enumerate() {
@@ -165,7 +161,7 @@ impl Codegen<'_> {
             }
         };
         let args = self.m.args.len();
-        let inputs = self.m.args.iter().filter(|(k, _)| *k == ArgKind::Input).count();
+        let inputs = self.m.args.iter().filter(|(k, _)| k.is_input()).count();
         let (l, g, f) = (stub("loss_batch", args), stub("grad_batch", args), stub("forward_batch", inputs));
         quote! {
             #[doc(hidden)]

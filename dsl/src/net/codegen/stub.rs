@@ -7,7 +7,6 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::Codegen;
-use crate::net::check::ArgKind;
 
 impl Codegen<'_> {
     /// Signatures with unreachable bodies, emitted next to the errors of an
@@ -68,7 +67,7 @@ impl Codegen<'_> {
         let t = &self.t;
         let tt = quote!(#t);
         let mut any = Vec::new();
-        let args = self.m.args.iter().filter(|(k, _)| labels || *k == ArgKind::Input);
+        let args = self.m.args.iter().filter(|(k, _)| labels || k.is_input());
         let list: Vec<TokenStream> = args
             .map(|(kind, a)| {
                 let name = &a.name;
@@ -151,7 +150,7 @@ impl Codegen<'_> {
         let grad_ty = quote!(#grad_name<#(#generics,)* #t>);
         let n = self.m.args.len() + usize::from(self.rng);
         let any: Vec<Ident> = (0..n).map(|i| format_ident!("__A{i}")).collect();
-        let inputs = self.m.args.iter().filter(|(k, _)| *k == ArgKind::Input).count();
+        let inputs = self.m.args.iter().filter(|(k, _)| k.is_input()).count();
         let any_in = &any[..inputs];
         let unreachable = quote!({ ::core::unreachable!() });
         if n == 0 {

@@ -47,7 +47,7 @@ impl OpDef for Leaf {
         Ok(match (self.0, shape) {
             ("param", _) => (cx.g().intern(op, shape), Kind::Shared),
             ("input", Shape::Mat(r, ONE)) => (cx.g().intern(op, Shape::Mat(r, b)), Kind::Column),
-            ("label", Shape::Label(c)) => (cx.g().intern(op, Shape::Labels(c, b)), Kind::Label),
+            ("label" | "input", Shape::Label(c)) => (cx.g().intern(op, Shape::Labels(c, b)), Kind::Label),
             _ => {
                 return Err(format!(
                     "input {} is a matrix, and a batch of matrices is not a matrix",

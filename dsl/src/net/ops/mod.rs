@@ -4,7 +4,7 @@
 //! # Adding an op
 //!
 //! An op is one [`OpDef`] in the file of its family (`arith`, `neg`, `div`, `matmul`,
-//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `conv`, `reshape`, `norm`, `batchnorm`, `leaf`), listed in that file's
+//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `conv`, `reshape`, `index`, `norm`, `batchnorm`, `leaf`), listed in that file's
 //! `OPS`. Its definition holds:
 //! - its `code` (the DSL name for a function) and, for a DSL function, its
 //!   `signature` (arity, whether the last argument is a label);
@@ -33,6 +33,7 @@ mod broadcast;
 mod context;
 mod conv;
 mod div;
+mod index;
 mod leaf;
 mod leaky;
 mod linalg;
@@ -180,7 +181,7 @@ pub fn internal(what: &str) -> TokenStream {
 }
 
 /// The families, each listing its ops.
-const FAMILIES: [&[&dyn OpDef]; 18] = [
+const FAMILIES: [&[&dyn OpDef]; 19] = [
     leaf::OPS,
     arith::OPS,
     neg::OPS,
@@ -197,6 +198,7 @@ const FAMILIES: [&[&dyn OpDef]; 18] = [
     conv::OPS,
     pool::OPS,
     reshape::OPS,
+    index::OPS,
     norm::OPS,
     batchnorm::OPS,
 ];

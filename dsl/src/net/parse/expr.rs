@@ -82,7 +82,20 @@ fn parse_unary(input: ParseStream) -> syn::Result<Expr> {
 
 fn parse_postfix(input: ParseStream) -> syn::Result<Expr> {
     let mut e = parse_primary(input)?;
-    while input.peek(Token![.]) && !input.peek(Token![..]) {
+    loop {
+        // `E[w]`: a row picked by an index.
+        if input.peek(syn::token::Bracket) {
+            let content;
+            let brackets = syn::bracketed!(content in input);
+            let index = parse_full_expr(&content)?;
+            let first = e.first;
+            let kind = ExprKind::Index(Box::new(e), Box::new(index));
+            e = Expr { kind, first, last: brackets.span.close() };
+            continue;
+        }
+        if !input.peek(Token![.]) || input.peek(Token![..]) {
+            break;
+        }
         let fork = input.fork();
         fork.parse::<Token![.]>()?;
         match fork.parse::<Ident>() {

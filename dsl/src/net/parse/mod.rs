@@ -64,6 +64,12 @@ pub enum Stmt {
         name: Ident,
         dim: DimAst,
     },
+    /// `input w: V;`: an index in `0..V`, an input.
+    Index {
+        attrs: Vec<Attribute>,
+        name: Ident,
+        dim: DimAst,
+    },
     Let {
         name: Ident,
         expr: Expr,
@@ -123,6 +129,8 @@ pub enum ExprKind {
     },
     Neg(Box<Expr>),
     Transpose(Box<Expr>),
+    /// `E[w]`: the row of `E` that index `w` picks.
+    Index(Box<Expr>, Box<Expr>),
     /// `f(a, b)`, or `f(a, b, stride = 2)`: named arguments after the others.
     Call {
         func: Ident,
@@ -273,6 +281,11 @@ impl Parse for Stmt {
             .parse()
             .map_err(|e| syn::Error::new(e.span(), format!("expected a statement: {STATEMENTS}")))?;
         let stmt = match keyword.to_string().as_str() {
+            "input" if !input.peek3(syn::token::Bracket) => {
+                let name = input.parse()?;
+                input.parse::<Token![:]>()?;
+                Stmt::Index { attrs, name, dim: input.parse()? }
+            }
             "param" | "input" | "target" => {
                 let name = input.parse()?;
                 input.parse::<Token![:]>()?;

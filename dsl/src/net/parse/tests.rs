@@ -16,6 +16,7 @@ fn show(e: &Expr) -> String {
         ExprKind::Binary { op, lhs, rhs, .. } => format!("({} {op:?} {})", show(lhs), show(rhs)),
         ExprKind::Neg(x) => format!("-{}", show(x)),
         ExprKind::Transpose(x) => format!("{}.T", show(x)),
+        ExprKind::Index(x, i) => format!("{}[{}]", show(x), show(i)),
         ExprKind::Call { func, args, named } => {
             let mut parts: Vec<String> = args.iter().map(show).collect();
             parts.extend(named.iter().map(|(k, v)| format!("{k}={}", show(v))));
@@ -144,4 +145,13 @@ fn a_param_may_declare_its_initial_value() {
         })
         .collect();
     assert_eq!(inits, [Some(-0.5), Some(2.0), None]);
+}
+
+#[test]
+fn an_index_binds_tightest_and_an_index_input_has_no_brackets() {
+    assert_eq!(loss_of(quote!(loss W @ E[w].T + 2 * E[ws[t]];)), "((W MatMul E[w].T) Add (2 Mul E[ws[t]]))");
+    let (nets, errs) = parse(quote!(net N { input w: V; input x: [D]; loss sum(E[w]); }));
+    assert!(errs.is_empty(), "{errs:?}");
+    assert!(matches!(nets[0].stmts[0], Stmt::Index { .. }));
+    assert!(matches!(nets[0].stmts[1], Stmt::Input { .. }));
 }
