@@ -154,8 +154,10 @@ pub use shapegrad_macros::dims;
 ///   one; a scalar or a 1×1 matrix), `grad PARAM = EXPR;` (a hand-derived
 ///   gradient, shape-checked and compared by `check_hand_grads`).
 ///
-/// Dims are `dims!` names, the net's generic parameters, or integer literals;
-/// two dims are the same only when written the same way.
+/// Dims are `dims!` names, the net's generic parameters, integer literals,
+/// or sums of their multiples (`param Wx: [4 * H, D];`, `[H + D]`, as
+/// CS231n packs an LSTM's four gates); two dims are the same when their
+/// simplified sums are (`2 * H + 2 * H` is `4 * H`).
 ///
 /// A shape has up to four dims: `input x: [C, H, W];` is one example of a
 /// convolutional layer (a [`Tensor3`] to the caller, a `Tensor4<C, H, W, B>`
@@ -177,6 +179,7 @@ pub use shapegrad_macros::dims;
 /// | `a / b` | equal shapes, elementwise; a scalar side is broadcast (`x / 2.0`, `1.0 / x`) |
 /// | `-a`, `(a)`, numbers | as expected; numbers are scalars |
 /// | `D` (a dim of the net's declarations) | its size, a scalar: `sum(x) / D` |
+/// | `a[lo..hi]` | `a: [N]` (or a batch's columns), `lo`, `hi` dim expressions (`a[H..2 * H]` of `[4 * H]`, `a[0..H]`) → `[hi − lo]`; its gradient lands in those rows; a bound past the end or an empty range does not compile |
 /// | `E[w]` | `E: [V, M]`, `w` an index input (`input w: V;`) → `[M]`, row `w` (an embedding lookup); its gradient is added into row `w` only (`∂E = onehot(w) ∂zᵀ`); an index of another dim than `E`'s rows does not compile |
 /// | `sigmoid tanh relu swish exp log sqrt square abs` | elementwise, shape kept |
 /// | `softplus(x)` | elementwise: `log(1 + eˣ)`, without overflow; its derivative is `σ(x)` |

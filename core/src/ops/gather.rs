@@ -1,7 +1,8 @@
 //! Rows picked by index: an embedding lookup `E[w]` (`E: [V×M]`, `w` an
 //! index in `0..V` → row `w` as a column `[M]`), a batch of them (`[M×B]`,
 //! one column per index), and their adjoints, which add each column into
-//! the row its index picked (a scatter-add: `∂E = onehot(w)·∂zᵀ`).
+//! the row its index picked (a scatter-add: `∂E = onehot(w)·∂zᵀ`); and a
+//! slice of rows (`a[lo..hi]`) with its adjoint, which puts the rows back.
 
 use crate::{Class, Classes, Dim, Matrix, Scalar, Vector};
 
@@ -24,6 +25,33 @@ impl<M: Dim, B: Dim, T: Scalar> Matrix<M, B, T> {
                 out[i * B::SIZE + b] = v;
             }
         }
+    }
+}
+
+impl<L: Dim, C: Dim, T: Scalar> Matrix<L, C, T> {
+    /// `self ← a[offset..offset + L]`: `L` rows of `a` from row `offset`.
+    ///
+    /// # Panics
+    /// When `offset + L` exceeds `N` (`net!` checks its slices at compile time).
+    #[inline]
+    pub fn set_rows_from<N: Dim>(&mut self, a: &Matrix<N, C, T>, offset: usize) {
+        let start = offset * C::SIZE;
+        self.as_mut_slice().copy_from_slice(&a.as_slice()[start..start + L::SIZE * C::SIZE]);
+    }
+}
+
+impl<N: Dim, C: Dim, T: Scalar> Matrix<N, C, T> {
+    /// `self ←` zero but rows `offset..offset + L`, which are `d`: the
+    /// adjoint of [`Matrix::set_rows_from`].
+    ///
+    /// # Panics
+    /// When `offset + L` exceeds `N`.
+    #[inline]
+    pub fn set_rows_into<L: Dim>(&mut self, d: &Matrix<L, C, T>, offset: usize) {
+        let out = self.as_mut_slice();
+        out.fill(T::ZERO);
+        let start = offset * C::SIZE;
+        out[start..start + L::SIZE * C::SIZE].copy_from_slice(d.as_slice());
     }
 }
 
@@ -72,6 +100,29 @@ mod tests {
                 assert_eq!(zs[(i, b)], e[(w, i)]);
             }
         }
+    }
+
+    #[test]
+    fn a_slice_is_its_rows_and_its_adjoint_puts_them_back() {
+        crate::test_dims! { N = 7; L = 3; }
+        let mut g = rng(7);
+        let a = random::<N, B>(&mut g, -1.0, 1.0);
+        let mut s = Matrix::<L, B, f64>::zeros();
+        s.set_rows_from(&a, 2);
+        for i in 0..3 {
+            for j in 0..4 {
+                assert_eq!(s[(i, j)], a[(i + 2, j)]);
+            }
+        }
+        let d = random::<L, B>(&mut g, -1.0, 1.0);
+        let mut da = Matrix::<N, B, f64>::zeros();
+        da.set_rows_into(&d, 2);
+        let slice = |a: &Matrix<N, B, f64>| {
+            let mut s = Matrix::<L, B, f64>::zeros();
+            s.set_rows_from(a, 2);
+            weighted_sum(&d, &s)
+        };
+        assert_gradient(&a, slice, &da, 1e-8);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub fn source_text(e: &Expr) -> String {
         ExprKind::Neg(a) => format!("-{}", wrap(a, 3)),
         ExprKind::Transpose(a) => format!("{}.T", wrap(a, 4)),
         ExprKind::Index(a, i) => format!("{}[{}]", wrap(a, 4), source_text(i)),
+        ExprKind::Slice(a, lo, hi) => format!("{}[{}..{}]", wrap(a, 4), source_text(lo), source_text(hi)),
         ExprKind::Call { func, args, named } => {
             let mut parts: Vec<String> = args.iter().map(source_text).collect();
             parts.extend(named.iter().map(|(k, v)| format!("{k} = {}", source_text(v))));

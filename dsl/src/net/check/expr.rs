@@ -17,6 +17,18 @@ impl Builder<'_> {
             ExprKind::Num(x) => Some(self.g.constant(*x)),
             ExprKind::Neg(a) => self.apply("neg", e, &[a]),
             ExprKind::Transpose(a) => self.apply("transpose", e, &[a]),
+            ExprKind::Slice(base, lo, hi) => {
+                // The bounds as dim sizes (`count` nodes), read by the slice's rule.
+                let b = self.value(base);
+                let (lo_l, hi_l) = (self.dim_expr(lo), self.dim_expr(hi));
+                let (b, lo_l, hi_l) = (b?, lo_l?, hi_l?);
+                let mut bound = |l: &crate::net::sizes::Lin| {
+                    let d = self.g.linear(l);
+                    self.g.intern(Op::with("count", &[], Attr::Dims(d, ONE)), Shape::Scalar)
+                };
+                let nodes = vec![b, bound(&lo_l), bound(&hi_l)];
+                self.rule(ops::def("slice"), e, &[base, lo, hi], nodes, Vec::new())
+            }
             ExprKind::Index(base, index) => {
                 // The index is no value (`value` refuses one): checked as an expression.
                 let nodes = [self.value(base), self.expr(index)];
@@ -160,6 +172,47 @@ impl Builder<'_> {
             return None;
         }
         Some(n)
+    }
+
+    /// A dim expression (a slice's bound: `H`, `2 * H`, `H + 1`, `0`) as its
+    /// linear form; `None` with the error reported.
+    fn dim_expr(&mut self, e: &Expr) -> Option<crate::net::sizes::Lin> {
+        use crate::net::parse::BinOp;
+        use crate::net::sizes::Lin;
+        match &e.kind {
+            ExprKind::Num(x) if x.fract() == 0.0 && *x >= 0.0 => return Some(Lin::number(*x as i64)),
+            ExprKind::Var(name) => {
+                let key = name.to_string();
+                if let Some(d) = self.g.dims.iter().position(|d| d.text == key && d.kind == DimKind::Named) {
+                    return Some(self.g.lin(d));
+                }
+            }
+            ExprKind::Binary { op: op @ (BinOp::Add | BinOp::Sub), lhs, rhs } => {
+                let (l, r) = (self.dim_expr(lhs), self.dim_expr(rhs));
+                return Some(l?.plus(&r?, if *op == BinOp::Add { 1 } else { -1 }));
+            }
+            ExprKind::Binary { op: BinOp::Mul, lhs, rhs } => {
+                let k = |x: &Expr| match x.kind {
+                    ExprKind::Num(v) if v.fract() == 0.0 => Some(v as i64),
+                    _ => None,
+                };
+                let (k, d) = match (k(lhs), k(rhs)) {
+                    (Some(k), _) => (k, rhs),
+                    (_, Some(k)) => (k, lhs),
+                    _ => (0, lhs),
+                };
+                if k != 0 {
+                    return Some(Lin::number(0).plus(&self.dim_expr(d)?, k));
+                }
+            }
+            _ => {}
+        }
+        let msg = format!(
+            "`{}` is no dim expression: a slice's bounds are the net's dims, whole numbers, and their sums and multiples (`a[H..2 * H]`)",
+            source_text(e)
+        );
+        self.errors.push(expr_error(e, msg));
+        None
     }
 
     pub(super) fn var(&mut self, name: &Ident) -> Option<NodeId> {

@@ -102,6 +102,14 @@ impl Builder<'_> {
     pub(super) fn dim(&mut self, d: &DimAst, owner: &Ident) -> Option<DimId> {
         let text = d.text();
         let tokens: TokenStream = match d {
+            DimAst::Sum(terms) => {
+                let mut lin = crate::net::sizes::Lin::number(0);
+                for (k, term) in terms {
+                    let id = self.dim(term, owner)?;
+                    lin = lin.plus(&self.g.lin(id), *k);
+                }
+                return Some(self.g.linear(&lin));
+            }
             DimAst::Type(t) => t.to_token_stream(),
             DimAst::Lit(l) => match l.base10_parse::<u64>() {
                 Ok(n) => return Some(self.g.number(n)),

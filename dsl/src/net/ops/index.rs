@@ -1,17 +1,21 @@
 //! Rows picked by index: `E[w]`, an embedding lookup (`E: [V×M]`, `w` an
 //! index in `0..V` declared `input w: V;` → row `w` as a column `[M]`), and
 //! `scatter_row`, its adjoint, which puts a column into the row its index
-//! picked (`∂E = onehot(w) ∂zᵀ`, a scatter-add over a batch). An index of
-//! another dim than the rows' is a compile error, so no pick is ever out of
-//! range at run time.
+//! picked (`∂E = onehot(w) ∂zᵀ`, a scatter-add over a batch); and slices,
+//! `a[lo..hi]` with dim expressions as bounds (`a[H..2 * H]` of `[4·H]`),
+//! whose adjoint `unslice` puts the gradient back into those rows. An
+//! index of another dim than the rows', or a bound past the end, is a
+//! compile error, so no pick is ever out of range at run time.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, operand};
+use crate::net::check::SizeBound;
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
+use crate::net::sizes::Lin;
 
-pub(super) static OPS: &[&dyn OpDef] = &[&Gather, &ScatterRow];
+pub(super) static OPS: &[&dyn OpDef] = &[&Gather, &ScatterRow, &Slice, &Unslice];
 
 /// `E[w]`; batched, `E[ws]` with one column per example.
 struct Gather;
@@ -139,4 +143,145 @@ impl OpDef for ScatterRow {
         };
         (s, Prec::Scale)
     }
+}
+
+/// `a[lo..hi]`: rows `lo` to `hi` of a vector (of a batch's columns),
+/// `Attr::Dims(lo, hi)`; its operands' check reads the bounds from the two
+/// `count` nodes (dim sizes) that `check` passes after `a`.
+struct Slice;
+
+impl OpDef for Slice {
+    fn code(&self) -> &'static str {
+        "slice"
+    }
+
+    // Rule: `a: [N]`, `0 ≤ lo < hi ≤ N` → `[hi − lo]`.
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let a = call.nodes[0];
+        let (lo, hi) = (cx.g.op(call.nodes[1]).dims().0, cx.g.op(call.nodes[2]).dims().0);
+        let (ta, lt, ht) = (call.src(0), call.src(1), call.src(2));
+        let Shape::Mat(n, ONE) = cx.g.shape(a) else {
+            let msg = format!("`{ta}[{lt}..{ht}]` slices a vector, but `{ta}` is {}", cx.text(cx.g.shape(a)));
+            return cx.error(call.expr, msg);
+        };
+        let (lo_l, hi_l, n_l) = (cx.g.lin(lo), cx.g.lin(hi), cx.g.lin(n));
+        let len_l = hi_l.clone().plus(&lo_l, -1);
+        let rest_l = n_l.plus(&hi_l, -1);
+        let (hi_text, n_text) = (cx.dim_text(hi), cx.dim_text(n));
+        let past_end = format!(
+            "`{ta}[{lt}..{ht}]` ends at {hi_text}, past the end of `{ta}` [{n_text}]: a slice's end is at most the vector's size"
+        );
+        let empty = format!(
+            "`{ta}[{lt}..{ht}]` is empty or reversed: its end {hi_text} must be past its start {}",
+            cx.dim_text(lo)
+        );
+        // Each of `hi − lo − 1` and `n − hi` is at least 0: by the numbers,
+        // by terms of one sign, or else through the compiler.
+        for (what, l, msg, (big, small)) in [
+            ("slice_start", len_l.clone().plus(&Lin::number(1), -1), empty, (hi, lo)),
+            ("slice_end", rest_l, past_end, (n, hi)),
+        ] {
+            match l.value() {
+                Some(v) if v < 0 => return cx.error(call.expr, msg),
+                Some(_) => {}
+                None if l.terms.values().all(|&c| c > 0) && l.konst >= 0 => {}
+                None if l.terms.values().all(|&c| c < 0) && l.konst <= 0 => return cx.error(call.expr, msg),
+                None => {
+                    let (big, small) = (cx.g.dims[big].tokens.clone(), cx.g.dims[small].tokens.clone());
+                    cx.require(call, what, msg, SizeBound::AtLeast(big, small));
+                }
+            }
+        }
+        let len = cx.g.linear(&len_l);
+        Some(cx.g.intern(Op::with("slice", &[a], Attr::Dims(lo, hi)), Shape::Mat(len, ONE)))
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        let (lo, hi) = op.dims();
+        let len = g.lin(hi).plus(&g.lin(lo), -1);
+        let cols = match g.shape(op.arg(0)) {
+            Shape::Mat(_, c) => c,
+            _ => ONE,
+        };
+        // The length's dim exists: `check` made it.
+        let len = (0..g.dims.len())
+            .find(|&d| {
+                let l = g.lin(d);
+                l.terms == len.terms && l.konst == len.konst
+            })
+            .unwrap_or(ONE);
+        Shape::Mat(len, cols)
+    }
+
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let a = g.op(n).arg(0);
+        let (lo, _) = g.op(n).dims();
+        let Shape::Mat(rows, _) = g.shape(a) else { return Vec::new() };
+        vec![(a, g.mk(Op::with("unslice", &[d], Attr::Dims(lo, rows))))]
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        let (a, kind) = args[0];
+        let op = cx.src().op(n);
+        let (Shape::Mat(len, _), b) = (cx.src().shape(n), cx.batch()) else { return Err("a slice".into()) };
+        let cols = if kind == Kind::Shared { ONE } else { b };
+        Ok((cx.g().intern(Op::with("slice", &[a], op.attr), Shape::Mat(len, cols)), kind))
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (p, a, lo) = (place.tokens, cx.val(cx.g().op(n).arg(0)), offset(cx, cx.g().op(n).dims().0));
+        quote!(#p.set_rows_from(#a, #lo);)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let (lo, hi) = cx.g().op(n).dims();
+        let a = operand(cx, cx.g().op(n).arg(0), &[Prec::Atom]);
+        let (lo, hi) = (cx.dim_text(lo), cx.dim_text(hi));
+        let s = if cx.latex() { format!("{a}_{{[{lo}:{hi}]}}") } else { format!("{a}[{lo}..{hi}]") };
+        (s, Prec::Atom)
+    }
+}
+
+/// The adjoint of a slice: `[N]` (or `[N×B]`), zero but the sliced rows,
+/// `Attr::Dims(lo, N)`.
+struct Unslice;
+
+impl OpDef for Unslice {
+    fn code(&self) -> &'static str {
+        "unslice"
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        let cols = match g.shape(op.arg(0)) {
+            Shape::Mat(_, c) => c,
+            _ => ONE,
+        };
+        Shape::Mat(op.dims().1, cols)
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (p, d, lo) = (place.tokens, cx.val(cx.g().op(n).arg(0)), offset(cx, cx.g().op(n).dims().0));
+        quote!(#p.set_rows_into(#d, #lo);)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let (lo, rows) = cx.g().op(n).dims();
+        let d = operand(cx, cx.g().op(n).arg(0), &[Prec::Atom, Prec::Post]);
+        let (lo, rows) = (cx.dim_text(lo), cx.dim_text(rows));
+        let s = if cx.latex() {
+            format!("\\operatorname{{pad}}_{{{lo}}}^{{{rows}}}({d})")
+        } else {
+            format!("pad[{lo}; {rows}]({d})")
+        };
+        (s, Prec::Atom)
+    }
+}
+
+/// A slice's first row as a `usize`: dim `lo`'s size (0 has no dim type).
+fn offset(cx: &dyn EmitCx, lo: crate::net::model::DimId) -> TokenStream {
+    if cx.g().value(lo) == Some(0) {
+        return quote!(0usize);
+    }
+    let lo = cx.dim(lo);
+    quote!(<#lo as ::shapegrad::Dim>::SIZE)
 }

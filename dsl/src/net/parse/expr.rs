@@ -83,13 +83,22 @@ fn parse_unary(input: ParseStream) -> syn::Result<Expr> {
 fn parse_postfix(input: ParseStream) -> syn::Result<Expr> {
     let mut e = parse_primary(input)?;
     loop {
-        // `E[w]`: a row picked by an index.
+        // `E[w]`: a row picked by an index; `a[lo..hi]`: a slice.
         if input.peek(syn::token::Bracket) {
+            let first = e.first;
             let content;
             let brackets = syn::bracketed!(content in input);
-            let index = parse_full_expr(&content)?;
-            let first = e.first;
-            let kind = ExprKind::Index(Box::new(e), Box::new(index));
+            let lo = parse_sum(&content)?;
+            let kind = if content.peek(Token![..]) {
+                content.parse::<Token![..]>()?;
+                ExprKind::Slice(Box::new(e), Box::new(lo), Box::new(parse_full_expr(&content)?))
+            } else if content.is_empty() {
+                ExprKind::Index(Box::new(e), Box::new(lo))
+            } else {
+                return Err(
+                    content.error("an index is one value (`E[w]`) or a range of dims (`a[H..2 * H]`)")
+                );
+            };
             e = Expr { kind, first, last: brackets.span.close() };
             continue;
         }

@@ -35,6 +35,9 @@ pub enum DimAst {
     Lit(LitInt),
     /// `_`: a size inferred from the param's uses.
     Infer(Span),
+    /// `4 * H`, `H + D`, `2 * H + 1`: integer multiples and sums of dims
+    /// (each term a coefficient and a dim, or a number alone).
+    Sum(Vec<(i64, DimAst)>),
 }
 
 /// `[R, C]`, `[N]`, or up to four dims (`[C, H, W]`, `[F, C, KH, KW]`).
@@ -131,6 +134,8 @@ pub enum ExprKind {
     Transpose(Box<Expr>),
     /// `E[w]`: the row of `E` that index `w` picks.
     Index(Box<Expr>, Box<Expr>),
+    /// `a[lo..hi]`: rows `lo` to `hi` (dim expressions) of `a`.
+    Slice(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `f(a, b)`, or `f(a, b, stride = 2)`: named arguments after the others.
     Call {
         func: Ident,
@@ -367,29 +372,72 @@ impl Parse for ShapeAst {
 }
 
 impl Parse for DimAst {
+    /// A dim, or a sum of multiples of dims (`4 * H`, `H + D`).
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.peek(Token![_]) {
-            let u: Token![_] = input.parse()?;
-            return Ok(DimAst::Infer(u.span));
+        let span = input.span();
+        let mut terms = vec![parse_dim_term(input, 1)?];
+        loop {
+            let sign = if input.peek(Token![+]) {
+                input.parse::<Token![+]>()?;
+                1
+            } else if input.peek(Token![-]) {
+                input.parse::<Token![-]>()?;
+                -1
+            } else {
+                break;
+            };
+            terms.push(parse_dim_term(input, sign)?);
         }
-        if input.peek(LitInt) {
-            let lit: LitInt = input.parse()?;
-            match lit.base10_parse::<u64>() {
-                Ok(n) if n >= 1 && lit.suffix().is_empty() => Ok(DimAst::Lit(lit)),
-                _ => Err(syn::Error::new(
-                    lit.span(),
-                    "a literal dim is a whole number of at least 1, without suffix",
-                )),
-            }
-        } else {
-            let ty: syn::Type = input.parse().map_err(|e| {
-                syn::Error::new(
-                    e.span(),
-                    "expected a dim: a name declared with `dims!`, a generic parameter, or an integer",
-                )
-            })?;
-            Ok(DimAst::Type(Box::new(strip_groups(ty))))
+        match terms.as_slice() {
+            [(1, _)] => Ok(terms.pop().map(|t| t.1).unwrap_or(DimAst::Infer(span))),
+            _ => Ok(DimAst::Sum(terms)),
         }
+    }
+}
+
+/// `k * D`, `D * k`, `D` or `k`, times `sign`.
+fn parse_dim_term(input: ParseStream, sign: i64) -> syn::Result<(i64, DimAst)> {
+    let coefficient = |input: ParseStream| -> syn::Result<i64> {
+        let lit: LitInt = input.parse()?;
+        lit.base10_parse::<i64>()
+    };
+    if input.peek(LitInt) && input.peek2(Token![*]) {
+        let k = coefficient(input)?;
+        input.parse::<Token![*]>()?;
+        let d = parse_one_dim(input)?;
+        return Ok((sign * k, d));
+    }
+    let d = parse_one_dim(input)?;
+    if input.peek(Token![*]) {
+        input.parse::<Token![*]>()?;
+        return Ok((sign * coefficient(input)?, d));
+    }
+    Ok((sign, d))
+}
+
+/// One dim: `_`, an integer, or a type.
+fn parse_one_dim(input: ParseStream) -> syn::Result<DimAst> {
+    if input.peek(Token![_]) {
+        let u: Token![_] = input.parse()?;
+        return Ok(DimAst::Infer(u.span));
+    }
+    if input.peek(LitInt) {
+        let lit: LitInt = input.parse()?;
+        match lit.base10_parse::<u64>() {
+            Ok(n) if n >= 1 && lit.suffix().is_empty() => Ok(DimAst::Lit(lit)),
+            _ => Err(syn::Error::new(
+                lit.span(),
+                "a literal dim is a whole number of at least 1, without suffix",
+            )),
+        }
+    } else {
+        let ty: syn::Type = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected a dim: a name declared with `dims!`, a generic parameter, or an integer",
+            )
+        })?;
+        Ok(DimAst::Type(Box::new(strip_groups(ty))))
     }
 }
 
@@ -409,6 +457,25 @@ impl DimAst {
             DimAst::Lit(l) => l.base10_digits().to_string(),
             DimAst::Infer(_) => "_".to_string(),
             DimAst::Type(t) => quote::quote!(#t).to_string().replace(' ', ""),
+            DimAst::Sum(terms) => {
+                let mut s = String::new();
+                for (i, (k, d)) in terms.iter().enumerate() {
+                    let sign = if *k < 0 {
+                        " − "
+                    } else if i > 0 {
+                        " + "
+                    } else {
+                        ""
+                    };
+                    s += sign;
+                    match (k.abs(), d) {
+                        (1, d) => s += &d.text(),
+                        (k, DimAst::Lit(l)) => s += &format!("{k}·{}", l.base10_digits()),
+                        (k, d) => s += &format!("{k}·{}", d.text()),
+                    }
+                }
+                s
+            }
         }
     }
 }

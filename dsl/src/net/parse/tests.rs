@@ -17,6 +17,7 @@ fn show(e: &Expr) -> String {
         ExprKind::Neg(x) => format!("-{}", show(x)),
         ExprKind::Transpose(x) => format!("{}.T", show(x)),
         ExprKind::Index(x, i) => format!("{}[{}]", show(x), show(i)),
+        ExprKind::Slice(x, lo, hi) => format!("{}[{}..{}]", show(x), show(lo), show(hi)),
         ExprKind::Call { func, args, named } => {
             let mut parts: Vec<String> = args.iter().map(show).collect();
             parts.extend(named.iter().map(|(k, v)| format!("{k}={}", show(v))));
