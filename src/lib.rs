@@ -152,7 +152,9 @@ pub use shapegrad_macros::dims;
 ///   ```
 /// - `let NAME = EXPR;`, `output NAME;` (zero or more), `loss EXPR;` (exactly
 ///   one; a scalar or a 1×1 matrix), `grad PARAM = EXPR;` (a hand-derived
-///   gradient, shape-checked and compared by `check_hand_grads`).
+///   gradient, shape-checked and compared by `check_hand_grads`), `grad x;`
+///   (the net asks for the gradient of input `x`: CS231n's `dx`, a saliency
+///   map; see `grad_inputs` below, and the derivation prints `∂x`).
 ///
 /// Dims are `dims!` names, the net's generic parameters, integer literals,
 /// or sums of their multiples (`param Wx: [4 * H, D];`, `[H + D]`, as
@@ -333,6 +335,8 @@ pub use shapegrad_macros::dims;
 /// | `loss_batch_with`, `grad_batch_into`, `forward_batch_with` | the batched forms into a reused `TwoLayerBatchWorkspace<B, T>` and gradient |
 /// | `gradcheck(&x, y) -> GradCheck<T>`, `check_hand_grads(&x, y)` | the derived (or hand-written) gradients against finite differences in `f64`; print the report with `{}` for a table of one line per param (see [`check::GradCheck`]) |
 /// | `derivation()`, `derivation_latex()` | the derived backward pass as text and as LaTeX |
+/// | `grad_inputs(&x, y) -> (T, TwoLayerGrad<T>, TwoLayerInputGrad<T>)` | with `grad x;` in the net: the loss, every param's gradient, and `∂L/∂x` (a field per input asked for) |
+/// | `grad_inputs_batch(&xs, &ys) -> (T, TwoLayerGrad<T>, TwoLayerInputGradBatch<B, T>)` | the same over a batch: the params' gradients the mean, the inputs' one column per example, each that example's own `∂Lᵦ/∂xᵦ` (fields named as the batched arguments, `xs`) |
 /// | `TwoLayer::summary() -> String` | an associated function (no `self`): each param with its shape in the dims' names and its size, and the total |
 /// | `to_onnx() -> Vec<u8>`, `export_onnx(path)` | the forward pass as an ONNX model (opset 13, batch-first), to bytes or to a file; not for a net without inputs or outputs |
 /// | `save(path)`, `load(path)` | the weights as safetensors, recording the net's identity ([`io`]) |

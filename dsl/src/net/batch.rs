@@ -155,6 +155,7 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
         loss: Some(batch_loss),
         loss_text: String::new(),
         hand_grads: Vec::new(),
+        input_grads: m.input_grads.clone(),
         size_checks: Vec::new(),
         states: m.states.clone(),
     })

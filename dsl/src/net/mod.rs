@@ -44,8 +44,11 @@ pub(crate) fn differentiate(mut m: check::Model) -> Option<Derived> {
     Some(Derived { m, adj, forward_len })
 }
 
+/// What the backward pass differentiates: every param, and the inputs the
+/// net asks for (`grad x;`).
 fn param_nodes(m: &check::Model) -> Vec<NodeId> {
-    m.params.iter().filter_map(|p| p.node).collect()
+    let inputs = m.input_grads.iter().filter_map(|&i| m.args.get(i).and_then(|(_, a)| a.node));
+    m.params.iter().filter_map(|p| p.node).chain(inputs).collect()
 }
 
 /// Expands `net!`. Every bad input becomes a spanned `compile_error!`, all of
@@ -236,6 +239,7 @@ mod tests {
                 let z = W2 @ relu(W1 @ x + b1) + b2;
                 output z;
                 loss softmax_cross_entropy(z, y);
+                grad x;
             }
         })
         .to_string();

@@ -76,6 +76,9 @@ pub struct Model {
     pub loss_text: String,
     /// Hand-written gradients: (param index, node).
     pub hand_grads: Vec<(usize, NodeId)>,
+    /// The inputs whose gradients the net asks for (`grad x;`), by their
+    /// index in `args`.
+    pub input_grads: Vec<usize>,
     /// Checks of derived sizes that only the compiler can make.
     pub size_checks: Vec<SizeCheck>,
     /// State that is not a param, by index (batchnorm's running statistics).
@@ -194,6 +197,7 @@ fn build_with<'e>(
         loss: None,
         loss_text: String::new(),
         hand_grads: Vec::new(),
+        input_grads: Vec::new(),
         size_checks: Vec::new(),
         states: Vec::new(),
     };
@@ -301,6 +305,30 @@ fn build_with<'e>(
                 b.current = "loss".into();
                 m.loss = b.loss(expr);
                 m.loss_text = source_text(expr);
+            }
+            Stmt::GradInput { name } => {
+                // Rule: `grad x;` names an input of real values, once.
+                let found = m.args.iter().position(|(_, a)| a.name == *name);
+                match found.map(|i| (i, m.args[i].0)) {
+                    Some((i, ArgKind::Input)) if !m.input_grads.contains(&i) => m.input_grads.push(i),
+                    Some((_, ArgKind::Input)) => b.errors.at(name.span(), format!("`grad {name};` is given twice")),
+                    Some((_, kind)) => {
+                        let what = match kind {
+                            ArgKind::Label => "a label",
+                            ArgKind::Index => "an index",
+                            _ => "a target",
+                        };
+                        b.errors.at(
+                            name.span(),
+                            format!("`grad {name};` asks for the gradient of an input of real values, but `{name}` is {what}, which has none"),
+                        )
+                    }
+                    None if m.params.iter().any(|p| p.name == *name) => b.errors.at(
+                        name.span(),
+                        format!("`{name}` is a param, whose gradient `grad` always returns; `grad {name};` is for inputs (a hand-written gradient is `grad {name} = …;`)"),
+                    ),
+                    None => b.errors.at(name.span(), format!("`grad {name};` names no input of this net")),
+                }
             }
             Stmt::Grad { name, expr } => {
                 // A `grad` line is no `let`: nothing in it may name state.

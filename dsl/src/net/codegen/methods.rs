@@ -33,6 +33,8 @@ impl Codegen<'_> {
         all.extend(&grads);
         all.extend(&outputs);
         all.extend(m.hand_grads.iter().map(|&(_, n)| n));
+        // The inputs' gradients (`grad x;`) are computed in this workspace too.
+        all.extend(m.input_grads.iter().filter_map(|&i| adj.of.get(&m.args.get(i)?.1.node?).copied()));
         // `forward_batch` of a net with two modes has a workspace of its own.
         let workspace = if self.part == Part::Eval { self.workspace(&outputs) } else { self.workspace(&all) };
 

@@ -3,6 +3,7 @@
 //! the methods, each computing only what its results need.
 
 mod checks;
+mod inputs;
 mod items;
 mod methods;
 mod model;
@@ -256,6 +257,7 @@ impl<'a> Codegen<'a> {
         let derivation = self.derivation_fns(text, latex);
         let size_checks = self.size_checks();
         let model = self.model_impls(false);
+        let input_grads = self.input_grads(adj, false);
         quote! {
             #items
             #workspace
@@ -271,6 +273,7 @@ impl<'a> Codegen<'a> {
             #hand
             #model
             #batch
+            #input_grads
         }
     }
 
@@ -328,7 +331,9 @@ impl<'a> Codegen<'a> {
         let (name, _, generics) = self.names();
         let (workspace, methods) = self.methods(adj, true);
         let batch_net = self.model_impls(true);
+        let input_grads = if self.part == Part::Eval { quote!() } else { self.input_grads(adj, true) };
         quote! {
+            #input_grads
             #workspace
 
             #[allow(non_snake_case, unused_variables, clippy::all)]

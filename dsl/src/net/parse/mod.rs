@@ -88,6 +88,10 @@ pub enum Stmt {
         name: Ident,
         expr: Expr,
     },
+    /// `grad x;`: the net asks for the gradient of input `x`.
+    GradInput {
+        name: Ident,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -310,11 +314,12 @@ impl Parse for Stmt {
             }
             "output" => Stmt::Output { name: input.parse()? },
             "loss" => Stmt::Loss { keyword: keyword.span(), expr: parse_full_expr(input)? },
-            "grad" => {
+            "grad" if input.peek(Ident) && input.peek2(Token![=]) => {
                 let name = input.parse()?;
                 input.parse::<Token![=]>()?;
                 Stmt::Grad { name, expr: parse_full_expr(input)? }
             }
+            "grad" => Stmt::GradInput { name: input.parse()? },
             other => {
                 return Err(syn::Error::new(
                     keyword.span(),
