@@ -123,8 +123,8 @@ pub use shapegrad_macros::dims;
 ///   starts every element at the number given, whatever the param.
 /// - `input w: V;` (no brackets) declares an *index input*: a [`Class<V>`]
 ///   (an index in `0..V`) that the methods take by value, `forward` too,
-///   and that picks rows (`E[w]`); the batched methods take `&Classes<V, B>`.
-///   Nets with index inputs have no ONNX export yet.
+///   and that picks rows (`E[w]`); the batched methods take `&Classes<V, B>`,
+///   and the ONNX export an `int64` input `[N]`.
 /// - `input NAME: [..];`, `target NAME: [N];` (real values to regress on,
 ///   passed like an input: `&Vector<N, T>`, `&Matrix<N, B, T>` in the
 ///   batched methods) and `label NAME: DIM;` (a class index in `0..DIM`):

@@ -12,7 +12,23 @@ use std::process::Command;
 
 use shapegrad::prelude::*;
 
-dims! { D = 6; H = 8; O = 3; Side = 6; F = 4; G = 5; }
+dims! { D = 6; H = 8; O = 3; Side = 6; F = 4; G = 5; V = 7; }
+
+net! {
+    /// An index input and its lookup, a slice with dim bounds, a dim as a number.
+    net Lookup {
+        param E: [V, F];
+        param W: [O, F];
+        param U: [2 * H, D];
+        input w: V;
+        input x: [D];
+        label y: O;
+        let a = U @ x;
+        let z = W @ tanh(E[w]) + sum(a[H..2 * H]) / H;
+        output z;
+        loss softmax_cross_entropy(z, y);
+    }
+}
 
 net! {
     net Mlp {
@@ -100,6 +116,14 @@ fn case(d: &Path, k: usize, inputs: Arrays, outputs: Arrays) -> String {
     format!("{{\"inputs\": {{{}}}, \"outputs\": {{{}}}}}", i.join(", "), o.join(", "))
 }
 
+/// An int64 input's entry of `cases.json` (index inputs).
+fn indices(d: &Path, k: usize, name: &str, values: &[usize]) -> String {
+    let bytes: Vec<u8> = values.iter().flat_map(|&v| (v as i64).to_le_bytes()).collect();
+    let file = format!("in{k}-{name}.i64");
+    std::fs::write(d.join(&file), bytes).unwrap();
+    format!("\"{name}\": {{\"shape\": [{}], \"file\": \"{file}\", \"dtype\": \"int64\"}}", values.len())
+}
+
 /// Writes the model and cases, and runs the check when Python is there.
 fn check(name: &str, model: Vec<u8>, cases: impl Fn(&Path) -> Vec<String>) {
     let d = dir(name);
@@ -134,6 +158,8 @@ fn has_op(model: &[u8], op: &str) -> bool {
 /// layers need.
 #[test]
 fn every_net_exports() {
+    let lookup = Lookup::<f32>::init(4).to_onnx();
+    assert!(has_op(&lookup, "Gather") && has_op(&lookup, "Slice"));
     let mlp = Mlp::<f32>::init(3).to_onnx();
     assert!(has_op(&mlp, "MatMul") && has_op(&mlp, "Softmax"));
     let mixed = Mixed::<f32>::init(5).to_onnx();
@@ -177,6 +203,28 @@ fn a_dense_net_with_two_outputs_runs_in_onnxruntime() {
             ],
         ));
         cases
+    });
+}
+
+#[test]
+#[cfg_attr(
+    not(onnxruntime),
+    ignore = "needs SHAPEGRAD_PYTHON, a Python with onnxruntime and numpy: see the README"
+)]
+fn a_lookup_a_slice_and_a_dim_as_a_number_run_in_onnxruntime() {
+    let net = Lookup::<f32>::init(4);
+    check("lookup", net.to_onnx(), |d| {
+        let ws = [3usize, 0, 6, 3];
+        let xs = values::<D, U4>(0.2);
+        let z = net.forward_batch(&Classes::<V, U4>::from_slice(&ws).unwrap(), &xs);
+        let x_case = case(
+            d,
+            0,
+            vec![("x", vec![4, 6], batch_first(xs.as_slice(), 6, 4))],
+            vec![("z", vec![4, 3], batch_first(z.as_slice(), 3, 4))],
+        );
+        // The index input's entry joins the float ones.
+        vec![x_case.replacen("\"inputs\": {", &format!("\"inputs\": {{{}, ", indices(d, 0, "w", &ws)), 1)]
     });
 }
 

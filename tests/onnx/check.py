@@ -3,7 +3,8 @@ compares its outputs with shapegrad's `forward_batch` on the same inputs.
 
 Usage: check.py DIR, where DIR holds model.onnx and cases.json: a list of
 {"inputs": {name: {"shape": [...], "file": ...}}, "outputs": {...}} with the
-values as little-endian float32 files. Prints one line per output; exits 1
+values as little-endian float32 files (int64 where an entry says
+"dtype": "int64": index inputs). Prints one line per output; exits 1
 when any value differs by more than 1e-5 (relative to max(1, |value|)).
 """
 
@@ -21,7 +22,8 @@ with open(os.path.join(directory, "cases.json")) as f:
 
 
 def read(entry):
-    data = np.fromfile(os.path.join(directory, entry["file"]), dtype="<f4")
+    dtype = "<i8" if entry.get("dtype") == "int64" else "<f4"
+    data = np.fromfile(os.path.join(directory, entry["file"]), dtype=dtype)
     return data.reshape(entry["shape"])
 
 

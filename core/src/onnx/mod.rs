@@ -64,6 +64,10 @@ pub struct Graph {
 }
 
 fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
+    typed_value_info(name, dims, FLOAT)
+}
+
+fn typed_value_info(name: &str, dims: &[Option<usize>], elem_type: i32) -> ValueInfoProto {
     let dim = dims
         .iter()
         .map(|d| Dimension {
@@ -73,7 +77,7 @@ fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
             }),
         })
         .collect();
-    let tensor = TypeTensor { elem_type: FLOAT, shape: Some(TensorShapeProto { dim }) };
+    let tensor = TypeTensor { elem_type, shape: Some(TensorShapeProto { dim }) };
     ValueInfoProto {
         name: name.into(),
         r#type: Some(TypeProto { value: Some(proto::type_proto::Value::TensorType(tensor)) }),
@@ -160,6 +164,26 @@ impl Graph {
         let rows: usize = dims.iter().product();
         let flat = if dims.len() == 1 { name.to_string() } else { self.reshape(name, &[-1, rows as i64]) };
         self.transpose(&flat)
+    }
+
+    /// The graph input `name` of index inputs (`input w: V;`), `int64` of
+    /// shape `[N]`, one index per example.
+    pub fn index_input(&mut self, name: &str) -> String {
+        self.graph.input.push(typed_value_info(name, &[None], INT64));
+        name.into()
+    }
+
+    /// Rows `indices` (`[N]`, `int64`) of `table` (`[V, M]`), in the batched
+    /// layout `[M, N]`: `E[w]` for each example.
+    pub fn gather_rows(&mut self, table: &str, indices: &str) -> String {
+        let rows = self.op("Gather", &[table, indices], vec![Attr::Int("axis", 0)]);
+        self.transpose(&rows)
+    }
+
+    /// Rows `start..end` of `x` (the batched layout `[R, N]`): a slice.
+    pub fn slice_rows(&mut self, x: &str, start: usize, end: usize) -> String {
+        let (starts, ends, axes) = (self.ints(&[start as i64]), self.ints(&[end as i64]), self.ints(&[0]));
+        self.op("Slice", &[x, &starts, &ends, &axes], vec![])
     }
 
     /// The graph output `name` of shape `[N, dims…]`, from `value` in the

@@ -118,6 +118,12 @@ fn export_fns(m: &Model, bm: &Model) -> Result<TokenStream, String> {
                 let name = p.name.to_string();
                 quote!(::std::string::String::from(#name))
             }
+            "input" if matches!(op.index().and_then(|i| m.args.get(i)), Some((ArgKind::Index, _))) => {
+                let a = &m.args[op.index().unwrap_or(0)].1;
+                let name = a.name.to_string();
+                let name = name.trim_start_matches("r#");
+                quote!(__g.index_input(#name))
+            }
             "input" => {
                 let i = op.index().unwrap_or(usize::MAX);
                 let (Some((ArgKind::Input, a)), Some(shape)) =

@@ -10,7 +10,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, operand};
+use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, operand};
 use crate::net::check::SizeBound;
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 use crate::net::sizes::Lin;
@@ -96,6 +96,11 @@ impl OpDef for Gather {
         };
         let (p, e, w) = (place.tokens, cx.val(e), cx.val(w));
         quote!(#p.#f(#e, #w);)
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let (e, w) = (cx.v(cx.g().op(n).arg(0)), cx.v(cx.g().op(n).arg(1)));
+        Some(quote!(__g.gather_rows(&#e, &#w)))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
@@ -231,6 +236,14 @@ impl OpDef for Slice {
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
         let (p, a, lo) = (place.tokens, cx.val(cx.g().op(n).arg(0)), offset(cx, cx.g().op(n).dims().0));
         quote!(#p.set_rows_from(#a, #lo);)
+    }
+
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let (lo, hi) = cx.g().op(n).dims();
+        let a = cx.v(cx.g().op(n).arg(0));
+        let bound = |d| if cx.g().value(d) == Some(0) { quote!(0usize) } else { cx.size(d) };
+        let (lo, hi) = (bound(lo), bound(hi));
+        Some(quote!(__g.slice_rows(&#a, #lo, #hi)))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {

@@ -186,6 +186,17 @@ impl OpDef for Fill {
         quote!(#p.set_fill(#s);)
     }
 
+    // A fill of fixed dims (never the batch's, which ONNX leaves open): the
+    // scalar times a constant of ones.
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let (r, c) = cx.g().op(n).dims();
+        let (r, c, s) = (cx.size(r), cx.size(c), cx.v(cx.g().op(n).arg(0)));
+        Some(quote!({
+            let __ones = __g.constant(&[#r, #c], ::std::iter::repeat_n(1.0f32, #r * #c));
+            __g.op("Mul", &[&__ones, &#s], ::std::vec::Vec::new())
+        }))
+    }
+
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
         let one = if cx.latex() { "\\mathbf{1}" } else { "𝟙" };
         let s = cx.g().op(n).arg(0);
