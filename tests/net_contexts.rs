@@ -149,6 +149,9 @@ cases! {
     all gelu { gelu(s) }
     all log_sigmoid { log_sigmoid(s) }
     all softplus { softplus(s) }
+    all dim_number { s * (D + 1.0) / D + tanh(s) }
+    mats centered { s - mean(s) + 0.1 * s * s }
+    mats slice { s[0..1] * tanh(s[0..1]) }
     mats transpose_matmul { s.T @ s }
     mats softmax { softmax(s) * s }
     mats log_softmax { log_softmax(s) * s }

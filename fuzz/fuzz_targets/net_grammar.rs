@@ -1,8 +1,9 @@
 //! `net!` on nets a small grammar builds from the fuzzer's bytes: random
-//! dims (names and literals), shapes of one to four dims, params, inputs,
-//! labels, lets over every function and operator with deep nesting, named
-//! arguments, outputs, losses and `grad` lines, valid and invalid. Analysis
-//! and expansion must not panic.
+//! dims (names, literals and their sums of multiples), shapes of one to four
+//! dims, params, inputs, index inputs, labels, lets over every function and
+//! operator with deep nesting, row lookups and slices, dims as numbers,
+//! named arguments, outputs, losses, `grad` lines and `grad x;`, valid and
+//! invalid. Analysis and expansion must not panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -23,7 +24,7 @@ impl Bytes<'_> {
     }
 }
 
-const DIMS: &[&str] = &["H", "W", "C", "D", "K", "F", "1", "2", "3", "8", "_"];
+const DIMS: &[&str] = &["H", "W", "C", "D", "K", "F", "1", "2", "3", "8", "_", "4 * H", "H + D", "2 * H - 1", "0"];
 const NAMES: &[&str] = &["x", "y", "W1", "b1", "K1", "g", "s", "a", "h", "z", "t"];
 const FUNCS: &[&str] = &[
     "sigmoid",
@@ -96,7 +97,12 @@ fn expr(b: &mut Bytes, depth: u32) -> String {
                 expr(b, depth + 1)
             )
         }
-        5 => format!("({})", expr(b, depth + 1)),
+        5 => match b.next() % 4 {
+            0 => format!("{}[{}]", expr(b, depth + 1), b.pick(NAMES)),
+            1 => format!("{}[{}..{}]", expr(b, depth + 1), b.pick(DIMS), b.pick(DIMS)),
+            2 => b.pick(DIMS).to_string(),
+            _ => format!("({})", expr(b, depth + 1)),
+        },
         6 => format!("-{}.T", expr(b, depth + 1)),
         _ => format!("{}{}{}", expr(b, depth + 1), b.pick(OPS), expr(b, depth + 1)),
     }
@@ -110,10 +116,12 @@ fuzz_target!(|data: &[u8]| {
         let name = b.pick(NAMES);
         body += &match b.next() % 8 {
             0 | 1 => format!("param {name}: {};\n", shape(&mut b)),
+            2 if b.next() % 3 == 0 => format!("input {name}: {};\n", b.pick(DIMS)),
             2 => format!("input {name}: {};\n", shape(&mut b)),
             3 => format!("label {name}: {};\n", b.pick(DIMS)),
             4 | 5 => format!("let {name} = {};\n", expr(&mut b, 0)),
             6 => format!("loss {};\n", expr(&mut b, 0)),
+            _ if b.next() % 4 == 0 => format!("grad {name};\n"),
             _ => format!("grad {name} = {};\n", expr(&mut b, 0)),
         };
     }

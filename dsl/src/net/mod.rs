@@ -174,6 +174,27 @@ mod tests {
         }
     }
 
+    /// The same for the forms of sequences: index inputs and lookups, dims
+    /// as sums of multiples, slices, dims as numbers, `grad x;`.
+    #[test]
+    fn mutated_nets_with_lookups_and_slices_never_panic() {
+        let net = quote! {
+            net Gates {
+                param E: [V, D]; param Wx: [4 * H, D]; param b: [4 * H];
+                input w: V; input x: [D];
+                let a = Wx @ (E[w] + x) + b;
+                let c = sigmoid(a[H..2 * H]) * tanh(a[3 * H..4 * H]) / H;
+                loss sum(c * c);
+                grad x;
+            }
+        };
+        let all = mutations(net);
+        assert!(all.len() > 250, "{}", all.len());
+        for tokens in all {
+            let _ = expand(tokens);
+        }
+    }
+
     /// Found by the fuzzer (`net_grammar`): a batchnorm in a `grad` line
     /// before any `let` named its state with an empty identifier, a panic.
     #[test]

@@ -182,8 +182,9 @@ impl OpDef for Slice {
         );
         // Each of `hi − lo − 1` and `n − hi` is at least 0: by the numbers,
         // by terms of one sign, or else through the compiler.
+        let lo_plus_one = cx.g.linear(&lo_l.clone().plus(&Lin::number(1), 1));
         for (what, l, msg, (big, small)) in [
-            ("slice_start", len_l.clone().plus(&Lin::number(1), -1), empty, (hi, lo)),
+            ("slice_start", len_l.clone().plus(&Lin::number(1), -1), empty, (hi, lo_plus_one)),
             ("slice_end", rest_l, past_end, (n, hi)),
         ] {
             match l.value() {
