@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx};
-use super::{broadcast, def, first_non_scalar, lift_as_written, operand, rows};
+use super::{along_axis, broadcast, def, first_non_scalar, lift_as_written, operand, rows};
 use crate::net::model::{Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::transposed;
 
@@ -95,6 +95,10 @@ impl OpDef for Elementwise {
                 if r == r2 {
                     return Some(cx.g.intern(Op::new("add_bias", &[a, b]), sa));
                 }
+                // Along the rows, when the bias's dim names the columns.
+                if let Some(n) = along_axis(cx.g, "add", a, b, false) {
+                    return Some(n);
+                }
                 let msg = format!(
                     "cannot add the bias `{tb}` {} to `{ta}` {}: a bias needs {} rows",
                     cx.text(sb),
@@ -118,6 +122,11 @@ impl OpDef for Elementwise {
                 let shape = if infer.contains(&true) { sb } else { sa };
                 return Some(cx.g.intern(Op::new(self.0, &[a, b]), shape));
             }
+        }
+        // Rule: a vector goes along the axis its dim names (`X - b`, `X * g`).
+        let along = along_axis(cx.g, self.0, a, b, false).or_else(|| along_axis(cx.g, self.0, b, a, true));
+        if along.is_some() {
+            return along;
         }
         // Rule: otherwise `+ - *` need equal shapes (or a scalar side).
         let verb = match self.0 {

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx};
-use super::{broadcast, first_non_scalar, lift_as_written, operand, rows};
+use super::{along_axis, broadcast, first_non_scalar, lift_as_written, operand, rows};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Div];
@@ -32,6 +32,11 @@ impl OpDef for Div {
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
         if let Some(shape) = broadcast(sa, sb) {
             return Some(cx.g.intern(Op::new("div", &[a, b]), shape));
+        }
+        // Rule: a vector goes along the axis its dim names (`X / s`).
+        let along = along_axis(cx.g, "div", a, b, false).or_else(|| along_axis(cx.g, "div", b, a, true));
+        if along.is_some() {
+            return along;
         }
         let differ = cx.differ(sa, sb);
         let msg = format!(
