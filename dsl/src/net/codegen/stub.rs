@@ -34,6 +34,7 @@ impl Codegen<'_> {
         });
         let batch = self.batch_stub();
         let batch_ws = self.batch_workspace_stub();
+        let input_grads = self.input_grads_stub(&any, &args);
         let unreachable = quote!({ ::core::unreachable!() });
         // The traits need every argument's type: only when all declarations held.
         let model = if any.is_empty() { self.model_impls(false) } else { quote!() };
@@ -57,6 +58,45 @@ impl Codegen<'_> {
 
             #derivation
             #model
+            #input_grads
+        }
+    }
+
+    /// For a net that asks for input gradients (`grad x;`): the struct of
+    /// the inputs' types as declared (an input whose declaration failed is
+    /// left out), `grad_inputs`, and `grad_inputs_batch` taking anything
+    /// and returning `!` (its types come from the batch lifting).
+    fn input_grads_stub(&self, any: &[Ident], args: &TokenStream) -> TokenStream {
+        let m = self.m;
+        if m.input_grads.is_empty() {
+            return quote!();
+        }
+        let t = &self.t;
+        let tt = quote!(#t);
+        let (name, grad_name, generics) = self.names();
+        let st = format_ident!("{}InputGrad", name);
+        let inputs: Vec<_> = m.input_grads.iter().filter_map(|&i| m.args.get(i).map(|(_, d)| d)).collect();
+        let (fields, tys): (Vec<&Ident>, Vec<TokenStream>) =
+            inputs.iter().filter_map(|d| Some((&d.name, self.ty(d.shape?, &tt)))).unzip();
+        let n = m.args.len();
+        let any_batch: Vec<Ident> = (0..n).map(|i| format_ident!("__A{i}")).collect();
+        quote! {
+            #[allow(non_snake_case)]
+            pub struct #st<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar = f32> {
+                #(pub #fields: #tys,)*
+                #[doc(hidden)]
+                pub __dims: ::core::marker::PhantomData<(#(#generics,)* #t)>,
+            }
+
+            #[allow(non_snake_case, unused_variables, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
+                pub fn grad_inputs<#(#any),*>(&self, #args) -> (#t, #grad_name<#(#generics,)* #t>, #st<#(#generics,)* #t>) {
+                    ::core::unreachable!()
+                }
+                pub fn grad_inputs_batch<#(#any_batch),*>(&self, #(_: #any_batch),*) -> ! {
+                    ::core::unreachable!()
+                }
+            }
         }
     }
 

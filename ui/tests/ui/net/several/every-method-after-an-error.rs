@@ -18,6 +18,7 @@ net! {
         let z = W2 @ h + b2;
         output z;
         loss softmax_cross_entropy(z, y);
+        grad x;
     }
 }
 
@@ -30,6 +31,8 @@ fn per_example(net: &Mlp, x: &Vector<D>, y: Class<C>) -> Vector<C> {
     let z = net.forward(x);
     let _ = net.forward_with(&mut ws, x).as_slice();
     let _ = Net::loss(net, x, &y) + Predict::forward(net, x)[(0, 0)];
+    let (_, _, inputs) = net.grad_inputs(x, y);
+    let _: &Vector<D> = &inputs.x;
     z
 }
 
