@@ -239,29 +239,17 @@ fn build_with<'e>(
                 );
                 m.args.push((if *target { ArgKind::Target } else { ArgKind::Input }, decl));
             }
-            Stmt::Index { attrs, name, dim } => {
+            // An index input and a label: a class index in `0..dim`, the
+            // first an input (`forward` takes it), the second an answer.
+            Stmt::Index { attrs, name, dim } | Stmt::Label { attrs, name, dim } => {
                 let index = m.args.len();
-                let decl = b.declare(
-                    name,
-                    attrs,
-                    None,
-                    Some(dim),
-                    Kind::Input,
-                    Op::with("input", &[], Attr::Index(index)),
-                );
-                m.args.push((ArgKind::Index, decl));
-            }
-            Stmt::Label { attrs, name, dim } => {
-                let index = m.args.len();
-                let decl = b.declare(
-                    name,
-                    attrs,
-                    None,
-                    Some(dim),
-                    Kind::Label,
-                    Op::with("label", &[], Attr::Index(index)),
-                );
-                m.args.push((ArgKind::Label, decl));
+                let (kind, arg, code) = match stmt {
+                    Stmt::Index { .. } => (Kind::Input, ArgKind::Index, "input"),
+                    _ => (Kind::Label, ArgKind::Label, "label"),
+                };
+                let decl =
+                    b.declare(name, attrs, None, Some(dim), kind, Op::with(code, &[], Attr::Index(index)));
+                m.args.push((arg, decl));
             }
             Stmt::Let { name, .. } => {
                 b.all_lets.insert(name.to_string());
