@@ -371,31 +371,8 @@ fn build_with<'e>(
     m.graph = b.g;
     m.size_checks = b.size_checks;
     m.states = b.states;
-    rename_args_named_like_dims(&mut m);
+    dims::rename_args_named_like_dims(&mut m);
     (m, b.inferred, b.placeholders)
-}
-
-/// An input, label or target named like a dim (`input M: [E];` beside a
-/// `dims!` dim `M`) cannot be a method's argument under that name: `dims!`
-/// makes each dim a unit struct, which is also a value, and an argument
-/// pattern naming it would match the struct. The generated code calls such
-/// an argument `M_` (or `M__`, …); messages and the derivation keep `M`.
-fn rename_args_named_like_dims(m: &mut Model) {
-    let dims: HashSet<String> = m.graph.dims.iter().map(|d| d.text.clone()).collect();
-    let mut names: HashSet<String> =
-        m.params.iter().chain(m.args.iter().map(|(_, a)| a)).map(|d| d.name.to_string()).collect();
-    for (_, arg) in &mut m.args {
-        let name = arg.name.to_string();
-        if !dims.contains(&name) {
-            continue;
-        }
-        let mut fresh = format!("{name}_");
-        while dims.contains(&fresh) || names.contains(&fresh) {
-            fresh.push('_');
-        }
-        names.insert(fresh.clone());
-        arg.name = Ident::new(&fresh, arg.name.span());
-    }
 }
 
 impl Builder<'_> {

@@ -323,19 +323,12 @@ impl OpDef for Elementwise {
                 (g.intern(Op::new(self.0, &[x, y]), Shape::Mat(r, b)), Column)
             }
             _ => {
-                let what = |k: Kind| match k {
-                    Shared => "a value shared by every example",
-                    Column => "a per-example vector",
-                    Scalar => "a per-example scalar",
-                    Label => "a label",
-                    Row => "a per-example row (a transposed vector)",
-                };
                 let (ta, tc) = (g.shape_text(sa), g.shape_text(sc));
                 return Err(format!(
                     "{} combines {} {ta} and {} {tc} elementwise, which has no batched form here",
                     cx.name(n),
-                    what(ka),
-                    what(kc),
+                    ka.describe(),
+                    kc.describe(),
                 ));
             }
         })

@@ -45,6 +45,19 @@ pub enum Kind {
     Row,
 }
 
+impl Kind {
+    /// The kind in words, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Shared => "a value shared by every example",
+            Kind::Column => "a per-example vector",
+            Kind::Scalar => "a per-example scalar",
+            Kind::Label => "a label",
+            Kind::Row => "a per-example row (a transposed vector)",
+        }
+    }
+}
+
 /// A node of the batched graph and its kind.
 pub type Lifted = (NodeId, Kind);
 
@@ -400,30 +413,4 @@ pub fn per_column_vjp(g: &mut Graph, u: NodeId, d: NodeId) -> NodeId {
     let op =
         if g.shape(d) == Shape::Scalar { Op::new("mul", &[d, u]) } else { Op::new("col_scale", &[u, d]) };
     g.mk(op)
-}
-
-/// Axes named by their dims: a vector `v` `[N]` and a matrix `m` `[R×C]`
-/// in `+ − * /` (op `code`; `v_first`: `v` is the left operand) go along
-/// the axis that `N` names: `N = R`, each column (`m ∘ v 𝟙ᵀ`, the first
-/// axis, also when `R = C`); `N = C`, each row (`m ∘ 𝟙 vᵀ`). The vector is
-/// spread to the matrix's shape by an outer product with ones, so the op's
-/// own rules (gradient, batching) apply. `None` when no axis is named `N`.
-pub fn along_axis(g: &mut Graph, code: &'static str, m: NodeId, v: NodeId, v_first: bool) -> Option<NodeId> {
-    let (Shape::Mat(r, c), Shape::Mat(n, ONE)) = (g.shape(m), g.shape(v)) else { return None };
-    if c == ONE || n == ONE {
-        return None;
-    }
-    let one = g.constant(1.0);
-    let spread = if n == r {
-        let ones = g.intern(Op::with("fill", &[one], Attr::Dims(ONE, c)), Shape::Mat(ONE, c));
-        g.intern(Op::new("matmul", &[v, ones]), Shape::Mat(r, c))
-    } else if n == c {
-        let ones = g.intern(Op::with("fill", &[one], Attr::Dims(r, ONE)), Shape::Mat(r, ONE));
-        let vt = g.intern(Op::new("transpose", &[v]), Shape::Mat(ONE, n));
-        g.intern(Op::new("matmul", &[ones, vt]), Shape::Mat(r, c))
-    } else {
-        return None;
-    };
-    let operands = if v_first { [spread, m] } else { [m, spread] };
-    Some(g.intern(Op::new(code, &operands), Shape::Mat(r, c)))
 }

@@ -28,6 +28,7 @@
 //! depends back.
 
 mod arith;
+mod axes;
 mod batchnorm;
 mod broadcast;
 mod context;
@@ -56,11 +57,12 @@ use quote::quote;
 
 use super::model::{Graph, NodeId, Op, Shape};
 pub use crate::net::codegen::OnnxCx;
+pub use axes::along_axis;
 
 pub use context::{
-    Call, Check, EmitCx, Fused, Kind, LiftCx, Lifted, Place, Prec, PrintCx, Signature, along_axis, broadcast,
-    call, check_per_column, cols, fill, first_non_scalar, lift_as_written, lift_per_column, ones_row,
-    operand, per_column, per_column_vjp, rows,
+    Call, Check, EmitCx, Fused, Kind, LiftCx, Lifted, Place, Prec, PrintCx, Signature, broadcast, call,
+    check_per_column, cols, fill, first_non_scalar, lift_as_written, lift_per_column, ones_row, operand,
+    per_column, per_column_vjp, rows,
 };
 
 /// An op: everything about it, in one place. See the module docs.
