@@ -117,3 +117,60 @@ fn the_derivation_shows_the_lookup_and_its_scatter() {
     assert!(text.contains("∂E = onehot(w) ∂eᵀ"), "{text}");
     assert!(text.contains("[V×M]"), "{text}");
 }
+
+// PyTorch float64 (`tests/pytorch/reference.py`): `F.embedding`, `tanh`,
+// a product and `F.cross_entropy`, for the params set below, w = 3, y = 1.
+const EMBED_LOSS: [f64; 1] = [1.00136471596695009e+00];
+const EMBED_DE: [f64; 24] = [
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    -1.84028091553333287e-02,
+    -3.75002041798824792e-02,
+    -6.25515122979411475e-02,
+    -8.41312741205721415e-02,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+    0.00000000000000000e+00,
+];
+const EMBED_DW: [f64; 12] = [
+    2.61974861037938822e-01,
+    2.09953410656450540e-01,
+    1.26527841153897452e-01,
+    1.62791064991785542e-02,
+    -4.23072446737437213e-01,
+    -3.39061170966441949e-01,
+    -2.04334275148763206e-01,
+    -2.62897034853637607e-02,
+    1.61097585699498391e-01,
+    1.29107760309991437e-01,
+    7.78064339948657535e-02,
+    1.00105969861852065e-02,
+];
+
+#[test]
+fn the_lookup_matches_pytorch_in_float64() {
+    let net = Embed::<f64> {
+        E: Matrix::from_fn(|i, j| (0.7 * i as f64 + 0.3 * j as f64 + 0.1).sin()),
+        W: Matrix::from_fn(|i, j| (0.5 * i as f64 - 0.2 * j as f64).cos()),
+    };
+    let (loss, grads) = net.grad(Class::new(3).unwrap(), Class::new(1).unwrap());
+    let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-14 * (1.0 + y.abs()));
+    assert!(close(&[loss], &EMBED_LOSS), "{loss} vs {EMBED_LOSS:?}");
+    assert!(close(grads.E.as_slice(), &EMBED_DE), "{:?}", grads.E);
+    assert!(close(grads.W.as_slice(), &EMBED_DW), "{:?}", grads.W);
+}
