@@ -18,7 +18,7 @@ torch.set_default_dtype(torch.float64)
 
 
 def rust(name, t):
-    values = ", ".join(f"{v:.17e}" for v in t.detach().reshape(-1).tolist())
+    values = ", ".join(repr(v) for v in t.detach().reshape(-1).tolist())
     print(f"const {name}: [f64; {t.numel()}] = [{values}];")
 
 
