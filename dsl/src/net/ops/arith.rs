@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx};
-use super::{along_axis, broadcast, def, first_non_scalar, lift_as_written, operand, rows};
+use super::{along_axis, broadcast, def, first_non_scalar, lift_as_written, no_axis_message, operand, rows};
 use crate::net::model::{Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::transposed;
 
@@ -100,10 +100,11 @@ impl OpDef for Elementwise {
                     return Some(n);
                 }
                 let msg = format!(
-                    "cannot add the bias `{tb}` {} to `{ta}` {}: a bias needs {} rows",
+                    "cannot add the bias `{tb}` {} to `{ta}` {}: it matches no axis; a bias of {} rows goes down each column, one of {} along each row",
                     cx.text(sb),
                     cx.text(sa),
-                    cx.dim_text(r)
+                    cx.dim_text(r),
+                    cx.dim_text(c)
                 );
                 return cx.error(call.expr, msg);
             }
@@ -127,6 +128,9 @@ impl OpDef for Elementwise {
         let along = along_axis(cx.g, self.0, a, b, false).or_else(|| along_axis(cx.g, self.0, b, a, true));
         if along.is_some() {
             return along;
+        }
+        if let Some(msg) = no_axis_message(cx, (a, &ta), (b, &tb)) {
+            return cx.error(call.expr, msg);
         }
         // Rule: otherwise `+ - *` need equal shapes (or a scalar side).
         let verb = match self.0 {

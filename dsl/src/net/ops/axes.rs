@@ -28,3 +28,26 @@ pub fn along_axis(g: &mut Graph, code: &'static str, m: NodeId, v: NodeId, v_fir
     let operands = if v_first { [spread, m] } else { [m, spread] };
     Some(g.intern(Op::new(code, &operands), Shape::Mat(r, c)))
 }
+
+/// Why a vector and a matrix did not combine (`along_axis` found no axis),
+/// or `None` when the shapes are not a vector and a matrix.
+pub fn no_axis_message(
+    cx: &super::Check<'_>,
+    (a, ta): (NodeId, &str),
+    (b, tb): (NodeId, &str),
+) -> Option<String> {
+    let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
+    let ((m, tm), (v, tv)) = match (sa, sb) {
+        (Shape::Mat(_, c), Shape::Mat(_, ONE)) if c != ONE => ((sa, ta), (sb, tb)),
+        (Shape::Mat(_, ONE), Shape::Mat(_, c)) if c != ONE => ((sb, tb), (sa, ta)),
+        _ => return None,
+    };
+    let Shape::Mat(r, c) = m else { return None };
+    Some(format!(
+        "`{tv}` {} goes along no axis of `{tm}` {}: a vector goes down each column when its dim is {} (the rows'), along each row when it is {} (the columns')",
+        cx.text(v),
+        cx.text(m),
+        cx.dim_text(r),
+        cx.dim_text(c)
+    ))
+}
