@@ -75,7 +75,12 @@ fn elementwise_and_bias_mismatches() {
     let errs = errors_of(quote!(param W: [M, N]; loss sum(W + W.T);));
     assert_eq!(errs, ["cannot add `W` [M×N] and `W.T` [N×M]: M and N are swapped; `W` is [M×N]"]);
     let errs = errors_of(quote!(param W: [H, D]; param b: [D]; input X: [D, B]; loss sum(W @ X + b);));
-    assert_eq!(errs, ["cannot add the bias `b` [D] to `W @ X` [H×B]: it matches no axis; a bias of H rows goes down each column, one of B along each row"]);
+    assert_eq!(
+        errs,
+        [
+            "cannot add the bias `b` [D] to `W @ X` [H×B]: it matches no axis; a bias of H rows goes down each column, one of B along each row"
+        ]
+    );
     let errs = errors_of(quote!(param A: [M, K]; param B: [K, N]; loss sum(A * B);));
     assert_eq!(
         errs,
