@@ -9,7 +9,7 @@ use super::{
     Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, def, ones_row, operand,
     rows,
 };
-use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
+use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::{as_factor, source_text, transposed};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&MatMul, &Transpose];
@@ -252,6 +252,11 @@ impl OpDef for Transpose {
         }
         match inner.code {
             "transpose" => Some(inner.arg(0)),
+            // (s 𝟙ᵀ)ᵀ = s 𝟙: a fill of the other shape.
+            "fill" => {
+                let (r, c) = inner.dims();
+                Some(g.mk(Op::with("fill", &[inner.arg(0)], Attr::Dims(c, r))))
+            }
             "matmul" => {
                 let yt = g.mk(Op::new("transpose", &[inner.arg(1)]));
                 let xt = g.mk(Op::new("transpose", &[inner.arg(0)]));

@@ -198,7 +198,14 @@ impl OpDef for Fill {
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
-        let one = if cx.latex() { "\\mathbf{1}" } else { "𝟙" };
+        // A row of ones is the transpose of the column 𝟙.
+        let row = matches!(cx.g().op(n).dims(), (ONE, c) if c != ONE);
+        let one = match (cx.latex(), row) {
+            (false, false) => "𝟙",
+            (false, true) => "𝟙ᵀ",
+            (true, false) => "\\mathbf{1}",
+            (true, true) => "\\mathbf{1}^\\top",
+        };
         let s = cx.g().op(n).arg(0);
         if cx.g().op(s).constant() == Some(1.0) {
             return (one.to_string(), Prec::Atom);
