@@ -183,6 +183,7 @@ pub use shapegrad_macros::dims;
 /// | `-a`, `(a)`, numbers | as expected; numbers are scalars |
 /// | `D` (a dim of the net's declarations) | its size, a scalar: `sum(x) / D` |
 /// | `a[lo..hi]` | `a: [N]` (or a batch's columns), `lo`, `hi` dim expressions (`a[H..2 * H]` of `[4 * H]`, `a[0..H]`) → `[hi − lo]`; its gradient lands in those rows; a bound past the end or an empty range does not compile |
+/// | `x[k]` | `k` a dim expression (`x[0]`, `x[T - 1]`): element `k` of a vector (a scalar; batched, a per-example scalar) or row `k` of a matrix (`[C]`; of a shared matrix only, for now); a step past the end does not compile |
 /// | `E[w]` | `E: [V, M]`, `w` an index input (`input w: V;`) → `[M]`, row `w` (an embedding lookup); its gradient is added into row `w` only (`∂E = onehot(w) ∂zᵀ`); an index of another dim than `E`'s rows does not compile |
 /// | `sigmoid tanh relu swish exp log sqrt square abs` | elementwise, shape kept |
 /// | `softplus(x)` | elementwise: `log(1 + eˣ)`, without overflow; its derivative is `σ(x)` |

@@ -152,6 +152,7 @@ cases! {
     all dim_number { s * (D + 1.0) / D + tanh(s) }
     mats centered { s - mean(s) + 0.1 * s * s }
     mats slice { s[0..1] * tanh(s[0..1]) }
+    mats step { s[0] * tanh(s) }
     mats transpose_matmul { s.T @ s }
     mats softmax { softmax(s) * s }
     mats log_softmax { log_softmax(s) * s }

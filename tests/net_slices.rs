@@ -263,3 +263,36 @@ fn the_packed_cell_matches_pytorchs_lstm_cell_in_float64() {
     assert!(close(grads.Wh.as_slice(), &LSTM_DWH), "{:?}", grads.Wh);
     assert!(close(grads.b.as_slice(), &LSTM_DB), "{:?}", grads.b);
 }
+
+net! {
+    /// Fixed steps: the first and last elements of a vector (per-example
+    /// scalars), and the first and last rows of a param matrix.
+    net Steps {
+        param P: [H, D];
+        param W: [H, D];
+        input x: [D];
+        let z = W @ x;
+        let ends = z[0] * z[H - 1];
+        loss ends + dot(P[0], x) * sum(P[H - 1]) + sum(square(z));
+    }
+}
+
+#[test]
+fn fixed_steps_pick_an_element_or_a_row() {
+    let mut g = Pcg64Mcg::seed_from_u64(6);
+    let net = Steps::<f64> { P: random(&mut g), W: random(&mut g) };
+    let x: Vector<D, f64> = random(&mut g);
+    let z = &net.W * &x;
+    let p0: f64 = (0..3).map(|j| net.P[(0, j)] * x[j]).sum();
+    let p3: f64 = (0..3).map(|j| net.P[(3, j)]).sum();
+    let want = z[0] * z[3] + p0 * p3 + z.as_slice().iter().map(|v| v * v).sum::<f64>();
+    assert!((net.loss(&x) - want).abs() < 1e-12, "{} vs {want}", net.loss(&x));
+    let report = net.gradcheck(&x);
+    assert!(report.is_ok(1e-6) && report.all_zero().is_empty(), "{report}");
+    // Batched: the mean of the examples.
+    let xs = random::<D, U3>(&mut g);
+    let per: f64 = (0..3).map(|j| net.loss(&Vector::from_fn(|i, _| xs[(i, j)]))).sum::<f64>() / 3.0;
+    assert!((net.loss_batch(&xs) - per).abs() < 1e-12);
+    let text = Steps::derivation();
+    assert!(text.contains("z[H−1]") || text.contains("z[H − 1]"), "{text}");
+}

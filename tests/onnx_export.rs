@@ -24,7 +24,7 @@ net! {
         input x: [D];
         label y: O;
         let a = U @ x;
-        let z = W @ tanh(E[w]) + sum(a[H..2 * H]) / H;
+        let z = W @ tanh(E[w]) + sum(a[H..2 * H]) / H + a[0] * (W @ E[V - 1]);
         output z;
         loss softmax_cross_entropy(z, y);
     }

@@ -98,6 +98,7 @@ fn expr(b: &mut Bytes, depth: u32) -> String {
             )
         }
         5 => match b.next() % 4 {
+            0 if b.next() % 2 == 0 => format!("{}[{}]", expr(b, depth + 1), b.pick(DIMS)),
             0 => format!("{}[{}]", expr(b, depth + 1), b.pick(NAMES)),
             1 => format!("{}[{}..{}]", expr(b, depth + 1), b.pick(DIMS), b.pick(DIMS)),
             2 => b.pick(DIMS).to_string(),

@@ -7,6 +7,26 @@
 use crate::{Class, Classes, Dim, Matrix, Scalar, Vector};
 
 impl<M: Dim, T: Scalar> Vector<M, T> {
+    /// `self ← x[k]`: row `k` of `x`, as a column (a fixed step, `x[T - 1]`).
+    ///
+    /// # Panics
+    /// When `k` is not below `R` (`net!` checks its steps at compile time).
+    #[inline]
+    pub fn set_row_at<R: Dim>(&mut self, x: &Matrix<R, M, T>, k: usize) {
+        self.as_mut_slice().copy_from_slice(&x.as_slice()[k * M::SIZE..(k + 1) * M::SIZE]);
+    }
+
+    /// `self ← e_k d`: zero but element `k`, which is `d` (the adjoint of a
+    /// vector's step `x[k]`).
+    ///
+    /// # Panics
+    /// When `k` is not below `M`.
+    #[inline]
+    pub fn set_unpick_element(&mut self, d: T, k: usize) {
+        self.as_mut_slice().fill(T::ZERO);
+        self.as_mut_slice()[k] = d;
+    }
+
     /// `self ← E[w]`: row `w` of `e`, as a column.
     #[inline]
     pub fn set_row_of<V: Dim>(&mut self, e: &Matrix<V, M, T>, w: Class<V>) {
@@ -56,6 +76,16 @@ impl<N: Dim, C: Dim, T: Scalar> Matrix<N, C, T> {
 }
 
 impl<V: Dim, M: Dim, T: Scalar> Matrix<V, M, T> {
+    /// `self ←` zero but row `k`, which is `d` (the adjoint of `x[k]`).
+    ///
+    /// # Panics
+    /// When `k` is not below `V`.
+    #[inline]
+    pub fn set_unpick_row(&mut self, d: &Vector<M, T>, k: usize) {
+        self.as_mut_slice().fill(T::ZERO);
+        self.as_mut_slice()[k * M::SIZE..(k + 1) * M::SIZE].copy_from_slice(d.as_slice());
+    }
+
     /// `self ← onehot(w)·dᵀ`: zero but row `w`, which is `d` (the adjoint
     /// of `E[w]` with respect to `E`).
     #[inline]
@@ -100,6 +130,27 @@ mod tests {
                 assert_eq!(zs[(i, b)], e[(w, i)]);
             }
         }
+    }
+
+    #[test]
+    fn a_fixed_step_is_its_row_and_its_adjoint_puts_it_back() {
+        let mut g = rng(11);
+        let x = random::<V, M>(&mut g, -1.0, 1.0);
+        let mut row = Vector::<M, f64>::zeros();
+        row.set_row_at(&x, 4);
+        assert_eq!(row.as_slice(), &x.as_slice()[12..15]);
+        let d = random::<M, crate::One>(&mut g, -1.0, 1.0);
+        let mut dx = Matrix::<V, M, f64>::zeros();
+        dx.set_unpick_row(&d, 4);
+        let pick = |x: &Matrix<V, M, f64>| {
+            let mut r = Vector::<M, f64>::zeros();
+            r.set_row_at(x, 4);
+            weighted_sum(&d, &r)
+        };
+        assert_gradient(&x, pick, &dx, 1e-8);
+        let mut de = Vector::<V, f64>::zeros();
+        de.set_unpick_element(2.5, 1);
+        assert_eq!(de.as_slice(), &[0.0, 2.5, 0.0, 0.0, 0.0]);
     }
 
     #[test]

@@ -29,6 +29,14 @@ impl Builder<'_> {
                 let nodes = vec![b, bound(&lo_l), bound(&hi_l)];
                 self.rule(ops::def("slice"), e, &[base, lo, hi], nodes, Vec::new())
             }
+            // A fixed step (`x[0]`, `x[T - 1]`): a dim expression, as a size.
+            ExprKind::Index(base, index) if self.is_dim_expr(index) => {
+                let b = self.value(base);
+                let (b, k) = (b?, self.dim_expr(index)?);
+                let d = self.g.linear(&k);
+                let k = self.g.intern(Op::with("count", &[], Attr::Dims(d, ONE)), Shape::Scalar);
+                self.rule(ops::def("pick"), e, &[base, index], vec![b, k], Vec::new())
+            }
             ExprKind::Index(base, index) => {
                 // The index is no value (`value` refuses one): checked as an expression.
                 let nodes = [self.value(base), self.expr(index)];
@@ -172,6 +180,24 @@ impl Builder<'_> {
             return None;
         }
         Some(n)
+    }
+
+    /// Whether `e` is written as a dim expression (numbers, the net's dims
+    /// not shadowed by a value, their sums and multiples), not a value.
+    fn is_dim_expr(&self, e: &Expr) -> bool {
+        use crate::net::parse::BinOp;
+        match &e.kind {
+            ExprKind::Num(x) => x.fract() == 0.0,
+            ExprKind::Var(name) => {
+                let key = name.to_string();
+                !self.scope.contains_key(&key)
+                    && self.g.dims.iter().any(|d| d.text == key && d.kind == DimKind::Named)
+            }
+            ExprKind::Binary { op: BinOp::Add | BinOp::Sub | BinOp::Mul, lhs, rhs } => {
+                self.is_dim_expr(lhs) && self.is_dim_expr(rhs)
+            }
+            _ => false,
+        }
     }
 
     /// A dim expression (a slice's bound: `H`, `2 * H`, `H + 1`, `0`) as its

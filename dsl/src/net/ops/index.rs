@@ -15,7 +15,7 @@ use crate::net::check::SizeBound;
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 use crate::net::sizes::Lin;
 
-pub(super) static OPS: &[&dyn OpDef] = &[&Gather, &ScatterRow, &Slice, &Unslice];
+pub(super) static OPS: &[&dyn OpDef] = &[&Gather, &ScatterRow, &Slice, &Unslice, &Pick, &Unpick];
 
 /// `E[w]`; batched, `E[ws]` with one column per example.
 struct Gather;
@@ -298,4 +298,158 @@ fn offset(cx: &dyn EmitCx, lo: crate::net::model::DimId) -> TokenStream {
     }
     let lo = cx.dim(lo);
     quote!(<#lo as ::shapegrad::Dim>::SIZE)
+}
+
+/// `x[k]` for a fixed step `k` (a dim expression: `x[0]`, `x[T - 1]`):
+/// element `k` of a vector (a scalar), or row `k` of a matrix (`[C]`).
+/// `Attr::Dims(k, ONE)`; `check` passes `k` as a `count` node.
+struct Pick;
+
+impl OpDef for Pick {
+    fn code(&self) -> &'static str {
+        "pick"
+    }
+
+    // Rule: `0 ≤ k < R` for `x: [R]` or `[R, C]`.
+    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+        let (x, k) = (call.nodes[0], cx.g.op(call.nodes[1]).dims().0);
+        let (tx, tk) = (call.src(0), call.src(1));
+        let Shape::Mat(r, c) = cx.g.shape(x) else {
+            return cx.error(
+                call.expr,
+                format!("`{tx}[{tk}]` picks a step of a vector or a matrix, but `{tx}` is a scalar"),
+            );
+        };
+        // `r − k − 1 ≥ 0`: by the numbers, by terms of one sign, or else through the compiler.
+        let room = cx.g.lin(r).plus(&cx.g.lin(k), -1).plus(&Lin::number(1), -1);
+        let (rt, kt) = (cx.dim_text(r), cx.dim_text(k));
+        let msg = format!(
+            "`{tx}[{tk}]` picks step {kt} of `{tx}` {}, past its last step {rt} − 1",
+            cx.text(cx.g.shape(x))
+        );
+        match room.value() {
+            Some(v) if v < 0 => return cx.error(call.expr, msg),
+            Some(_) => {}
+            None if room.terms.values().all(|&c| c > 0) && room.konst >= 0 => {}
+            None if room.terms.values().all(|&c| c < 0) && room.konst <= 0 => {
+                return cx.error(call.expr, msg);
+            }
+            None => {
+                let next = cx.g.linear(&cx.g.lin(k).plus(&Lin::number(1), 1));
+                let (big, small) = (cx.g.dims[r].tokens.clone(), cx.g.dims[next].tokens.clone());
+                cx.require(call, "pick", msg, SizeBound::AtLeast(big, small));
+            }
+        }
+        let shape = if c == ONE { Shape::Scalar } else { Shape::Mat(c, ONE) };
+        Some(cx.g.intern(Op::with("pick", &[x], Attr::Dims(k, ONE)), shape))
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        match g.shape(op.arg(0)) {
+            Shape::Mat(_, c) if c != ONE => Shape::Mat(c, ONE),
+            _ => Shape::Scalar,
+        }
+    }
+
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let x = g.op(n).arg(0);
+        let (k, _) = g.op(n).dims();
+        vec![(x, g.mk(Op::with("unpick", &[d, x], Attr::Dims(k, ONE))))]
+    }
+
+    // A step of a per-example vector is a per-example scalar: row `k` of the
+    // batch, a slice; a step of a shared value is shared.
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        let (x, kind) = args[0];
+        let op = cx.src().op(n);
+        let (k, _) = op.dims();
+        match kind {
+            Kind::Shared => {
+                let shape = cx.src().shape(n);
+                Ok((cx.g().intern(Op::with("pick", &[x], op.attr), shape), Kind::Shared))
+            }
+            // Step 0 of a per-example 1×1 (a `[1×B]` row already) is itself.
+            Kind::Scalar => Ok((x, Kind::Scalar)),
+            Kind::Column if cx.src().shape(n) == Shape::Scalar => {
+                let b = cx.batch();
+                let hi = {
+                    let g = cx.g();
+                    let next = g.lin(k).plus(&Lin::number(1), 1);
+                    g.linear(&next)
+                };
+                Ok((
+                    cx.g().intern(Op::with("slice", &[x], Attr::Dims(k, hi)), Shape::Mat(ONE, b)),
+                    Kind::Scalar,
+                ))
+            }
+            _ => Err(format!(
+                "{} picks a step of a per-example matrix, which has no batched form yet",
+                cx.name(n)
+            )),
+        }
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (p, x, k) = (place.tokens, cx.val(cx.g().op(n).arg(0)), offset(cx, cx.g().op(n).dims().0));
+        quote!(#p.set_row_at(#x, #k);)
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let (x, k) = (cx.val(cx.g().op(n).arg(0)), offset(cx, cx.g().op(n).dims().0));
+        quote!((#x)[(#k, 0)])
+    }
+
+    // A step of a shared value: its row, as a column.
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let (k, _) = cx.g().op(n).dims();
+        let k = if cx.g().value(k) == Some(0) { quote!(0usize) } else { cx.size(k) };
+        let x = cx.v(cx.g().op(n).arg(0));
+        Some(quote!({
+            let __row = __g.slice_rows(&#x, #k, #k + 1);
+            __g.transpose(&__row)
+        }))
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let x = operand(cx, cx.g().op(n).arg(0), &[Prec::Atom]);
+        let k = cx.dim_text(cx.g().op(n).dims().0);
+        let s = if cx.latex() { format!("{x}_{{[{k}]}}") } else { format!("{x}[{k}]") };
+        (s, Prec::Atom)
+    }
+}
+
+/// The adjoint of `x[k]`: zero of `x`'s shape but step `k`, which is `d`.
+/// Operands `[d, x]` (`x` for its shape only).
+struct Unpick;
+
+impl OpDef for Unpick {
+    fn code(&self) -> &'static str {
+        "unpick"
+    }
+
+    fn deps(&self, cx: &dyn EmitCx, n: NodeId) -> Vec<NodeId> {
+        vec![cx.g().op(n).arg(0)]
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        g.shape(op.arg(1))
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let d = cx.g().op(n).arg(0);
+        let (p, k) = (place.tokens, offset(cx, cx.g().op(n).dims().0));
+        if cx.g().shape(d) == Shape::Scalar {
+            let d = cx.val(d);
+            return quote!(#p.set_unpick_element(#d, #k););
+        }
+        let d = cx.val(d);
+        quote!(#p.set_unpick_row(#d, #k);)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let d = operand(cx, cx.g().op(n).arg(0), &[Prec::Atom, Prec::Post]);
+        let k = cx.dim_text(cx.g().op(n).dims().0);
+        let s = if cx.latex() { format!("e_{{{k}}}\\,{d}") } else { format!("e_{k} {d}") };
+        (s, Prec::Scale)
+    }
 }
