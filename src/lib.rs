@@ -125,6 +125,13 @@ pub use shapegrad_macros::dims;
 ///   (an index in `0..V`) that the methods take by value, `forward` too,
 ///   and that picks rows (`E[w]`); the batched methods take `&Classes<V, B>`,
 ///   and the ONNX export an `int64` input `[N]`.
+/// - `input ws: [T] of V;` and `label ys: [T] of C;` declare sequences: a
+///   [`Classes<V, T>`] each (`Classes::from_slice`, an error value for an
+///   index ≥ V), taken by reference. `E[ws]` is `[T, M]`, row `t` being
+///   `E[ws[t]]`; `onehot(ys)` is `[C, T]`, one column per step, so a loss
+///   per step is `-sum(log_softmax(Z) * onehot(ys)) / T` for logits
+///   `Z: [C, T]`. Per example only, for now: a net using them has no
+///   batched methods (a batch of them is a batch of matrices), and says so.
 /// - `input NAME: [..];`, `target NAME: [N];` (real values to regress on,
 ///   passed like an input: `&Vector<N, T>`, `&Matrix<N, B, T>` in the
 ///   batched methods) and `label NAME: DIM;` (a class index in `0..DIM`):
@@ -184,6 +191,7 @@ pub use shapegrad_macros::dims;
 /// | `D` (a dim of the net's declarations) | its size, a scalar: `sum(x) / D` |
 /// | `a[lo..hi]` | `a: [N]` (or a batch's columns), `lo`, `hi` dim expressions (`a[H..2 * H]` of `[4 * H]`, `a[0..H]`) → `[hi − lo]`; its gradient lands in those rows; a bound past the end or an empty range does not compile |
 /// | `x[k]` | `k` a dim expression (`x[0]`, `x[T - 1]`): element `k` of a vector (a scalar; batched, a per-example scalar) or row `k` of a matrix (`[C]`; of a shared matrix only, for now); a step past the end does not compile |
+/// | `E[ws]` | `E: [V, M]`, `ws: [T] of V` → `[T, M]`, row `t` the lookup of step `t`; its gradient adds each row into its token's |
 /// | `E[w]` | `E: [V, M]`, `w` an index input (`input w: V;`) → `[M]`, row `w` (an embedding lookup); its gradient is added into row `w` only (`∂E = onehot(w) ∂zᵀ`); an index of another dim than `E`'s rows does not compile |
 /// | `sigmoid tanh relu swish exp log sqrt square abs` | elementwise, shape kept |
 /// | `softplus(x)` | elementwise: `log(1 + eˣ)`, without overflow; its derivative is `σ(x)` |

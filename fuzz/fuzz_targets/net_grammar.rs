@@ -118,7 +118,9 @@ fuzz_target!(|data: &[u8]| {
         body += &match b.next() % 8 {
             0 | 1 => format!("param {name}: {};\n", shape(&mut b)),
             2 if b.next() % 3 == 0 => format!("input {name}: {};\n", b.pick(DIMS)),
+            2 if b.next() % 3 == 0 => format!("input {name}: [{}] of {};\n", b.pick(DIMS), b.pick(DIMS)),
             2 => format!("input {name}: {};\n", shape(&mut b)),
+            3 if b.next() % 2 == 0 => format!("label {name}: [{}] of {};\n", b.pick(DIMS), b.pick(DIMS)),
             3 => format!("label {name}: {};\n", b.pick(DIMS)),
             4 | 5 => format!("let {name} = {};\n", expr(&mut b, 0)),
             6 => format!("loss {};\n", expr(&mut b, 0)),

@@ -75,7 +75,32 @@ impl<N: Dim, C: Dim, T: Scalar> Matrix<N, C, T> {
     }
 }
 
+impl<S: Dim, M: Dim, T: Scalar> Matrix<S, M, T> {
+    /// `self ← E[ws]`: row `t` is row `ws[t]` of `e` (a sequence's
+    /// embeddings, one row per step).
+    #[inline]
+    pub fn set_seq_rows_of<V: Dim>(&mut self, e: &Matrix<V, M, T>, ws: &Classes<V, S>) {
+        let (e, out) = (e.as_slice(), self.as_mut_slice());
+        for (row, &w) in out.chunks_exact_mut(M::SIZE).zip(ws.as_slice()) {
+            row.copy_from_slice(&e[w * M::SIZE..(w + 1) * M::SIZE]);
+        }
+    }
+}
+
 impl<V: Dim, M: Dim, T: Scalar> Matrix<V, M, T> {
+    /// `self ← Σ_t onehot(ws[t])·d[t]`: each row of `d` added into the row
+    /// its step's index picks (the adjoint of [`Matrix::set_seq_rows_of`]).
+    #[inline]
+    pub fn set_scatter_seq<S: Dim>(&mut self, d: &Matrix<S, M, T>, ws: &Classes<V, S>) {
+        let out = self.as_mut_slice();
+        out.fill(T::ZERO);
+        for (row, &w) in d.as_slice().chunks_exact(M::SIZE).zip(ws.as_slice()) {
+            for (o, &v) in out[w * M::SIZE..(w + 1) * M::SIZE].iter_mut().zip(row) {
+                *o += v;
+            }
+        }
+    }
+
     /// `self ←` zero but row `k`, which is `d` (the adjoint of `x[k]`).
     ///
     /// # Panics
@@ -130,6 +155,29 @@ mod tests {
                 assert_eq!(zs[(i, b)], e[(w, i)]);
             }
         }
+    }
+
+    #[test]
+    fn a_sequences_lookups_are_rows_and_their_adjoint_adds_into_each_row() {
+        let mut g = rng(13);
+        let e = random::<V, M>(&mut g, -1.0, 1.0);
+        let ws = Classes::<V, B>::from_slice(&[2, 4, 2, 0]).unwrap();
+        let mut x = Matrix::<B, M, f64>::zeros();
+        x.set_seq_rows_of(&e, &ws);
+        for (t, &w) in [2, 4, 2, 0].iter().enumerate() {
+            for j in 0..3 {
+                assert_eq!(x[(t, j)], e[(w, j)]);
+            }
+        }
+        let d = random::<B, M>(&mut g, -1.0, 1.0);
+        let mut de = Matrix::<V, M, f64>::zeros();
+        de.set_scatter_seq(&d, &ws);
+        let lookups = |e: &Matrix<V, M, f64>| {
+            let mut x = Matrix::<B, M, f64>::zeros();
+            x.set_seq_rows_of(e, &ws);
+            weighted_sum(&d, &x)
+        };
+        assert_gradient(&e, lookups, &de, 1e-8);
     }
 
     #[test]

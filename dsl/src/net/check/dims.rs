@@ -19,6 +19,7 @@ pub(super) fn lone_dims(ast: &NetAst) -> Vec<String> {
         let dims: Vec<&DimAst> = match stmt {
             Stmt::Param { shape, .. } | Stmt::Input { shape, .. } => shape.dims.iter().collect(),
             Stmt::Label { dim, .. } | Stmt::Index { dim, .. } => vec![dim],
+            Stmt::Indices { len, dim, .. } => len.dims.iter().chain([dim]).collect(),
             _ => continue,
         };
         for d in dims.into_iter().filter(|d| matches!(d, DimAst::Type(_))) {

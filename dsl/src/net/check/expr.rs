@@ -139,7 +139,7 @@ impl Builder<'_> {
         if let (true, Some(label)) = (sig.label_last, args.last()) {
             // Rule: the last argument of a label function is a label.
             let y = self.expr(label);
-            if let Some(y) = y.filter(|&y| !matches!(self.g.shape(y), Shape::Label(_))) {
+            if let Some(y) = y.filter(|&y| !matches!(self.g.shape(y), Shape::Label(_) | Shape::Labels(..))) {
                 let msg = format!(
                     "`{name}` takes a label (declared as `label y: C;`) as its last argument, but `{}` is {}",
                     source_text(label),

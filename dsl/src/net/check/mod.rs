@@ -239,6 +239,24 @@ fn build_with<'e>(
                 );
                 m.args.push((if *target { ArgKind::Target } else { ArgKind::Input }, decl));
             }
+            // A sequence of indices (an input) or of labels: `Classes<V, T>`.
+            Stmt::Indices { attrs, name, len, dim, label } => {
+                let index = m.args.len();
+                let (kind, arg, code) = if *label {
+                    (Kind::Label, ArgKind::Label, "label")
+                } else {
+                    (Kind::Input, ArgKind::Index, "input")
+                };
+                let decl = b.declare(
+                    name,
+                    attrs,
+                    Some(len),
+                    Some(dim),
+                    kind,
+                    Op::with(code, &[], Attr::Index(index)),
+                );
+                m.args.push((arg, decl));
+            }
             // An index input and a label: a class index in `0..dim`, the
             // first an input (`forward` takes it), the second an answer.
             Stmt::Index { attrs, name, dim } | Stmt::Label { attrs, name, dim } => {
@@ -325,7 +343,11 @@ fn build_with<'e>(
                     m.hand_grads.push(g);
                 }
             }
-            Stmt::Param { .. } | Stmt::Input { .. } | Stmt::Index { .. } | Stmt::Label { .. } => {}
+            Stmt::Param { .. }
+            | Stmt::Input { .. }
+            | Stmt::Index { .. }
+            | Stmt::Indices { .. }
+            | Stmt::Label { .. } => {}
         }
     }
     // Rule: the loss is required (unless its statement did not parse).

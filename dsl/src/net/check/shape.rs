@@ -53,6 +53,18 @@ impl Builder<'_> {
                 self.errors.at(name.span(), msg);
                 None
             }
+            // `[T] of V`: a sequence of indices, a `Classes<V, T>`.
+            (Some([t]), Some(d)) => {
+                let (v, t) = (self.dim(d, name), self.dim(t, name));
+                v.zip(t).map(|(v, t)| Shape::Labels(v, t))
+            }
+            (Some(dims), Some(_)) => {
+                self.errors.at(
+                    name.span(),
+                    format!("a sequence of indices has one dim, `{name}: [T] of V`, found {}", dims.len()),
+                );
+                None
+            }
             (Some(dims), _) => self.declared(name, dims, param),
             (None, Some(d)) => self.dim(d, name).map(Shape::Label),
             (None, None) => Some(Shape::Scalar),

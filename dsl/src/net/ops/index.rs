@@ -15,7 +15,8 @@ use crate::net::check::SizeBound;
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 use crate::net::sizes::Lin;
 
-pub(super) static OPS: &[&dyn OpDef] = &[&Gather, &ScatterRow, &Slice, &Unslice, &Pick, &Unpick];
+pub(super) static OPS: &[&dyn OpDef] =
+    &[&Gather, &ScatterRow, &GatherSeq, &ScatterSeq, &Slice, &Unslice, &Pick, &Unpick];
 
 /// `E[w]`; batched, `E[ws]` with one column per example.
 struct Gather;
@@ -29,7 +30,14 @@ impl OpDef for Gather {
     fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
         let (e, w) = (call.nodes[0], call.nodes[1]);
         let (te, tw) = (call.src(0), call.src(1));
-        let Shape::Label(v) = cx.g.shape(w) else {
+        // `E[ws]` for a sequence `ws: [T] of V`: row `t` is `E[ws[t]]`.
+        if let (Shape::Labels(v, t), Shape::Mat(rows, m)) = (cx.g.shape(w), cx.g.shape(e))
+            && rows == v
+            && m != ONE
+        {
+            return Some(cx.g.intern(Op::new("gather_seq", &[e, w]), Shape::Mat(t, m)));
+        }
+        let (Shape::Label(v) | Shape::Labels(v, _)) = cx.g.shape(w) else {
             let msg = format!(
                 "`{te}[{tw}]` picks a row by an index (declared `input {tw}: V;`), but `{tw}` is {}",
                 cx.text(cx.g.shape(w))
@@ -450,6 +458,81 @@ impl OpDef for Unpick {
         let d = operand(cx, cx.g().op(n).arg(0), &[Prec::Atom, Prec::Post]);
         let k = cx.dim_text(cx.g().op(n).dims().0);
         let s = if cx.latex() { format!("e_{{{k}}}\\,{d}") } else { format!("e_{k} {d}") };
+        (s, Prec::Scale)
+    }
+}
+
+/// `E[ws]` for a sequence of indices `ws: [T] of V` (`Classes<V, T>`): the
+/// `[T×M]` matrix whose row `t` is `E[ws[t]]`, one example's token
+/// embeddings. Per example only, for now: a batch of them is a batch of
+/// matrices.
+struct GatherSeq;
+
+impl OpDef for GatherSeq {
+    fn code(&self) -> &'static str {
+        "gather_seq"
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        match (g.shape(op.arg(0)), g.shape(op.arg(1))) {
+            (Shape::Mat(_, m), Shape::Labels(_, t)) => Shape::Mat(t, m),
+            _ => Shape::Scalar,
+        }
+    }
+
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let (e, ws) = (g.op(n).arg(0), g.op(n).arg(1));
+        let Shape::Mat(v, m) = g.shape(e) else { return Vec::new() };
+        vec![(e, g.mk(Op::with("scatter_seq", &[d, ws], Attr::Dims(v, m))))]
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, _: &[Lifted]) -> Result<Lifted, String> {
+        Err(format!(
+            "{} looks up a sequence of tokens, a per-example matrix, which has no batched form yet",
+            cx.name(n)
+        ))
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (e, ws) = (cx.val(cx.g().op(n).arg(0)), cx.val(cx.g().op(n).arg(1)));
+        let p = place.tokens;
+        quote!(#p.set_seq_rows_of(#e, #ws);)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        Gather.print(cx, n)
+    }
+}
+
+/// The adjoint of `E[ws]`: `Σ_t onehot(ws[t]) ∂X[t]ᵀ`, each row of `∂X`
+/// added into the row its token picked.
+struct ScatterSeq;
+
+impl OpDef for ScatterSeq {
+    fn code(&self) -> &'static str {
+        "scatter_seq"
+    }
+
+    fn infer(&self, _: &Graph, op: &Op) -> Shape {
+        let (v, m) = op.dims();
+        Shape::Mat(v, m)
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (d, ws) = (cx.val(cx.g().op(n).arg(0)), cx.val(cx.g().op(n).arg(1)));
+        let p = place.tokens;
+        quote!(#p.set_scatter_seq(#d, #ws);)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let (d, ws) = (cx.g().op(n).arg(0), cx.g().op(n).arg(1));
+        let d = operand(cx, d, &[Prec::Atom, Prec::Post]);
+        let ws = cx.print(ws).0;
+        let s = if cx.latex() {
+            format!("\\operatorname{{onehot}}({ws})^\\top {d}")
+        } else {
+            format!("onehot({ws})ᵀ {d}")
+        };
         (s, Prec::Scale)
     }
 }

@@ -84,6 +84,14 @@ impl OpDef for ScoreLoss {
     // Rule: the scores are a vector with one entry per class of the label.
     fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
         let (z, y) = (call.nodes[0], call.nodes[1]);
+        if let Shape::Labels(c, t) = cx.g.shape(y) {
+            let (ty, c, t) = (call.src(1), cx.dim_text(c), cx.dim_text(t));
+            let msg = format!(
+                "`{}` takes one label, but `{ty}` is a sequence of {t} labels in 0..{c}; for logits `Z` [{c}×{t}], one column per step, the mean loss per step is `-sum(log_softmax(Z) * onehot({ty})) / {t}`",
+                self.name
+            );
+            return cx.error(call.expr, msg);
+        }
         let Shape::Label(classes) = cx.g.shape(y) else { return None };
         if cx.g.shape(z) != Shape::Mat(classes, ONE) {
             let (c, tz) = (cx.dim_text(classes), call.src(0));
@@ -219,10 +227,16 @@ impl OpDef for OneHot {
         Some(Signature { arity: 1, label_last: true })
     }
 
+    // Rule: a label gives `[C]`; a sequence of them (`ys: [T] of C`) `[C×T]`,
+    // one column per step.
     fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
         let y = call.nodes[0];
-        let Shape::Label(classes) = cx.g.shape(y) else { return None };
-        Some(cx.g.intern(Op::new("onehot", &[y]), Shape::Mat(classes, ONE)))
+        let shape = match cx.g.shape(y) {
+            Shape::Label(classes) => Shape::Mat(classes, ONE),
+            Shape::Labels(classes, t) => Shape::Mat(classes, t),
+            _ => return None,
+        };
+        Some(cx.g.intern(Op::new("onehot", &[y]), shape))
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {

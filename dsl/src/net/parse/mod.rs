@@ -74,6 +74,15 @@ pub enum Stmt {
         name: Ident,
         dim: DimAst,
     },
+    /// `input ws: [T] of V;` (a sequence of indices, an input) or
+    /// `label ys: [T] of V;` (a class per step).
+    Indices {
+        attrs: Vec<Attribute>,
+        name: Ident,
+        len: ShapeAst,
+        dim: DimAst,
+        label: bool,
+    },
     Let {
         name: Ident,
         expr: Expr,
@@ -296,6 +305,13 @@ impl Parse for Stmt {
                 input.parse::<Token![:]>()?;
                 Stmt::Index { attrs, name, dim: input.parse()? }
             }
+            "input" | "label" if input.peek3(syn::token::Bracket) && is_of(input) => {
+                let name = input.parse()?;
+                input.parse::<Token![:]>()?;
+                let len = input.parse()?;
+                input.parse::<Ident>()?;
+                Stmt::Indices { attrs, name, len, dim: input.parse()?, label: keyword == "label" }
+            }
             "param" | "input" | "target" => {
                 let name = input.parse()?;
                 input.parse::<Token![:]>()?;
@@ -333,6 +349,14 @@ impl Parse for Stmt {
         }
         Ok(stmt)
     }
+}
+
+/// Whether `NAME: [..] of` follows: a sequence of indices.
+fn is_of(input: ParseStream) -> bool {
+    let fork = input.fork();
+    let shape =
+        fork.parse::<Ident>().and_then(|_| fork.parse::<Token![:]>()).and_then(|_| fork.parse::<ShapeAst>());
+    shape.is_ok() && fork.peek(Ident) && fork.parse::<Ident>().is_ok_and(|w| w == "of")
 }
 
 /// `= 1.0`, `= -0.5` or `= 2`: a param's initial value.
