@@ -29,7 +29,10 @@ const PACKED_MIN_K: usize = 8;
 const WIDE_LOOPS_MIN_FLOPS: usize = 512;
 
 /// Computes `p` into `c`, choosing the kernel by size and processor.
-#[inline(always)]
+// Inlined into every call site only when optimized: unoptimized, each
+// inlined copy keeps stack slots of its own, and a net with a hundred
+// products (a transformer block) needed more than a test thread's 2 MiB.
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn gemm<T: Scalar>(p: Product<'_, T>, c: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
     if p.m * p.n * p.k >= WIDE_LOOPS_MIN_FLOPS
@@ -52,7 +55,10 @@ pub(crate) fn gemm<T: Scalar>(p: Product<'_, T>, c: &mut [T]) {
 /// fused multiply-adds inlined into that copy (the plain loops, which the
 /// compiler may neither fuse nor reorder, end each dot product in a chain
 /// of shuffles); anything else as [`gemm`] chooses.
-#[inline(always)]
+// Inlined into every call site only when optimized: unoptimized, each
+// inlined copy keeps stack slots of its own, and a net with a hundred
+// products (a transformer block) needed more than a test thread's 2 MiB.
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn gemm_on<T: Scalar, I: crate::isa::Isa>(isa: I, p: Product<'_, T>, c: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
     if let Some(_proof) = isa.avx2()

@@ -148,7 +148,10 @@ pub(crate) unsafe fn loops(p: Product<'_, f32>, c: &mut [f32]) {
 /// # Safety
 /// The processor must have AVX2 and FMA, and only code compiled for them
 /// may call it (else its intrinsics stay calls).
-#[inline(always)]
+// Inlined into every call site only when optimized: unoptimized, each
+// inlined copy keeps stack slots of its own, and a net with a hundred
+// products (a transformer block) needed more than a test thread's 2 MiB.
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) unsafe fn small(p: Product<'_, f32>, c: &mut [f32]) {
     let Product { m, n, k, alpha, a, op_a, b, op_b, accumulate } = p;
     // A vector operand is contiguous whether transposed or not.
