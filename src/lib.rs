@@ -213,7 +213,7 @@ pub use shapegrad_macros::dims;
 /// | `conv2d(x, K, b)`, `conv2d(x, K, b, stride = s, pad = p)` | `[C, H, W]`, `[F, C, KH, KW]`, `[F]` → `[F, (H + 2p − KH)/s + 1, (W + 2p − KW)/s + 1]`: cross-correlation as in PyTorch and CS231n; `s` (default 1) and `p` (default 0) integer literals |
 /// | `maxpool2d(x, k)`, `avgpool2d(x, k)` | `[C, H, W]` → `[C, H/k, W/k]`: k×k windows, stride k; the gradient of a max goes to the first maximum of its window |
 /// | `flatten(x)` | `[C, H, W]` → `[C·H·W]`, row-major, no copy |
-/// | `layernorm(x, gamma, beta)` | `[D]`, `[D]`, `[D]` → `[D]`: `gamma ⊙ normalize(x) + beta`, each example over its features, biased variance, ε = 1e-5 |
+/// | `layernorm(x, gamma, beta)` | `[D]`, `[D]`, `[D]` → `[D]`: `gamma ⊙ normalize(x) + beta`, each example over its features, biased variance, ε = 1e-5; a matrix `X: [T, D]` is normalized along the axis the scale's dim names (`gamma: [D]`: each row, as a transformer's; `[T]`: each column; the first axis when both are one dim) |
 /// | `dropout(x, p)` | shape kept; `p` a literal in [0, 1): inverted dropout in training, the identity in evaluation |
 /// | `batchnorm(x, gamma, beta)` | `[D]`, `[D]`, `[D]` → `[D]`; `[C, H, W]`, `[C]`, `[C]` → `[C, H, W]` (per channel); in training the batch's mean and biased variance (over the batch, and H, W), in evaluation the running ones; ε = 1e-5; one per `let`, whose name its running statistics take |
 ///

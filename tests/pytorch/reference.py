@@ -57,3 +57,42 @@ def lstm_cell():
 
 embedding()
 lstm_cell()
+
+
+def block():
+    """The contract's pre-LN transformer block (causal single-head attention,
+    FFN), per example, at V = 7, D = 4, T = 5, F = 6; its per-step
+    cross-entropy as a mean. Param number k (in declaration order) has
+    entries 0.5 sin(0.3 i + 0.7 j + 0.11 k)."""
+    V, D, T, F = 7, 4, 5, 6
+    shapes = [("E", (V, D)), ("P", (T, D)), ("g1", (D,)), ("s1", (D,)), ("Wq", (D, D)), ("Wk", (D, D)),
+              ("Wv", (D, D)), ("Wo", (D, D)), ("g2", (D,)), ("s2", (D,)), ("W1", (F, D)), ("b1", (F,)),
+              ("W2", (D, F)), ("b2", (D,)), ("Wy", (V, D))]
+    p = {}
+    for k, (name, shape) in enumerate(shapes):
+        rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (shape[0], 1)
+        t = torch.tensor([[0.5 * math.sin(0.3 * i + 0.7 * j + 0.11 * k) for j in range(cols)] for i in range(rows)])
+        p[name] = t.reshape(shape).clone().requires_grad_(True)
+    ws = torch.tensor([3, 0, 6, 3, 1])
+    ys = torch.tensor([0, 6, 3, 1, 2])
+    # mask[key, query]: 0 where key ≤ query, −1e9 elsewhere.
+    mask = torch.tensor([[0.0 if key <= query else -1e9 for query in range(T)] for key in range(T)])
+
+    def layernorm(x, g, s):
+        return torch.nn.functional.layer_norm(x, (D,), g, s, eps=1e-5)
+
+    x = p["E"][ws] + p["P"]
+    h = layernorm(x, p["g1"], p["s1"])
+    q, k, v = h @ p["Wq"].T, h @ p["Wk"].T, h @ p["Wv"].T
+    a = torch.softmax(0.125 * (k @ q.T) + mask, dim=0)
+    r = x + a.T @ v @ p["Wo"].T
+    f = torch.relu(layernorm(r, p["g2"], p["s2"]) @ p["W1"].T + p["b1"]) @ p["W2"].T + p["b2"]
+    z = (r + f) @ p["Wy"].T
+    loss = torch.nn.functional.cross_entropy(z, ys)
+    loss.backward()
+    rust("BLOCK_LOSS", loss.reshape(1))
+    for name in ["E", "g1", "Wq", "Wk", "Wv", "b1", "s2"]:
+        rust(f"BLOCK_D{name.upper()}", p[name].grad)
+
+
+block()

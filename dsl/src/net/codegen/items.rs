@@ -292,9 +292,31 @@ impl Codegen<'_> {
     /// vanish everywhere upstream.
     fn starts_at_one(&self, n: usize) -> bool {
         let g = &self.m.graph;
+        // A value normalized (`normalize`, or its transpose for a matrix
+        // normalized by rows), and a vector spread along an axis of a
+        // matrix (`v 𝟙ᵀ`, `𝟙 vᵀ`): a layernorm's scale is the one times the other.
+        let normalized = |k: usize| {
+            let op = g.op(k);
+            op.is("normalize") || (op.is("transpose") && g.op(op.arg(0)).is("normalize"))
+        };
+        let spread_of = |k: usize| {
+            let op = g.op(k);
+            if !op.is("matmul") {
+                return k;
+            }
+            let (a, b) = (op.arg(0), op.arg(1));
+            let v = if g.op(a).is("fill") {
+                b
+            } else if g.op(b).is("fill") {
+                a
+            } else {
+                return k;
+            };
+            if g.op(v).is("transpose") { g.op(v).arg(0) } else { v }
+        };
         let scale = g.nodes.iter().any(|node| {
             (node.op.is("batchnorm") && node.op.arg(1) == n)
-                || (node.op.is("mul") && node.op.arg(0) == n && g.op(node.op.arg(1)).is("normalize"))
+                || (node.op.is("mul") && spread_of(node.op.arg(0)) == n && normalized(node.op.arg(1)))
         });
         let shape = g.shape(n);
         let vector = matches!(shape, Shape::Mat(r, ONE) if r != ONE);

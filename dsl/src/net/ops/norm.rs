@@ -10,7 +10,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, call, operand,
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, along_axis,
+    call, operand,
 };
 use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
 use crate::net::parse::ExprKind;
@@ -42,10 +43,17 @@ impl OpDef for LayerNorm {
         Some(Signature { arity: 3, label_last: false })
     }
 
-    // Rule: a vector `[D]` and a scale and shift of its shape.
+    // Rule: a vector `[D]` and a scale and shift of its shape; or a matrix
+    // `[R×C]` normalized along the axis that the scale's dim names (each
+    // row for `[C]`, each column for `[R]`, the first axis when R = C).
     fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
         let (x, gamma, beta) = (call.nodes[0], call.nodes[1], call.nodes[2]);
         let sx = cx.g.shape(x);
+        if let Shape::Mat(r, c) = sx
+            && c != ONE
+        {
+            return along_an_axis(cx, call, (x, gamma, beta), (r, c));
+        }
         let vector = matches!(sx, Shape::Mat(r, ONE) if r != ONE && cx.g.parts(r).is_none());
         if !vector {
             let msg =
@@ -77,6 +85,45 @@ impl OpDef for LayerNorm {
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
         call(cx, "layernorm", "\\operatorname{layernorm}", cx.g().op(n).operands())
     }
+}
+
+/// `layernorm(X, g, s)` for a matrix `X` `[R×C]`: each column normalized
+/// (`g, s: [R]`) or each row (`g, s: [C]`, through `Xᵀ`), then scaled and
+/// shifted along that axis.
+fn along_an_axis(
+    cx: &mut Check<'_>,
+    call: &Call<'_>,
+    (x, gamma, beta): (NodeId, NodeId, NodeId),
+    (r, c): (DimId, DimId),
+) -> Option<NodeId> {
+    let sg = cx.g.shape(gamma);
+    let axis = match sg {
+        Shape::Mat(n, ONE) if n == r => Some(false),
+        Shape::Mat(n, ONE) if n == c => Some(true),
+        _ => None,
+    };
+    let Some(rows) = axis.filter(|_| cx.g.shape(beta) == sg) else {
+        let (rt, ct) = (cx.dim_text(r), cx.dim_text(c));
+        let msg = format!(
+            "`layernorm` normalizes `{}` {} along the axis its scale's dim names, [{rt}] for each column or [{ct}] for each row, but the scale `{}` is {} and the shift `{}` {}",
+            call.src(0),
+            cx.text(cx.g.shape(x)),
+            call.src(1),
+            cx.text(sg),
+            call.src(2),
+            cx.text(cx.g.shape(beta))
+        );
+        return cx.error(call.expr, msg);
+    };
+    let xhat = if rows {
+        let xt = cx.g.intern(Op::new("transpose", &[x]), Shape::Mat(c, r));
+        let ht = cx.g.intern(Op::new("normalize", &[xt]), Shape::Mat(c, r));
+        cx.g.intern(Op::new("transpose", &[ht]), Shape::Mat(r, c))
+    } else {
+        cx.g.intern(Op::new("normalize", &[x]), Shape::Mat(r, c))
+    };
+    let scaled = along_axis(cx.g, "mul", xhat, gamma, true)?;
+    along_axis(cx.g, "add", scaled, beta, false)
 }
 
 /// `normalize(x)`: each column standardized, `(x − mean(x))/σ(x)` with

@@ -13,7 +13,7 @@ net! {
         let a = dropout(x, 1.0);
         let b = dropout(x, g);
         let c = layernorm(x, g, s);
-        let d = layernorm(M, g, g);
+        let d = layernorm(M, s, s);
         loss softmax_cross_entropy(W @ x, y) + sum(g) + sum(s) + sum(M);
     }
 }
