@@ -4,7 +4,7 @@
 //! # Adding an op
 //!
 //! An op is one [`OpDef`] in the file of its family (`arith`, `neg`, `div`, `matmul`,
-//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `conv`, `reshape`, `index`, `norm`, `batchnorm`, `leaf`), listed in that file's
+//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `conv`, `reshape`, `index`, `slice`, `norm`, `batchnorm`, `leaf`), listed in that file's
 //! `OPS`. Its definition holds:
 //! - its `code` (the DSL name for a function) and, for a DSL function, its
 //!   `signature` (arity, whether the last argument is a label);
@@ -46,6 +46,7 @@ mod norm;
 mod pool;
 mod reduce;
 mod reshape;
+mod slice;
 mod softmax;
 mod unary;
 
@@ -183,7 +184,7 @@ pub fn internal(what: &str) -> TokenStream {
 }
 
 /// The families, each listing its ops.
-const FAMILIES: [&[&dyn OpDef]; 19] = [
+const FAMILIES: [&[&dyn OpDef]; 20] = [
     leaf::OPS,
     arith::OPS,
     neg::OPS,
@@ -201,6 +202,7 @@ const FAMILIES: [&[&dyn OpDef]; 19] = [
     pool::OPS,
     reshape::OPS,
     index::OPS,
+    slice::OPS,
     norm::OPS,
     batchnorm::OPS,
 ];
