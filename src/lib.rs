@@ -130,8 +130,9 @@ pub use shapegrad_macros::dims;
 ///   index ≥ V), taken by reference. `E[ws]` is `[T, M]`, row `t` being
 ///   `E[ws[t]]`; `onehot(ys)` is `[C, T]`, one column per step, so a loss
 ///   per step is `-sum(log_softmax(Z) * onehot(ys)) / T` for logits
-///   `Z: [C, T]`. Per example only, for now: a net using them has no
-///   batched methods (a batch of them is a batch of matrices), and says so.
+///   `Z: [C, T]`. A batch of them is a [`Sequences<V, T, B>`]
+///   (`Sequences::from_slice`, `from_fn`, `from_examples`; step `t` of
+///   example `b` at `t·B + b`), taken by reference.
 /// - `input NAME: [..];`, `target NAME: [N];` (real values to regress on,
 ///   passed like an input: `&Vector<N, T>`, `&Matrix<N, B, T>` in the
 ///   batched methods) and `label NAME: DIM;` (a class index in `0..DIM`):
@@ -367,9 +368,15 @@ pub use shapegrad_macros::dims;
 ///
 /// The batched methods are derived from the per-example net by lifting it
 /// to matrices: products with a param become products over the batch,
-/// biases are broadcast, losses are taken per column. A net that transposes
-/// or multiplies a per-example value from the left has no batched form; its
-/// documentation then says why.
+/// biases are broadcast, losses are taken per column. A net whose graph has
+/// no such lift — a per-example matrix `input x: [T, D]` (a batch of them is
+/// a `Tensor3<T, D, B>`, the example index last), a sequence of tokens, an
+/// outer product of per-example values — gets batched methods of the same
+/// names and meaning that run the per-example program once per example in
+/// one reused workspace (allocating nothing in `grad_batch_into`), the
+/// gradient the mean of the examples'. A net with `dropout` or `batchnorm`
+/// and no lift has no batched methods (its training mode works on the whole
+/// batch); its documentation then says why.
 ///
 /// A net of params alone — a pure objective such as
 /// `param X: [M, N]; loss trace(X.T @ X);` — is a net too: `loss()`,
@@ -398,7 +405,8 @@ pub mod prelude {
     #[doc(hidden)]
     pub use shapegrad_core::typenum::consts::*;
     pub use shapegrad_core::{
-        Class, Classes, Derivation, Dim, Matrix, One, One as U1, Scalar, ShapeError, Tensor3, Tensor4, Vector,
+        Class, Classes, Derivation, Dim, Matrix, One, One as U1, Scalar, Sequences, ShapeError, Tensor3,
+        Tensor4, Vector,
     };
     pub use shapegrad_macros::{dims, net};
 }

@@ -2,9 +2,10 @@
 //! FFN), per example: a sequence of tokens embedded with learned positions,
 //! `layernorm` along `D` for each row, products of per-example matrices,
 //! softmax per column, biases along rows, and a loss per step through
-//! `onehot(ys)` (the contract's `for t in T` map comes with loops). Against
-//! finite differences and PyTorch float64 (`tests/pytorch/reference.py`).
-//! Per example only: batches of per-example matrices are not built yet.
+//! `onehot(ys)`. Against finite differences and PyTorch float64
+//! (`tests/pytorch/reference.py`), per example and in batches (a batch of
+//! per-example matrices is a `Tensor3<T, T, B>`, of token sequences a
+//! `Sequences<V, T, B>`, the example index last).
 
 use shapegrad::prelude::*;
 
@@ -210,4 +211,87 @@ fn the_scales_of_both_layernorms_start_at_one() {
     let net = Block::<f64>::init(1);
     assert!(net.g1.as_slice().iter().chain(net.g2.as_slice()).all(|&v| v == 1.0));
     assert!(net.s1.as_slice().iter().all(|&v| v == 0.0));
+}
+
+dims! { B3 = 3; B1 = 1; }
+
+/// Example `b` of the batches below: its tokens and labels.
+fn example(b: usize) -> (Classes<V, T>, Classes<V, T>) {
+    let tokens = [[3, 0, 6, 3, 1], [1, 1, 2, 5, 0], [6, 5, 4, 3, 2]];
+    let labels = [[0, 6, 3, 1, 2], [2, 2, 0, 4, 6], [1, 0, 1, 0, 1]];
+    (Classes::from_slice(&tokens[b]).unwrap(), Classes::from_slice(&labels[b]).unwrap())
+}
+
+/// The causal mask of every example of a batch of `N`, the example index last.
+fn masks<N: Dim>() -> Tensor3<T, T, N, f64> {
+    let mask = causal();
+    Tensor3::from_fn(|key, query, _| mask[(key, query)])
+}
+
+#[test]
+fn a_batch_of_one_matches_pytorch_in_float64() {
+    let net = params();
+    let (w, y) = example(0);
+    let ws = Sequences::<V, T, B1>::from_examples(&[w]).unwrap();
+    let ys = Sequences::<V, T, B1>::from_examples(&[y]).unwrap();
+    let (loss, g) = net.grad_batch(&ws, &masks::<B1>(), &ys);
+    assert!(close(&[loss], &BLOCK_LOSS), "{loss} vs {BLOCK_LOSS:?}");
+    assert!(close(&[net.loss_batch(&ws, &masks::<B1>(), &ys)], &BLOCK_LOSS));
+    assert!(close(g.E.as_slice(), &BLOCK_DE), "{:?}", g.E);
+    assert!(close(g.Wq.as_slice(), &BLOCK_DWQ), "{:?}", g.Wq);
+    assert!(close(g.b1.as_slice(), &BLOCK_DB1), "{:?}", g.b1);
+    assert!(close(g.s2.as_slice(), &BLOCK_DS2), "{:?}", g.s2);
+}
+
+#[test]
+fn a_batch_is_the_mean_of_its_examples() {
+    let net = params();
+    let examples: Vec<_> = (0..3).map(example).collect();
+    let ws = Sequences::<V, T, B3>::from_fn(|t, b| examples[b].0.get(t).index()).unwrap();
+    let ys = Sequences::<V, T, B3>::from_fn(|t, b| examples[b].1.get(t).index()).unwrap();
+    let (loss, g) = net.grad_batch(&ws, &masks::<B3>(), &ys);
+    let mut want_loss = 0.0;
+    let mut want = BlockGrad::<f64>::zeros();
+    for (w, y) in &examples {
+        let (l, gb) = net.grad(w, &causal(), y);
+        want_loss += l / 3.0;
+        for (a, b) in want.Wk.as_mut_slice().iter_mut().zip(gb.Wk.as_slice()) {
+            *a += b / 3.0;
+        }
+        for (a, b) in want.E.as_mut_slice().iter_mut().zip(gb.E.as_slice()) {
+            *a += b / 3.0;
+        }
+    }
+    assert!(close(&[loss], &[want_loss]), "{loss} vs {want_loss}");
+    assert!(close(g.Wk.as_slice(), want.Wk.as_slice()));
+    assert!(close(g.E.as_slice(), want.E.as_slice()));
+    // Each example's outputs are its slice of the batch's, the example index last.
+    let zs = net.forward_batch(&ws, &masks::<B3>());
+    for (b, (w, _)) in examples.iter().enumerate() {
+        let z = net.forward(w, &causal());
+        for t in 0..T::SIZE {
+            for v in 0..V::SIZE {
+                assert_eq!(zs[(t, v, b)], z[(t, v)]);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_batch_loss_gradient_matches_finite_differences() {
+    let mut net = params();
+    let ws = Sequences::<V, T, B3>::from_fn(|t, b| (3 * t + b) % V::SIZE).unwrap();
+    let ys = Sequences::<V, T, B3>::from_fn(|t, b| (t + 2 * b) % V::SIZE).unwrap();
+    let (_, g) = net.grad_batch(&ws, &masks::<B3>(), &ys);
+    let h = 1e-6;
+    for i in 0..D::SIZE * D::SIZE {
+        let w0 = net.Wv.as_slice()[i];
+        net.Wv.as_mut_slice()[i] = w0 + h;
+        let up = net.loss_batch(&ws, &masks::<B3>(), &ys);
+        net.Wv.as_mut_slice()[i] = w0 - h;
+        let down = net.loss_batch(&ws, &masks::<B3>(), &ys);
+        net.Wv.as_mut_slice()[i] = w0;
+        let numeric = (up - down) / (2.0 * h);
+        assert!((numeric - g.Wv.as_slice()[i]).abs() < 1e-7, "∂Wv[{i}]: {numeric} vs {}", g.Wv.as_slice()[i]);
+    }
 }

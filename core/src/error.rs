@@ -53,6 +53,17 @@ pub enum ShapeError {
         /// Labels given.
         found: usize,
     },
+    /// A batch of label sequences had the wrong number of labels.
+    SequenceCount {
+        /// Name of the step dimension.
+        steps: &'static str,
+        /// Name of the batch dimension.
+        batch: &'static str,
+        /// Labels the batch holds (steps × examples).
+        expected: usize,
+        /// Labels given.
+        found: usize,
+    },
 }
 
 /// The details of [`ShapeError::ConvOutput`].
@@ -122,6 +133,10 @@ impl fmt::Display for ShapeError {
             ShapeError::LabelCount { batch, expected, found } => {
                 write!(f, "a batch of `{batch}` holds {expected} labels, found {found}")
             }
+            ShapeError::SequenceCount { steps, batch, expected, found } => write!(
+                f,
+                "a batch of `{batch}` sequences of `{steps}` steps holds {expected} labels ([{steps}×{batch}], the example index last), found {found}"
+            ),
         }
     }
 }

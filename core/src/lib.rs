@@ -55,6 +55,7 @@ pub mod random;
 mod recycle;
 pub mod running;
 mod scalar;
+pub mod sequences;
 pub mod shape;
 #[cfg(target_arch = "x86_64")]
 mod simd;
@@ -72,6 +73,7 @@ pub use dim::{Dim, DimDiff, DimProd, DimQuot, DimSum, One};
 pub use error::{ConvMismatch, ShapeError};
 pub use matrix::{Matrix, Vector};
 pub use scalar::Scalar;
+pub use sequences::Sequences;
 pub use tensor::{Tensor3, Tensor4};
 
 /// The number of threads large products use: with the `parallel` feature,

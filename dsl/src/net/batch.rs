@@ -105,18 +105,12 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
         Kind::Scalar => l.g.intern(Op::new("mean", &[per_example]), Shape::Scalar),
         _ => per_example,
     };
-    // `x` becomes `xs`; where that is a keyword (`a` → `as`), `a_batch`.
-    let rename = |d: &Decl, node: Option<NodeId>, shape: Option<Shape>| {
-        let plural = format!("{}s", d.name);
-        let text =
-            if syn::parse_str::<syn::Ident>(&plural).is_ok() { plural } else { format!("{}_batch", d.name) };
-        Decl {
-            name: proc_macro2::Ident::new(&text, d.name.span()),
-            attrs: Vec::new(),
-            shape,
-            node,
-            init: None,
-        }
+    let rename = |d: &Decl, node: Option<NodeId>, shape: Option<Shape>| Decl {
+        name: batch_name(&d.name),
+        attrs: Vec::new(),
+        shape,
+        node,
+        init: None,
     };
     let mut args = Vec::new();
     for (i, (kind, d)) in m.args.iter().enumerate() {
@@ -159,6 +153,14 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
         size_checks: Vec::new(),
         states: m.states.clone(),
     })
+}
+
+/// A batched argument's name: `x` becomes `xs`; where that is a keyword
+/// (`a` → `as`), `a_batch`.
+pub fn batch_name(name: &proc_macro2::Ident) -> proc_macro2::Ident {
+    let plural = format!("{name}s");
+    let text = if syn::parse_str::<syn::Ident>(&plural).is_ok() { plural } else { format!("{name}_batch") };
+    proc_macro2::Ident::new(&text, name.span())
 }
 
 impl LiftCx for Lifter<'_> {

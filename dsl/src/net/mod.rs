@@ -98,9 +98,23 @@ pub fn expand(input: TokenStream) -> TokenStream {
                 }
             });
         let grads = param_nodes(&m).into_iter().filter_map(|p| adj.of.get(&p).copied());
-        out.extend(
-            codegen::Codegen::new(&m, false).pin(grads).structure(&text).generate(&adj, &text, &latex, batch),
-        );
+        let mut cg = codegen::Codegen::new(&m, false).pin(grads).structure(&text);
+        // A net with one mode whose graph has no batched form (a per-example
+        // matrix, an outer product of examples) loops over its examples.
+        let batch = match batch {
+            Err(reason) if !modal && !m.args.is_empty() => {
+                cg = cg.looped(batch::batch_ident(&m));
+                match cg.why_not_looped() {
+                    None => Ok(cg.looped_batch()),
+                    Some(why) => Err(format!("{reason}, and {why}")),
+                }
+            }
+            Err(reason) if modal => Err(format!(
+                "{reason}, and a net with `dropout` or `batchnorm` does not run its examples one at a time (its training mode works on the whole batch)"
+            )),
+            batch => batch,
+        };
+        out.extend(cg.generate(&adj, &text, &latex, batch));
     }
     out.extend(errors.to_tokens());
     out

@@ -83,7 +83,10 @@ impl Codegen<'_> {
         let f = |base: &str, end: &str| format_ident!("{base}{sfx}{end}");
         let (loss_with, grad_into, loss_fn, grad_fn) =
             (f("loss", "_with"), f("grad", "_into"), f("loss", ""), f("grad", ""));
-        let forward = self.forward_fn(&outputs, &ws_new, batch);
+        let mut forward = self.forward_fn(&outputs, &ws_new, batch);
+        if !batch {
+            forward.extend(self.forward_column_fn(&outputs));
+        }
         let docs = [
             format!("The loss for {per}, computed in the buffers of `ws`."),
             format!(
@@ -309,7 +312,7 @@ impl Codegen<'_> {
     /// not reorder or fuse operations), so results do not depend on the
     /// processor.
     #[allow(clippy::too_many_arguments)]
-    fn versioned(
+    pub(super) fn versioned(
         &self,
         head: TokenStream,
         name: &Ident,

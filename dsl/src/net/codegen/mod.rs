@@ -5,6 +5,7 @@
 mod checks;
 mod inputs;
 mod items;
+mod looped;
 mod methods;
 mod model;
 mod onnx;
@@ -52,6 +53,9 @@ pub struct Codegen<'a> {
     pinned: Vec<bool>,
     /// A hash of the net's structure, which weights files record.
     structure: Option<u64>,
+    /// For a net whose batched methods loop over examples: the batch
+    /// size's type parameter (see `looped`).
+    looped: Option<Ident>,
 }
 
 impl<'a> Codegen<'a> {
@@ -85,7 +89,7 @@ impl<'a> Codegen<'a> {
             pinned[n] = true;
         }
         let rng = m.graph.nodes.iter().any(|n| n.op.is("dropout_mask"));
-        Codegen { m, part: Part::All, rng, t, ws, ws_generic, uses, pinned, structure: None }
+        Codegen { m, part: Part::All, rng, t, ws, ws_generic, uses, pinned, structure: None, looped: None }
     }
 
     /// Generates only `part` of the batched methods.

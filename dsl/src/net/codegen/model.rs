@@ -22,14 +22,14 @@ impl Codegen<'_> {
     pub(super) fn model_impls(&self, batch: bool) -> TokenStream {
         let m = self.m;
         let t = &self.t;
-        let tt = quote!(#t);
         let (name, _, generics) = self.names();
         if m.loss.is_none() || m.args.iter().all(|(k, _)| !k.is_input()) {
             return quote!();
         }
         // The inputs as `X` and the labels and targets as `Y`: one type, a
         // tuple of several in declaration order, or `()` for none.
-        let (Some(xs), Some(ys)) = (self.side(true, quote!(xs)), self.side(false, quote!(ys))) else {
+        let (Some(xs), Some(ys)) = (self.side(true, quote!(xs), batch), self.side(false, quote!(ys), batch))
+        else {
             return quote!();
         };
         let (x_ty, y_ty) = (&xs.ty, &ys.ty);
@@ -40,10 +40,12 @@ impl Codegen<'_> {
         let x_args = &xs.args;
         let outputs: Vec<NodeId> = m.outputs.iter().filter_map(|(_, n)| *n).collect();
         let out_ty = (!outputs.is_empty() && outputs.len() == m.outputs.len()).then(|| {
-            let tys: Vec<TokenStream> = outputs.iter().map(|&n| self.ty(m.graph.shape(n), &tt)).collect();
+            let tys: Vec<TokenStream> =
+                outputs.iter().map(|&n| self.arg_ty(m.graph.shape(n), batch)).collect();
             if tys.len() == 1 { tys[0].clone() } else { quote!((#(#tys),*)) }
         });
-        let bat = self.ws_generic.clone().unwrap_or_else(|| format_ident!("B"));
+        let bat =
+            self.ws_generic.clone().or_else(|| self.looped.clone()).unwrap_or_else(|| format_ident!("B"));
         let gen_b = batch.then(|| quote!(#bat: ::shapegrad::Dim,));
         let header = quote!(impl<#(#generics: ::shapegrad::Dim,)* #gen_b #t: ::shapegrad::Scalar>);
         let net_ty = quote!(#name<#(#generics,)* #t>);
@@ -110,19 +112,19 @@ impl Codegen<'_> {
     /// trait parameter, read from `value` (`&X`): its type, and each
     /// argument of the inherent methods taken from it. `None` when a
     /// declaration has no shape.
-    fn side(&self, inputs: bool, value: TokenStream) -> Option<Side> {
-        let t = &self.t;
-        let tt = quote!(#t);
+    fn side(&self, inputs: bool, value: TokenStream, batch: bool) -> Option<Side> {
         let decls: Vec<_> = self.m.args.iter().filter(|(k, _)| k.is_input() == inputs).collect();
         let mut tys = Vec::new();
         let mut args = Vec::new();
         for (i, (_, d)) in decls.iter().enumerate() {
             let shape = d.shape?;
-            tys.push(self.ty(shape, &tt));
+            tys.push(self.arg_ty(shape, batch));
             let index = syn::Index::from(i);
             let part = if decls.len() == 1 { quote!(#value) } else { quote!(&#value.#index) };
-            // One label is passed by value, everything else by reference.
-            args.push(if matches!(shape, Shape::Label(_)) { quote!(*#part) } else { part });
+            // One label is passed by value, everything else (a batch of
+            // labels of the looped methods too) by reference.
+            let looped = batch && self.looped.is_some();
+            args.push(if matches!(shape, Shape::Label(_)) && !looped { quote!(*#part) } else { part });
         }
         let ty = match tys.as_slice() {
             [] => quote!(()),
@@ -130,6 +132,16 @@ impl Codegen<'_> {
             _ => quote!((#(#tys),*)),
         };
         Some(Side { ty, args })
+    }
+
+    /// The type of an argument or output of shape `s` as the methods take
+    /// or return it: a batch of them for the looped batched methods.
+    fn arg_ty(&self, s: Shape, batch: bool) -> TokenStream {
+        let t = &self.t;
+        match self.looped.as_ref().filter(|_| batch) {
+            Some(b) => self.looped_ty(s, b).unwrap_or_else(|| self.ty(s, &quote!(#t))),
+            None => self.ty(s, &quote!(#t)),
+        }
     }
 
     /// For a net without a batched form: `loss_batch`, `grad_batch` and
