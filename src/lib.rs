@@ -133,6 +133,17 @@ pub use shapegrad_macros::dims;
 ///   `Z: [C, T]`. A batch of them is a [`Sequences<V, T, B>`]
 ///   (`Sequences::from_slice`, `from_fn`, `from_examples`; step `t` of
 ///   example `b` at `t·B + b`), taken by reference.
+/// - `for t in T { let l[t] = …; }` is a map over the steps of `T`: inside
+///   it, `z[t]` is row `t` of a value `z: [T, R]` (an `[R]`), entry `t` of a
+///   `[T]` vector, or label `t` of a sequence `ys: [T] of V`; every other
+///   name is the value outside, the same at every step; a plain `let` is a
+///   temporary of one step. After the loop, `l` is `[T, R]` (row `t` is
+///   step `t`) or `[T]` for a scalar per step:
+///   `for t in T { let l[t] = softmax_cross_entropy(z[t], ys[t]); } loss mean(l);`.
+///   The map is computed for all steps at once (step `t` a column, by the
+///   rules that batch a net), so its code does not grow with `T`; the
+///   derivation shows it that way (`softmax(W xᵀ) − onehot(ys)`). Reading
+///   another step (`h[t - 1]`, a recurrence) is not supported yet.
 /// - `input NAME: [..];`, `target NAME: [N];` (real values to regress on,
 ///   passed like an input: `&Vector<N, T>`, `&Matrix<N, B, T>` in the
 ///   batched methods) and `label NAME: DIM;` (a class index in `0..DIM`):

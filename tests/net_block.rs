@@ -46,6 +46,44 @@ net! {
     }
 }
 
+net! {
+    /// The contract's block exactly as written: the per-step loss as a map.
+    pub net ContractBlock {
+        param E: [V, D];
+        param P: [T, D];
+        param g1: [D];
+        param s1: [D];
+        param Wq: [D, D];
+        param Wk: [D, D];
+        param Wv: [D, D];
+        param Wo: [D, D];
+        param g2: [D];
+        param s2: [D];
+        param W1: [F, D];
+        param b1: [F];
+        param W2: [D, F];
+        param b2: [D];
+        param Wy: [V, D];
+        input ws: [T] of V;
+        input mask: [T, T];
+        label ys: [T] of V;
+        let x = E[ws] + P;
+        let h = layernorm(x, g1, s1);
+        let q = h @ Wq.T;
+        let k = h @ Wk.T;
+        let v = h @ Wv.T;
+        let a = softmax(0.125 * (k @ q.T) + mask);
+        let r = x + a.T @ v @ Wo.T;
+        let f = relu(layernorm(r, g2, s2) @ W1.T + b1) @ W2.T + b2;
+        let z = (r + f) @ Wy.T;
+        for t in T {
+            let l[t] = softmax_cross_entropy(z[t], ys[t]);
+        }
+        output z;
+        loss mean(l);
+    }
+}
+
 // PyTorch float64: the same block, `F.layer_norm`, `torch.softmax(dim=0)`,
 // `F.cross_entropy` over the steps.
 const BLOCK_LOSS: [f64; 1] = [2.510081306188313];
@@ -193,6 +231,37 @@ fn the_block_matches_pytorch_in_float64() {
     assert!(close(g.Wv.as_slice(), &BLOCK_DWV), "{:?}", g.Wv);
     assert!(close(g.b1.as_slice(), &BLOCK_DB1), "{:?}", g.b1);
     assert!(close(g.s2.as_slice(), &BLOCK_DS2), "{:?}", g.s2);
+}
+
+#[test]
+fn the_contracts_block_with_its_map_matches_pytorch_in_float64() {
+    let b = params();
+    let net = ContractBlock {
+        E: b.E,
+        P: b.P,
+        g1: b.g1,
+        s1: b.s1,
+        Wq: b.Wq,
+        Wk: b.Wk,
+        Wv: b.Wv,
+        Wo: b.Wo,
+        g2: b.g2,
+        s2: b.s2,
+        W1: b.W1,
+        b1: b.b1,
+        W2: b.W2,
+        b2: b.b2,
+        Wy: b.Wy,
+    };
+    let ws = Classes::<V, T>::from_slice(&[3, 0, 6, 3, 1]).unwrap();
+    let ys = Classes::<V, T>::from_slice(&[0, 6, 3, 1, 2]).unwrap();
+    let (loss, g) = net.grad(&ws, &causal(), &ys);
+    assert!(close(&[loss], &BLOCK_LOSS), "{loss} vs {BLOCK_LOSS:?}");
+    assert!(close(g.E.as_slice(), &BLOCK_DE), "{:?}", g.E);
+    assert!(close(g.Wq.as_slice(), &BLOCK_DWQ), "{:?}", g.Wq);
+    assert!(close(g.Wv.as_slice(), &BLOCK_DWV), "{:?}", g.Wv);
+    assert!(close(g.s2.as_slice(), &BLOCK_DS2), "{:?}", g.s2);
+    assert!(net.gradcheck(&ws, &causal(), &ys).is_ok(1e-6));
 }
 
 #[test]

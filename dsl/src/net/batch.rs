@@ -86,16 +86,8 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
     for n in (0..m.graph.nodes.len()).filter(|&n| needed[n]) {
         let op = m.graph.op(n);
         let args: Vec<Lifted> = op.operands().iter().map(|a| l.map[a]).collect();
-        let (node, kind) = def(op.code).lift(&mut l, n, &args)?;
-        // A per-example 1×1 value is a per-example scalar: a `[1×B]` row
-        // either way, and it is the scalar's rules (mean over the batch,
-        // columns scaled) that hold for it.
-        let kind = if kind == Kind::Column && m.graph.shape(n) == Shape::Mat(ONE, ONE) {
-            Kind::Scalar
-        } else {
-            kind
-        };
-        l.map.insert(n, (node, kind));
+        let lifted = lift_node(&mut l, n, &args)?;
+        l.map.insert(n, lifted);
     }
     if let Some((name, _)) = m.outputs.iter().find(|(_, n)| n.is_some_and(|n| l.map[&n].1 == Kind::Row)) {
         return Err(format!("output `{name}` is a per-example row"));
@@ -153,6 +145,19 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
         size_checks: Vec::new(),
         states: m.states.clone(),
     })
+}
+
+/// The batched node for per-example node `n` (of `cx.src()`), from its
+/// lifted operands: its op's `lift`.
+pub fn lift_node(cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+    let op = cx.src().op(n);
+    let (node, kind) = def(op.code).lift(cx, n, args)?;
+    // A per-example 1×1 value is a per-example scalar: a `[1×B]` row
+    // either way, and it is the scalar's rules (mean over the batch,
+    // columns scaled) that hold for it.
+    let kind =
+        if kind == Kind::Column && cx.src().shape(n) == Shape::Mat(ONE, ONE) { Kind::Scalar } else { kind };
+    Ok((node, kind))
 }
 
 /// A batched argument's name: `x` becomes `xs`; where that is a keyword

@@ -209,6 +209,28 @@ mod tests {
         }
     }
 
+    /// The same for maps over steps and sequences of labels.
+    #[test]
+    fn mutated_nets_with_maps_never_panic() {
+        let net = quote! {
+            net Tagger {
+                param E: [V, D]; param W: [C, D];
+                input ws: [T] of V; label ys: [T] of C;
+                let z = E[ws] @ W.T;
+                for t in T {
+                    let a = z[t] * 2.0;
+                    let l[t] = softmax_cross_entropy(a, ys[t]);
+                }
+                loss mean(l);
+            }
+        };
+        let all = mutations(net);
+        assert!(all.len() > 200, "{}", all.len());
+        for tokens in all {
+            let _ = expand(tokens);
+        }
+    }
+
     /// Found by the fuzzer (`net_grammar`): a batchnorm in a `grad` line
     /// before any `let` named its state with an empty identifier, a panic.
     #[test]

@@ -168,11 +168,13 @@ impl Op {
     }
 }
 
+#[derive(Clone)]
 pub struct Node {
     pub op: Op,
     pub shape: Shape,
 }
 
+#[derive(Clone)]
 pub struct Graph {
     pub dims: Vec<DimInfo>,
     dim_index: HashMap<String, DimId>,

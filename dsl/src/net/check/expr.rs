@@ -29,6 +29,8 @@ impl Builder<'_> {
                 let nodes = vec![b, bound(&lo_l), bound(&hi_l)];
                 self.rule(ops::def("slice"), e, &[base, lo, hi], nodes, Vec::new())
             }
+            // Inside a `for`: step `t` of a value or sequence (`z[t]`, `ys[t]`).
+            ExprKind::Index(base, index) if self.mentions_step_var(index) => self.step_of(e, base, index),
             // A fixed step (`x[0]`, `x[T - 1]`): a dim expression, as a size.
             ExprKind::Index(base, index) if self.is_dim_expr(index) => {
                 let b = self.value(base);
@@ -247,6 +249,12 @@ impl Builder<'_> {
             return entry.node;
         }
         if self.failed_names.contains(&key) {
+            return None;
+        }
+        if let Some(s) = self.step.as_ref().filter(|s| s.defines(&key)) {
+            let msg =
+                format!("`{name}` is a sequence this loop defines; its step here is `{name}[{}]`", s.var());
+            self.errors.at(name.span(), msg);
             return None;
         }
         // A dim of the net's declarations, as a number: its size (`sum(x) / D`).

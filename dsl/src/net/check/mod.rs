@@ -13,6 +13,7 @@ use syn::{Attribute, Ident, Visibility};
 
 mod dims;
 mod expr;
+mod map;
 mod shape;
 mod statements;
 
@@ -93,6 +94,7 @@ enum Kind {
     Let,
 }
 
+#[derive(Clone)]
 struct Entry {
     node: Option<NodeId>,
     kind: Kind,
@@ -118,6 +120,8 @@ struct Builder<'e> {
     placeholders: Vec<(DimId, String, Span)>,
     /// What each `_` is, by its position, from a first pass.
     known_infer: &'e HashMap<String, DimId>,
+    /// Inside the body of a `for`: its loop and steps.
+    step: Option<map::StepCx>,
 }
 
 /// Checks a net and builds its graph. The model is returned even when there
@@ -183,6 +187,7 @@ fn build_with<'e>(
         inferred: HashMap::new(),
         placeholders: Vec::new(),
         known_infer: inferred,
+        step: None,
     };
     let mut m = Model {
         graph: Graph::default(),
@@ -272,6 +277,13 @@ fn build_with<'e>(
             Stmt::Let { name, .. } => {
                 b.all_lets.insert(name.to_string());
             }
+            Stmt::For { body, .. } => {
+                for s in body {
+                    if let Stmt::StepLet { name, .. } = s {
+                        b.all_lets.insert(name.to_string());
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -296,6 +308,20 @@ fn build_with<'e>(
                 if let Some(n) = node {
                     m.names.entry(n).or_insert_with(|| name.to_string());
                 }
+            }
+            Stmt::For { var, dim, body } => {
+                for s in body {
+                    if let Stmt::StepLet { name, .. } = s {
+                        b.all_lets.remove(&name.to_string());
+                    }
+                }
+                b.map(var, dim, body, &mut m);
+            }
+            Stmt::StepLet { name, step, .. } => {
+                b.errors.at(
+                    name.span(),
+                    format!("`let {name}[{step}] = …;` defines a step of a sequence, inside `for {step} in T {{ … }}`"),
+                );
             }
             Stmt::Output { name } => {
                 let node = b.output(name);

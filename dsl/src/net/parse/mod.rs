@@ -102,6 +102,20 @@ pub enum Stmt {
     GradInput {
         name: Ident,
     },
+    /// `for t in T { … }`: a map over the steps of `T`; its body holds
+    /// `let NAME[t] = …;` (a step of a sequence) and plain `let`s (a
+    /// temporary of one step).
+    For {
+        var: Ident,
+        dim: DimAst,
+        body: Vec<Stmt>,
+    },
+    /// `let NAME[t] = EXPR;` inside a `for`: step `t` of `NAME`.
+    StepLet {
+        name: Ident,
+        step: Ident,
+        expr: Expr,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,6 +236,13 @@ fn parse_body(body: TokenStream, errors: &mut Errors) -> (Vec<Stmt>, Vec<(String
     for tt in body {
         match &tt {
             TokenTree::Punct(p) if p.as_char() == ';' => chunks.push(std::mem::take(&mut current)),
+            // A `for` statement ends with its block, no `;`.
+            TokenTree::Group(g)
+                if g.delimiter() == proc_macro2::Delimiter::Brace && starts_with_for(&current) =>
+            {
+                current.extend([tt]);
+                chunks.push(std::mem::take(&mut current));
+            }
             _ => current.extend([tt]),
         }
     }
@@ -252,8 +273,22 @@ fn parse_body(body: TokenStream, errors: &mut Errors) -> (Vec<Stmt>, Vec<(String
     (stmts, failed)
 }
 
+/// Whether the statement in `tokens` is a `for` (after its attributes).
+fn starts_with_for(tokens: &TokenStream) -> bool {
+    let mut toks = tokens.clone().into_iter().peekable();
+    while let Some(TokenTree::Punct(p)) = toks.peek() {
+        if p.as_char() != '#' {
+            break;
+        }
+        toks.next();
+        toks.next();
+    }
+    matches!(toks.next(), Some(TokenTree::Ident(w)) if w == "for")
+}
+
 /// The words that begin a statement.
-const STATEMENT_WORDS: [&str; 8] = ["let", "param", "input", "target", "label", "output", "loss", "grad"];
+const STATEMENT_WORDS: [&str; 9] =
+    ["let", "param", "input", "target", "label", "output", "loss", "grad", "for"];
 
 /// `chunk` split before every statement word that follows the end of an
 /// operand (a name, a number, a bracket): two operands side by side are no
@@ -284,7 +319,7 @@ fn split_missing_semicolons(chunk: TokenStream, errors: &mut Errors) -> Vec<Toke
     parts
 }
 
-const STATEMENTS: &str = "`param`, `input`, `target`, `label`, `let`, `output`, `loss` or `grad`";
+const STATEMENTS: &str = "`param`, `input`, `target`, `label`, `let`, `for`, `output`, `loss` or `grad`";
 
 impl Parse for Stmt {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -292,9 +327,54 @@ impl Parse for Stmt {
         if input.peek(Token![let]) {
             input.parse::<Token![let]>()?;
             let name = input.parse()?;
+            // `let l[t] = …`: a step of a sequence, inside a `for`.
+            let step = if input.peek(syn::token::Bracket) {
+                let content;
+                syn::bracketed!(content in input);
+                let step: Ident = content.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "a step is named by the loop's variable: `let l[t] = …;`")
+                })?;
+                Some(step)
+            } else {
+                None
+            };
             input.parse::<Token![=]>()?;
             let expr = parse_full_expr(input)?;
-            return Ok(Stmt::Let { name, expr });
+            return Ok(match step {
+                Some(step) => Stmt::StepLet { name, step, expr },
+                None => Stmt::Let { name, expr },
+            });
+        }
+        if input.peek(Token![for]) {
+            let keyword = input.parse::<Token![for]>()?;
+            let var: Ident = input.parse()?;
+            input.parse::<Token![in]>()?;
+            let dim: DimAst = input.parse()?;
+            let content;
+            braced!(content in input);
+            let mut errors = Errors::default();
+            let (body, _) = parse_body(content.parse()?, &mut errors);
+            // The body's errors, all of them, as this statement's.
+            let mut all: Option<syn::Error> = None;
+            for e in errors.iter() {
+                match &mut all {
+                    Some(a) => a.combine(e.clone()),
+                    None => all = Some(e.clone()),
+                }
+            }
+            if let Some(e) = all {
+                return Err(e);
+            }
+            if !input.is_empty() {
+                return Err(input.error("unexpected tokens after the `for` block"));
+            }
+            if body.is_empty() {
+                return Err(syn::Error::new(
+                    keyword.span,
+                    "an empty `for`: its body defines steps, `let l[t] = …;`",
+                ));
+            }
+            return Ok(Stmt::For { var, dim, body });
         }
         let keyword: Ident = input
             .parse()

@@ -1,0 +1,313 @@
+//! Maps over steps: `for t in T { let l[t] = …; }` without `init`.
+//!
+//! The body is checked as the net of one step, in a copy of the graph where
+//! `z[t]` (for `z: [T, R]`) is a value `[R]`, `ys[t]` (for `ys: [T] of V`)
+//! one label, and every other name the value outside. It is then lifted
+//! into the net's graph with the steps as the batch, one step per column, by
+//! the same rules that batch a net (the op registry's `lift`): `z[t]`
+//! becomes `zᵀ` `[R×T]`, `ys[t]` the sequence itself, what does not depend
+//! on `t` stays as it is. After the loop `l` is `[T, …]` (a step's `[R]`
+//! column becomes row `t`; a step's scalar, entry `t` of a `[T]` vector).
+//! So a map costs no loop at run time and its code does not grow with `T`.
+
+use std::collections::HashMap;
+
+use syn::Ident;
+
+use super::{Builder, Entry, Kind, Model};
+use crate::net::batch::lift_node;
+use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
+use crate::net::ops::{self, LiftCx, Lifted};
+use crate::net::parse::{DimAst, Expr, ExprKind, Stmt, expr_error};
+use crate::net::source::source_text;
+
+/// What the body of a `for` is checked in.
+#[derive(Clone)]
+pub(super) struct StepCx {
+    /// The loop's variable (`t`) and dim (`T`).
+    var: String,
+    dim: DimId,
+    /// Each step leaf (`z[t]`): the value it is a step of, and how.
+    leaves: HashMap<NodeId, (NodeId, Form)>,
+    /// The sequences defined so far in the body (`l` of `let l[t]`).
+    steps: HashMap<String, NodeId>,
+}
+
+impl StepCx {
+    /// Whether the body has defined the sequence `name` so far.
+    pub(super) fn defines(&self, name: &str) -> bool {
+        self.steps.contains_key(name)
+    }
+
+    /// The loop's variable.
+    pub(super) fn var(&self) -> &str {
+        &self.var
+    }
+}
+
+/// How a step leaf is read from its value.
+#[derive(Clone, Copy)]
+enum Form {
+    /// Row `t` of `z: [T, R]`: `zᵀ`, one column per step.
+    Row,
+    /// Entry `t` of `z: [T]`: `zᵀ`, a `[1×T]` row.
+    Entry,
+    /// Label `t` of a sequence `ys: [T] of V`: the sequence.
+    Label,
+}
+
+impl Builder<'_> {
+    /// Checks `for var in dim { body }` and defines each `let l[t]` after it.
+    pub(super) fn map(&mut self, var: &Ident, dim: &DimAst, body: &[Stmt], m: &mut Model) {
+        let Some(t) = self.loop_dim(var, dim) else { return };
+        // The body's own check, in a copy of the graph (node ids of values
+        // outside the loop are the same in both).
+        let outer_len = self.g.nodes.len();
+        let outer_dims = self.g.dims.len();
+        let step = StepCx { var: var.to_string(), dim: t, leaves: HashMap::new(), steps: HashMap::new() };
+        let (body_graph, step, outputs) = {
+            let mut sub = Builder {
+                g: self.g.clone(),
+                errors: &mut *self.errors,
+                scope: self.scope.clone(),
+                all_lets: self.all_lets.clone(),
+                failed_names: self.failed_names.clone(),
+                guesses: self.guesses,
+                current: String::new(),
+                size_checks: Vec::new(),
+                states: Vec::new(),
+                inferred: self.inferred.clone(),
+                placeholders: Vec::new(),
+                known_infer: self.known_infer,
+                step: Some(step),
+            };
+            let mut outputs: Vec<(Ident, NodeId)> = Vec::new();
+            for stmt in body {
+                match stmt {
+                    Stmt::StepLet { name, step, expr } => {
+                        sub.current = name.to_string();
+                        if step != var {
+                            sub.errors.at(
+                                step.span(),
+                                format!("a step of this loop is `{name}[{var}]`, not `{name}[{step}]`"),
+                            );
+                            continue;
+                        }
+                        let node = sub.expr(expr);
+                        if sub.scope.contains_key(&name.to_string()) || outputs.iter().any(|(o, _)| o == name)
+                        {
+                            sub.errors.at(name.span(), format!("`{name}` is already declared"));
+                            continue;
+                        }
+                        if let Some(n) = node {
+                            outputs.push((name.clone(), n));
+                            if let Some(s) = sub.step.as_mut() {
+                                s.steps.insert(name.to_string(), n);
+                            }
+                        }
+                    }
+                    Stmt::Let { name, expr } => {
+                        sub.current = name.to_string();
+                        let node = sub.expr(expr);
+                        if sub.unique(name) {
+                            sub.scope.insert(name.to_string(), Entry { node, kind: Kind::Let });
+                        }
+                    }
+                    Stmt::For { var: inner, .. } => {
+                        sub.errors
+                            .at(inner.span(), "a `for` inside a `for` is not supported: one loop over steps");
+                    }
+                    _ => {
+                        sub.errors.at(
+                            var.span(),
+                            "a `for` body holds `let` statements only (`let l[t] = …;` a step, `let h = …;` a temporary); declarations, `output` and `loss` go outside it",
+                        );
+                    }
+                }
+            }
+            self.guesses = sub.guesses;
+            self.inferred.extend(sub.inferred.drain());
+            self.size_checks.append(&mut sub.size_checks);
+            (sub.g, sub.step.take(), outputs)
+        };
+        let Some(step) = step else { return };
+        if outputs.is_empty() {
+            return;
+        }
+        // New dims of the body, in the same order, so their ids agree.
+        for d in outer_dims..body_graph.dims.len() {
+            let id = self.g.dim_of(body_graph.dims[d].clone());
+            debug_assert_eq!(id, d);
+        }
+        let mut cx = StepLift { src: &body_graph, g: &mut self.g, batch: t, names: &m.names };
+        let mut lifted: HashMap<NodeId, Lifted> = HashMap::new();
+        let roots: Vec<NodeId> = outputs.iter().map(|&(_, n)| n).collect();
+        let needed = body_graph.closure(&roots, |n| body_graph.op(n).operands().to_vec());
+        let mut failed: Option<String> = None;
+        for n in (0..body_graph.nodes.len()).filter(|&n| needed[n]) {
+            let l = if n < outer_len {
+                Ok((n, ops::Kind::Shared))
+            } else if let Some(&(of, form)) = step.leaves.get(&n) {
+                let (of, _) = lifted.get(&of).copied().unwrap_or((of, ops::Kind::Shared));
+                Ok(match form {
+                    Form::Row | Form::Entry => {
+                        let kind =
+                            if matches!(form, Form::Row) { ops::Kind::Column } else { ops::Kind::Scalar };
+                        (cx.g.mk(Op::new("transpose", &[of])), kind)
+                    }
+                    Form::Label => (of, ops::Kind::Label),
+                })
+            } else {
+                let args: Vec<Lifted> = body_graph.op(n).operands().iter().map(|a| lifted[a]).collect();
+                lift_node(&mut cx, n, &args)
+            };
+            match l {
+                Ok(l) => {
+                    lifted.insert(n, l);
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        if let Some(why) = failed {
+            self.errors.at(
+                var.span(),
+                format!("this map over `{}` has no form over all steps at once: {why}", self.dim_text(t)),
+            );
+            return;
+        }
+        for (name, n) in outputs {
+            let (ln, kind) = lifted[&n];
+            let node = match kind {
+                ops::Kind::Column | ops::Kind::Scalar => self.g.mk(Op::new("transpose", &[ln])),
+                ops::Kind::Shared => {
+                    self.errors.at(
+                        name.span(),
+                        format!(
+                            "`{name}[{var}]` is the same at every step: it does not depend on `{var}`; a value of every step is `let {name} = …;` outside the loop"
+                        ),
+                    );
+                    continue;
+                }
+                _ => {
+                    self.errors.at(
+                        name.span(),
+                        format!("`{name}[{var}]` is a label or a transposed step, not a value"),
+                    );
+                    continue;
+                }
+            };
+            if self.unique(&name) {
+                self.scope.insert(name.to_string(), Entry { node: Some(node), kind: Kind::Let });
+                m.names.entry(node).or_insert_with(|| name.to_string());
+            }
+        }
+    }
+
+    /// The loop's dim: a named dim of the net (`for t in T`).
+    fn loop_dim(&mut self, var: &Ident, dim: &DimAst) -> Option<DimId> {
+        if self.step.is_some() {
+            self.errors.at(var.span(), "a `for` inside a `for` is not supported: one loop over steps");
+            return None;
+        }
+        if matches!(dim, DimAst::Infer(_)) {
+            self.errors.at(var.span(), "a loop runs over a dim of the net, `for t in T`, not `_`");
+            return None;
+        }
+        self.dim(dim, var)
+    }
+
+    /// Whether `e` is the loop's variable (`t` of `for t in T`).
+    pub(super) fn is_step_var(&self, e: &Expr) -> bool {
+        matches!((&e.kind, &self.step), (ExprKind::Var(v), Some(s)) if *v == s.var)
+    }
+
+    /// Whether `e` mentions the loop's variable at all (`t - 1`).
+    pub(super) fn mentions_step_var(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Var(_) => self.is_step_var(e),
+            ExprKind::Binary { lhs, rhs, .. } => self.mentions_step_var(lhs) || self.mentions_step_var(rhs),
+            ExprKind::Neg(a) => self.mentions_step_var(a),
+            _ => false,
+        }
+    }
+
+    /// `base[t]` inside a `for`: a step of a value whose first axis is the
+    /// loop's dim, or of a sequence defined earlier in the body.
+    pub(super) fn step_of(&mut self, e: &Expr, base: &Expr, index: &Expr) -> Option<NodeId> {
+        let step = self.step.clone()?;
+        if !self.is_step_var(index) {
+            let msg = format!(
+                "`{}` reads another step than `{}`: a recurrence, which needs `init` (not supported yet); a map reads step `{1}` only",
+                source_text(e),
+                step.var
+            );
+            self.errors.push(expr_error(e, msg));
+            return None;
+        }
+        if let ExprKind::Var(name) = &base.kind
+            && let Some(&n) = step.steps.get(&name.to_string())
+        {
+            return Some(n);
+        }
+        let b = self.expr(base)?;
+        let t = step.dim;
+        let (shape, form) = match self.g.shape(b) {
+            Shape::Mat(r, ONE) if r == t => (Shape::Scalar, Form::Entry),
+            Shape::Mat(r, c) if r == t => (Shape::Mat(c, ONE), Form::Row),
+            Shape::Labels(v, r) if r == t => (Shape::Label(v), Form::Label),
+            other => {
+                let msg = format!(
+                    "`{}` picks step `{}` along `{}`, but `{}` is {}, whose first axis is not `{2}`",
+                    source_text(e),
+                    step.var,
+                    self.dim_text(t),
+                    source_text(base),
+                    self.text(other)
+                );
+                self.errors.push(expr_error(e, msg));
+                return None;
+            }
+        };
+        // A leaf of its own per value and form: an index no declaration has.
+        let code = if self.g.op(b).is("label") { "label" } else { "input" };
+        let key = usize::MAX - b;
+        let leaf = self.g.intern(Op::with(code, &[], Attr::Index(key)), shape);
+        if let Some(s) = self.step.as_mut() {
+            s.leaves.insert(leaf, (b, form));
+        }
+        Some(leaf)
+    }
+}
+
+/// The lift of a `for` body into the net's graph, the steps as the batch.
+struct StepLift<'a> {
+    src: &'a Graph,
+    g: &'a mut Graph,
+    batch: DimId,
+    names: &'a HashMap<NodeId, String>,
+}
+
+impl LiftCx for StepLift<'_> {
+    fn src(&self) -> &Graph {
+        self.src
+    }
+
+    fn g(&mut self) -> &mut Graph {
+        self.g
+    }
+
+    fn batch(&self) -> DimId {
+        self.batch
+    }
+
+    fn name(&self, n: NodeId) -> String {
+        self.names.get(&n).map_or_else(|| "a value".to_string(), |s| format!("`{s}`"))
+    }
+
+    fn training(&self) -> bool {
+        false
+    }
+}
