@@ -248,6 +248,7 @@ fn two_layer_small(c: &mut Criterion) {
     );
 }
 
+mod block;
 mod cnn;
 mod mnist_sized;
 
@@ -259,6 +260,7 @@ fn main() {
     mnist_sized::two_layer_batch(&mut c);
     mnist_sized::sgemm_peak(&mut c);
     cnn::cnn_step(&mut c);
+    block::block_step(&mut c);
     c.final_summary();
     table::print();
 }

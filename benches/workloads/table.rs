@@ -46,6 +46,22 @@ pub fn print() {
             );
         }
     }
+    if let (Some(t), Some(s), Some(s_into)) = (
+        median_us("sgemm_512", "gemm"),
+        median_us("block_d64_t64_b32", "shapegrad_documented"),
+        median_us("block_d64_t64_b32", "shapegrad"),
+    ) {
+        let peak = 2.0 * 512f64.powi(3) / (t * 1e3);
+        let achieved = crate::block::FLOPS / (s * 1e3);
+        println!(
+            "
+transformer block (D 64, F 256, V 64, T 64, batch 32; the contract's, loss and every gradient, f32): grad_batch {:.0} µs (grad_batch_into {:.0} µs), {:.1} MFLOP at {achieved:.1} GFLOP/s = {:.0}% of the sgemm peak; PyTorch eager on one core: `benches/pytorch/block_step.py`",
+            s,
+            s_into,
+            crate::block::FLOPS / 1e6,
+            100.0 * achieved / peak
+        );
+    }
     if let (Some(t), Some(s)) =
         (median_us("sgemm_512", "gemm"), median_us("two_layer_784_128_10_b64", "shapegrad_documented"))
     {

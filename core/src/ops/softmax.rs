@@ -6,6 +6,10 @@
 
 use crate::{Dim, Matrix, Scalar};
 
+/// Columns per block of softmax's row-by-row passes: their maxima and totals
+/// live on the stack.
+const BLOCK: usize = 64;
+
 /// Maximum of column `j`.
 fn column_max<R: Dim, C: Dim, T: Scalar>(z: &Matrix<R, C, T>, j: usize) -> T {
     z.column_iter(j).fold(T::from_f64(f64::NEG_INFINITY), T::max)
@@ -32,19 +36,63 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
         y
     }
 
-    /// `self ← softmax(z)`, in place.
+    /// `self ← softmax(z)`, in place. Row by row over blocks of columns
+    /// (their maxima and totals on the stack), so each pass reads
+    /// contiguous memory and vectorizes; `exp_fast`, so a masked score
+    /// (−1e9) costs no slow path of `exp` (it gives an exact 0).
     #[inline]
     pub fn set_softmax(&mut self, z: &Self) {
-        for j in 0..C::SIZE {
-            let m = column_max(z, j);
-            let mut total = T::ZERO;
-            for i in 0..R::SIZE {
-                let e = (z[(i, j)] - m).exp();
-                self[(i, j)] = e;
-                total += e;
+        let cols = C::SIZE;
+        let (z, y) = (z.as_slice(), self.as_mut_slice());
+        for j0 in (0..cols).step_by(BLOCK) {
+            let w = BLOCK.min(cols - j0);
+            let mut m = [T::from_f64(f64::NEG_INFINITY); BLOCK];
+            for zr in z.chunks_exact(cols) {
+                for (mj, &zj) in m[..w].iter_mut().zip(&zr[j0..j0 + w]) {
+                    *mj = mj.max(zj);
+                }
             }
-            for i in 0..R::SIZE {
-                self[(i, j)] /= total;
+            let mut total = [T::ZERO; BLOCK];
+            for (zr, yr) in z.chunks_exact(cols).zip(y.chunks_exact_mut(cols)) {
+                let row = yr[j0..j0 + w].iter_mut().zip(&zr[j0..j0 + w]).zip(&m[..w]).zip(&mut total[..w]);
+                for (((yj, &zj), &mj), tj) in row {
+                    let e = (zj - mj).exp_fast();
+                    *yj = e;
+                    *tj += e;
+                }
+            }
+            for tj in &mut total[..w] {
+                *tj = T::ONE / *tj;
+            }
+            for yr in y.chunks_exact_mut(cols) {
+                for (yj, &tj) in yr[j0..j0 + w].iter_mut().zip(&total[..w]) {
+                    *yj *= tj;
+                }
+            }
+        }
+    }
+
+    /// `self ← y ⊙ (dy − ⟨y, dy⟩)` per column: the adjoint of `y = softmax(z)`,
+    /// in row-by-row passes as [`Matrix::set_softmax`].
+    #[inline]
+    pub fn set_softmax_vjp(&mut self, y: &Self, dy: &Self) {
+        let cols = C::SIZE;
+        let (y, dy, dz) = (y.as_slice(), dy.as_slice(), self.as_mut_slice());
+        for j0 in (0..cols).step_by(BLOCK) {
+            let w = BLOCK.min(cols - j0);
+            let mut inner = [T::ZERO; BLOCK];
+            for (yr, dyr) in y.chunks_exact(cols).zip(dy.chunks_exact(cols)) {
+                for ((ij, &a), &b) in inner[..w].iter_mut().zip(&yr[j0..j0 + w]).zip(&dyr[j0..j0 + w]) {
+                    *ij += a * b;
+                }
+            }
+            let rows = y.chunks_exact(cols).zip(dy.chunks_exact(cols)).zip(dz.chunks_exact_mut(cols));
+            for ((yr, dyr), dzr) in rows {
+                let row =
+                    dzr[j0..j0 + w].iter_mut().zip(&yr[j0..j0 + w]).zip(&dyr[j0..j0 + w]).zip(&inner[..w]);
+                for (((d, &a), &b), &ij) in row {
+                    *d = a * (b - ij);
+                }
             }
         }
     }
@@ -56,17 +104,6 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
             let lse = log_sum_exp(z.column_iter(j), column_max(z, j));
             for i in 0..R::SIZE {
                 self[(i, j)] = z[(i, j)] - lse;
-            }
-        }
-    }
-
-    /// `self ← y ⊙ (dy − ⟨y, dy⟩)` per column: the adjoint of `y = softmax(z)`, in place.
-    #[inline]
-    pub fn set_softmax_vjp(&mut self, y: &Self, dy: &Self) {
-        for j in 0..C::SIZE {
-            let inner = y.column_iter(j).zip(dy.column_iter(j)).fold(T::ZERO, |s, (a, b)| s + a * b);
-            for i in 0..R::SIZE {
-                self[(i, j)] = y[(i, j)] * (dy[(i, j)] - inner);
             }
         }
     }
