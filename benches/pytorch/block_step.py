@@ -11,6 +11,7 @@ It prints the median time per step over blocks of steps.
 """
 
 import statistics
+import sys
 import time
 
 import torch
@@ -58,11 +59,12 @@ def step():
 for _ in range(20):
     step()
 blocks = []
-for _ in range(15):
+rounds = int(sys.argv[sys.argv.index("--blocks") + 1]) if "--blocks" in sys.argv else 15
+for _ in range(rounds):
     n = 20
     start = time.perf_counter()
     for _ in range(n):
         step()
     blocks.append((time.perf_counter() - start) / n)
 print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, loss {step().item():.4f}")
-print(f"block_d64_t64_b32 step: median {1e6 * statistics.median(blocks):.1f} us, min {1e6 * min(blocks):.1f} us")
+print(f"torch block_d64_t64_b32 step: median {1e6 * statistics.median(blocks):.1f} us, min {1e6 * min(blocks):.1f} us")

@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::Criterion;
 use shapegrad::prelude::*;
 
-dims! { V = 64; D = 64; F = 256; T = 64; Batch = 32; }
+dims! { pub V = 64; pub D = 64; pub F = 256; pub T = 64; pub Batch = 32; }
 
 net! {
     pub net Block {

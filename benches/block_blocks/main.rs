@@ -1,0 +1,48 @@
+//! The transformer block step of `workloads` (block_d64_t64_b32) through the
+//! documented `grad_batch`, timed in `SHAPEGRAD_BLOCKS` blocks (default 5) of
+//! 20 steps, the median printed: the Rust side of
+//! `benches/pytorch/block_alternating.sh`, which runs it and PyTorch's step
+//! in turn on one core so that the machine's drift falls on both alike.
+//!
+//! `cargo bench -p shapegrad-benches --bench block_blocks`
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion as _;
+use shapegrad::prelude::*;
+
+#[path = "../workloads/block.rs"]
+#[allow(dead_code)]
+mod block;
+use block::{Batch, Block, BlockGrad, T, V};
+
+fn main() {
+    let blocks: usize = std::env::var("SHAPEGRAD_BLOCKS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let net = Block::<f32>::init(3);
+    let ws = Sequences::<V, T, Batch>::from_fn(|t, b| (7 * t + 3 * b) % 64).unwrap();
+    let ys = Sequences::<V, T, Batch>::from_fn(|t, b| (7 * t + 3 * b + 7) % 64).unwrap();
+    let mask = Tensor3::<T, T, Batch>::from_fn(|key, query, _| if key <= query { 0.0 } else { -1e9 });
+    let step = || {
+        let (loss, g): (f32, BlockGrad<f32>) = black_box(&net).grad_batch(black_box(&ws), &mask, &ys);
+        black_box((loss, g));
+    };
+    for _ in 0..5 {
+        step();
+    }
+    let mut times: Vec<f64> = (0..blocks)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..20 {
+                step();
+            }
+            start.elapsed().as_secs_f64() / 20.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    println!(
+        "shapegrad block_d64_t64_b32 grad_batch ({}): median {:.1} us",
+        shapegrad::kernel_isa(),
+        1e6 * times[times.len() / 2]
+    );
+}
