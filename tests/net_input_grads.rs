@@ -94,3 +94,49 @@ fn the_derivation_shows_the_inputs_adjoints() {
     let text = Linear::derivation();
     assert!(text.contains("∂x = Wᵀ"), "{text}");
 }
+
+dims! { T = 3; V = 4; }
+
+net! {
+    /// A per-example matrix input, its gradient asked for: the looped batch.
+    net Tagger {
+        param W: [V, D];
+        input x: [T, D];
+        label ys: [T] of V;
+        let z = x @ W.T;
+        for t in T {
+            let l[t] = softmax_cross_entropy(z[t], ys[t]);
+        }
+        loss mean(l);
+        grad x;
+    }
+}
+
+#[test]
+fn a_matrix_inputs_gradient_is_its_closed_form_per_example_and_in_batches() {
+    let mut g = Pcg64Mcg::seed_from_u64(9);
+    let net = Tagger::<f64> { W: random(&mut g) };
+    let xs = Tensor3::<T, D, Bt, f64>::from_fn(|_, _, _| g.random_range(-1.0..1.0));
+    let yss = Sequences::<V, T, Bt>::from_fn(|t, b| (t + b) % 4).unwrap();
+    let (loss, grads, inputs) = net.grad_inputs_batch(&xs, &yss);
+    let (l2, g2) = net.grad_batch(&xs, &yss);
+    assert!((loss - l2).abs() < 1e-14);
+    assert!(grads.W.as_slice().iter().zip(g2.W.as_slice()).all(|(a, b)| (a - b).abs() < 1e-14));
+    for b in 0..Bt::SIZE {
+        // ∂x[t] = Wᵀ (softmax(W x[t]) − onehot(ys[t])) / T, written out.
+        for t in 0..T::SIZE {
+            let z: Vec<f64> =
+                (0..V::SIZE).map(|v| (0..D::SIZE).map(|d| net.W[(v, d)] * xs[(t, d, b)]).sum()).collect();
+            let sum: f64 = z.iter().map(|v| v.exp()).sum();
+            let y = yss.get(t, b).index();
+            for d in 0..D::SIZE {
+                let want: f64 = (0..V::SIZE)
+                    .map(|v| {
+                        net.W[(v, d)] * (z[v].exp() / sum - f64::from(u8::from(v == y))) / T::SIZE as f64
+                    })
+                    .sum();
+                assert!((inputs.x[(t, d, b)] - want).abs() < 1e-12, "∂x[{t}, {d}] of example {b}");
+            }
+        }
+    }
+}

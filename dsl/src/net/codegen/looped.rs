@@ -162,6 +162,7 @@ impl Codegen<'_> {
         );
         let forward = self.looped_forward(&b, &inputs, &params, &calls, &passes, &fills);
         let model = self.model_impls(true);
+        let input_grads = self.looped_input_grads(&b, &params, &calls, &passes, &fill);
         quote! {
             #[doc = #workspace_doc]
             #[allow(non_snake_case, non_camel_case_types)]
@@ -242,6 +243,88 @@ impl Codegen<'_> {
             }
 
             #model
+            #input_grads
+        }
+    }
+
+    /// For a net that asks for its inputs' gradients (`grad x;`): the
+    /// struct of their batches and `grad_inputs_batch`, through the
+    /// per-example `grad_inputs`, each example's gradient its own column.
+    fn looped_input_grads(
+        &self,
+        b: &Ident,
+        params: &[TokenStream],
+        calls: &[TokenStream],
+        passes: &[TokenStream],
+        fill: &TokenStream,
+    ) -> TokenStream {
+        let m = self.m;
+        if m.input_grads.is_empty() || m.loss.is_none() {
+            return quote!();
+        }
+        let t = &self.t;
+        let (name, grad_name, generics) = self.names();
+        let inputs: Vec<_> = m.input_grads.iter().filter_map(|&i| m.args.get(i).map(|(_, d)| d)).collect();
+        let Some(tys) = inputs.iter().map(|d| self.looped_ty(d.shape?, b)).collect::<Option<Vec<_>>>() else {
+            return quote!();
+        };
+        let fields: Vec<&Ident> = inputs.iter().map(|d| &d.name).collect();
+        let st = format_ident!("{}InputGradBatch", name);
+        let one = format_ident!("{}InputGrad", name);
+        let ws = format_ident!("{}BatchWorkspace", name);
+        let pnames: Vec<&Ident> = m.params.iter().map(|p| &p.name).collect();
+        let vals = quote!(::shapegrad::values::Values<#t>);
+        let doc = format!(
+            "The gradients of the loss with respect to the inputs `{name}` asks for (`grad x;`), one example per column (the example index last), each that example's own gradient (not divided by the batch size)."
+        );
+        let field_docs: Vec<String> =
+            fields.iter().map(|f| format!("∂L/∂{f}, one example per column.")).collect();
+        quote! {
+            #[doc = #doc]
+            #[derive(Clone, Debug, PartialEq)]
+            #[allow(non_snake_case)]
+            pub struct #st<#(#generics: ::shapegrad::Dim,)* #b: ::shapegrad::Dim, #t: ::shapegrad::Scalar = f32> {
+                #(#[doc = #field_docs] pub #fields: #tys,)*
+                #[doc(hidden)]
+                pub __dims: ::core::marker::PhantomData<(#(#generics,)* #b, #t)>,
+            }
+
+            #[allow(non_snake_case, unused_variables, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
+                /// The mean loss over a batch, every param's gradient (the
+                /// mean of the examples'), and the gradients of the inputs
+                /// asked for (`grad x;`), one example per column: each
+                /// example's `grad_inputs` in turn.
+                pub fn grad_inputs_batch<#b: ::shapegrad::Dim>(&self, #(#params,)*) -> (#t, #grad_name<#(#generics,)* #t>, #st<#(#generics,)* #b, #t>) {
+                    let mut __out = #grad_name::<#(#generics,)* #t>::zeros();
+                    let mut __inp = #st::<#(#generics,)* #b, #t> {
+                        #(#fields: <#tys as #vals>::zeros(),)*
+                        __dims: ::core::marker::PhantomData,
+                    };
+                    let mut __ws = #ws::<#(#generics,)* #b, #t>::new();
+                    let __ws = &mut __ws;
+                    let __nb = <#b as ::shapegrad::Dim>::SIZE;
+                    let __inv = <#t as ::shapegrad::Scalar>::ONE / <#t as ::shapegrad::Scalar>::from_usize(__nb);
+                    let mut __total = <#t as ::shapegrad::Scalar>::ZERO;
+                    for __b in 0..__nb {
+                        #fill
+                        let (__l, __g, __i): (#t, _, #one<#(#generics,)* #t>) = self.grad_inputs(#(#passes,)*);
+                        __total += __l;
+                        #(
+                            for (__o, __v) in __out.#pnames.as_mut_slice().iter_mut().zip(__g.#pnames.as_slice()) {
+                                *__o += *__v * __inv;
+                            }
+                        )*
+                        #(
+                            for (__k, __v) in __i.#fields.as_slice().iter().enumerate() {
+                                <#tys as #vals>::as_mut_slice(&mut __inp.#fields)[__k * __nb + __b] = *__v;
+                            }
+                        )*
+                    }
+                    let _ = (#(&#calls,)*);
+                    (__total * __inv, __out, __inp)
+                }
+            }
         }
     }
 
