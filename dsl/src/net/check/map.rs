@@ -59,7 +59,22 @@ enum Form {
 impl Builder<'_> {
     /// Checks `for var in dim { body }` and defines each `let l[t]` after it.
     pub(super) fn map(&mut self, var: &Ident, dim: &DimAst, body: &[Stmt], m: &mut Model) {
-        let Some(t) = self.loop_dim(var, dim) else { return };
+        // Every sequence the loop defines, left undefined (not unknown) when
+        // the loop fails: its uses get no follow-on errors.
+        let undefined = |b: &mut Self| {
+            for stmt in body {
+                if let Stmt::StepLet { name, .. } = stmt
+                    && !b.scope.contains_key(&name.to_string())
+                {
+                    b.scope.insert(name.to_string(), Entry { node: None, kind: Kind::Let });
+                }
+            }
+        };
+        let Some(t) = self.loop_dim(var, dim) else {
+            undefined(self);
+            return;
+        };
+        let errors_before = self.errors.len();
         // The body's own check, in a copy of the graph (node ids of values
         // outside the loop are the same in both).
         let outer_len = self.g.nodes.len();
@@ -131,7 +146,9 @@ impl Builder<'_> {
             (sub.g, sub.step.take(), outputs)
         };
         let Some(step) = step else { return };
-        if outputs.is_empty() {
+        // A body with an error is not lifted: its error alone is reported.
+        if outputs.is_empty() || self.errors.len() > errors_before {
+            undefined(self);
             return;
         }
         // New dims of the body, in the same order, so their ids agree.
@@ -176,6 +193,7 @@ impl Builder<'_> {
                 var.span(),
                 format!("this map over `{}` has no form over all steps at once: {why}", self.dim_text(t)),
             );
+            undefined(self);
             return;
         }
         for (name, n) in outputs {
