@@ -2,8 +2,9 @@
 //! dims (names, literals and their sums of multiples), shapes of one to four
 //! dims, params, inputs, index inputs, labels, lets over every function and
 //! operator with deep nesting, row lookups and slices, dims as numbers,
-//! named arguments, outputs, losses, `grad` lines and `grad x;`, valid and
-//! invalid. Analysis and expansion must not panic.
+//! named arguments, maps over steps (`for t in T { let l[t] = …; }`, with
+//! `z[t]`, `z[t - 1]` and temporaries), outputs, losses, `grad` lines and
+//! `grad x;`, valid and invalid. Analysis and expansion must not panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -99,7 +100,8 @@ fn expr(b: &mut Bytes, depth: u32) -> String {
         }
         5 => match b.next() % 4 {
             0 if b.next() % 2 == 0 => format!("{}[{}]", expr(b, depth + 1), b.pick(DIMS)),
-            0 => format!("{}[{}]", expr(b, depth + 1), b.pick(NAMES)),
+            0 if b.next() % 2 == 0 => format!("{}[{}]", expr(b, depth + 1), b.pick(NAMES)),
+            0 => format!("{}[t - 1]", expr(b, depth + 1)),
             1 => format!("{}[{}..{}]", expr(b, depth + 1), b.pick(DIMS), b.pick(DIMS)),
             2 => b.pick(DIMS).to_string(),
             _ => format!("({})", expr(b, depth + 1)),
@@ -124,6 +126,14 @@ fuzz_target!(|data: &[u8]| {
             3 => format!("label {name}: {};\n", b.pick(DIMS)),
             4 | 5 => format!("let {name} = {};\n", expr(&mut b, 0)),
             6 => format!("loss {};\n", expr(&mut b, 0)),
+            7 if b.next() % 2 == 0 => {
+                let mut lets = String::new();
+                for _ in 0..1 + b.next() % 3 {
+                    let (name, step) = (b.pick(NAMES), if b.next() % 3 == 0 { "" } else { "[t]" });
+                    lets += &format!("    let {name}{step} = {};\n", expr(&mut b, 0));
+                }
+                format!("for {} in {} {{\n{lets}}}\n", b.pick(NAMES), b.pick(DIMS))
+            }
             _ if b.next() % 4 == 0 => format!("grad {name};\n"),
             _ => format!("grad {name} = {};\n", expr(&mut b, 0)),
         };
