@@ -360,7 +360,7 @@ pub use shapegrad_macros::dims;
 /// | `grad_inputs(&x, y) -> (T, TwoLayerGrad<T>, TwoLayerInputGrad<T>)` | with `grad x;` in the net: the loss, every param's gradient, and `∂L/∂x` (a field per input asked for) |
 /// | `grad_inputs_batch(&xs, &ys) -> (T, TwoLayerGrad<T>, TwoLayerInputGradBatch<B, T>)` | the same over a batch: the params' gradients the mean, the inputs' one column per example, each that example's own `∂Lᵦ/∂xᵦ` (fields named as the batched arguments, `xs`) |
 /// | `TwoLayer::summary() -> String` | an associated function (no `self`): each param with its shape in the dims' names and its size, and the total |
-/// | `to_onnx() -> Vec<u8>`, `export_onnx(path)` | the forward pass as an ONNX model (opset 13, batch-first), to bytes or to a file; not for a net without inputs or outputs |
+/// | `to_onnx() -> Vec<u8>`, `export_onnx(path)` | the forward pass as an ONNX model (opset 13, batch-first), to bytes or to a file; for a net with per-example matrices or sequences, a `Scan` over the batch whose body is the per-example graph (`int64 [N, T]` tokens, `[N, T, D]` matrices); not for a net without inputs or outputs |
 /// | `save(path)`, `load(path)` | the weights as safetensors, recording the net's identity ([`io`]) |
 ///
 /// and the traits [`optim::Params`] (for the optimizers and [`io`]) and,

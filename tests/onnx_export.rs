@@ -12,7 +12,7 @@ use std::process::Command;
 
 use shapegrad::prelude::*;
 
-dims! { D = 6; H = 8; O = 3; Side = 6; F = 4; G = 5; V = 7; }
+dims! { D = 6; H = 8; O = 3; Side = 6; F = 4; G = 5; V = 7; T = 5; }
 
 net! {
     /// An index input and its lookup, a slice with dim bounds, a dim as a number.
@@ -86,6 +86,38 @@ net! {
     }
 }
 
+net! {
+    /// The contract's transformer block with a map for its per-step loss: a
+    /// per-example matrix and a sequence of tokens, its batched methods a
+    /// loop over the examples and its export a `Scan` over them.
+    net Block {
+        param E: [V, F];
+        param P: [T, F];
+        param g1: [F];
+        param s1: [F];
+        param Wq: [F, F];
+        param Wk: [F, F];
+        param Wv: [F, F];
+        param W1: [H, F];
+        param b1: [H];
+        param W2: [F, H];
+        param Wy: [V, F];
+        input ws: [T] of V;
+        input mask: [T, T];
+        label ys: [T] of V;
+        let x = E[ws] + P;
+        let h = layernorm(x, g1, s1);
+        let a = softmax(0.5 * ((h @ Wk.T) @ (h @ Wq.T).T) + mask);
+        let r = x + a.T @ (h @ Wv.T);
+        let z = (r + relu(r @ W1.T + b1) @ W2.T) @ Wy.T;
+        for t in T {
+            let l[t] = softmax_cross_entropy(z[t], ys[t]);
+        }
+        output z;
+        loss mean(l);
+    }
+}
+
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("shapegrad-onnx-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
@@ -118,10 +150,15 @@ fn case(d: &Path, k: usize, inputs: Arrays, outputs: Arrays) -> String {
 
 /// An int64 input's entry of `cases.json` (index inputs).
 fn indices(d: &Path, k: usize, name: &str, values: &[usize]) -> String {
+    indices_shaped(d, k, name, values, &[values.len()])
+}
+
+/// An int64 input's entry of shape `shape` (a batch of sequences: `[N, T]`).
+fn indices_shaped(d: &Path, k: usize, name: &str, values: &[usize], shape: &[usize]) -> String {
     let bytes: Vec<u8> = values.iter().flat_map(|&v| (v as i64).to_le_bytes()).collect();
     let file = format!("in{k}-{name}.i64");
     std::fs::write(d.join(&file), bytes).unwrap();
-    format!("\"{name}\": {{\"shape\": [{}], \"file\": \"{file}\", \"dtype\": \"int64\"}}", values.len())
+    format!("\"{name}\": {{\"shape\": {shape:?}, \"file\": \"{file}\", \"dtype\": \"int64\"}}")
 }
 
 /// Writes the model and cases, and runs the check when Python is there.
@@ -169,6 +206,10 @@ fn every_net_exports() {
         assert!(has_op(&cnn, op), "the CNN's model has no {op}");
     }
     assert!(!has_op(&mlp, "Conv"));
+    let block = Block::<f32>::init(2).to_onnx();
+    for op in ["Scan", "Gather", "Softmax", "MatMul"] {
+        assert!(has_op(&block, op), "the block's model has no {op}");
+    }
 }
 
 #[test]
@@ -225,6 +266,36 @@ fn a_lookup_a_slice_and_a_dim_as_a_number_run_in_onnxruntime() {
         );
         // The index input's entry joins the float ones.
         vec![x_case.replacen("\"inputs\": {", &format!("\"inputs\": {{{}, ", indices(d, 0, "w", &ws)), 1)]
+    });
+}
+
+#[test]
+#[cfg_attr(
+    not(onnxruntime),
+    ignore = "needs SHAPEGRAD_PYTHON, a Python with onnxruntime and numpy: see the README"
+)]
+fn a_transformer_block_runs_in_onnxruntime() {
+    let mut net = Block::<f32>::init(6);
+    net.g1 = Vector::from_fn(|i, _| 1.0 + 0.1 * i as f32);
+    net.s1 = Vector::from_fn(|i, _| 0.05 * i as f32 - 0.1);
+    check("block", net.to_onnx(), |d| {
+        let mut cases = Vec::new();
+        // Batch-first arrays: example b's step t at [b, t, …].
+        let ws = Sequences::<V, T, U3>::from_fn(|t, b| (3 * t + 2 * b + 1) % 7).unwrap();
+        let mask = Tensor3::<T, T, U3>::from_fn(|key, query, _| if key <= query { 0.0 } else { -1e9 });
+        let z = net.forward_batch(&ws, &mask);
+        let tokens: Vec<usize> =
+            (0..3).flat_map(|b| (0..5).map(move |t| (t, b))).map(|(t, b)| ws.get(t, b).index()).collect();
+        let first = |x: &[f32], inner: usize| batch_first(x, 5 * inner, 3);
+        let entry = case(
+            d,
+            0,
+            vec![("mask", vec![3, 5, 5], first(mask.as_slice(), 5))],
+            vec![("z", vec![3, 5, 7], first(z.as_slice(), 7))],
+        );
+        let seqs = indices_shaped(d, 0, "ws", &tokens, &[3, 5]);
+        cases.push(entry.replacen("\"inputs\": {", &format!("\"inputs\": {{{seqs}, "), 1));
+        cases
     });
 }
 

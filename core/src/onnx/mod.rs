@@ -7,7 +7,11 @@
 //! example index first: an input `x: [D]` is an ONNX input `x` of shape
 //! `[N, D]` (`N` free), an image input `[C, H, W]` is `[N, C, H, W]`, and
 //! each output is `[N, …]` under its name in the net. Inside, values keep the
-//! batched methods' layout, one example per column. Params are initializers
+//! batched methods' layout, one example per column. A net whose batched
+//! methods loop over its examples (per-example matrices, sequences of
+//! tokens) is exported as a `Scan` over the batch ([`Graph::scan`]) whose
+//! body is its per-example graph: a per-example matrix input `[T, D]` is an
+//! input `[N, T, D]`, a sequence of tokens an `int64` `[N, T]`. Params are initializers
 //! named as in the net and in its safetensors file (`W1`, `b1`; a vector
 //! param as an `[N, 1]` column; batchnorm statistics as `a1.running_mean`);
 //! opset 13.
@@ -61,6 +65,9 @@ pub struct Graph {
     name: String,
     graph: GraphProto,
     next: usize,
+    /// Prefixed to every generated name: a body's names never meet its
+    /// outer graph's (ONNX wants them unique across both).
+    prefix: &'static str,
 }
 
 fn value_info(name: &str, dims: &[Option<usize>]) -> ValueInfoProto {
@@ -87,12 +94,17 @@ fn typed_value_info(name: &str, dims: &[Option<usize>], elem_type: i32) -> Value
 impl Graph {
     /// An empty graph for net `name`.
     pub fn new(name: &str) -> Self {
-        Graph { name: name.into(), graph: GraphProto { name: name.into(), ..Default::default() }, next: 0 }
+        Graph {
+            name: name.into(),
+            graph: GraphProto { name: name.into(), ..Default::default() },
+            next: 0,
+            prefix: "",
+        }
     }
 
     fn fresh(&mut self, op: &str) -> String {
         self.next += 1;
-        format!("{}_{}", op.to_lowercase(), self.next)
+        format!("{}{}_{}", self.prefix, op.to_lowercase(), self.next)
     }
 
     /// A param (or other constant tensor) named `name`, of shape `dims`.
@@ -223,6 +235,68 @@ impl Graph {
         let out = self.op(op, &inputs, attrs);
         let flat = self.reshape(&out, &[0, -1]);
         self.transpose(&flat)
+    }
+
+    /// An empty graph for the body of a [`Graph::scan`] over the examples:
+    /// per-example values, in the per-example layout (a vector a column
+    /// `[R, 1]`, a per-example matrix `[R, C]`).
+    pub fn body(name: &str) -> Self {
+        Graph { prefix: "step_", ..Graph::new(name) }
+    }
+
+    /// The graph input `name` of shape `[N, dims…]`, batch-first, as is
+    /// (`int64` for indices): what a `Scan` reads one example of at a time.
+    pub fn batch_input(&mut self, name: &str, dims: &[usize], int64: bool) -> String {
+        let mut shape = vec![None];
+        shape.extend(dims.iter().map(|&d| Some(d)));
+        self.graph.input.push(typed_value_info(name, &shape, if int64 { INT64 } else { FLOAT }));
+        name.into()
+    }
+
+    /// A body's input `name`: one example, of shape `dims`.
+    pub fn example_input(&mut self, name: &str, dims: &[usize], int64: bool) -> String {
+        let shape: Vec<Option<usize>> = dims.iter().map(|&d| Some(d)).collect();
+        self.graph.input.push(typed_value_info(name, &shape, if int64 { INT64 } else { FLOAT }));
+        name.into()
+    }
+
+    /// A body's output `name`: `value` reshaped to `dims`, one example.
+    pub fn example_output(&mut self, name: &str, value: &str, dims: &[usize]) {
+        let shape: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+        let shape = self.ints(&shape);
+        self.graph.node.push(NodeProto {
+            input: vec![value.into(), shape],
+            output: vec![name.into()],
+            name: format!("{}output_{name}", self.prefix),
+            op_type: "Reshape".into(),
+            ..Default::default()
+        });
+        let info: Vec<Option<usize>> = dims.iter().map(|&d| Some(d)).collect();
+        self.graph.output.push(value_info(name, &info));
+    }
+
+    /// A `Scan` of `body` over the first axis of `inputs` (each `[N, …]`),
+    /// its outputs stacked into the graph outputs `outputs` (`[N, dims…]`).
+    /// The body's constants move to this graph (a body may read the outer
+    /// graph's values, the params among them, by name).
+    pub fn scan(&mut self, mut body: Graph, inputs: &[&str], outputs: &[(&str, &[usize])]) {
+        self.graph.initializer.append(&mut body.graph.initializer);
+        let body =
+            AttributeProto { name: "body".into(), r#type: 5, g: Some(body.graph), ..Default::default() };
+        let count = Attr::Int("num_scan_inputs", inputs.len() as i64).proto();
+        self.graph.node.push(NodeProto {
+            input: inputs.iter().map(|s| s.to_string()).collect(),
+            output: outputs.iter().map(|(n, _)| n.to_string()).collect(),
+            name: "scan".into(),
+            op_type: "Scan".into(),
+            attribute: vec![body, count],
+            ..Default::default()
+        });
+        for (name, dims) in outputs {
+            let mut shape = vec![None];
+            shape.extend(dims.iter().map(|&d| Some(d)));
+            self.graph.output.push(value_info(name, &shape));
+        }
     }
 
     /// The model's bytes: ONNX IR 8, opset 13.

@@ -65,7 +65,7 @@ pub struct NodeProto {
     pub domain: String,
 }
 
-/// `type`: 1 FLOAT, 2 INT, 7 INTS.
+/// `type`: 1 FLOAT, 2 INT, 5 GRAPH, 7 INTS.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct AttributeProto {
     #[prost(string, tag = "1")]
@@ -78,6 +78,9 @@ pub struct AttributeProto {
     pub i: i64,
     #[prost(int64, repeated, tag = "8")]
     pub ints: Vec<i64>,
+    /// A graph (`type` 5): a `Scan`'s body.
+    #[prost(message, optional, tag = "6")]
+    pub g: Option<GraphProto>,
 }
 
 /// `data_type`: 1 FLOAT, 7 INT64.

@@ -105,7 +105,11 @@ pub fn expand(input: TokenStream) -> TokenStream {
             Err(reason) if !modal && !m.args.is_empty() => {
                 cg = cg.looped(batch::batch_ident(&m));
                 match cg.why_not_looped() {
-                    None => Ok(cg.looped_batch()),
+                    None => {
+                        let mut tokens = cg.looped_batch();
+                        tokens.extend(cg.looped_onnx());
+                        Ok(tokens)
+                    }
                     Some(why) => Err(format!("{reason}, and {why}")),
                 }
             }

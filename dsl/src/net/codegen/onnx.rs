@@ -96,55 +96,67 @@ impl super::Codegen<'_> {
     }
 }
 
-/// The export methods of a net, from its per-example model `m` and its
-/// batched evaluation model `bm`; `Err` names what has no export.
-fn export_fns(m: &Model, bm: &Model) -> Result<TokenStream, String> {
-    let cx = OnnxCx { m: bm };
-    let g = &bm.graph;
-    let outputs: Vec<(String, NodeId)> =
-        bm.outputs.iter().filter_map(|(name, n)| n.map(|n| (name.to_string(), n))).collect();
-    if outputs.is_empty() || outputs.len() != bm.outputs.len() {
-        return Err("the net has no outputs".into());
-    }
-    let needed = g.closure(&outputs.iter().map(|o| o.1).collect::<Vec<_>>(), |n| g.op(n).operands().to_vec());
+/// The statements computing `targets` of `model`'s graph into the ONNX
+/// builder `__g`, each op's value by its `onnx` hook, a param by its name,
+/// an input (by its index among the arguments) as `input` writes it.
+fn nodes(
+    cx: &OnnxCx<'_>,
+    model: &Model,
+    targets: &[NodeId],
+    input: impl Fn(usize) -> Result<TokenStream, String>,
+) -> Result<Vec<TokenStream>, String> {
+    let g = &model.graph;
+    let needed = g.closure(targets, |n| g.op(n).operands().to_vec());
     let mut body = Vec::new();
     for n in (0..g.nodes.len()).filter(|&n| needed[n]) {
         let op = g.op(n);
         let v = cx.v(n);
         let value = match op.code {
             "param" => {
-                let Some(p) = op.index().and_then(|i| bm.params.get(i)) else { return Err("a param".into()) };
+                let Some(p) = op.index().and_then(|i| model.params.get(i)) else {
+                    return Err("a param".into());
+                };
                 // As `Params::visit` names it, so the initializer is found.
                 let name = p.name.to_string();
                 quote!(::std::string::String::from(#name))
             }
-            "input" if matches!(op.index().and_then(|i| m.args.get(i)), Some((ArgKind::Index, _))) => {
-                let a = &m.args[op.index().unwrap_or(0)].1;
-                let name = a.name.to_string();
-                let name = name.trim_start_matches("r#");
-                quote!(__g.index_input(#name))
-            }
-            "input" => {
-                let i = op.index().unwrap_or(usize::MAX);
-                let (Some((ArgKind::Input, a)), Some(shape)) =
-                    (m.args.get(i), m.args.get(i).and_then(|a| a.1.shape))
-                else {
-                    return Err("an argument that is not an input".into());
-                };
-                let name = a.name.to_string();
-                let name = name.trim_start_matches("r#");
-                let dims =
-                    example_dims(&m.graph, shape).ok_or("an input that is not a vector or an image")?;
-                quote!(__g.input(#name, &[#(#dims),*]))
-            }
+            "input" => input(op.index().unwrap_or(usize::MAX))?,
             code if def(code).alias() => {
                 let a = cx.v(op.arg(0));
                 quote!(#a.clone())
             }
-            code => def(code).onnx(&cx, n).ok_or_else(|| format!("`{code}` has no ONNX export yet"))?,
+            code => def(code).onnx(cx, n).ok_or_else(|| format!("`{code}` has no ONNX export yet"))?,
         };
         body.push(quote!(let #v: ::std::string::String = #value;));
     }
+    Ok(body)
+}
+
+/// The export methods of a net, from its per-example model `m` and its
+/// batched evaluation model `bm`; `Err` names what has no export.
+fn export_fns(m: &Model, bm: &Model) -> Result<TokenStream, String> {
+    let cx = OnnxCx { m: bm };
+    let outputs: Vec<(String, NodeId)> =
+        bm.outputs.iter().filter_map(|(name, n)| n.map(|n| (name.to_string(), n))).collect();
+    if outputs.is_empty() || outputs.len() != bm.outputs.len() {
+        return Err("the net has no outputs".into());
+    }
+    let targets: Vec<NodeId> = outputs.iter().map(|o| o.1).collect();
+    let body = nodes(&cx, bm, &targets, |i| {
+        let Some((kind, a)) = m.args.get(i) else { return Err("an argument".into()) };
+        let name = a.name.to_string();
+        let name = name.trim_start_matches("r#");
+        match kind {
+            ArgKind::Index => Ok(quote!(__g.index_input(#name))),
+            ArgKind::Input => {
+                let shape = a.shape.ok_or("an input without a shape")?;
+                let dims =
+                    example_dims(&m.graph, shape).ok_or("an input that is not a vector or an image")?;
+                Ok(quote!(__g.input(#name, &[#(#dims),*])))
+            }
+            _ => Err("an argument that is not an input".into()),
+        }
+    })?;
     let mut outs = Vec::new();
     for (i, (name, n)) in outputs.iter().enumerate() {
         let example = m.outputs.get(i).and_then(|o| o.1).map(|o| m.graph.shape(o));
@@ -164,6 +176,113 @@ fn export_fns(m: &Model, bm: &Model) -> Result<TokenStream, String> {
             #(#body)*
             #(#outs)*
             __g.to_bytes()
+        }
+
+        /// Writes [`Self::to_onnx`] to the file `path`.
+        pub fn export_onnx(&self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::std::io::Result<()> {
+            ::std::fs::write(path, self.to_onnx())
+        }
+    })
+}
+
+impl super::Codegen<'_> {
+    /// `to_onnx` and `export_onnx` for a net whose batched methods loop
+    /// over its examples (`self.m` is its per-example model): a `Scan` over
+    /// the batch whose body is the per-example graph, inputs and outputs
+    /// batch-first (`[N, T, D]` for a per-example matrix, `int64` `[N, T]`
+    /// for a sequence of tokens); nothing when some op has no export.
+    pub fn looped_onnx(&self) -> TokenStream {
+        let t = &self.t;
+        let (name, _, generics) = self.names();
+        let Ok(fns) = looped_export_fns(self.m) else { return quote!() };
+        quote! {
+            #[allow(non_snake_case, unused_variables, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
+                #fns
+            }
+        }
+    }
+}
+
+/// The sizes of the dims of a per-example value of shape `s` as a body sees
+/// it, and whether it is a column (`[R]`, held as `[R, 1]`); `None` for an
+/// image or anything else a `Scan` body does not take.
+fn step_dims(g: &Graph, s: Shape) -> Option<(Vec<TokenStream>, bool)> {
+    use crate::net::model::ONE;
+    match s {
+        Shape::Scalar => Some((vec![quote!(1usize)], true)),
+        Shape::Mat(r, ONE) if g.parts(r).is_none() => Some((vec![sized(g, r)], true)),
+        Shape::Mat(r, c) if g.parts(r).is_none() && g.parts(c).is_none() => {
+            Some((vec![sized(g, r), sized(g, c)], false))
+        }
+        Shape::Label(_) => Some((Vec::new(), true)),
+        Shape::Labels(_, t) => Some((vec![sized(g, t)], false)),
+        Shape::Mat(..) => None,
+    }
+}
+
+fn looped_export_fns(m: &Model) -> Result<TokenStream, String> {
+    let cx = OnnxCx { m };
+    let outputs: Vec<(String, NodeId)> =
+        m.outputs.iter().filter_map(|(name, n)| n.map(|n| (name.to_string(), n))).collect();
+    if outputs.is_empty() || outputs.len() != m.outputs.len() {
+        return Err("the net has no outputs".into());
+    }
+    // The batch's inputs (outer graph) and each example's (the body).
+    let mut outer = Vec::new();
+    let mut scanned = Vec::new();
+    for (kind, a) in m.args.iter().filter(|(k, _)| k.is_input()) {
+        let name = a.name.to_string();
+        let name = name.trim_start_matches("r#").to_string();
+        let (dims, _) =
+            step_dims(&m.graph, a.shape.ok_or("an input without a shape")?).ok_or("an image input")?;
+        let int64 = *kind == ArgKind::Index;
+        outer.push(quote!(__outer.batch_input(#name, &[#(#dims),*], #int64);));
+        scanned.push(name);
+    }
+    let targets: Vec<NodeId> = outputs.iter().map(|o| o.1).collect();
+    let body = nodes(&cx, m, &targets, |i| {
+        let Some((kind, a)) = m.args.get(i) else { return Err("an argument".into()) };
+        let name = format!("{}_step", a.name.to_string().trim_start_matches("r#"));
+        let shape = a.shape.ok_or("an input without a shape")?;
+        let (dims, column) = step_dims(&m.graph, shape).ok_or("an image input")?;
+        match (kind, shape) {
+            // One index: `[1]`, as the batched layout's `[N]` of one example.
+            (ArgKind::Index, Shape::Label(_)) => Ok(quote!({
+                let __i = __g.example_input(#name, &[], true);
+                __g.reshape(&__i, &[1])
+            })),
+            (ArgKind::Index, _) => Ok(quote!(__g.example_input(#name, &[#(#dims),*], true))),
+            (ArgKind::Input, _) if column => Ok(quote!({
+                let __x = __g.example_input(#name, &[#(#dims),*], false);
+                __g.reshape(&__x, &[-1, 1])
+            })),
+            (ArgKind::Input, _) => Ok(quote!(__g.example_input(#name, &[#(#dims),*], false))),
+            _ => Err("an argument that is not an input".into()),
+        }
+    })?;
+    let mut outs = Vec::new();
+    let mut stacked = Vec::new();
+    for (name, n) in &outputs {
+        let (dims, _) = step_dims(&m.graph, m.graph.shape(*n)).ok_or("an image output")?;
+        let v = cx.v(*n);
+        let step = format!("{name}_step");
+        outs.push(quote!(__g.example_output(#step, &#v, &[#(#dims),*]);));
+        stacked.push(quote!((#name, &[#(#dims),*] as &[usize])));
+    }
+    let net = m.name.to_string();
+    let doc = "The forward pass (`forward_batch`) as an ONNX model (opset 13): a `Scan` over the batch whose body is the per-example net; inputs and outputs batch-first (`[N, D]`, `[N, T, D]`, `int64` `[N, T]` for a sequence of tokens), params as initializers named as in the net. See `shapegrad::onnx`.";
+    Ok(quote! {
+        #[doc = #doc]
+        pub fn to_onnx(&self) -> ::std::vec::Vec<u8> {
+            let mut __outer = ::shapegrad::onnx::Graph::new(#net);
+            ::shapegrad::onnx::params(&mut __outer, self);
+            #(#outer)*
+            let mut __g = ::shapegrad::onnx::Graph::body("step");
+            #(#body)*
+            #(#outs)*
+            __outer.scan(__g, &[#(#scanned),*], &[#(#stacked),*]);
+            __outer.to_bytes()
         }
 
         /// Writes [`Self::to_onnx`] to the file `path`.

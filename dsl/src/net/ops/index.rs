@@ -191,6 +191,12 @@ impl OpDef for GatherSeq {
         quote!(#p.set_seq_rows_of(#e, #ws);)
     }
 
+    /// `E[ws]` of one example: rows `ws` (`int64` `[T]`) of `E`, `[T, M]` as they are.
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let (e, w) = (cx.v(cx.g().op(n).arg(0)), cx.v(cx.g().op(n).arg(1)));
+        Some(quote!(__g.op("Gather", &[&#e, &#w], vec![::shapegrad::onnx::Attr::Int("axis", 0)])))
+    }
+
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
         Gather.print(cx, n)
     }
