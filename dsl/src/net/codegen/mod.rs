@@ -6,6 +6,7 @@ mod checks;
 mod inputs;
 mod items;
 mod looped;
+mod looped_forward;
 mod methods;
 mod model;
 mod onnx;
