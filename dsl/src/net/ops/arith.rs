@@ -4,7 +4,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx};
-use super::{along_axis, broadcast, def, first_non_scalar, lift_as_written, no_axis_message, operand, rows};
+use super::{
+    along_axis, ambiguous_axis_message, broadcast, def, first_non_scalar, lift_as_written, no_axis_message,
+    operand, rows,
+};
 use crate::net::model::{Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
 use crate::net::source::transposed;
 
@@ -86,6 +89,15 @@ impl OpDef for Elementwise {
                 return Some(s);
             }
             return Some(cx.g.intern(Op::new(self.0, &[a, b]), shape));
+        }
+        // Rule: a vector and a matrix whose axes have its dim both: ambiguous.
+        let symbol = match self.0 {
+            "add" => "+",
+            "sub" => "-",
+            _ => "*",
+        };
+        if let Some(msg) = ambiguous_axis_message(cx, symbol, (a, &ta), (b, &tb)) {
+            return cx.error(call.expr, msg);
         }
         // Rule: `[R×B] + [R]` adds the column to every column.
         if self.0 == "add" {

@@ -5,7 +5,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx};
-use super::{along_axis, broadcast, first_non_scalar, lift_as_written, no_axis_message, operand, rows};
+use super::{
+    along_axis, ambiguous_axis_message, broadcast, first_non_scalar, lift_as_written, no_axis_message,
+    operand, rows,
+};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Div];
@@ -34,6 +37,9 @@ impl OpDef for Div {
             return Some(cx.g.intern(Op::new("div", &[a, b]), shape));
         }
         // Rule: a vector goes along the axis its dim names (`X / s`).
+        if let Some(msg) = ambiguous_axis_message(cx, "/", (a, &call.src(0)), (b, &call.src(1))) {
+            return cx.error(call.expr, msg);
+        }
         let along = along_axis(cx.g, "div", a, b, false).or_else(|| along_axis(cx.g, "div", b, a, true));
         if along.is_some() {
             return along;

@@ -58,7 +58,7 @@ use quote::quote;
 
 use super::model::{Graph, NodeId, Op, Shape};
 pub use crate::net::codegen::OnnxCx;
-pub use axes::{along_axis, no_axis_message};
+pub use axes::{along_axis, ambiguous_axis_message, no_axis_message};
 
 pub use context::{
     Call, Check, EmitCx, Fused, Kind, LiftCx, Lifted, Place, Prec, PrintCx, Signature, broadcast, call,
