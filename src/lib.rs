@@ -197,7 +197,7 @@ pub use shapegrad_macros::dims;
 /// | `a.T` | `[R, C] → [C, R]` |
 /// | `a + b`, `a - b`, `a * b` | equal shapes, elementwise; a scalar side is broadcast |
 /// | `a + b` | `[R, B] + [R] → [R, B]`: the column added to every column |
-/// | `A + v`, `A - v`, `A * v`, `A / v` (either side) | axes named by their dims: `A: [R, C]`, `v: [R]` goes down each column, `v: [C]` along each row (`A ⊙ 𝟙 vᵀ` in the derivation); with `R = C`, the first axis (each column) |
+/// | `A + v`, `A - v`, `A * v`, `A / v` (either side) | axes named by their dims: `A: [R, C]`, `v: [R]` goes down each column, `v: [C]` along each row (`A ⊙ 𝟙 vᵀ` in the derivation), a row `v.T` (`[1, C]`) along each row; with `R = C` an error naming both explicit forms, `A + v.T` (each row) and `(A.T + v.T).T` (each column) |
 /// | `a / b` | equal shapes, elementwise; a scalar side is broadcast (`x / 2.0`, `1.0 / x`) |
 /// | `-a`, `(a)`, numbers | as expected; numbers are scalars |
 /// | `D` (a dim of the net's declarations) | its size, a scalar: `sum(x) / D` |
