@@ -224,3 +224,19 @@ fn derivations_exist_for_every_element_type_and_name_the_instantiated_dims() {
     // Built once per instantiation: repeated calls return the same text.
     assert!(std::ptr::eq(Autoencoder::<H, D>::derivation(), Autoencoder::<H, D>::derivation()));
 }
+
+/// The page that shows the net, from code: its values with their shapes,
+/// its graph (a node per value) and its derivation (a MathML row per adjoint).
+#[test]
+fn the_two_layer_net_explains_itself_as_a_page() {
+    let page = TwoLayer::explain_html();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    for shape in ["z1: [H]", "h1: [H]", "z2: [C]", "loss: a scalar"] {
+        assert!(page.contains(shape), "no `{shape}` in the page");
+    }
+    assert_eq!(page.matches("<g class=\"node\"").count(), 10);
+    assert_eq!(
+        page.matches("<mtr").count(),
+        TwoLayer::derivation().lines().filter(|l| l.starts_with('∂')).count()
+    );
+}

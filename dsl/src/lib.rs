@@ -33,9 +33,11 @@
 
 mod dims;
 mod net;
+pub mod page;
 mod typenum;
 
 pub use net::analysis::{Analysis, Derivation, Diagnostic, Line, Position, analyze, analyze_source};
+pub use net::values::{NetValues, Value, ValueKind};
 
 use proc_macro2::TokenStream;
 

@@ -5,6 +5,7 @@
 use proc_macro2::{TokenStream, TokenTree};
 
 use super::error::Errors;
+use super::values::{NetValues, values};
 use super::{check, differentiate, explain, parse};
 
 pub use super::explain::Line;
@@ -51,6 +52,9 @@ pub struct Analysis {
     /// The derivation of each net, when there is no error at all (as the
     /// macro, which generates code only then).
     pub derivations: Vec<Derivation>,
+    /// Each net's named values with their shapes and what they read, from
+    /// what checked (errors or not).
+    pub nets: Vec<NetValues>,
 }
 
 impl Analysis {
@@ -75,7 +79,9 @@ pub fn analyze(input: TokenStream) -> Analysis {
     let mut errors = Errors::default();
     let nets = parse::parse_nets(input, &mut errors);
     let models: Vec<check::Model> = nets.iter().map(|ast| check::build(ast, &mut errors)).collect();
-    let mut analysis = Analysis { diagnostics: diagnostics(&errors), derivations: Vec::new() };
+    let nets_values = nets.iter().zip(&models).map(|(ast, m)| values(ast, m)).collect();
+    let mut analysis =
+        Analysis { diagnostics: diagnostics(&errors), derivations: Vec::new(), nets: nets_values };
     if !analysis.is_ok() {
         return analysis;
     }
@@ -120,6 +126,7 @@ pub fn analyze_source(source: &str) -> Analysis {
                     end: at,
                 }],
                 derivations: Vec::new(),
+                nets: Vec::new(),
             }
         }
     }

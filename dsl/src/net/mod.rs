@@ -20,6 +20,7 @@ mod parse;
 mod simplify;
 mod sizes;
 mod source;
+pub mod values;
 
 use proc_macro2::TokenStream;
 
@@ -56,6 +57,7 @@ fn param_nodes(m: &check::Model) -> Vec<NodeId> {
 /// that code using the net gets no follow-on errors.
 pub fn expand(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
+    let source = input.clone();
     let nets = parse::parse_nets(input, &mut errors);
     let models: Vec<check::Model> = nets.iter().map(|ast| check::build(ast, &mut errors)).collect();
     let mut out = TokenStream::new();
@@ -119,9 +121,29 @@ pub fn expand(input: TokenStream) -> TokenStream {
             batch => batch,
         };
         out.extend(cg.generate(&adj, &text, &latex, batch));
+        out.extend(explain_html(&m, source.clone()));
     }
     out.extend(errors.to_tokens());
     out
+}
+
+/// `Net::explain_html()`: the page of `shapegrad_dsl::page` for the
+/// invocation's nets (`source`), built here and returned as a constant.
+fn explain_html(m: &check::Model, source: TokenStream) -> TokenStream {
+    let page = crate::page::page_for_tokens(&m.name.to_string(), source);
+    let (name, generics) = (&m.name, &m.generics);
+    quote::quote! {
+        #[allow(non_snake_case)]
+        impl<#(#generics: ::shapegrad::Dim,)*> #name<#(#generics,)*> {
+            /// A self-contained HTML page that shows this net: its source with
+            /// every value's shape, the graph of its values, its derivation as
+            /// MathML and its params (the page `shapegrad-explain` writes for
+            /// a file). Save it and open it in a browser.
+            pub fn explain_html() -> &'static str {
+                #page
+            }
+        }
+    }
 }
 
 /// For the stages' tests: a valid net parsed, checked and differentiated.
