@@ -23,14 +23,14 @@ table.params td,table.params th{padding:2px 12px;text-align:left;font-size:13px}
 math{font-size:15px}";
 
 /// The whole page for `file` (its text `source`) and the nets found in it.
-pub fn page(file: &str, source: &str, found: &[Found]) -> String {
+pub fn page(file: &str, source: &str, found: &[Found], sizes: &HashMap<String, u64>) -> String {
     let mut body = String::new();
     if found.is_empty() {
         body += "<p>No <code>net!</code> in this file.</p>\n";
     }
     let lines: Vec<&str> = source.lines().collect();
     for f in found {
-        body += &section(f, &lines);
+        body += &section(f, &lines, sizes);
     }
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} — shapegrad</title><style>{STYLE}</style></head>\n<body>\n<h1>{}</h1>\n{body}</body></html>\n",
@@ -40,7 +40,7 @@ pub fn page(file: &str, source: &str, found: &[Found]) -> String {
 }
 
 /// One `net!` invocation: each net in it (usually one), or its errors.
-fn section(f: &Found, lines: &[&str]) -> String {
+fn section(f: &Found, lines: &[&str], sizes: &HashMap<String, u64>) -> String {
     let a = &f.analysis;
     let mut out = String::new();
     let names: Vec<String> = a.nets.iter().map(|n| n.net.clone()).collect();
@@ -63,7 +63,7 @@ fn section(f: &Found, lines: &[&str]) -> String {
         if let Some(d) = d {
             out += &format!("<h3>{}: the backward pass</h3>\n{}", escape(&net.net), derivation(d));
         }
-        out += &params(net);
+        out += &params(net, sizes);
     }
     out + "</section>\n"
 }
@@ -138,22 +138,34 @@ fn inner(latex: &str) -> String {
     }
 }
 
-/// The params' table: name and shape.
-fn params(net: &NetValues) -> String {
-    let rows: String = net
-        .values
-        .iter()
-        .filter(|v| v.kind == ValueKind::Param)
-        .map(|v| {
-            format!(
-                "<tr><td><code>{}</code></td><td>{}</td></tr>",
-                escape(&v.name),
-                escape(v.shape.as_deref().unwrap_or("?"))
-            )
-        })
-        .collect();
+/// The number of values of a shape written `[H×D]`, when `sizes` (from
+/// the file's `dims!`) knows every dim.
+fn count(shape: &str, sizes: &HashMap<String, u64>) -> Option<u64> {
+    let inner = shape.strip_prefix('[')?.strip_suffix(']')?;
+    inner.split('×').map(|d| d.trim().parse::<u64>().ok().or_else(|| sizes.get(d.trim()).copied())).product()
+}
+
+/// The params' table: name, shape and, where the file's `dims!` gives the
+/// sizes, the number of values, and the total.
+fn params(net: &NetValues, sizes: &HashMap<String, u64>) -> String {
+    let mut total = Some(0u64);
+    let mut rows = String::new();
+    for v in net.values.iter().filter(|v| v.kind == ValueKind::Param) {
+        let shape = v.shape.as_deref().unwrap_or("?");
+        let n = count(shape, sizes);
+        total = total.zip(n).map(|(t, n)| t + n);
+        let n = n.map_or_else(|| "?".to_string(), |n| n.to_string());
+        rows += &format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td>{n}</td></tr>",
+            escape(&v.name),
+            escape(shape)
+        );
+    }
+    let values = net.values.len();
+    let lets = net.values.iter().filter(|v| v.kind == ValueKind::Let).count();
+    let total = total.map_or_else(|| "? (a dim's size is not in this file)".to_string(), |t| t.to_string());
     format!(
-        "<h3>{}: params</h3>\n<table class=\"params\"><tr><th>param</th><th>shape</th></tr>{rows}</table>\n",
+        "<h3>{}: params</h3>\n<table class=\"params\"><tr><th>param</th><th>shape</th><th>values</th></tr>{rows}<tr><td>total</td><td></td><td>{total}</td></tr></table>\n<p>{values} named values, {lets} of them <code>let</code>s.</p>\n",
         escape(&net.net)
     )
 }

@@ -19,6 +19,8 @@
 mod graph;
 mod html;
 
+use std::collections::HashMap;
+
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
 use crate::net::analysis::{Analysis, Diagnostic, analyze};
@@ -32,10 +34,26 @@ pub struct Found {
     pub analysis: Analysis,
 }
 
-/// Every `net! { … }` in `tokens`, at any depth (inside modules and functions).
-fn find_nets(tokens: TokenStream, out: &mut Vec<Found>) {
+/// Every `net! { … }` in `tokens`, at any depth (inside modules and
+/// functions), and the sizes `dims! { H = 16; … }` gives.
+fn find_nets(tokens: TokenStream, out: &mut Vec<Found>, sizes: &mut HashMap<String, u64>) {
     let toks: Vec<TokenTree> = tokens.into_iter().collect();
     for (i, t) in toks.iter().enumerate() {
+        if let (TokenTree::Ident(id), Some(TokenTree::Punct(p)), Some(TokenTree::Group(g))) =
+            (t, toks.get(i + 1), toks.get(i + 2))
+            && id == "dims"
+            && p.as_char() == '!'
+        {
+            let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+            for w in inner.windows(3) {
+                if let [TokenTree::Ident(name), TokenTree::Punct(eq), TokenTree::Literal(n)] = w
+                    && eq.as_char() == '='
+                    && let Ok(n) = n.to_string().parse::<u64>()
+                {
+                    sizes.insert(name.to_string(), n);
+                }
+            }
+        }
         if let (TokenTree::Ident(id), Some(TokenTree::Punct(p)), Some(TokenTree::Group(g))) =
             (t, toks.get(i + 1), toks.get(i + 2))
             && id == "net"
@@ -47,7 +65,7 @@ fn find_nets(tokens: TokenStream, out: &mut Vec<Found>) {
             continue;
         }
         if let TokenTree::Group(g) = t {
-            find_nets(g.stream(), out);
+            find_nets(g.stream(), out, sizes);
         }
     }
 }
@@ -56,8 +74,9 @@ fn find_nets(tokens: TokenStream, out: &mut Vec<Found>) {
 /// `net!` in it. A file that does not lex is one error on the page.
 pub fn page_for_source(file: &str, source: &str) -> String {
     let mut found = Vec::new();
+    let mut sizes = HashMap::new();
     match source.parse::<TokenStream>() {
-        Ok(tokens) => find_nets(tokens, &mut found),
+        Ok(tokens) => find_nets(tokens, &mut found, &mut sizes),
         Err(e) => {
             let at = crate::Position { line: 1, column: 0 };
             let diagnostics =
@@ -66,7 +85,7 @@ pub fn page_for_source(file: &str, source: &str) -> String {
             found.push(Found { lines: (1, source.lines().count().max(1)), analysis });
         }
     }
-    html::page(file, source, &found)
+    html::page(file, source, &found, &sizes)
 }
 
 /// The page of one net from its `net!` body as tokens (what the macro

@@ -78,3 +78,13 @@ fn a_body_from_tokens_is_printed_a_statement_per_line() {
     assert!(page.contains("loss sum(z.T @ z);"), "{page}");
     assert!(page.contains("z: [H]"));
 }
+
+#[test]
+fn the_params_table_counts_values_from_the_files_dims() {
+    let page = page_for_source("two_layer.rs", TWO_LAYER);
+    // W1 16·8, b1 16, W2 4·16, b2 4.
+    assert!(page.contains("<td><code>W1</code></td><td>[H×D]</td><td>128</td>"), "{page}");
+    assert!(page.contains("<td>total</td><td></td><td>212</td>"));
+    let no_dims = TWO_LAYER.replace("dims! { D = 8; H = 16; C = 4; }", "");
+    assert!(page_for_source("two_layer.rs", &no_dims).contains("? (a dim's size is not in this file)"));
+}
