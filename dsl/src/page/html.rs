@@ -19,8 +19,8 @@ pre.source{background:#f9fafb;border:1px solid #e5e7eb;padding:8px;overflow-x:au
 .shape{color:#047857;margin-left:2em}.bad{background:#fee2e2}
 .error{display:block;color:#b91c1c;margin-left:3em;white-space:pre-wrap}
 table.params td,table.params th{padding:2px 12px;text-align:left;font-size:13px}
-.graph{border:1px solid #e5e7eb;background:#fff}
-math{font-size:15px}";
+.graph{border:1px solid #e5e7eb;background:#fff}.scroll{overflow-x:auto}
+math{font-size:15px}mtd{text-align:left;padding:1px 4px}mtd:first-child{text-align:right}";
 
 /// The whole page for `file` (its text `source`) and the nets found in it.
 pub fn page(file: &str, source: &str, found: &[Found], sizes: &HashMap<String, u64>) -> String {
@@ -59,7 +59,11 @@ fn section(f: &Found, lines: &[&str], sizes: &HashMap<String, u64>) -> String {
         let order: HashMap<String, usize> = d
             .map(|d| d.lines.iter().enumerate().map(|(i, l)| (l.value.clone(), i + 1)).collect())
             .unwrap_or_default();
-        out += &format!("<h3>{}: the graph</h3>\n{}\n", escape(&net.net), super::graph::svg(net, &order));
+        out += &format!(
+            "<h3>{}: the graph</h3>\n<div class=\"scroll\">{}</div>\n",
+            escape(&net.net),
+            super::graph::svg(net, &order)
+        );
         if let Some(d) = d {
             out += &format!("<h3>{}: the backward pass</h3>\n{}", escape(&net.net), derivation(d));
         }
