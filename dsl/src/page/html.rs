@@ -75,7 +75,8 @@ fn section(f: &Found, lines: &[&str], sizes: &HashMap<String, u64>) -> String {
 /// The invocation's lines, each `let` with its name and shape beside it,
 /// each error under its line.
 fn source_block(f: &Found, lines: &[&str]) -> String {
-    let (first, last) = f.lines;
+    // Lines count from 1; a span without a place reads 0.
+    let (first, last) = (f.lines.0.max(1), f.lines.1.max(1));
     let mut shapes: HashMap<usize, Vec<String>> = HashMap::new();
     for net in &f.analysis.nets {
         for v in net.values.iter().filter(|v| matches!(v.kind, ValueKind::Let | ValueKind::Loss)) {
@@ -95,7 +96,7 @@ fn source_block(f: &Found, lines: &[&str]) -> String {
     }
     let mut out = String::from("<pre class=\"source\">");
     for no in first..=last.max(first) {
-        let text = lines.get(no - 1).copied().unwrap_or("");
+        let text = no.checked_sub(1).and_then(|i| lines.get(i)).copied().unwrap_or("");
         let bad = if errors.contains_key(&no) { " bad" } else { "" };
         out += &format!(
             "<span class=\"line{bad}\" data-line=\"{no}\"><span class=\"no\">{no}</span>{}",

@@ -88,3 +88,12 @@ fn the_params_table_counts_values_from_the_files_dims() {
     let no_dims = TWO_LAYER.replace("dims! { D = 8; H = 16; C = 4; }", "");
     assert!(page_for_source("two_layer.rs", &no_dims).contains("? (a dim's size is not in this file)"));
 }
+
+/// Found by the fuzzer (`net_grammar`): a span without a place (line 0)
+/// made the source block index line −1, a panic.
+#[test]
+fn a_net_without_line_numbers_is_shown_from_line_one() {
+    let found = [Found { lines: (0, 0), analysis: crate::Analysis::default() }];
+    let page = html::page("n.rs", "net! { net N {} }", &found, &HashMap::new());
+    assert!(page.contains("data-line=\"1\""), "{page}");
+}
