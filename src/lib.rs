@@ -133,6 +133,15 @@ pub use shapegrad_macros::dims;
 ///   `Z: [C, T]`. A batch of them is a [`Sequences<V, T, B>`]
 ///   (`Sequences::from_slice`, `from_fn`, `from_examples`; step `t` of
 ///   example `b` at `t·B + b`), taken by reference.
+/// - `fn NAME(a, b) = EXPR;` defines a function of values, in a net's body
+///   or beside the nets of one `net!` invocation (then every net of it has
+///   it): `fn gate(a, b) = sigmoid(a) * tanh(b);` … `let h = gate(W @ x, U @ x);`.
+///   A call is expanded where it is written (its arguments checked as
+///   values, the body with its parameters bound to them), so it has every
+///   rule of the ops in its body: shapes, gradient, batched form, ONNX
+///   export; the derivation shows the expanded form. A function that calls
+///   itself, one defined twice or named like a function of `net!`, and a
+///   call with the wrong number of arguments are errors.
 /// - `for t in T { let l[t] = …; }` is a map over the steps of `T`: inside
 ///   it, `z[t]` is row `t` of a value `z: [T, R]` (an `[R]`), entry `t` of a
 ///   `[T]` vector, or label `t` of a sequence `ys: [T] of V`; every other
@@ -207,6 +216,7 @@ pub use shapegrad_macros::dims;
 /// | `E[w]` | `E: [V, M]`, `w` an index input (`input w: V;`) → `[M]`, row `w` (an embedding lookup); its gradient is added into row `w` only (`∂E = onehot(w) ∂zᵀ`); an index of another dim than `E`'s rows does not compile |
 /// | `sigmoid tanh relu swish exp log sqrt square abs` | elementwise, shape kept |
 /// | `softplus(x)` | elementwise: `log(1 + eˣ)`, without overflow; its derivative is `σ(x)` |
+/// | `hardswish(x)`, `hardtanh(x)`, `relu6(x)`, `silu(x)`, `mish(x)`, `softsign(x)` | composites, each one line of the registry from the functions above (`x * min(max(x + 3.0, 0.0), 6.0) / 6.0`, `max(min(x, 1.0), -1.0)`, `min(relu(x), 6.0)`, `x * sigmoid(x)`, `x * tanh(softplus(x))`, `x / (1.0 + abs(x))`), expanded where called |
 /// | `log_sigmoid(x)` | elementwise: `log σ(x)`, without overflow; its derivative is `1 − σ(x)` |
 /// | `gelu(x)` | elementwise, tanh form: `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`, as PyTorch's `gelu(x, approximate="tanh")`; its derivation line writes `gelu′(x)` |
 /// | `leaky_relu(x, a)` | elementwise: `x` for `x > 0`, `a·x` otherwise; `a` a number |
@@ -359,6 +369,7 @@ pub use shapegrad_macros::dims;
 /// | `derivation()`, `derivation_latex()` | the derived backward pass as text and as LaTeX |
 /// | `grad_inputs(&x, y) -> (T, TwoLayerGrad<T>, TwoLayerInputGrad<T>)` | with `grad x;` in the net: the loss, every param's gradient, and `∂L/∂x` (a field per input asked for) |
 /// | `grad_inputs_batch(&xs, &ys) -> (T, TwoLayerGrad<T>, TwoLayerInputGradBatch<B, T>)` | the same over a batch: the params' gradients the mean, the inputs' one column per example, each that example's own `∂Lᵦ/∂xᵦ` (fields named as the batched arguments, `xs`) |
+/// | `TwoLayer::explain_html() -> &'static str` | an associated function: a self-contained HTML page that shows the net (its source with each value's shape, the graph of its values as SVG, its derivation as MathML, its params), as `shapegrad-explain` writes for a file |
 /// | `TwoLayer::summary() -> String` | an associated function (no `self`): each param with its shape in the dims' names and its size, and the total |
 /// | `to_onnx() -> Vec<u8>`, `export_onnx(path)` | the forward pass as an ONNX model (opset 13, batch-first), to bytes or to a file; for a net with per-example matrices or sequences, a `Scan` over the batch whose body is the per-example graph (`int64 [N, T]` tokens, `[N, T, D]` matrices); not for a net without inputs or outputs |
 /// | `save(path)`, `load(path)` | the weights as safetensors, recording the net's identity ([`io`]) |

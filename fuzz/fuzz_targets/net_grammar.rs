@@ -52,6 +52,13 @@ const FUNCS: &[&str] = &[
     "softplus",
     "gelu",
     "log_sigmoid",
+    "hardswish",
+    "hardtanh",
+    "relu6",
+    "silu",
+    "mish",
+    "softsign",
+    "gate",
 ];
 const BINARY: &[&str] = &[
     "max",
@@ -125,6 +132,7 @@ fuzz_target!(|data: &[u8]| {
             3 if b.next() % 2 == 0 => format!("label {name}: [{}] of {};\n", b.pick(DIMS), b.pick(DIMS)),
             3 => format!("label {name}: {};\n", b.pick(DIMS)),
             4 | 5 => format!("let {name} = {};\n", expr(&mut b, 0)),
+            6 if b.next() % 4 == 0 => format!("fn gate({name}) = {};\n", expr(&mut b, 0)),
             6 => format!("loss {};\n", expr(&mut b, 0)),
             7 if b.next() % 2 == 0 => {
                 let mut lets = String::new();

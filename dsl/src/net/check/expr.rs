@@ -98,8 +98,16 @@ impl Builder<'_> {
     /// are checked here, then its own shape rule.
     fn call(&mut self, e: &Expr, func: &Ident, args: &[Expr], named: &[(Ident, Expr)]) -> Option<NodeId> {
         let name = func.to_string();
+        if named.is_empty()
+            && let Some(node) = self.expand_call(e, func, args)
+        {
+            return node;
+        }
         let Some((def, sig)) = ops::function(&name).and_then(|d| Some((d, d.signature()?))) else {
-            let names = ops::function_names();
+            let mut names = ops::function_names();
+            names.extend(ops::composite_names());
+            let own: Vec<&str> = self.functions.keys().map(String::as_str).collect();
+            names.extend(own);
             let msg = match closest(&name, names.iter().copied()) {
                 Some(near) => format!("unknown function `{name}`; did you mean `{near}`?"),
                 None => format!("unknown function `{name}`; the functions are {}", names.join(", ")),

@@ -95,6 +95,8 @@ impl Builder<'_> {
                 placeholders: Vec::new(),
                 known_infer: self.known_infer,
                 step: Some(step),
+                functions: self.functions.clone(),
+                calling: Vec::new(),
             };
             let mut outputs: Vec<(Ident, NodeId)> = Vec::new();
             for stmt in body {

@@ -13,6 +13,7 @@ use syn::{Attribute, Ident, Visibility};
 
 mod dims;
 mod expr;
+mod functions;
 mod map;
 mod shape;
 mod statements;
@@ -122,6 +123,9 @@ struct Builder<'e> {
     known_infer: &'e HashMap<String, DimId>,
     /// Inside the body of a `for`: its loop and steps.
     step: Option<map::StepCx>,
+    /// The net's functions (`fn NAME(x) = …;`), and the calls being expanded.
+    functions: HashMap<String, std::rc::Rc<functions::Function>>,
+    calling: Vec<String>,
 }
 
 /// Checks a net and builds its graph. The model is returned even when there
@@ -188,6 +192,8 @@ fn build_with<'e>(
         placeholders: Vec::new(),
         known_infer: inferred,
         step: None,
+        functions: HashMap::new(),
+        calling: Vec::new(),
     };
     let mut m = Model {
         graph: Graph::default(),
@@ -277,6 +283,7 @@ fn build_with<'e>(
             Stmt::Let { name, .. } => {
                 b.all_lets.insert(name.to_string());
             }
+            Stmt::Fn { name, params, body } => b.define(name, params, body),
             Stmt::For { body, .. } => {
                 for s in body {
                     if let Stmt::StepLet { name, .. } = s {
@@ -369,7 +376,8 @@ fn build_with<'e>(
                     m.hand_grads.push(g);
                 }
             }
-            Stmt::Param { .. }
+            Stmt::Fn { .. }
+            | Stmt::Param { .. }
             | Stmt::Input { .. }
             | Stmt::Index { .. }
             | Stmt::Indices { .. }

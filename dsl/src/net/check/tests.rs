@@ -155,9 +155,12 @@ fn function_rules() {
     assert!(errs[0].contains("unknown function `sigmoud`; did you mean `sigmoid`?"));
     // Nothing near: every function is listed.
     let far = errors_of(quote!(param W: [H, N]; input x: [N]; loss frobnicate(W @ x);));
-    let list = crate::net::ops::function_names().join(", ");
+    let mut names = crate::net::ops::function_names();
+    names.extend(crate::net::ops::composite_names());
+    let list = names.join(", ");
     assert_eq!(far, [format!("unknown function `frobnicate`; the functions are {list}")]);
     assert!(list.starts_with("sigmoid, tanh") && list.contains("max, min") && list.contains("svm"), "{list}");
+    assert!(list.ends_with("hardswish, hardtanh, relu6, silu, mish, softsign"), "{list}");
     assert!(errs[1].contains("`sum` takes 1 argument, found 2"));
     assert!(errs[2].contains("`dot` needs two vectors of one length, but `x` is [N] and `W @ x` is [H]"));
     let errs = errors_of(quote!(input x: [N]; param w: [N]; loss sum(x * w) + h; let h = sum(x);));

@@ -31,6 +31,7 @@ mod arith;
 mod axes;
 mod batchnorm;
 mod broadcast;
+mod composite;
 mod context;
 mod conv;
 mod div;
@@ -59,6 +60,7 @@ use quote::quote;
 use super::model::{Graph, NodeId, Op, Shape};
 pub use crate::net::codegen::OnnxCx;
 pub use axes::{along_axis, ambiguous_axis_message, no_axis_message};
+pub use composite::{composite, composite_names};
 
 pub use context::{
     Call, Check, EmitCx, Fused, Kind, LiftCx, Lifted, Place, Prec, PrintCx, Signature, broadcast, call,

@@ -47,6 +47,7 @@ pub struct ShapeAst {
     pub dims: Vec<DimAst>,
 }
 
+#[derive(Clone)]
 pub enum Stmt {
     Param {
         attrs: Vec<Attribute>,
@@ -116,6 +117,14 @@ pub enum Stmt {
         step: Ident,
         expr: Expr,
     },
+    /// `fn NAME(a, b) = EXPR;`: a function of values, applied where it is
+    /// called (in a net's body, or beside the nets of an invocation: then
+    /// every net of it has it).
+    Fn {
+        name: Ident,
+        params: Vec<Ident>,
+        body: Expr,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,11 +184,22 @@ pub enum ExprKind {
 /// Every net in one invocation (usually one), or the errors that stopped the
 /// header of one from being read.
 pub fn parse_nets(input: TokenStream, errors: &mut Errors) -> Vec<NetAst> {
+    // `fn …;` beside the nets: every net of the invocation has them.
+    let (shared, input) = split_functions(input);
+    let mut functions = Vec::new();
+    for chunk in shared {
+        match syn::parse2::<Stmt>(chunk) {
+            Ok(f @ Stmt::Fn { .. }) => functions.push(f),
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+    }
     match syn::parse2::<Nets>(input) {
         Ok(nets) => {
             let mut out = Vec::new();
             for (header, body) in nets.0 {
                 let (stmts, failed) = parse_body(body, errors);
+                let stmts = functions.iter().cloned().chain(stmts).collect();
                 out.push(NetAst { stmts, failed, ..header });
             }
             out
@@ -189,6 +209,41 @@ pub fn parse_nets(input: TokenStream, errors: &mut Errors) -> Vec<NetAst> {
             Vec::new()
         }
     }
+}
+
+/// The invocation's top-level `fn NAME(…) = …;` items (each up to its
+/// `;`), and the rest: the nets.
+fn split_functions(input: TokenStream) -> (Vec<TokenStream>, TokenStream) {
+    let mut functions = Vec::new();
+    let mut rest = Vec::new();
+    let mut current: Option<Vec<TokenTree>> = None;
+    for t in input {
+        match (&mut current, &t) {
+            (None, TokenTree::Ident(i)) if i == "fn" => {
+                // Its attributes (`/// docs`) go with it, not to the next net.
+                let mut start = rest.len();
+                while start >= 2
+                    && matches!(&rest[start - 2], TokenTree::Punct(p) if p.as_char() == '#')
+                    && matches!(&rest[start - 1], TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Bracket)
+                {
+                    start -= 2;
+                }
+                let mut f: Vec<TokenTree> = rest.split_off(start);
+                f.push(t);
+                current = Some(f);
+            }
+            (Some(f), TokenTree::Punct(p)) if p.as_char() == ';' => {
+                functions.push(f.drain(..).collect());
+                current = None;
+            }
+            (Some(f), _) => f.push(t),
+            (None, _) => rest.push(t),
+        }
+    }
+    if let Some(f) = current {
+        functions.push(f.into_iter().collect());
+    }
+    (functions, rest.into_iter().collect())
 }
 
 struct Nets(Vec<(NetAst, TokenStream)>);
@@ -319,7 +374,8 @@ fn split_missing_semicolons(chunk: TokenStream, errors: &mut Errors) -> Vec<Toke
     parts
 }
 
-const STATEMENTS: &str = "`param`, `input`, `target`, `label`, `let`, `for`, `output`, `loss` or `grad`";
+const STATEMENTS: &str =
+    "`param`, `input`, `target`, `label`, `let`, `for`, `fn`, `output`, `loss` or `grad`";
 
 impl Parse for Stmt {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -344,6 +400,21 @@ impl Parse for Stmt {
                 Some(step) => Stmt::StepLet { name, step, expr },
                 None => Stmt::Let { name, expr },
             });
+        }
+        if input.peek(Token![fn]) {
+            input.parse::<Token![fn]>()?;
+            let name: Ident = input.parse()?;
+            let content;
+            syn::parenthesized!(content in input);
+            let params = content.parse_terminated(Ident::parse, Token![,])?.into_iter().collect();
+            input.parse::<Token![=]>().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "a function is `fn NAME(x) = EXPR;`, its body one expression of its arguments",
+                )
+            })?;
+            let body = parse_full_expr(input)?;
+            return Ok(Stmt::Fn { name, params, body });
         }
         if input.peek(Token![for]) {
             let keyword = input.parse::<Token![for]>()?;
@@ -454,6 +525,11 @@ fn parse_init(input: ParseStream) -> syn::Result<f64> {
         }
     };
     Ok(if negative { -value } else { value })
+}
+
+/// An expression from text (a composite function's body).
+pub fn parse_expr_str(text: &str) -> syn::Result<Expr> {
+    syn::parse::Parser::parse_str(parse_full_expr, text)
 }
 
 /// An error underlining a whole expression.

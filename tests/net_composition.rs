@@ -1,0 +1,94 @@
+//! Functions of values defined once (`fn NAME(x) = …;`, in a net or beside
+//! the nets of an invocation) and the registry's composite functions
+//! (hardswish, hardtanh, relu6, silu, mish, softsign), each expanded where it
+//! is called: values against their closed forms written here, gradients
+//! against finite differences, batches against the mean of their examples.
+
+use shapegrad::prelude::*;
+
+dims! { D = 5; H = 4; B = 3; }
+
+net! {
+    /// Every composite, each on its own part of `W @ x`.
+    pub net Composites {
+        param W: [H, D];
+        input x: [D];
+        let z = 3.0 * (W @ x);
+        output z;
+        loss sum(hardswish(z)) + sum(hardtanh(z)) + sum(relu6(z)) + sum(silu(z)) + sum(mish(z)) + sum(softsign(z));
+    }
+}
+
+net! {
+    fn gate(a, b) = sigmoid(a) * tanh(b);
+    fn hs(v) = v * min(max(v + 3.0, 0.0), 6.0) / 6.0;
+
+    /// A function of two values, and one written like a composite.
+    pub net Gated {
+        param W: [H, D];
+        param U: [H, D];
+        input x: [D];
+        let h = gate(W @ x, U @ x);
+        loss sum(hs(h * 4.0)) - sum(hardswish(h * 4.0)) + sum(square(h));
+    }
+
+    /// The invocation's functions are every net's.
+    pub net Shared {
+        param W: [H, D];
+        input x: [D];
+        fn twice(v) = 2.0 * v;
+        loss sum(gate(twice(W @ x), W @ x));
+    }
+}
+
+fn x() -> Vector<D, f64> {
+    Vector::from_fn(|i, _| 0.8 * i as f64 - 1.7)
+}
+
+fn w() -> Matrix<H, D, f64> {
+    Matrix::from_fn(|i, j| 0.7 * ((i * 5 + j) as f64 * 1.3).sin())
+}
+
+fn sigmoid(v: f64) -> f64 {
+    1.0 / (1.0 + (-v).exp())
+}
+
+#[test]
+fn the_composites_are_their_definitions() {
+    let net = Composites { W: w() };
+    let z = net.forward(&x());
+    let want: f64 = z
+        .as_slice()
+        .iter()
+        .map(|&v| {
+            let hardswish = v * (v + 3.0).clamp(0.0, 6.0) / 6.0;
+            let hardtanh = v.clamp(-1.0, 1.0);
+            let relu6 = v.clamp(0.0, 6.0);
+            let silu = v * sigmoid(v);
+            let mish = v * (1.0 + v.exp()).ln().tanh();
+            let softsign = v / (1.0 + v.abs());
+            hardswish + hardtanh + relu6 + silu + mish + softsign
+        })
+        .sum();
+    assert!((net.loss(&x()) - want).abs() < 1e-12, "{} vs {want}", net.loss(&x()));
+    assert!(net.gradcheck(&x()).is_ok(1e-6));
+    // In batches: the mean of the examples.
+    let xs = Matrix::<D, B, f64>::from_fn(|i, b| 0.5 * i as f64 - 0.9 * b as f64);
+    let mean: f64 = (0..3).map(|b| net.loss(&xs.column(b))).sum::<f64>() / 3.0;
+    assert!((net.loss_batch(&xs) - mean).abs() < 1e-12);
+}
+
+#[test]
+fn a_function_of_the_net_is_its_body_where_it_is_called() {
+    let net = Gated { W: w(), U: Matrix::from_fn(|i, j| 0.3 * (i as f64 - j as f64)) };
+    let (a, b) = (&net.W * &x(), &net.U * &x());
+    // hs and hardswish cancel: the loss is Σ h², h = σ(a) ⊙ tanh(b).
+    let want: f64 = (0..4).map(|i| (sigmoid(a[i]) * b[i].tanh()).powi(2)).sum();
+    assert!((net.loss(&x()) - want).abs() < 1e-12, "{} vs {want}", net.loss(&x()));
+    assert!(net.gradcheck(&x()).is_ok(1e-6));
+    let shared = Shared { W: w() };
+    let a = &shared.W * &x();
+    let want: f64 = (0..4).map(|i| sigmoid(2.0 * a[i]) * a[i].tanh()).sum();
+    assert!((shared.loss(&x()) - want).abs() < 1e-12);
+    assert!(shared.gradcheck(&x()).is_ok(1e-6));
+}
