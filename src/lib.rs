@@ -214,7 +214,7 @@ pub use shapegrad_macros::dims;
 /// | `x[k]` | `k` a dim expression (`x[0]`, `x[T - 1]`): element `k` of a vector (a scalar; batched, a per-example scalar) or row `k` of a matrix (`[C]`; of a shared matrix only, for now); a step past the end does not compile |
 /// | `E[ws]` | `E: [V, M]`, `ws: [T] of V` → `[T, M]`, row `t` the lookup of step `t`; its gradient adds each row into its token's |
 /// | `E[w]` | `E: [V, M]`, `w` an index input (`input w: V;`) → `[M]`, row `w` (an embedding lookup); its gradient is added into row `w` only (`∂E = onehot(w) ∂zᵀ`); an index of another dim than `E`'s rows does not compile |
-/// | `sigmoid tanh relu swish exp log sqrt square abs` | elementwise, shape kept |
+/// | `sigmoid(x)`, `tanh(x)`, `relu(x)`, `swish(x)`, `exp(x)`, `log(x)`, `sqrt(x)`, `square(x)`, `abs(x)` | elementwise, shape kept |
 /// | `softplus(x)` | elementwise: `log(1 + eˣ)`, without overflow; its derivative is `σ(x)` |
 /// | `hardswish(x)`, `hardtanh(x)`, `relu6(x)`, `silu(x)`, `mish(x)`, `softsign(x)` | composites, each one line of the registry from the functions above (`x * min(max(x + 3.0, 0.0), 6.0) / 6.0`, `max(min(x, 1.0), -1.0)`, `min(relu(x), 6.0)`, `x * sigmoid(x)`, `x * tanh(softplus(x))`, `x / (1.0 + abs(x))`), expanded where called |
 /// | `log_sigmoid(x)` | elementwise: `log σ(x)`, without overflow; its derivative is `1 − σ(x)` |

@@ -92,3 +92,31 @@ fn a_function_of_the_net_is_its_body_where_it_is_called() {
     assert!((shared.loss(&x()) - want).abs() < 1e-12);
     assert!(shared.gradcheck(&x()).is_ok(1e-6));
 }
+
+net! {
+    /// The fused `swish` kernel beside its composite `silu` (`x ⊙ σ(x)`).
+    pub net FusedAndComposite {
+        param W: [H, D];
+        input x: [D];
+        let z = W @ x;
+        loss sum(swish(z) * z) - sum(silu(z) * z) + 0.25 * sum(silu(z));
+    }
+}
+
+/// A fused kernel is kept for speed; it must equal its composite: here the
+/// two cancel, leaving `Σ silu(z) / 4`, and so do their gradients.
+#[test]
+fn the_fused_swish_equals_its_composite_silu() {
+    let net = FusedAndComposite { W: w() };
+    let z = &net.W * &x();
+    let want: f64 = z.as_slice().iter().map(|&v| 0.25 * v * sigmoid(v)).sum();
+    assert!((net.loss(&x()) - want).abs() < 1e-12);
+    let (_, g) = net.grad(&x());
+    for i in 0..4 {
+        let v = z[i];
+        let d = 0.25 * (sigmoid(v) + v * sigmoid(v) * (1.0 - sigmoid(v)));
+        for j in 0..5 {
+            assert!((g.W[(i, j)] - d * x()[j]).abs() < 1e-12, "∂W[{i}, {j}]");
+        }
+    }
+}
