@@ -120,3 +120,21 @@ fn the_fused_swish_equals_its_composite_silu() {
         }
     }
 }
+
+net! {
+    /// A negative literal argument is a number: a slope below zero.
+    pub net NegativeSlope {
+        param W: [H, D];
+        input x: [D];
+        loss sum(leaky_relu(W @ x, -0.1)) + sum(max(W @ x, -0.5));
+    }
+}
+
+#[test]
+fn a_negative_literal_is_a_number_where_one_is_read() {
+    let net = NegativeSlope { W: w() };
+    let z = &net.W * &x();
+    let want: f64 = z.as_slice().iter().map(|&v| if v > 0.0 { v } else { -0.1 * v } + v.max(-0.5)).sum();
+    assert!((net.loss(&x()) - want).abs() < 1e-12, "{} vs {want}", net.loss(&x()));
+    assert!(net.gradcheck(&x()).is_ok(1e-6));
+}

@@ -15,7 +15,11 @@ impl Builder<'_> {
         match &e.kind {
             ExprKind::Var(name) => self.var(name),
             ExprKind::Num(x) => Some(self.g.constant(*x)),
-            ExprKind::Neg(a) => self.apply("neg", e, &[a]),
+            // A negative literal is a number (`leaky_relu(x, -0.1)`), not `neg` of one.
+            ExprKind::Neg(a) => match a.kind {
+                ExprKind::Num(x) => Some(self.g.constant(-x)),
+                _ => self.apply("neg", e, &[a]),
+            },
             ExprKind::Transpose(a) => self.apply("transpose", e, &[a]),
             ExprKind::Slice(base, lo, hi) => {
                 // The bounds as dim sizes (`count` nodes), read by the slice's rule.
