@@ -306,52 +306,26 @@ fn the_documented_methods_allocate_only_what_they_return() {
     assert_eq!(loss, other);
 }
 
-dims! { Vocab = 16; Model = 16; Steps = 8; Ffn = 32; Seqs = 4; }
+/// The contract's transformer block: per-example matrices and token
+/// sequences, whose batched methods loop over the examples.
+mod block {
+    use shapegrad::prelude::*;
 
-net! {
-    /// The contract's transformer block: per-example matrices and token
-    /// sequences, whose batched methods loop over the examples.
-    net Block {
-        param E: [Vocab, Model];
-        param P: [Steps, Model];
-        param g1: [Model];
-        param s1: [Model];
-        param Wq: [Model, Model];
-        param Wk: [Model, Model];
-        param Wv: [Model, Model];
-        param Wo: [Model, Model];
-        param g2: [Model];
-        param s2: [Model];
-        param W1: [Ffn, Model];
-        param b1: [Ffn];
-        param W2: [Model, Ffn];
-        param b2: [Model];
-        param Wy: [Vocab, Model];
-        input ws: [Steps] of Vocab;
-        input mask: [Steps, Steps];
-        label ys: [Steps] of Vocab;
-        let x = E[ws] + P;
-        let h = layernorm(x, g1, s1);
-        let q = h @ Wq.T;
-        let k = h @ Wk.T;
-        let v = h @ Wv.T;
-        let a = softmax(0.25 * (k @ q.T) + mask);
-        let r = x + a.T @ v @ Wo.T;
-        let f = relu(layernorm(r, g2, s2) @ W1.T + b1) @ W2.T + b2;
-        let z = (r + f) @ Wy.T;
-        loss -sum(log_softmax(z.T) * onehot(ys)) / Steps;
-    }
+    dims! { pub V = 16; pub D = 16; pub T = 8; pub F = 32; pub Seqs = 4; }
+
+    include!("blocks/contract.rs");
 }
 
 #[test]
 fn a_hundred_steps_of_a_transformer_block_allocate_nothing() {
-    let mut net = Block::<f32>::init(1);
+    use block::{ContractBlock, ContractBlockBatchWorkspace, ContractBlockGrad, Seqs, T, V};
+    let mut net = ContractBlock::<f32>::init(1);
     let mut adam = Adam::new(1e-2);
-    let mut ws = BlockBatchWorkspace::<Seqs, f32>::new();
-    let mut grads = BlockGrad::<f32>::zeros();
-    let tokens = Sequences::<Vocab, Steps, Seqs>::from_fn(|t, b| (t + 3 * b) % 16).unwrap();
-    let next = Sequences::<Vocab, Steps, Seqs>::from_fn(|t, b| (t + 1 + 3 * b) % 16).unwrap();
-    let mask = Tensor3::<Steps, Steps, Seqs>::from_fn(|key, query, _| if key <= query { 0.0 } else { -1e9 });
+    let mut ws = ContractBlockBatchWorkspace::<Seqs, f32>::new();
+    let mut grads = ContractBlockGrad::<f32>::zeros();
+    let tokens = Sequences::<V, T, Seqs>::from_fn(|t, b| (t + 3 * b) % 16).unwrap();
+    let next = Sequences::<V, T, Seqs>::from_fn(|t, b| (t + 1 + 3 * b) % 16).unwrap();
+    let mask = Tensor3::<T, T, Seqs>::from_fn(|key, query, _| if key <= query { 0.0 } else { -1e9 });
     let mut step = || {
         let loss = net.grad_batch_into(&mut ws, &tokens, &mask, &next, &mut grads);
         adam.step(&mut net, &grads);

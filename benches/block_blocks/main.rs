@@ -15,16 +15,16 @@ use shapegrad::prelude::*;
 #[path = "../workloads/block.rs"]
 #[allow(dead_code)]
 mod block;
-use block::{Batch, Block, BlockGrad, T, V};
+use block::{Batch, ContractBlock, ContractBlockGrad, T, V};
 
 fn main() {
     let blocks: usize = std::env::var("SHAPEGRAD_BLOCKS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
-    let net = Block::<f32>::init(3);
+    let net = ContractBlock::<f32>::init(3);
     let ws = Sequences::<V, T, Batch>::from_fn(|t, b| (7 * t + 3 * b) % 64).unwrap();
     let ys = Sequences::<V, T, Batch>::from_fn(|t, b| (7 * t + 3 * b + 7) % 64).unwrap();
     let mask = Tensor3::<T, T, Batch>::from_fn(|key, query, _| if key <= query { 0.0 } else { -1e9 });
     let step = || {
-        let (loss, g): (f32, BlockGrad<f32>) = black_box(&net).grad_batch(black_box(&ws), &mask, &ys);
+        let (loss, g): (f32, ContractBlockGrad<f32>) = black_box(&net).grad_batch(black_box(&ws), &mask, &ys);
         black_box((loss, g));
     };
     for _ in 0..5 {

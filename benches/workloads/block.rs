@@ -12,42 +12,7 @@ use shapegrad::prelude::*;
 
 dims! { pub V = 64; pub D = 64; pub F = 256; pub T = 64; pub Batch = 32; }
 
-net! {
-    pub net Block {
-        param E: [V, D];
-        param P: [T, D];
-        param g1: [D];
-        param s1: [D];
-        param Wq: [D, D];
-        param Wk: [D, D];
-        param Wv: [D, D];
-        param Wo: [D, D];
-        param g2: [D];
-        param s2: [D];
-        param W1: [F, D];
-        param b1: [F];
-        param W2: [D, F];
-        param b2: [D];
-        param Wy: [V, D];
-        input ws: [T] of V;
-        input mask: [T, T];
-        label ys: [T] of V;
-        let x = E[ws] + P;
-        let h = layernorm(x, g1, s1);
-        let q = h @ Wq.T;
-        let k = h @ Wk.T;
-        let v = h @ Wv.T;
-        let a = softmax(0.125 * (k @ q.T) + mask);
-        let r = x + a.T @ v @ Wo.T;
-        let f = relu(layernorm(r, g2, s2) @ W1.T + b1) @ W2.T + b2;
-        let z = (r + f) @ Wy.T;
-        for t in T {
-            let l[t] = softmax_cross_entropy(z[t], ys[t]);
-        }
-        output z;
-        loss mean(l);
-    }
-}
+include!("../../tests/blocks/contract.rs");
 
 /// The step's multiply-adds, ×2 for FLOPs: per sequence, forward `q, k, v,
 /// ·Woᵀ` (4·T·D²), the scores and `aᵀv` (2·T²·D), the FFN (2·T·D·F) and the
@@ -57,12 +22,12 @@ pub const FLOPS: f64 =
     2.0 * 3.0 * 32.0 * (4.0 * 64.0 * 4096.0 + 2.0 * 4096.0 * 64.0 + 2.0 * 4096.0 * 256.0 + 64.0 * 4096.0);
 
 pub fn block_step(c: &mut Criterion) {
-    let net = Block::<f32>::init(3);
+    let net = ContractBlock::<f32>::init(3);
     let ws = Sequences::<V, T, Batch>::from_fn(|t, b| (7 * t + 3 * b) % 64).unwrap();
     let ys = Sequences::<V, T, Batch>::from_fn(|t, b| (7 * t + 3 * b + 7) % 64).unwrap();
     let mask = Tensor3::<T, T, Batch>::from_fn(|key, query, _| if key <= query { 0.0 } else { -1e9 });
-    let mut buffers = BlockBatchWorkspace::<Batch, f32>::new();
-    let mut g = BlockGrad::<f32>::zeros();
+    let mut buffers = ContractBlockBatchWorkspace::<Batch, f32>::new();
+    let mut g = ContractBlockGrad::<f32>::zeros();
     let loss = net.grad_batch_into(&mut buffers, &ws, &mask, &ys, &mut g);
     assert!(loss.is_finite() && (loss - 64f32.ln()).abs() < 1.0, "loss {loss}");
     let mut group = c.benchmark_group("block_d64_t64_b32");

@@ -92,14 +92,7 @@ impl<C: Dim, B: Dim> Classes<C, B> {
         if indices.len() != B::SIZE {
             return Err(ShapeError::LabelCount { batch: B::NAME, expected: B::SIZE, found: indices.len() });
         }
-        if let Some((position, &index)) = indices.iter().enumerate().find(|&(_, &k)| k >= C::SIZE) {
-            return Err(ShapeError::ClassOutOfRange {
-                classes: C::NAME,
-                size: C::SIZE,
-                index,
-                position: Some(position),
-            });
-        }
+        check_range::<C>(indices)?;
         let mut labels = GenericArray::<usize, B::Size>::default_boxed();
         labels.copy_from_slice(indices);
         Ok(Classes { labels, classes: PhantomData })
@@ -147,6 +140,20 @@ impl<C: Dim, B: Dim> Classes<C, B> {
             m[(k, b)] = T::ONE;
         }
         m
+    }
+}
+
+/// `Err(ClassOutOfRange)` for the first of `indices` not below `C`, with
+/// its position.
+pub(crate) fn check_range<C: Dim>(indices: &[usize]) -> Result<(), ShapeError> {
+    match indices.iter().enumerate().find(|&(_, &k)| k >= C::SIZE) {
+        Some((position, &index)) => Err(ShapeError::ClassOutOfRange {
+            classes: C::NAME,
+            size: C::SIZE,
+            index,
+            position: Some(position),
+        }),
+        None => Ok(()),
     }
 }
 

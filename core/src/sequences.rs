@@ -51,14 +51,7 @@ impl<C: Dim, T: Dim, B: Dim> Sequences<C, T, B> {
                 found: indices.len(),
             });
         }
-        if let Some((position, &index)) = indices.iter().enumerate().find(|&(_, &k)| k >= C::SIZE) {
-            return Err(ShapeError::ClassOutOfRange {
-                classes: C::NAME,
-                size: C::SIZE,
-                index,
-                position: Some(position),
-            });
-        }
+        crate::class::check_range::<C>(indices)?;
         Ok(Sequences { labels: indices.into(), dims: PhantomData })
     }
 

@@ -168,21 +168,16 @@ fn export_fns(m: &Model, bm: &Model) -> Result<TokenStream, String> {
     }
     let net = m.name.to_string();
     let doc = "The forward pass (`forward_batch`) as an ONNX model (opset 13): inputs and outputs batch-first (`[N, D]`, `[N, C, H, W]`), params as initializers named as in the net. See `shapegrad::onnx`.";
-    Ok(quote! {
-        #[doc = #doc]
-        pub fn to_onnx(&self) -> ::std::vec::Vec<u8> {
+    Ok(export_methods(
+        doc,
+        quote! {
             let mut __g = ::shapegrad::onnx::Graph::new(#net);
             ::shapegrad::onnx::params(&mut __g, self);
             #(#body)*
             #(#outs)*
             __g.to_bytes()
-        }
-
-        /// Writes [`Self::to_onnx`] to the file `path`.
-        pub fn export_onnx(&self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::std::io::Result<()> {
-            ::std::fs::write(path, self.to_onnx())
-        }
-    })
+        },
+    ))
 }
 
 impl super::Codegen<'_> {
@@ -272,9 +267,9 @@ fn looped_export_fns(m: &Model) -> Result<TokenStream, String> {
     }
     let net = m.name.to_string();
     let doc = "The forward pass (`forward_batch`) as an ONNX model (opset 13): a `Scan` over the batch whose body is the per-example net; inputs and outputs batch-first (`[N, D]`, `[N, T, D]`, `int64` `[N, T]` for a sequence of tokens), params as initializers named as in the net. See `shapegrad::onnx`.";
-    Ok(quote! {
-        #[doc = #doc]
-        pub fn to_onnx(&self) -> ::std::vec::Vec<u8> {
+    Ok(export_methods(
+        doc,
+        quote! {
             let mut __outer = ::shapegrad::onnx::Graph::new(#net);
             ::shapegrad::onnx::params(&mut __outer, self);
             #(#outer)*
@@ -283,11 +278,21 @@ fn looped_export_fns(m: &Model) -> Result<TokenStream, String> {
             #(#outs)*
             __outer.scan(__g, &[#(#scanned),*], &[#(#stacked),*]);
             __outer.to_bytes()
+        },
+    ))
+}
+
+/// `to_onnx` (documented by `doc`, its statements `body`) and `export_onnx`.
+fn export_methods(doc: &str, body: TokenStream) -> TokenStream {
+    quote! {
+        #[doc = #doc]
+        pub fn to_onnx(&self) -> ::std::vec::Vec<u8> {
+            #body
         }
 
         /// Writes [`Self::to_onnx`] to the file `path`.
         pub fn export_onnx(&self, path: impl ::core::convert::AsRef<::std::path::Path>) -> ::std::io::Result<()> {
             ::std::fs::write(path, self.to_onnx())
         }
-    })
+    }
 }
