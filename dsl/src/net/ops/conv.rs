@@ -1,7 +1,7 @@
 //! Convolutional layers on rank-3 values `[C×H×W]` (held as a column of
 //! `C×H×W`, a batch as `[C×H×W × B]`): `conv2d(x, K, b)` with optional
-//! `stride` and `pad`, and its adjoints (the pools, which share the helpers
-//! here for rank-3 values, are in `pool`). Output sizes are derived from the user's dims (`sizes`); what
+//! `stride` and `pad`, and its adjoints (the pools are in `pool`; what both
+//! use is in `window`). Output sizes are derived from the user's dims (`sizes`); what
 //! only the numbers decide is left to the compiler as a `SizeCheck`.
 //!
 //! The derivation writes `⋆` for the cross-correlation of `conv2d`:
@@ -9,30 +9,19 @@
 //! and `∂x = ∂z ⋆ᵀ K` is its transpose,
 //! `∂x[c,h,w] = Σ ∂z[f,i,j]·K[f,c,u,v]` over `s·i+u−p = h`, `s·j+v−p = w`.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, cols, internal,
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, checked, cols,
+    internal, literal, out_dim, rank3, size, usize_lit,
 };
 use crate::net::check::SizeBound;
 use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
-use crate::net::parse::ExprKind;
 use crate::net::sizes::Lin;
 
 pub(super) static OPS: &[&dyn OpDef] =
     &[&Conv2d, &ConvGrad("conv2d_dx"), &ConvGrad("conv2d_dk"), &ConvGrad("conv2d_db")];
-
-/// The dims of a rank-3 value `[C×H×W]` (one example or a batch), and its columns.
-pub(super) fn rank3(g: &Graph, n: NodeId) -> Option<([DimId; 3], DimId)> {
-    match g.shape(n) {
-        Shape::Mat(s, cols) => match g.parts(s)? {
-            &[c, h, w] => Some(([c, h, w], cols)),
-            _ => None,
-        },
-        _ => None,
-    }
-}
 
 /// The dims of kernels `[F×C×KH×KW]`.
 fn kernels(g: &Graph, n: NodeId) -> Option<(DimId, [DimId; 3])> {
@@ -43,31 +32,6 @@ fn kernels(g: &Graph, n: NodeId) -> Option<(DimId, [DimId; 3])> {
         },
         _ => None,
     }
-}
-
-/// An integer literal argument (`2`, `stride = 2`).
-pub(super) fn literal(e: &crate::net::parse::Expr) -> Option<u32> {
-    match e.kind {
-        ExprKind::Num(x) if x.fract() == 0.0 && (0.0..=1e6).contains(&x) => Some(x as u32),
-        _ => None,
-    }
-}
-
-/// The output shape dim of a window op, from its attribute.
-pub(super) fn out_dim(op: &Op) -> Option<DimId> {
-    match op.attr {
-        Attr::Window(_, _, d) => Some(d),
-        _ => None,
-    }
-}
-
-pub(super) fn size(cx: &dyn EmitCx, d: DimId) -> TokenStream {
-    let t = cx.dim(d);
-    quote!(<#t as ::shapegrad::Dim>::SIZE)
-}
-
-pub(super) fn usize_lit(v: u32) -> Literal {
-    Literal::usize_unsuffixed(v as usize)
 }
 
 /// Requires, through the compiler, that side `n` (`H`) with padding `pad`
@@ -289,15 +253,6 @@ fn geometry(cx: &dyn EmitCx, y: NodeId) -> TokenStream {
     let [c, h, w, f, kh, kw, oh, ow, b] = [c, h, w, f, kh, kw, oh, ow, b].map(|d| size(cx, d));
     let (s, p) = (usize_lit(s), usize_lit(p));
     quote!(::shapegrad::ops::ConvGeometry { c: #c, h: #h, w: #w, f: #f, kh: #kh, kw: #kw, oh: #oh, ow: #ow, batch: #b, stride: #s, pad: #p })
-}
-
-/// A kernel call that returns whether its sizes fitted: they do by
-/// construction, which debug builds assert.
-pub(super) fn checked(call: TokenStream) -> TokenStream {
-    quote! {
-        let __fits = #call;
-        ::core::debug_assert!(__fits, "net!: sizes of a convolution do not fit (a bug in shapegrad)");
-    }
 }
 
 /// The adjoints of `y = conv2d(x, K, b)` given `∂y`, each `(y, ∂y)`:

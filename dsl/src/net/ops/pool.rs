@@ -5,9 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::conv::{checked, literal, out_dim, rank3, size, usize_lit};
 use super::{
-    Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, cols, internal,
+    Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, checked, cols,
+    internal, literal, out_dim, rank3, size, usize_lit,
 };
 use crate::net::check::SizeBound;
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
