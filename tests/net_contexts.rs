@@ -97,8 +97,8 @@ macro_rules! sweep {
     (net $ctx:ident, $p:ident: $shape:tt, $s:tt, { $($e:tt)* }) => {
         mod $ctx {
             use super::*;
-            net! { pub net Plain { param $p: $shape; input x: [D]; let s = $s; loss $($e)*; } }
-            net! { pub net Scaled { param $p: $shape; input x: [D]; let s = $s; loss 2.5 * ($($e)*) - 1.0; } }
+            net! { fn gate(a, b) = sigmoid(a) * tanh(b); pub net Plain { param $p: $shape; input x: [D]; let s = $s; loss $($e)*; } }
+            net! { fn gate(a, b) = sigmoid(a) * tanh(b); pub net Scaled { param $p: $shape; input x: [D]; let s = $s; loss 2.5 * ($($e)*) - 1.0; } }
 
             #[test]
             fn plain_and_scaled() {
@@ -150,6 +150,13 @@ cases! {
     all log_sigmoid { log_sigmoid(s) }
     all softplus { softplus(s) }
     all dim_number { s * (D + 1.0) / D + tanh(s) }
+    all hardswish { hardswish(3.0 * s) }
+    all hardtanh { hardtanh(2.0 * s) }
+    all relu6 { relu6(8.0 * s) }
+    all silu { silu(s) }
+    all mish { mish(s) }
+    all softsign { softsign(s) }
+    all user_function { gate(s, 2.0 * s) }
     mats centered { s - mean(s) + 0.1 * s * s }
     mats slice { s[0..1] * tanh(s[0..1]) }
     mats step { s[0] * tanh(s) }
