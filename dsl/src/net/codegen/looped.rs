@@ -162,7 +162,7 @@ impl Codegen<'_> {
         );
         let forward = self.looped_forward(&b, &inputs, &params, &calls, &passes, &fills);
         let model = self.model_impls(true);
-        let input_grads = self.looped_input_grads(&b, &params, &calls, &passes, &fill);
+        let input_grads = self.looped_input_grads(&b, &params, &passes, &fill);
         quote! {
             #[doc = #workspace_doc]
             #[allow(non_snake_case, non_camel_case_types)]
@@ -254,7 +254,6 @@ impl Codegen<'_> {
         &self,
         b: &Ident,
         params: &[TokenStream],
-        calls: &[TokenStream],
         passes: &[TokenStream],
         fill: &TokenStream,
     ) -> TokenStream {
@@ -321,7 +320,6 @@ impl Codegen<'_> {
                             }
                         )*
                     }
-                    let _ = (#(&#calls,)*);
                     (__total * __inv, __out, __inp)
                 }
             }
