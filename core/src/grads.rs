@@ -26,6 +26,17 @@
 
 use crate::Scalar;
 
+/// `out ← out + g`, elementwise: how the batched methods of a net that runs
+/// its examples one at a time add each example's gradient into the batch's.
+/// Not inlined: one call per param keeps the generated method small (its
+/// compile time), and the loop is the same for every param.
+#[inline(never)]
+pub fn accumulate<T: Scalar>(out: &mut [T], g: &[T]) {
+    for (o, &v) in out.iter_mut().zip(g) {
+        *o += v;
+    }
+}
+
 /// The gradients of a net's params, by name (`net!` implements it for
 /// every gradient struct it generates).
 pub trait Gradients<T: Scalar> {

@@ -216,14 +216,10 @@ impl Codegen<'_> {
                     for __b in 0..__nb {
                         #fill
                         __total += self.grad_into(&mut __ws.__ex, #(#passes,)* &mut __ws.__grad);
-                        #(
-                            for (__o, __g) in __out.#pnames.as_mut_slice().iter_mut().zip(__ws.__grad.#pnames.as_slice()) {
-                                *__o += *__g;
-                            }
-                        )*
+                        #(::shapegrad::grads::accumulate(__out.#pnames.as_mut_slice(), __ws.__grad.#pnames.as_slice());)*
                     }
                     let __inv = #inv;
-                    #(for __o in __out.#pnames.as_mut_slice() { *__o *= __inv; })*
+                    ::shapegrad::grads::Gradients::scale(__out, __inv);
                     __total * __inv
                 }
 
