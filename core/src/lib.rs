@@ -59,6 +59,7 @@ pub mod sequences;
 pub mod shape;
 #[cfg(target_arch = "x86_64")]
 mod simd;
+pub mod steps;
 pub mod storage;
 pub mod summary;
 mod tensor;

@@ -20,13 +20,16 @@ pub struct Adjoints {
 }
 
 /// Differentiates `loss` (a scalar or 1×1 node) with respect to `params`.
+///
+/// A run-time loop (`Graph::loops`) is differentiated as a whole when the
+/// walk reaches its last step value: its step values in reverse, which
+/// become the body of the backward loop; then the adjoints of the values
+/// outside it, summed over the steps (`sum_steps`, `stack`, `init_adjoint`),
+/// built after every node that body reads, so that it runs as one loop.
 pub fn backward(g: &mut Graph, loss: NodeId, params: &[NodeId]) -> Adjoints {
     let forward_len = g.nodes.len();
-    // A node needs an adjoint when a param is among its ancestors.
-    let mut needs = vec![false; forward_len];
-    for n in 0..forward_len {
-        needs[n] = params.contains(&n) || g.op(n).operands().iter().any(|&a| needs[a]);
-    }
+    let loop_of = g.loop_of();
+    let needs = needs_adjoint(g, params, &loop_of);
     let mut contributions: HashMap<NodeId, Vec<(NodeId, NodeId)>> = HashMap::new();
     let one = g.constant(1.0);
     let seed = match g.shape(loss) {
@@ -35,28 +38,118 @@ pub fn backward(g: &mut Graph, loss: NodeId, params: &[NodeId]) -> Adjoints {
     };
     contributions.insert(loss, vec![(loss, seed)]);
     let mut adj = Adjoints { of: HashMap::new(), order: Vec::new() };
+    let mut done = vec![false; g.loops.len()];
     for n in (0..forward_len).rev() {
-        let Some(mut parts) = contributions.remove(&n) else { continue };
-        if !needs[n] {
-            continue;
-        }
-        // Sum in the order of the consumers in the forward pass, so the
-        // derivation reads in the order the value was used.
-        parts.sort_by_key(|&(consumer, _)| consumer);
-        let mut d = parts[0].1;
-        for &(_, p) in &parts[1..] {
-            d = g.mk(Op::new("add", &[d, p]));
-        }
-        adj.of.insert(n, d);
-        adj.order.push(n);
-        let op = g.op(n);
-        for (operand, part) in def(op.code).vjp(g, n, d) {
-            if needs[operand] {
-                contributions.entry(operand).or_default().push((n, part));
+        match loop_of[n] {
+            Some(k) if !done[k] => {
+                done[k] = true;
+                let steps: Vec<NodeId> = (0..=n).rev().filter(|&m| loop_of[m] == Some(k)).collect();
+                let mut deferred = Vec::new();
+                for m in steps {
+                    adjoint(g, m, &needs, &loop_of, &mut contributions, &mut adj, &mut deferred);
+                }
+                // The adjoints of values outside the loop, over all steps.
+                for (operand, consumer, part) in deferred {
+                    let code = if g.op(consumer).is("step") { "stack" } else { "sum_steps" };
+                    let sum = g.mk(Op::with(code, &[part], Attr::Loop(k)));
+                    contributions.entry(operand).or_default().push((consumer, sum));
+                }
+                for s in 0..g.loops[k].states.len() {
+                    let state = &g.loops[k].states[s];
+                    let init = state.init;
+                    let read = g.loops[k].prev_adjoints.iter().any(|&(st, ..)| st == s);
+                    if read && needs[init] {
+                        let op = Op::with("init_adjoint", &[], Attr::State(k, s, 0));
+                        let d = g.mk(op);
+                        contributions.entry(init).or_default().push((forward_len, d));
+                    }
+                }
+            }
+            Some(_) => {}
+            None => {
+                let mut none = Vec::new();
+                adjoint(g, n, &needs, &loop_of, &mut contributions, &mut adj, &mut none);
             }
         }
     }
     adj
+}
+
+/// Whether each node has a param among its ancestors; a read of an earlier
+/// step of a state has those of the state's `init` and steps.
+fn needs_adjoint(g: &Graph, params: &[NodeId], loop_of: &[Option<usize>]) -> Vec<bool> {
+    let len = g.nodes.len();
+    let mut needs = vec![false; len];
+    loop {
+        let mut changed = false;
+        for n in 0..len {
+            let op = g.op(n);
+            let mut v = params.contains(&n) || op.operands().iter().any(|&a| needs[a]);
+            if let (true, Attr::State(k, s, _)) = (op.is("prev"), op.attr) {
+                let state = &g.loops[k].states[s];
+                v |= needs[state.init] || state.step.is_some_and(|st| needs[st]);
+            }
+            if v && !needs[n] {
+                needs[n] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let _ = loop_of;
+    needs
+}
+
+/// Completes the adjoint of node `n` from its contributions and passes its
+/// own on to its operands; a step value's parts for values outside its
+/// loop go to `deferred` (operand, consumer, part).
+fn adjoint(
+    g: &mut Graph,
+    n: NodeId,
+    needs: &[bool],
+    loop_of: &[Option<usize>],
+    contributions: &mut HashMap<NodeId, Vec<(NodeId, NodeId)>>,
+    adj: &mut Adjoints,
+    deferred: &mut Vec<(NodeId, NodeId, NodeId)>,
+) {
+    if !needs[n] {
+        contributions.remove(&n);
+        return;
+    }
+    // A state's step also receives what the later steps' reads sent back.
+    if let Some(k) = loop_of[n]
+        && let Some(s) = g.loops[k].states.iter().position(|st| st.step == Some(n))
+    {
+        let carried = g.mk(Op::with("carried", &[], Attr::State(k, s, 0)));
+        contributions.entry(n).or_default().push((usize::MAX, carried));
+    }
+    let Some(mut parts) = contributions.remove(&n) else { return };
+    // Sum in the order of the consumers in the forward pass, so the
+    // derivation reads in the order the value was used.
+    parts.sort_by_key(|&(consumer, _)| consumer);
+    let mut d = parts[0].1;
+    for &(_, p) in &parts[1..] {
+        d = g.mk(Op::new("add", &[d, p]));
+    }
+    adj.of.insert(n, d);
+    adj.order.push(n);
+    let op = g.op(n);
+    if let (true, Attr::State(k, s, lag)) = (op.is("prev"), op.attr) {
+        g.loops[k].prev_adjoints.push((s, lag, d));
+        return;
+    }
+    for (operand, part) in def(op.code).vjp(g, n, d) {
+        if !needs[operand] {
+            continue;
+        }
+        if loop_of[n].is_some() && loop_of[operand].is_none() {
+            deferred.push((operand, n, part));
+        } else {
+            contributions.entry(operand).or_default().push((n, part));
+        }
+    }
 }
 
 #[cfg(test)]

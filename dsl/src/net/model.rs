@@ -103,6 +103,11 @@ pub enum Attr {
     Window(u32, u32, DimId),
     /// A dropout: its index among the net's dropouts, and `p` as `f64` bits.
     Dropout(usize, u64),
+    /// The loop (an index into `Graph::loops`) a step op belongs to.
+    Loop(usize),
+    /// A state of a loop: the loop, the state's index in it, and how many
+    /// steps back it is read (`h[t - 1]`: 1; 0 for the state itself).
+    State(usize, usize, u32),
 }
 
 /// One operation of the graph: the code of its definition in the op
@@ -174,12 +179,41 @@ pub struct Node {
     pub shape: Shape,
 }
 
+/// A run-time loop over the steps of a dim (`for t in T` with `init`).
+///
+/// Its step values are ordinary nodes of the graph that depend on a step
+/// op of the loop (`step`, `prev`, `carried`); everything else its body
+/// writes is computed once, before the loop. `stack` nodes are its
+/// results, `[T, …]`; the backward pass adds `sum_steps`, `stack` and
+/// `init_adjoint` nodes, the results of the loop that runs in reverse.
+#[derive(Clone)]
+pub struct LoopInfo {
+    /// The loop's variable (`t`) and dim (`T`).
+    pub var: String,
+    pub dim: DimId,
+    pub states: Vec<LoopState>,
+    /// The adjoint of each read of an earlier step: (state, lag, adjoint).
+    pub prev_adjoints: Vec<(usize, u32, NodeId)>,
+}
+
+/// A sequence of a loop that reads its earlier steps (`init h = …;`).
+#[derive(Clone)]
+pub struct LoopState {
+    pub name: String,
+    /// The value `h[t - k]` reads before step 0.
+    pub init: NodeId,
+    /// Step `t` (the node of `let h[t] = …`) and all steps (`stack`).
+    pub step: Option<NodeId>,
+    pub stack: Option<NodeId>,
+}
+
 #[derive(Clone)]
 pub struct Graph {
     pub dims: Vec<DimInfo>,
     dim_index: HashMap<String, DimId>,
     pub nodes: Vec<Node>,
     index: HashMap<Op, NodeId>,
+    pub loops: Vec<LoopInfo>,
 }
 
 impl Default for Graph {
@@ -193,6 +227,7 @@ impl Default for Graph {
             dim_index: HashMap::from([("1".to_string(), ONE)]),
             nodes: Vec::new(),
             index: HashMap::new(),
+            loops: Vec::new(),
         }
     }
 }
@@ -257,6 +292,21 @@ impl Graph {
             Shape::Mat(r, c) => format!("[{}×{}]", self.dims[r].text, self.dims[c].text),
             Shape::Label(d) | Shape::Labels(d, _) => format!("a label in 0..{}", self.dims[d].text),
         }
+    }
+
+    /// The loop each node is a step value of: a step op's own, else its
+    /// operands' (the results of a loop, `stack` and the like, belong to none).
+    pub fn loop_of(&self) -> Vec<Option<usize>> {
+        let mut of: Vec<Option<usize>> = Vec::with_capacity(self.nodes.len());
+        for node in &self.nodes {
+            let k = match (node.op.code, node.op.attr) {
+                ("step" | "prev" | "carried", Attr::Loop(k) | Attr::State(k, ..)) => Some(k),
+                ("stack" | "sum_steps" | "init_adjoint", _) => None,
+                _ => node.op.operands().iter().find_map(|&a| of[a]),
+            };
+            of.push(k);
+        }
+        of
     }
 
     /// Every node `targets` depend on, including themselves, by `deps`.

@@ -18,7 +18,7 @@ use super::{Builder, Entry, Kind, Model};
 use crate::net::batch::lift_node;
 use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
 use crate::net::ops::{self, LiftCx, Lifted};
-use crate::net::parse::{DimAst, Expr, ExprKind, Stmt, expr_error};
+use crate::net::parse::{BinOp, DimAst, Expr, ExprKind, Stmt, expr_error};
 use crate::net::source::source_text;
 
 /// What the body of a `for` is checked in.
@@ -31,9 +31,35 @@ pub(super) struct StepCx {
     leaves: HashMap<NodeId, (NodeId, Form)>,
     /// The sequences defined so far in the body (`l` of `let l[t]`).
     steps: HashMap<String, NodeId>,
+    /// In a run-time loop (a `for` with `init`): its index in the graph's
+    /// loops and its states by name (those whose `init` failed: `None`).
+    recur: Option<(usize, HashMap<String, Option<usize>>)>,
+    /// Every sequence the body defines (`let NAME[t]`), before or after.
+    body_names: Vec<String>,
 }
 
 impl StepCx {
+    pub(super) fn new(
+        var: &Ident,
+        dim: DimId,
+        body: &[Stmt],
+        recur: Option<(usize, HashMap<String, Option<usize>>)>,
+    ) -> Self {
+        let body_names = body
+            .iter()
+            .filter_map(|s| match s {
+                Stmt::StepLet { name, .. } => Some(name.to_string()),
+                _ => None,
+            })
+            .collect();
+        StepCx { var: var.to_string(), dim, leaves: HashMap::new(), steps: HashMap::new(), recur, body_names }
+    }
+
+    /// Records step `t` of sequence `name`.
+    pub(super) fn define(&mut self, name: &str, n: NodeId) {
+        self.steps.insert(name.to_string(), n);
+    }
+
     /// Whether the body has defined the sequence `name` so far.
     pub(super) fn defines(&self, name: &str) -> bool {
         self.steps.contains_key(name)
@@ -59,6 +85,9 @@ enum Form {
 impl Builder<'_> {
     /// Checks `for var in dim { body }` and defines each `let l[t]` after it.
     pub(super) fn map(&mut self, var: &Ident, dim: &DimAst, body: &[Stmt], m: &mut Model) {
+        if body.iter().any(|s| matches!(s, Stmt::Init { .. })) {
+            return self.recur(var, dim, body, m);
+        }
         // Every sequence the loop defines, left undefined (not unknown) when
         // the loop fails: its uses get no follow-on errors.
         let undefined = |b: &mut Self| {
@@ -79,7 +108,7 @@ impl Builder<'_> {
         // outside the loop are the same in both).
         let outer_len = self.g.nodes.len();
         let outer_dims = self.g.dims.len();
-        let step = StepCx { var: var.to_string(), dim: t, leaves: HashMap::new(), steps: HashMap::new() };
+        let step = StepCx::new(var, t, body, None);
         let (body_graph, step, outputs) = {
             let mut sub = Builder {
                 g: self.g.clone(),
@@ -227,7 +256,7 @@ impl Builder<'_> {
     }
 
     /// The loop's dim: a named dim of the net (`for t in T`).
-    fn loop_dim(&mut self, var: &Ident, dim: &DimAst) -> Option<DimId> {
+    pub(super) fn loop_dim(&mut self, var: &Ident, dim: &DimAst) -> Option<DimId> {
         if self.step.is_some() {
             self.errors.at(var.span(), "a `for` inside a `for` is not supported: one loop over steps");
             return None;
@@ -255,21 +284,18 @@ impl Builder<'_> {
     }
 
     /// `base[t]` inside a `for`: a step of a value whose first axis is the
-    /// loop's dim, or of a sequence defined earlier in the body.
+    /// loop's dim, or of a sequence defined earlier in the body; in a loop
+    /// with `init`, `h[t - k]` reads an earlier step of state `h`.
     pub(super) fn step_of(&mut self, e: &Expr, base: &Expr, index: &Expr) -> Option<NodeId> {
         let step = self.step.clone()?;
+        let name = match &base.kind {
+            ExprKind::Var(v) => Some(v.to_string()),
+            _ => None,
+        };
         if !self.is_step_var(index) {
-            let msg = format!(
-                "`{}` reads another step than `{}`: a recurrence, which needs `init` (not supported yet); a map reads step `{1}` only",
-                source_text(e),
-                step.var
-            );
-            self.errors.push(expr_error(e, msg));
-            return None;
+            return self.earlier_step(e, name.as_deref(), index, &step);
         }
-        if let ExprKind::Var(name) = &base.kind
-            && let Some(&n) = step.steps.get(&name.to_string())
-        {
+        if let Some(&n) = name.as_ref().and_then(|n| step.steps.get(n)) {
             return Some(n);
         }
         let b = self.expr(base)?;
@@ -291,6 +317,10 @@ impl Builder<'_> {
                 return None;
             }
         };
+        if let Some((k, _)) = step.recur {
+            // A run-time loop reads row `t` where it runs.
+            return Some(self.g.mk(Op::with("step", &[b], Attr::Loop(k))));
+        }
         // A leaf of its own per value and form: an index no declaration has.
         let code = if self.g.op(b).is("label") { "label" } else { "input" };
         let key = usize::MAX - b;
@@ -299,6 +329,61 @@ impl Builder<'_> {
             s.leaves.insert(leaf, (b, form));
         }
         Some(leaf)
+    }
+
+    /// `h[t - k]`: step `t − k` of state `h` (its `init` before step 0), or
+    /// the error of any other step than `t`.
+    fn earlier_step(&mut self, e: &Expr, name: Option<&str>, index: &Expr, step: &StepCx) -> Option<NodeId> {
+        let var = &step.var;
+        let text = source_text(e);
+        let lag = match &index.kind {
+            ExprKind::Binary { op: BinOp::Sub, lhs, rhs } if self.is_step_var(lhs) => match rhs.kind {
+                ExprKind::Num(k) if k >= 1.0 && k.fract() == 0.0 && k < 65536.0 => Some(k as u32),
+                _ => None,
+            },
+            ExprKind::Binary { op: BinOp::Add, lhs, .. } if self.is_step_var(lhs) => {
+                let msg = format!(
+                    "`{text}` reads a later step, which step `{var}` cannot see: a loop reads the earlier steps of its states, `h[{var} - 1]`"
+                );
+                self.errors.push(expr_error(e, msg));
+                return None;
+            }
+            _ => None,
+        };
+        let Some(lag) = lag else {
+            let msg = format!(
+                "`{text}`: a step is read as `NAME[{var}]`, or an earlier one as `NAME[{var} - k]` with `k` a whole number ≥ 1"
+            );
+            self.errors.push(expr_error(e, msg));
+            return None;
+        };
+        let Some(name) = name else {
+            let msg = format!("`{text}` reads an earlier step of a value that is not a state of this loop");
+            self.errors.push(expr_error(e, msg));
+            return None;
+        };
+        match step.recur.as_ref().map(|(k, states)| (*k, states.get(name).copied())) {
+            Some((k, Some(Some(s)))) => {
+                let shape = self.g.shape(self.g.loops[k].states[s].init);
+                Some(self.g.intern(Op::with("prev", &[], Attr::State(k, s, lag)), shape))
+            }
+            // Its `init` failed, and was reported.
+            Some((_, Some(None))) => None,
+            _ if step.body_names.iter().any(|b| b == name) => {
+                let msg = format!(
+                    "`{text}` reads an earlier step of `{name}`, which has no `init`: add `init {name} = …;` to the loop, the value `{text}` reads before step 0"
+                );
+                self.errors.push(expr_error(e, msg));
+                None
+            }
+            _ => {
+                let msg = format!(
+                    "`{text}` reads an earlier step of `{name}`, which this loop does not define: a loop reads the earlier steps of its own states (`init h = …; let h[{var}] = …;`)"
+                );
+                self.errors.push(expr_error(e, msg));
+                None
+            }
+        }
     }
 }
 

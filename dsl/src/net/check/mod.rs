@@ -15,6 +15,7 @@ mod dims;
 mod expr;
 mod functions;
 mod map;
+mod recur;
 mod shape;
 mod statements;
 
@@ -323,6 +324,12 @@ fn build_with<'e>(
                     }
                 }
                 b.map(var, dim, body, &mut m);
+            }
+            Stmt::Init { name, .. } => {
+                b.errors.at(
+                    name.span(),
+                    format!("`init {name} = …;` gives a state of a loop its value before step 0: it goes inside `for t in T {{ … }}`, beside `let {name}[t] = …;`"),
+                );
             }
             Stmt::StepLet { name, step, .. } => {
                 b.errors.at(

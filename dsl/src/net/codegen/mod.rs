@@ -12,6 +12,7 @@ mod model;
 mod onnx;
 mod program;
 mod sizes;
+mod steps;
 mod stub;
 mod workspace;
 

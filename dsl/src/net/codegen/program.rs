@@ -14,6 +14,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::Codegen;
+use super::steps::Loops;
 use crate::net::model::{Graph, NodeId, Shape};
 use crate::net::ops::{EmitCx, Place, def};
 
@@ -63,6 +64,13 @@ impl EmitCx for Emitter<'_, '_> {
             }
             None => crate::net::ops::internal(&format!("no state {k}")),
         }
+    }
+}
+
+impl Emitter<'_, '_> {
+    /// Where matrix node `n` is written: its output, else its buffer.
+    pub(super) fn place(&self, n: NodeId) -> TokenStream {
+        self.homes.get(&n).cloned().unwrap_or_else(|| Codegen::slot(n))
     }
 }
 
@@ -119,8 +127,21 @@ impl<'a> Codegen<'a> {
             }
         }
         let mut body = TokenStream::new();
+        let loops = Loops::new(g);
+        let mut written: Vec<(usize, bool)> = Vec::new();
         for n in (0..g.nodes.len()).filter(|&n| needed[n]) {
             let d = def(g.op(n).code);
+            if loops.of[n].is_some() {
+                // A step value: its loop computes it.
+                continue;
+            }
+            if let Some(unit) = loops.result(g, n) {
+                if !written.contains(&unit) {
+                    written.push(unit);
+                    body.extend(self.loop_code(&cx, &loops, &needed, unit.0, unit.1, scalar));
+                }
+                continue;
+            }
             if g.is_leaf(n) && self.is_buffer(n) {
                 // A tensor the user holds, copied into its matrix buffer.
                 let (slot, src) = (Self::slot(n), self.leaf(n));
@@ -169,7 +190,7 @@ impl<'a> Codegen<'a> {
         quote!(__ws.#f)
     }
 
-    fn scalar_var(n: NodeId) -> proc_macro2::Ident {
+    pub(super) fn scalar_var(n: NodeId) -> proc_macro2::Ident {
         format_ident!("__s{}", n)
     }
 
@@ -183,6 +204,11 @@ impl<'a> Codegen<'a> {
         if g.is_leaf(n) && self.is_buffer(n) {
             let slot = Self::slot(n);
             return quote!(&#slot);
+        }
+        if let ("step", Shape::Label(_)) = (op.code, g.shape(n)) {
+            // Label `t` of a sequence of labels.
+            let seq = self.val(op.arg(0), homes);
+            return quote!((#seq).get(__t));
         }
         match (op.code, op.index()) {
             // A scalar param is its 1×1's element.

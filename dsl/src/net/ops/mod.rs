@@ -51,6 +51,7 @@ mod reduce;
 mod reshape;
 mod slice;
 mod softmax;
+mod steps;
 mod unary;
 mod window;
 
@@ -211,6 +212,7 @@ const FAMILIES: &[&[&dyn OpDef]] = &[
     slice::OPS,
     norm::OPS,
     batchnorm::OPS,
+    steps::OPS,
 ];
 
 fn registry() -> &'static HashMap<&'static str, &'static dyn OpDef> {

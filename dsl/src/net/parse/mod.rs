@@ -111,6 +111,12 @@ pub enum Stmt {
         dim: DimAst,
         body: Vec<Stmt>,
     },
+    /// `init NAME = EXPR;` inside a `for`: what `NAME[t - k]` reads
+    /// before step 0; `NAME` is then a state of a run-time loop.
+    Init {
+        name: Ident,
+        expr: Expr,
+    },
     /// `let NAME[t] = EXPR;` inside a `for`: step `t` of `NAME`.
     StepLet {
         name: Ident,
@@ -479,6 +485,13 @@ impl Parse for Stmt {
                 input.parse::<Token![:]>()?;
                 let dim = input.parse()?;
                 Stmt::Label { attrs, name, dim }
+            }
+            "init" => {
+                let name = input.parse()?;
+                input.parse::<Token![=]>().map_err(|e| {
+                    syn::Error::new(e.span(), "a state's value before step 0 is `init h = EXPR;`")
+                })?;
+                Stmt::Init { name, expr: parse_full_expr(input)? }
             }
             "output" => Stmt::Output { name: input.parse()? },
             "loss" => Stmt::Loss { keyword: keyword.span(), expr: parse_full_expr(input)? },

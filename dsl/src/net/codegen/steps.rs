@@ -1,0 +1,162 @@
+//! The code of a run-time loop over steps: `for __t in 0..T { … }` around
+//! the step values of a loop (`Graph::loop_of`), and its backward loop,
+//! `for __t in (0..T).rev() { … }`, around the step values of its adjoint.
+//!
+//! Each step value has one buffer of one step's shape (or a scalar local),
+//! overwritten at every step; the loop's results are written row by row
+//! (`stack`) or summed (`sum_steps`, `init_adjoint`) as the steps run, and
+//! what a step sends back to an earlier one waits in a buffer of every
+//! step's (`carried`). The backward loop computes again the forward step
+//! values it reads, from the states' stored steps, instead of keeping
+//! every step's intermediates. So a loop's code does not grow with `T`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Codegen;
+use super::program::Emitter;
+use crate::net::model::{Attr, Graph, NodeId, Op, Shape};
+use crate::net::ops::{EmitCx, Place, def, size};
+
+/// Where each node stands towards the graph's loops.
+pub(super) struct Loops {
+    /// The loop a node is a step value of.
+    pub of: Vec<Option<usize>>,
+    /// A step value that needs what the loop computed first (an adjoint):
+    /// it runs in the backward loop.
+    pub reverse: Vec<bool>,
+}
+
+impl Loops {
+    pub fn new(g: &Graph) -> Loops {
+        let of = g.loop_of();
+        let len = g.nodes.len();
+        // The loops each node comes after (it reads one of their results).
+        let mut after = vec![0u128; len];
+        let mut reverse = vec![false; len];
+        for n in 0..len {
+            let op = g.op(n);
+            let mut a = op.operands().iter().fold(0u128, |acc, &x| acc | after[x]);
+            match (op.code, op.attr, of[n]) {
+                ("stack" | "sum_steps" | "init_adjoint", Attr::Loop(k) | Attr::State(k, ..), _) => {
+                    a |= 1u128 << (k % 128);
+                }
+                ("carried", ..) => reverse[n] = true,
+                ("step", _, Some(k)) => reverse[n] = after[op.arg(0)] & (1u128 << (k % 128)) != 0,
+                (_, _, Some(k)) => {
+                    reverse[n] = op.operands().iter().any(|&x| of[x] == Some(k) && reverse[x]);
+                }
+                _ => {}
+            }
+            after[n] = a;
+        }
+        Loops { of, reverse }
+    }
+
+    /// The loop whose results node `n` is one of, and whether it is the
+    /// backward loop's.
+    pub fn result(&self, g: &Graph, n: NodeId) -> Option<(usize, bool)> {
+        let op = g.op(n);
+        match (op.code, op.attr) {
+            ("stack", Attr::Loop(k)) => Some((k, self.reverse[op.arg(0)])),
+            ("sum_steps", Attr::Loop(k)) | ("init_adjoint", Attr::State(k, ..)) => Some((k, true)),
+            _ => None,
+        }
+    }
+}
+
+impl Codegen<'_> {
+    /// The loop `k` (forward, or backward when `rev`) writing every result
+    /// of it that `needed` holds.
+    pub(super) fn loop_code(
+        &self,
+        cx: &Emitter<'_, '_>,
+        loops: &Loops,
+        needed: &[bool],
+        k: usize,
+        rev: bool,
+        scalar: &TokenStream,
+    ) -> TokenStream {
+        let g = &self.m.graph;
+        let results: Vec<NodeId> =
+            (0..g.nodes.len()).filter(|&n| needed[n] && loops.result(g, n) == Some((k, rev))).collect();
+        // The step values those need, by the loop's own dependencies.
+        let inside = |n: NodeId| loops.of[n] == Some(k) && (rev || !loops.reverse[n]);
+        let mut body_nodes = vec![false; g.nodes.len()];
+        let mut stack: Vec<NodeId> =
+            results.iter().flat_map(|&r| cx.deps(r)).filter(|&n| inside(n)).collect();
+        while let Some(n) = stack.pop() {
+            if !std::mem::replace(&mut body_nodes[n], true) {
+                stack.extend(cx.deps(n).into_iter().filter(|&d| inside(d)));
+            }
+        }
+        let zero = quote!(<#scalar as ::shapegrad::Scalar>::ZERO);
+        let mut before = TokenStream::new();
+        let mut each = TokenStream::new();
+        for n in (0..g.nodes.len()).filter(|&n| body_nodes[n]) {
+            let op = g.op(n);
+            if op.is("carried") {
+                let rows = cx.scratch(n);
+                before.extend(quote!(#rows.fill(#zero);));
+            }
+            if self.is_buffer(n) {
+                let place = Self::slot(n);
+                each.extend(def(op.code).emit(cx, n, Place { tokens: &place, accumulate: false }));
+            } else if g.shape(n) == Shape::Scalar {
+                let (s, e) = (Self::scalar_var(n), def(op.code).emit_scalar(cx, n));
+                each.extend(quote!(let #s: #scalar = #e;));
+            }
+        }
+        for &r in &results {
+            let op = g.op(r);
+            let v = cx.val(op.arg(0));
+            let scalar_result = g.shape(r) == Shape::Scalar;
+            let place = cx.place(r);
+            match op.code {
+                "stack" if g.shape(op.arg(0)) == Shape::Scalar => {
+                    each.extend(quote!(#place[(__t, 0)] = #v;));
+                }
+                "stack" => each.extend(quote!(::shapegrad::steps::write(&mut #place, __t, #v);)),
+                "sum_steps" if scalar_result => {
+                    let s = Self::scalar_var(r);
+                    before.extend(quote!(let mut #s: #scalar = #zero;));
+                    each.extend(quote!(#s += #v;));
+                }
+                "sum_steps" => {
+                    before.extend(quote!(#place.as_mut_slice().fill(#zero);));
+                    each.extend(quote!(::shapegrad::steps::add(&mut #place, #v);));
+                }
+                _ => before.extend(quote!(#place.as_mut_slice().fill(#zero);)),
+            }
+        }
+        if rev {
+            // What each read of an earlier step sends back: to that step's
+            // carry, or before step 0 to the state's `init`.
+            for &(s, lag, d) in &g.loops[k].prev_adjoints {
+                if !body_nodes[d] {
+                    continue;
+                }
+                let (v, lag) = (cx.val(d), proc_macro2::Literal::usize_unsuffixed(lag as usize));
+                let find = |code| g.find(Op::with(code, &[], Attr::State(k, s, 0))).filter(|&n| needed[n]);
+                if let Some(c) = find("carried").filter(|&c| body_nodes[c]) {
+                    let rows = cx.scratch(c);
+                    each.extend(
+                        quote!(if __t >= #lag { ::shapegrad::steps::add_carry(&mut #rows, __t - #lag, #v); }),
+                    );
+                }
+                if let Some(i) = find("init_adjoint") {
+                    let place = cx.place(i);
+                    each.extend(quote!(if __t < #lag { ::shapegrad::steps::add(&mut #place, #v); }));
+                }
+            }
+        }
+        let t = size(cx, g.loops[k].dim);
+        let range = if rev { quote!((0..#t).rev()) } else { quote!(0..#t) };
+        quote! {
+            #before
+            for __t in #range {
+                #each
+            }
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The ops of a run-time loop over steps (`for t in T` with `init`): how a
+//! step reads a sequence (`step`: `x[t]`, `prev`: `h[t − 1]`), how the
+//! loop's results are collected (`stack`: every step of `h` as `[T, …]`),
+//! and what the backward loop, which runs `t` from `T − 1` down to 0,
+//! adds: `sum_steps` (`∂Wh = Σ_t …`), `carried` (what step `t + 1` sent
+//! back to `h[t]`) and `init_adjoint` (what step 0 sent back to `init`).
+//!
+//! Their adjoints are a loop's own: `step` and `stack` are each other's
+//! (row `t` read forward is row `t` written backward); the reads of
+//! earlier steps are summed by the backward pass itself (`autodiff`).
+//! The loop's statements around these (`for __t in …`, the writes of the
+//! results) are the generator's (`codegen::steps`); a loop has no batched
+//! form by lift: a net with one runs its batch example by example.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{EmitCx, OpDef, Place, Prec, PrintCx, operand, size};
+use crate::net::model::{Attr, Graph, LoopState, NodeId, ONE, Op, Shape};
+
+pub(super) static OPS: &[&dyn OpDef] = &[&Step, &Prev, &Stack, &SumSteps, &Carried, &InitAdjoint];
+
+/// The state a `prev`, `carried` or `init_adjoint` op is about.
+fn state<'g>(g: &'g Graph, op: &Op) -> Option<&'g LoopState> {
+    match op.attr {
+        Attr::State(k, s, _) => g.loops.get(k)?.states.get(s),
+        _ => None,
+    }
+}
+
+fn var(g: &Graph, op: &Op) -> String {
+    match op.attr {
+        Attr::Loop(k) | Attr::State(k, ..) => g.loops.get(k).map_or("t".into(), |l| l.var.clone()),
+        _ => "t".into(),
+    }
+}
+
+/// The lag of a `prev` (1 for `h[t - 1]`).
+fn lag(op: &Op) -> u32 {
+    match op.attr {
+        Attr::State(_, _, lag) => lag,
+        _ => 0,
+    }
+}
+
+/// The adjoints of the reads of state `s` of loop `k` (every lag).
+fn prev_adjoints(g: &Graph, op: &Op) -> Vec<NodeId> {
+    match op.attr {
+        Attr::State(k, s, _) => g.loops.get(k).map_or_else(Vec::new, |l| {
+            l.prev_adjoints.iter().filter(|(st, ..)| *st == s).map(|&(.., d)| d).collect()
+        }),
+        _ => Vec::new(),
+    }
+}
+
+/// `x[t]`: row `t` of `x: [T, R]` as a column `[R]` (a scalar for
+/// `x: [T]`, a label for `ys: [T] of V`).
+struct Step;
+
+impl OpDef for Step {
+    fn code(&self) -> &'static str {
+        "step"
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        match g.shape(op.arg(0)) {
+            Shape::Mat(_, ONE) => Shape::Scalar,
+            Shape::Mat(_, r) => Shape::Mat(r, ONE),
+            Shape::Labels(v, _) => Shape::Label(v),
+            s => s,
+        }
+    }
+
+    // The adjoint of a read of row `t` is a write of row `t`: the backward
+    // pass collects it into `stack` of the backward loop.
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        vec![(g.op(n).arg(0), d)]
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (x, p) = (cx.val(cx.g().op(n).arg(0)), place.tokens);
+        quote!(::shapegrad::steps::read(&mut #p, #x, __t);)
+    }
+
+    fn emit_scalar(&self, cx: &dyn EmitCx, n: NodeId) -> TokenStream {
+        let x = cx.val(cx.g().op(n).arg(0));
+        quote!((#x)[(__t, 0)])
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let op = cx.g().op(n);
+        let x = operand(cx, op.arg(0), &[Prec::Atom]);
+        (format!("{x}[{}]", var(cx.g(), &op)), Prec::Atom)
+    }
+}
+
+/// `h[t − k]`: step `t − k` of a state, its `init` before step 0.
+struct Prev;
+
+impl OpDef for Prev {
+    fn code(&self) -> &'static str {
+        "prev"
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        state(g, op).map_or(Shape::Scalar, |s| g.shape(s.init))
+    }
+
+    fn deps(&self, cx: &dyn EmitCx, n: NodeId) -> Vec<NodeId> {
+        let op = cx.g().op(n);
+        state(cx.g(), &op).map_or_else(Vec::new, |s| [Some(s.init), s.stack].into_iter().flatten().collect())
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let op = cx.g().op(n);
+        let Some(s) = state(cx.g(), &op) else { return super::internal("a read of no state") };
+        let Some(stack) = s.stack else { return super::internal("a state without steps") };
+        let (init, seq, p) = (cx.val(s.init), cx.val(stack), place.tokens);
+        let k = proc_macro2::Literal::usize_unsuffixed(lag(&op) as usize);
+        quote! {
+            if __t < #k {
+                #p.copy_from(#init);
+            } else {
+                ::shapegrad::steps::read(&mut #p, #seq, __t - #k);
+            }
+        }
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let op = cx.g().op(n);
+        let name = state(cx.g(), &op).map_or("?".into(), |s| s.name.clone());
+        let minus = if cx.latex() { "-" } else { "−" };
+        (format!("{name}[{} {minus} {}]", var(cx.g(), &op), lag(&op)), Prec::Atom)
+    }
+}
+
+/// Every step of a step value, `[T, R]` (`[T]` for scalar steps).
+struct Stack;
+
+impl OpDef for Stack {
+    fn code(&self) -> &'static str {
+        "stack"
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        let t = match op.attr {
+            Attr::Loop(k) => g.loops.get(k).map_or(ONE, |l| l.dim),
+            _ => ONE,
+        };
+        match g.shape(op.arg(0)) {
+            Shape::Mat(r, ONE) => Shape::Mat(t, r),
+            _ => Shape::Mat(t, ONE),
+        }
+    }
+
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        let op = g.op(n);
+        vec![(op.arg(0), g.mk(Op::with("step", &[d], op.attr)))]
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let op = cx.g().op(n);
+        let x = operand(cx, op.arg(0), &[Prec::Atom]);
+        (format!("[{x}]_{}", var(cx.g(), &op)), Prec::Atom)
+    }
+}
+
+/// `Σ_t p[t]`: a step's part of the adjoint of a value outside the loop.
+struct SumSteps;
+
+impl OpDef for SumSteps {
+    fn code(&self) -> &'static str {
+        "sum_steps"
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        g.shape(op.arg(0))
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let op = cx.g().op(n);
+        let p = operand(cx, op.arg(0), &[Prec::Atom, Prec::Post, Prec::MatMul, Prec::Hadamard, Prec::Factor]);
+        let t = var(cx.g(), &op);
+        let sigma = if cx.latex() { format!("\\sum_{{{t}}}") } else { format!("Σ_{t}") };
+        (format!("{sigma} {p}"), Prec::Scale)
+    }
+}
+
+/// What the steps after `t` sent back to state `h[t]` (the adjoints of
+/// their reads `h[t + k − k]`), kept in a buffer of every step's.
+struct Carried;
+
+impl OpDef for Carried {
+    fn code(&self) -> &'static str {
+        "carried"
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        state(g, op).map_or(Shape::Scalar, |s| g.shape(s.init))
+    }
+
+    fn deps(&self, cx: &dyn EmitCx, n: NodeId) -> Vec<NodeId> {
+        prev_adjoints(cx.g(), &cx.g().op(n))
+    }
+
+    fn scratch(&self, cx: &dyn EmitCx, n: NodeId) -> Option<TokenStream> {
+        let g = cx.g();
+        let op = g.op(n);
+        let (Attr::State(k, ..), Shape::Mat(r, _)) = (op.attr, g.shape(n)) else { return None };
+        let (t, r) = (size(cx, g.loops[k].dim), size(cx, r));
+        Some(quote!(#t * #r))
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (rows, p) = (cx.scratch(n), place.tokens);
+        quote!(::shapegrad::steps::read_carry(&mut #p, &#rows, __t);)
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let op = cx.g().op(n);
+        let name = state(cx.g(), &op).map_or("?".into(), |s| s.name.clone());
+        let t = var(cx.g(), &op);
+        let d = if cx.latex() { "\\partial " } else { "∂" };
+        (format!("{d}{name}[{t}]⁺"), Prec::Atom)
+    }
+}
+
+/// What the reads before step 0 sent back to a state's `init`.
+struct InitAdjoint;
+
+impl OpDef for InitAdjoint {
+    fn code(&self) -> &'static str {
+        "init_adjoint"
+    }
+
+    fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        state(g, op).map_or(Shape::Scalar, |s| g.shape(s.init))
+    }
+
+    fn deps(&self, cx: &dyn EmitCx, n: NodeId) -> Vec<NodeId> {
+        prev_adjoints(cx.g(), &cx.g().op(n))
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let op = cx.g().op(n);
+        let name = state(cx.g(), &op).map_or("?".into(), |s| s.name.clone());
+        let d = if cx.latex() { "\\partial " } else { "∂" };
+        let minus = if cx.latex() { "-" } else { "−" };
+        (format!("{d}{name}[{minus}1]"), Prec::Atom)
+    }
+}
