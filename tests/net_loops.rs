@@ -663,3 +663,24 @@ const GRU_DX: [f64; 18] = [
 ];
 const GRU_DH0: [f64; 4] =
     [0.07583737380707391, 0.01933266881440477, -0.041385223841817434, -0.07558023987147987];
+
+#[test]
+fn the_derivation_prints_the_loop_and_its_adjoint_recurrence() {
+    let text = Rnn::<f64>::derivation();
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let has = |want: &str| lines.iter().any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ").starts_with(want));
+    for want in [
+        "forward, for t = 0, …, T − 1, with h[−1] = h0:",
+        "h[t] = tanh(Wx x[t] + Wh h[t − 1] + b) [H]",
+        "backward through time, for t = T − 1, …, 0",
+        // What step t + 1 sends back to h[t]: through its read h[t + 1 − 1].
+        "∂h[t]⁺ = Whᵀ (∂h[t + 1] ⊙ (1 − tanh²(Wx x[t + 1] + Wh h[t] + b))) [H]",
+        "∂h[t] = Wyᵀ ∂z[t] + ∂h[t]⁺ [H]",
+        "∂h[−1] = Whᵀ (∂h[0] ⊙ (1 − tanh²(Wx x[0] + Wh h[−1] + b))) [H]",
+        "∂Wh = Σ_t (∂h[t] ⊙ (1 − tanh²(Wx x[t] + Wh h[t − 1] + b))) h[t − 1]ᵀ [H×H]",
+    ] {
+        assert!(has(want), "no line `{want}` in\n{text}");
+    }
+    let tex = Rnn::<f64>::derivation_latex();
+    assert!(tex.contains("\\partial h[t]^{+} &= W_{h}^\\top (\\partial h[t + 1]"), "{tex}");
+}

@@ -97,6 +97,7 @@ pub fn analyze(input: TokenStream) -> Analysis {
                     adjoint: p(&l.adjoint),
                     expression: p(&l.expression),
                     shape: p(&l.shape),
+                    step: l.step,
                 })
                 .collect()
         };

@@ -309,6 +309,19 @@ impl Graph {
         of
     }
 
+    /// What node `n`'s value is computed from: its operands, and for a read
+    /// of an earlier step of a state (`prev`), the state's `init` and step.
+    pub fn reads(&self, n: NodeId) -> Vec<NodeId> {
+        let op = self.op(n);
+        match (op.code, op.attr) {
+            ("prev", Attr::State(k, s, _)) => {
+                let state = &self.loops[k].states[s];
+                [Some(state.init), state.step].into_iter().flatten().collect()
+            }
+            _ => op.operands().to_vec(),
+        }
+    }
+
     /// Every node `targets` depend on, including themselves, by `deps`.
     pub fn closure(&self, targets: &[NodeId], deps: impl Fn(NodeId) -> Vec<NodeId>) -> Vec<bool> {
         let mut seen = vec![false; self.nodes.len()];

@@ -102,6 +102,7 @@ impl Builder<'_> {
                     }
                     let Some(n) = node else { continue };
                     if let Some(n) = self.step_value(name, n, k, states.get(&name.to_string())) {
+                        m.names.entry(n).or_insert_with(|| format!("{name}[{var}]"));
                         outputs.push((name.clone(), n));
                         if let Some(s) = self.step.as_mut() {
                             s.define(&name.to_string(), n);
@@ -111,6 +112,12 @@ impl Builder<'_> {
                 Stmt::Let { name, expr } => {
                     self.current = name.to_string();
                     let node = self.expr(expr);
+                    if let Some(n) = node {
+                        // A step value by its step, `a[t]`; what the loop does not change by its name.
+                        let per_step = self.g.loop_of()[n] == Some(k);
+                        let shown = if per_step { format!("{name}[{var}]") } else { name.to_string() };
+                        m.names.entry(n).or_insert(shown);
+                    }
                     if self.unique(name) {
                         self.scope.insert(name.to_string(), Entry { node, kind: Kind::Let });
                     }

@@ -98,7 +98,7 @@ impl Builder<'_> {
     /// Rules about what the loss and outputs use.
     pub(super) fn check_uses(&mut self, m: &Model, loss: NodeId) {
         let g = &self.g;
-        let used = g.closure(&[loss], |n| g.op(n).operands().to_vec());
+        let used = g.closure(&[loss], |n| g.reads(n));
         // Rule: every param affects the loss (otherwise its gradient is always 0: a slip).
         for p in &m.params {
             if let Some(n) = p.node
@@ -113,7 +113,7 @@ impl Builder<'_> {
         // Rule: `forward` takes the inputs only, so outputs may not need a label or a target.
         for (name, node) in &m.outputs {
             let Some(node) = *node else { continue };
-            let needs = g.closure(&[node], |n| g.op(n).operands().to_vec());
+            let needs = g.closure(&[node], |n| g.reads(n));
             for (kind, a) in &m.args {
                 if !kind.is_input() && a.node.is_some_and(|l| needs[l]) {
                     let what = if *kind == ArgKind::Label { "label" } else { "target" };

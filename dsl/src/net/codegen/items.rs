@@ -328,7 +328,7 @@ impl Codegen<'_> {
             .chain(self.m.outputs.iter().filter_map(|(_, o)| o.as_ref()))
             .copied()
             .collect();
-        let forward = g.closure(&targets, |k| g.op(k).operands().to_vec());
+        let forward = g.closure(&targets, |k| g.reads(k));
         let mut uses = g
             .nodes
             .iter()

@@ -14,6 +14,7 @@ use super::check::Model;
 use super::model::{DimId, Graph, NodeId, ONE, Shape};
 use super::ops::{Prec, PrintCx, def};
 
+mod loops;
 mod text;
 mod training;
 
@@ -52,6 +53,8 @@ pub struct Line {
     pub expression: String,
     /// Its shape in the user's dims (`[H]`, `[C×H]`, `scalar`).
     pub shape: String,
+    /// The run-time loop whose backward steps compute it (`∂h[t]`), if any.
+    pub step: Option<usize>,
 }
 
 /// Right-hand sides longer than this wrap (characters of text, of LaTeX source).
@@ -61,24 +64,56 @@ const WRAP_LATEX: usize = 100;
 /// The derivation text (`latex == false`) or LaTeX `aligned` block.
 pub fn derivation(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> String {
     let rows = lines(m, adj, forward_len, latex);
+    let p = printer(m, forward_len, latex);
+    let forward = p.forward_loops(m);
     if latex {
-        let rows: Vec<String> = rows
-            .into_iter()
-            .map(|l| {
-                let parts = wrap(&l.expression, WRAP_LATEX);
-                format!("{} &= {} && {}", l.adjoint, parts.join(" \\\\\n&\\quad "), l.shape)
-            })
-            .collect();
-        return format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", rows.join(" \\\\\n"));
+        let mut out: Vec<String> = Vec::new();
+        for (header, lines) in &forward {
+            out.push(header.clone());
+            for (lhs, rhs, shape) in lines {
+                out.push(format!("{lhs} &= {rhs} && {shape}"));
+            }
+        }
+        let mut group = None;
+        for l in rows {
+            if l.step.is_some() && l.step != group {
+                out.push(p.backward_header(l.step.unwrap_or(0)));
+            }
+            group = l.step;
+            let parts = wrap(&l.expression, WRAP_LATEX);
+            out.push(format!("{} &= {} && {}", l.adjoint, parts.join(" \\\\\n&\\quad "), l.shape));
+        }
+        return format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", out.join(" \\\\\n"));
     }
     let wrapped: Vec<Vec<String>> = rows.iter().map(|l| wrap(&l.expression, WRAP_TEXT)).collect();
     let lw = rows.iter().map(|r| width(&r.adjoint)).max().unwrap_or(0);
     let rw = wrapped.iter().flatten().map(|r| width(r)).max().unwrap_or(0);
-    let mut out = format!("backward pass of `{}`, with ∂X = ∂L/∂X and L = {}\n", m.name, m.loss_text);
+    let mut out = String::new();
+    for (header, lines) in &forward {
+        out += &format!("{header}\n");
+        let w = lines.iter().map(|(l, ..)| width(l)).max().unwrap_or(0);
+        let rw = lines.iter().map(|(_, r, _)| width(r)).max().unwrap_or(0);
+        for (lhs, rhs, shape) in lines {
+            let (pl, pr) = (" ".repeat(w - width(lhs)), " ".repeat(rw - width(rhs)));
+            out += &format!("  {lhs}{pl} = {rhs}{pr}   {shape}\n");
+        }
+    }
+    out += &format!("backward pass of `{}`, with ∂X = ∂L/∂X and L = {}\n", m.name, m.loss_text);
+    let mut group = None;
     for (l, parts) in rows.iter().zip(&wrapped) {
+        if l.step.is_some() && l.step != group {
+            out += &format!("{}\n", p.backward_header(l.step.unwrap_or(0)));
+        }
+        group = l.step;
+        // A backward step's lines are indented under their loop's header.
+        let (indent, lw) = if l.step.is_some() { ("  ", lw.saturating_sub(2)) } else { ("", lw) };
         let last = parts.len() - 1;
         for (i, part) in parts.iter().enumerate() {
-            let lhs = if i == 0 { format!("{:<lw$} =", l.adjoint) } else { " ".repeat(lw + 2) };
+            let lhs = if i == 0 {
+                format!("{indent}{:<lw$} =", l.adjoint)
+            } else {
+                " ".repeat(lw + 2 + indent.len())
+            };
             if i == last {
                 let pad = " ".repeat(rw - width(part));
                 out += &format!("{lhs} {part}{pad}   {}\n", l.shape);
@@ -90,10 +125,9 @@ pub fn derivation(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) ->
     out
 }
 
-/// The lines of the derivation, in the order the backward pass completes them.
-pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<Line> {
+fn printer(m: &Model, forward_len: usize, latex: bool) -> Printer<'_> {
     let style = if latex { Style::Latex } else { Style::Text };
-    let mut p = Printer {
+    Printer {
         g: &m.graph,
         names: &m.names,
         forward_len,
@@ -101,7 +135,14 @@ pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<
         style,
         inline: false,
         generics: m.generics.iter().map(|g| g.to_string()).collect(),
-    };
+    }
+}
+
+/// The lines of the derivation, in the order the backward pass completes
+/// them; a loop's backward steps together, after what each step sends back.
+pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<Line> {
+    let mut p = printer(m, forward_len, latex);
+    let loop_of = m.graph.loop_of();
     let is_param = |n: NodeId| m.params.iter().any(|d| d.node == Some(n));
     let mut rows = Vec::new();
     let mut done = HashSet::new();
@@ -113,6 +154,10 @@ pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<
         }
         let d = adj.of[&n];
         let mut rhs = p.definition(d);
+        // A step of a sequence's adjoint is that step of the sequence's (`∂l[t]`).
+        if rhs == p.adjoint(name) {
+            continue;
+        }
         // The closed form is written out only when it is short, which its
         // size tells before it is printed: printed regardless, shared
         // subexpressions would be written out once per path to them,
@@ -130,8 +175,20 @@ pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<
             adjoint: p.adjoint(name),
             expression: rhs,
             shape: p.shape(m.graph.shape(n)),
+            step: loop_of[n],
         });
         p.adjoint_names.entry(d).or_insert_with(|| name.clone());
+    }
+    // Each loop's carries before its backward steps, what `init` receives after.
+    for k in 0..m.graph.loops.len() {
+        let (carried, inits) = p.carry_lines(k);
+        let first = rows.iter().position(|l| l.step == Some(k));
+        let last = rows.iter().rposition(|l| l.step == Some(k));
+        if let (Some(first), Some(last)) = (first, last) {
+            let after: Vec<Line> = rows.splice(last + 1..last + 1, inits).collect();
+            debug_assert!(after.is_empty());
+            let _ = rows.splice(first..first, carried).count();
+        }
     }
     rows
 }
@@ -162,7 +219,12 @@ impl Printer<'_> {
     /// `W_{1}`, `W_{o}`), a Greek letter by its symbol (`\gamma`), a longer
     /// word upright (`\text{logits}`).
     fn name(&self, name: &str) -> String {
-        if self.latex() { latex_name(name) } else { name.to_string() }
+        match name.split_once('[') {
+            // A step value, `h[t]`.
+            Some((base, step)) if self.latex() => format!("{}[{step}", latex_name(base)),
+            _ if self.latex() => latex_name(name),
+            _ => name.to_string(),
+        }
     }
 
     fn adjoint(&self, name: &str) -> String {

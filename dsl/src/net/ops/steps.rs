@@ -220,8 +220,8 @@ impl OpDef for Carried {
         let op = cx.g().op(n);
         let name = state(cx.g(), &op).map_or("?".into(), |s| s.name.clone());
         let t = var(cx.g(), &op);
-        let d = if cx.latex() { "\\partial " } else { "∂" };
-        (format!("{d}{name}[{t}]⁺"), Prec::Atom)
+        let (d, plus) = if cx.latex() { ("\\partial ", "^{+}") } else { ("∂", "⁺") };
+        (format!("{d}{name}[{t}]{plus}"), Prec::Atom)
     }
 }
 
