@@ -45,9 +45,13 @@ pub(super) fn shift(text: &str, var: &str, by: i64, at: Option<i64>) -> String {
     out + rest
 }
 
+/// A loop's forward block: its header, and each step value's name,
+/// definition and shape.
+pub(super) type Block = (String, Vec<(String, String, String)>);
+
 impl Printer<'_> {
     /// The forward recurrences, one block per loop: `h[t] = …   [H]`.
-    pub(super) fn forward_loops(&self, m: &Model) -> Vec<(String, Vec<(String, String, String)>)> {
+    pub(super) fn forward_loops(&self, m: &Model) -> Vec<Block> {
         let loop_of = self.g.loop_of();
         let mut blocks = Vec::new();
         for (k, l) in self.g.loops.iter().enumerate() {
