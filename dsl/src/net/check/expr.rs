@@ -276,6 +276,10 @@ impl Builder<'_> {
         // Rule: every name is declared, and a `let` before its use.
         let msg = if self.all_lets.contains(&key) {
             format!("`{name}` is used before its `let`")
+        } else if let Some(dim) = self.loop_vars.get(&key) {
+            format!(
+                "`{name}` is the variable of `for {name} in {dim}`, which exists inside its loop only: after it, a sequence `h` is all its steps, `h[{dim} - 1]` its last, `h[0]` its first"
+            )
         } else {
             match closest(&key, self.scope.keys().map(String::as_str)) {
                 Some(near) => format!("unknown name `{name}`; did you mean `{near}`?"),

@@ -126,6 +126,7 @@ impl Builder<'_> {
                 step: Some(step),
                 functions: self.functions.clone(),
                 calling: Vec::new(),
+                loop_vars: self.loop_vars.clone(),
             };
             let mut outputs: Vec<(Ident, NodeId)> = Vec::new();
             for stmt in body {

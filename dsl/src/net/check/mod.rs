@@ -127,6 +127,9 @@ struct Builder<'e> {
     /// The net's functions (`fn NAME(x) = …;`), and the calls being expanded.
     functions: HashMap<String, std::rc::Rc<functions::Function>>,
     calling: Vec<String>,
+    /// The variable of each `for` of the net and its dim (`t`, `T`), to
+    /// explain a use outside its loop.
+    loop_vars: HashMap<String, String>,
 }
 
 /// Checks a net and builds its graph. The model is returned even when there
@@ -195,6 +198,7 @@ fn build_with<'e>(
         step: None,
         functions: HashMap::new(),
         calling: Vec::new(),
+        loop_vars: HashMap::new(),
     };
     let mut m = Model {
         graph: Graph::default(),
@@ -285,12 +289,13 @@ fn build_with<'e>(
                 b.all_lets.insert(name.to_string());
             }
             Stmt::Fn { name, params, body } => b.define(name, params, body),
-            Stmt::For { body, .. } => {
+            Stmt::For { body, var, dim } => {
                 for s in body {
                     if let Stmt::StepLet { name, .. } = s {
                         b.all_lets.insert(name.to_string());
                     }
                 }
+                b.loop_vars.insert(var.to_string(), dim.text());
             }
             _ => {}
         }

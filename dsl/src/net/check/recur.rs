@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use proc_macro2::Span;
 use syn::Ident;
 
 use super::map::StepCx;
@@ -43,6 +44,7 @@ impl Builder<'_> {
         });
         // The states' `init`s, checked outside the loop: they read no step.
         let mut states: HashMap<String, Option<usize>> = HashMap::new();
+        let mut inits: HashMap<String, (Option<usize>, Span)> = HashMap::new();
         for stmt in body {
             let Stmt::Init { name, expr } = stmt else { continue };
             self.current = name.to_string();
@@ -78,7 +80,8 @@ impl Builder<'_> {
                 states.push(LoopState { name: key.clone(), init, step: None, stack: None });
                 states.len() - 1
             });
-            states.insert(key, index);
+            states.insert(key.clone(), index);
+            inits.insert(key, (index, name.span()));
         }
         let outer_scope = self.scope.clone();
         self.step = Some(StepCx::new(var, t, body, Some((k, states.clone()))));
@@ -95,7 +98,13 @@ impl Builder<'_> {
                         );
                         continue;
                     }
+                    let errors_before = self.errors.len();
                     let node = self.expr(expr);
+                    if node.is_none() {
+                        // Its reads are not followed by errors of their own.
+                        self.failed_names.insert(name.to_string());
+                        self.init_note(name, k, &inits, errors_before);
+                    }
                     if self.scope.contains_key(&name.to_string()) || outputs.iter().any(|(o, _)| o == name) {
                         self.errors.at(name.span(), format!("`{name}` is already declared"));
                         continue;
@@ -152,6 +161,32 @@ impl Builder<'_> {
         for name in steps {
             self.scope.entry(name.to_string()).or_insert(Entry { node: None, kind: Kind::Let });
         }
+    }
+
+    /// After a failed step of a state whose errors name a read of an
+    /// earlier step (`h[t - 1]`, which has `init`'s shape): the `init` is
+    /// the likelier slip, and is said to be so where it is written.
+    fn init_note(
+        &mut self,
+        name: &Ident,
+        k: usize,
+        inits: &HashMap<String, (Option<usize>, Span)>,
+        since: usize,
+    ) {
+        let Some(&(Some(s), span)) = inits.get(&name.to_string()) else { return };
+        let var = self.g.loops[k].var.clone();
+        let read = format!("`{name}[{var} - ");
+        // (Errors about the reads themselves name them too, and are no slip of shape.)
+        let of_shape = |e: String| e.contains(&read) && !e.contains(" reads ");
+        if !self.errors.iter().skip(since).any(|e| of_shape(e.to_string())) {
+            return;
+        }
+        let init = self.g.shape(self.g.loops[k].states[s].init);
+        let msg = format!(
+            "`init {name}` is {}, the shape of `{name}[{var} - 1]` before step 0 and so of every step of `{name}`; if `{name}[{var}]` is another shape, `init {name}` is the slip",
+            self.text(init)
+        );
+        self.errors.at(span, msg);
     }
 
     /// Step `t` of sequence `name`, checked: a vector or a scalar that
