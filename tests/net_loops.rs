@@ -668,7 +668,9 @@ const GRU_DH0: [f64; 4] =
 fn the_derivation_prints_the_loop_and_its_adjoint_recurrence() {
     let text = Rnn::<f64>::derivation();
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    let has = |want: &str| lines.iter().any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ").starts_with(want));
+    let has = |want: &str| {
+        lines.iter().any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ").starts_with(want))
+    };
     for want in [
         "forward, for t = 0, …, T − 1, with h[−1] = h0:",
         "h[t] = tanh(Wx x[t] + Wh h[t − 1] + b) [H]",
@@ -683,4 +685,26 @@ fn the_derivation_prints_the_loop_and_its_adjoint_recurrence() {
     }
     let tex = Rnn::<f64>::derivation_latex();
     assert!(tex.contains("\\partial h[t]^{+} &= W_{h}^\\top (\\partial h[t + 1]"), "{tex}");
+}
+
+#[test]
+fn a_batch_of_sequences_gives_each_example_its_input_gradients() {
+    let net = Rnn { Wx: Wx(), Wh: Wh(), b: b(), Wy: Wy(), by: by() };
+    let xs =
+        Tensor3::<T, D, B, f64>::from_fn(|t, d, e| (0.3 * t as f64 + 0.5 * d as f64 - 0.7 * e as f64).cos());
+    let hs = Matrix::<H, B, f64>::from_fn(|i, e| 0.1 * i as f64 - 0.1 * e as f64);
+    let ys = Sequences::<V, T, B>::from_fn(|t, e| (2 * t + e) % 5).unwrap();
+    let (loss, _, inputs) = net.grad_inputs_batch(&xs, &hs, &ys);
+    let mut want = 0.0;
+    for e in 0..3 {
+        let x = Matrix::<T, D, f64>::from_fn(|t, d| xs[(t, d, e)]);
+        let h = Matrix::<H, One, f64>::from_fn(|i, _| hs[(i, e)]);
+        let (l, _, one) = net.grad_inputs(&x, &h, &ys.example(e));
+        want += l / 3.0;
+        let dx: Vec<f64> = (0..6 * 3).map(|i| inputs.xs[(i / 3, i % 3, e)]).collect();
+        assert_close("∂x of an example", &dx, one.x.as_slice());
+        let dh: Vec<f64> = (0..4).map(|i| inputs.h0s[(i, e)]).collect();
+        assert_close("∂h0 of an example", &dh, one.h0.as_slice());
+    }
+    assert!((loss - want).abs() < 1e-12);
 }

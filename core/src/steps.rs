@@ -5,10 +5,11 @@
 //! Each step value of a loop lives in one buffer of one step's shape,
 //! overwritten at every step; a sequence keeps every step, one per row.
 
-use crate::dim::{Dim, One};
-use crate::{Matrix, Scalar};
+use crate::dim::Dim;
+use crate::{Classes, Matrix, Scalar, Sequences};
 
-/// `dst ← row t of seq`.
+/// `dst ← step t of seq`: row `t` of a `[T, R]` sequence as a column
+/// `[R]`, or block `t` (`[R×B]`) of a batch of sequences, `T` such blocks.
 ///
 /// ```
 /// use shapegrad::prelude::*;
@@ -18,16 +19,32 @@ use crate::{Matrix, Scalar};
 /// assert_eq!(x.as_slice(), &[20.0, 21.0]);
 /// ```
 #[inline]
-pub fn read<T: Dim, R: Dim, S: Scalar>(dst: &mut Matrix<R, One, S>, seq: &Matrix<T, R, S>, t: usize) {
+pub fn read<R: Dim, C: Dim, T: Dim, W: Dim, S: Scalar>(
+    dst: &mut Matrix<R, C, S>,
+    seq: &Matrix<T, W, S>,
+    t: usize,
+) {
     let r = dst.as_slice().len();
     dst.as_mut_slice().copy_from_slice(&seq.as_slice()[t * r..(t + 1) * r]);
 }
 
-/// `row t of seq ← src`.
+/// `step t of seq ← src` (see [`read`]).
 #[inline]
-pub fn write<T: Dim, R: Dim, S: Scalar>(seq: &mut Matrix<T, R, S>, t: usize, src: &Matrix<R, One, S>) {
+pub fn write<T: Dim, W: Dim, R: Dim, C: Dim, S: Scalar>(
+    seq: &mut Matrix<T, W, S>,
+    t: usize,
+    src: &Matrix<R, C, S>,
+) {
     let r = src.as_slice().len();
     seq.as_mut_slice()[t * r..(t + 1) * r].copy_from_slice(src.as_slice());
+}
+
+/// `dst ← step t` of a batch of label sequences: each example's label `t`.
+#[inline]
+pub fn read_labels<V: Dim, T: Dim, B: Dim>(dst: &mut Classes<V, B>, seq: &Sequences<V, T, B>, t: usize) {
+    for b in 0..B::SIZE {
+        dst.set(b, seq.get(t, b));
+    }
 }
 
 /// `dst ← dst + src`: a step's part of a sum over steps.
@@ -40,7 +57,7 @@ pub fn add<R: Dim, C: Dim, S: Scalar>(dst: &mut Matrix<R, C, S>, src: &Matrix<R,
 
 /// `dst ← rows[t]` of a carry buffer of `T` rows of `dst`'s length.
 #[inline]
-pub fn read_carry<R: Dim, S: Scalar>(dst: &mut Matrix<R, One, S>, rows: &[S], t: usize) {
+pub fn read_carry<R: Dim, C: Dim, S: Scalar>(dst: &mut Matrix<R, C, S>, rows: &[S], t: usize) {
     let r = dst.as_slice().len();
     dst.as_mut_slice().copy_from_slice(&rows[t * r..(t + 1) * r]);
 }
@@ -48,7 +65,7 @@ pub fn read_carry<R: Dim, S: Scalar>(dst: &mut Matrix<R, One, S>, rows: &[S], t:
 /// `rows[t] ← rows[t] + src` in a carry buffer: what an earlier step's
 /// adjoint receives from the step that read it.
 #[inline]
-pub fn add_carry<R: Dim, S: Scalar>(rows: &mut [S], t: usize, src: &Matrix<R, One, S>) {
+pub fn add_carry<R: Dim, C: Dim, S: Scalar>(rows: &mut [S], t: usize, src: &Matrix<R, C, S>) {
     let r = src.as_slice().len();
     for (d, &s) in rows[t * r..(t + 1) * r].iter_mut().zip(src.as_slice()) {
         *d += s;
@@ -58,6 +75,7 @@ pub fn add_carry<R: Dim, S: Scalar>(rows: &mut [S], t: usize, src: &Matrix<R, On
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dim::One;
     use typenum::{U2, U3};
 
     #[test]

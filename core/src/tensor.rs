@@ -27,6 +27,15 @@ macro_rules! tensor {
             dims: PhantomData<($($D,)+)>,
         }
 
+        /// Every element scaled by `k`.
+        impl<$($D: Dim,)+ T: Scalar> core::ops::MulAssign<T> for $Name<$($D,)+ T> {
+            fn mul_assign(&mut self, k: T) {
+                for v in self.data.iter_mut() {
+                    *v = *v * k;
+                }
+            }
+        }
+
         impl<$($D: Dim,)+ T: Scalar> $Name<$($D,)+ T> {
             /// The sizes of its dims, in order.
             pub const SHAPE: [usize; $rank] = [$($D::SIZE),+];

@@ -51,7 +51,9 @@ pub fn backward(g: &mut Graph, loss: NodeId, params: &[NodeId]) -> Adjoints {
                 // The adjoints of values outside the loop, over all steps.
                 for (operand, consumer, part) in deferred {
                     let code = if g.op(consumer).is("step") { "stack" } else { "sum_steps" };
-                    let sum = g.mk(Op::with(code, &[part], Attr::Loop(k)));
+                    // Of the operand's shape: a sequence's `[T, R]` (`T` blocks of
+                    // `[R×B]` in a batched graph), a param's own.
+                    let sum = g.intern(Op::with(code, &[part], Attr::Loop(k)), g.shape(operand));
                     contributions.entry(operand).or_default().push((consumer, sum));
                 }
                 for s in 0..g.loops[k].states.len() {

@@ -82,7 +82,7 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
     let mut l = Lifter { m, g, batch, map: HashMap::new(), training };
     let mut targets = vec![loss];
     targets.extend(m.outputs.iter().filter_map(|(_, n)| *n));
-    let needed = m.graph.closure(&targets, |n| m.graph.op(n).operands().to_vec());
+    let needed = m.graph.closure(&targets, |n| m.graph.reads(n));
     for n in (0..m.graph.nodes.len()).filter(|&n| needed[n]) {
         let op = m.graph.op(n);
         let args: Vec<Lifted> = op.operands().iter().map(|a| l.map[a]).collect();
@@ -109,6 +109,11 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
         let shape = match (kind, d.shape) {
             (ArgKind::Input | ArgKind::Target, Some(Shape::Mat(r, ONE))) => Shape::Mat(r, batch),
             (ArgKind::Label | ArgKind::Index, Some(Shape::Label(c))) => Shape::Labels(c, batch),
+            // A sequence: `T` blocks of one per example (see `Kind::Seq`).
+            (ArgKind::Input, Some(Shape::Mat(t, r))) => Shape::Mat(l.g.shaped(&[t, r]), batch),
+            (ArgKind::Label | ArgKind::Index, Some(Shape::Labels(c, t))) => {
+                Shape::Labels(c, l.g.shaped(&[t, batch]))
+            }
             _ => return Err(format!("input `{}` is not a column vector", d.name)),
         };
         let op = Op::with(if *kind == ArgKind::Label { "label" } else { "input" }, &[], Attr::Index(i));
@@ -187,5 +192,9 @@ impl LiftCx for Lifter<'_> {
 
     fn training(&self) -> bool {
         self.training
+    }
+
+    fn lifted(&self, n: NodeId) -> Option<Lifted> {
+        self.map.get(&n).copied()
     }
 }

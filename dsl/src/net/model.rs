@@ -192,6 +192,8 @@ pub struct LoopInfo {
     pub var: String,
     pub dim: DimId,
     pub states: Vec<LoopState>,
+    /// In a batched graph, the batch dim: each step value is then `[R×B]`.
+    pub batch: Option<DimId>,
     /// The adjoint of each read of an earlier step: (state, lag, adjoint).
     pub prev_adjoints: Vec<(usize, u32, NodeId)>,
 }
@@ -310,13 +312,14 @@ impl Graph {
     }
 
     /// What node `n`'s value is computed from: its operands, and for a read
-    /// of an earlier step of a state (`prev`), the state's `init` and step.
+    /// of an earlier step of a state (`prev`), the state's `init`, step and
+    /// steps so far.
     pub fn reads(&self, n: NodeId) -> Vec<NodeId> {
         let op = self.op(n);
         match (op.code, op.attr) {
             ("prev", Attr::State(k, s, _)) => {
                 let state = &self.loops[k].states[s];
-                [Some(state.init), state.step].into_iter().flatten().collect()
+                [Some(state.init), state.step, state.stack].into_iter().flatten().collect()
             }
             _ => op.operands().to_vec(),
         }

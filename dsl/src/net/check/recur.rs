@@ -40,6 +40,7 @@ impl Builder<'_> {
             var: var.to_string(),
             dim: t,
             states: Vec::new(),
+            batch: None,
             prev_adjoints: Vec::new(),
         });
         // The states' `init`s, checked outside the loop: they read no step.

@@ -173,6 +173,12 @@ impl<'a> Codegen<'a> {
                 let d = self.dim(d);
                 quote!(::shapegrad::Class<#d>)
             }
+            // A batch of label sequences: `T` steps of `B` labels.
+            Shape::Labels(d, tb) if self.m.graph.parts(tb).is_some_and(|p| p.len() == 2) => {
+                let p = self.m.graph.parts(tb).unwrap_or(&[]);
+                let (d, t, b) = (self.dim(d), self.dim(p[0]), self.dim(p[1]));
+                quote!(::shapegrad::Sequences<#d, #t, #b>)
+            }
             Shape::Labels(d, b) => {
                 let (d, b) = (self.dim(d), self.dim(b));
                 quote!(::shapegrad::Classes<#d, #b>)

@@ -91,6 +91,10 @@ impl<'a> Codegen<'a> {
         if g.is_leaf(n) {
             return self.is_tensor(shape);
         }
+        // A step of a batch of label sequences: that step's `Classes`.
+        if g.op(n).is("step") && matches!(shape, Shape::Labels(..)) {
+            return true;
+        }
         matches!(shape, Shape::Mat(..)) && !def(g.op(n).code).alias()
     }
 
@@ -205,10 +209,17 @@ impl<'a> Codegen<'a> {
             let slot = Self::slot(n);
             return quote!(&#slot);
         }
-        if let ("step", Shape::Label(_)) = (op.code, g.shape(n)) {
-            // Label `t` of a sequence of labels.
-            let seq = self.val(op.arg(0), homes);
-            return quote!((#seq).get(__t));
+        match (op.code, g.shape(n)) {
+            // Label `t` of a sequence of labels; of a batch of them, its buffer.
+            ("step", Shape::Label(_)) => {
+                let seq = self.val(op.arg(0), homes);
+                return quote!((#seq).get(__t));
+            }
+            ("step", Shape::Labels(..)) => {
+                let slot = Self::slot(n);
+                return quote!(&#slot);
+            }
+            _ => {}
         }
         match (op.code, op.index()) {
             // A scalar param is its 1×1's element.

@@ -28,8 +28,13 @@ impl Codegen<'_> {
             (0..m.graph.nodes.len()).filter(|&n| needed[n] && self.is_buffer(n)).collect();
         let mut fields: Vec<Ident> = slots.iter().map(|n| format_ident!("n{}", n)).collect();
         let mut types: Vec<TokenStream> = slots.iter().map(|&n| self.buf_ty(m.graph.shape(n), &tt)).collect();
-        let mut inits: Vec<TokenStream> =
-            slots.iter().map(|_| quote!(::shapegrad::Matrix::zeros())).collect();
+        let mut inits: Vec<TokenStream> = slots
+            .iter()
+            .map(|&n| match m.graph.shape(n) {
+                crate::net::model::Shape::Labels(..) => quote!(::shapegrad::Classes::zeros()),
+                _ => quote!(::shapegrad::Matrix::zeros()),
+            })
+            .collect();
         let cx = self.emitter(HashMap::new(), &tt);
         for n in (0..m.graph.nodes.len()).filter(|&n| needed[n]) {
             if let Some(len) = def(m.graph.op(n).code).scratch(&cx, n) {

@@ -43,6 +43,10 @@ pub enum Kind {
     /// The transpose of a per-example column `[R]`, held untransposed as
     /// `[R×B]`: only a product's left side, or elementwise with another row.
     Row,
+    /// A per-example sequence `[T, R]` (or `[T] of V`), batched as `T`
+    /// blocks of `[R×B]` (a `Tensor3<T, R, B>`; a `Sequences<V, T, B>`):
+    /// only the steps of a run-time loop read it.
+    Seq,
 }
 
 impl Kind {
@@ -54,6 +58,7 @@ impl Kind {
             Kind::Scalar => "a per-example scalar",
             Kind::Label => "a label",
             Kind::Row => "a per-example row (a transposed vector)",
+            Kind::Seq => "a per-example sequence",
         }
     }
 }
@@ -297,6 +302,12 @@ pub trait LiftCx {
     fn name(&self, n: NodeId) -> String;
     /// Whether this is the training graph (dropout masks) or the evaluation one.
     fn training(&self) -> bool;
+    /// The batched node of per-example node `n`, if it was lifted already
+    /// (a loop's state reads its `init`, lifted before it).
+    fn lifted(&self, n: NodeId) -> Option<Lifted> {
+        let _ = n;
+        None
+    }
 }
 
 /// The batched form of a binary elementwise op `code` on `a` and `c`, when

@@ -48,6 +48,15 @@ impl OpDef for Leaf {
             ("param", _) => (cx.g().intern(op, shape), Kind::Shared),
             ("input", Shape::Mat(r, ONE)) => (cx.g().intern(op, Shape::Mat(r, b)), Kind::Column),
             ("label" | "input", Shape::Label(c)) => (cx.g().intern(op, Shape::Labels(c, b)), Kind::Label),
+            // A sequence, read step by step by a run-time loop (`Kind::Seq`).
+            ("input", Shape::Mat(t, r)) if uses_steps(cx, n) => {
+                let tr = cx.g().shaped(&[t, r]);
+                (cx.g().intern(op, Shape::Mat(tr, b)), Kind::Seq)
+            }
+            ("label" | "input", Shape::Labels(c, t)) if uses_steps(cx, n) => {
+                let tb = cx.g().shaped(&[t, b]);
+                (cx.g().intern(op, Shape::Labels(c, tb)), Kind::Seq)
+            }
             _ => {
                 return Err(format!(
                     "input {} is a matrix, and a batch of matrices is not a matrix",
@@ -93,4 +102,14 @@ impl OpDef for Const {
         let x = cx.g().op(n).constant().unwrap_or(0.0);
         (number(x), if x < 0.0 { Prec::Neg } else { Prec::Atom })
     }
+}
+
+/// Whether the net reads sequence leaf `n` only step by step in run-time
+/// loops (`x[t]`): then its batch is a `Tensor3` (a `Sequences`), which
+/// nothing else has a batched form over.
+fn uses_steps(cx: &dyn LiftCx, n: NodeId) -> bool {
+    let g = cx.src();
+    let readers: Vec<&crate::net::model::Node> =
+        g.nodes.iter().filter(|m| m.op.operands().contains(&n)).collect();
+    !readers.is_empty() && readers.iter().all(|m| m.op.is("step"))
 }

@@ -15,8 +15,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{EmitCx, OpDef, Place, Prec, PrintCx, operand, size};
-use crate::net::model::{Attr, Graph, LoopState, NodeId, ONE, Op, Shape};
+use super::{EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, operand, size};
+use crate::net::model::{Attr, Graph, LoopInfo, LoopState, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Step, &Prev, &Stack, &SumSteps, &Carried, &InitAdjoint];
 
@@ -53,6 +53,40 @@ fn prev_adjoints(g: &Graph, op: &Op) -> Vec<NodeId> {
     }
 }
 
+/// The batched graph's loops, made when a loop's first step value is
+/// lifted (after every state's `init`): the per-example table with each
+/// `init` batched, `[H×B]` (a shared `init` broadcast to every column).
+fn batched_loops(cx: &mut dyn LiftCx, op: &Op) -> Result<(), String> {
+    let k = match op.attr {
+        Attr::Loop(k) | Attr::State(k, ..) => k,
+        _ => return Err("a step op of no loop".into()),
+    };
+    while cx.g().loops.len() <= k {
+        let j = cx.g().loops.len();
+        let src = cx.src().loops[j].clone();
+        let b = cx.batch();
+        let mut states = Vec::new();
+        for s in &src.states {
+            let Some((init, kind)) = cx.lifted(s.init) else {
+                return Err(format!("the `init` of `{}` has no batched form", s.name));
+            };
+            let init = match (kind, cx.g().shape(init)) {
+                (Kind::Column, _) => init,
+                (Kind::Shared, Shape::Mat(r, ONE)) => {
+                    let zero = cx.g().constant(0.0);
+                    let zeros = cx.g().mk(Op::with("fill", &[zero], Attr::Dims(r, b)));
+                    cx.g().mk(Op::new("add_bias", &[zeros, init]))
+                }
+                (other, _) => return Err(format!("the `init` of `{}` is {}", s.name, other.describe())),
+            };
+            states.push(LoopState { name: s.name.clone(), init, step: None, stack: None });
+        }
+        let info = LoopInfo { var: src.var, dim: src.dim, states, batch: Some(b), prev_adjoints: Vec::new() };
+        cx.g().loops.push(info);
+    }
+    Ok(())
+}
+
 /// `x[t]`: row `t` of `x: [T, R]` as a column `[R]` (a scalar for
 /// `x: [T]`, a label for `ys: [T] of V`).
 struct Step;
@@ -63,12 +97,41 @@ impl OpDef for Step {
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
+        let batch = match op.attr {
+            Attr::Loop(k) => g.loops.get(k).and_then(|l| l.batch),
+            _ => None,
+        };
         match g.shape(op.arg(0)) {
+            // A batch of sequences: block `t`, `[R×B]` (`Kind::Seq`).
+            Shape::Mat(tr, b) if g.parts(tr).is_some_and(|p| p.len() == 2) => {
+                Shape::Mat(g.parts(tr).map_or(ONE, |p| p[1]), b)
+            }
+            // A batch of `[T]` vectors, one per column: row `t`.
+            Shape::Mat(_, b) if Some(b) == batch => Shape::Mat(ONE, b),
             Shape::Mat(_, ONE) => Shape::Scalar,
             Shape::Mat(_, r) => Shape::Mat(r, ONE),
-            Shape::Labels(v, _) => Shape::Label(v),
+            Shape::Labels(v, tb) => match g.parts(tb) {
+                Some(&[_, b]) => Shape::Labels(v, b),
+                _ => Shape::Label(v),
+            },
             s => s,
         }
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        let op = cx.src().op(n);
+        batched_loops(cx, &op)?;
+        let (x, kind) = args[0];
+        let kind = match (kind, cx.g().shape(x)) {
+            (Kind::Seq, Shape::Labels(..)) => Kind::Label,
+            (Kind::Seq, _) => Kind::Column,
+            (Kind::Column, _) => Kind::Scalar,
+            (Kind::Shared, _) => Kind::Shared,
+            (other, _) => {
+                return Err(format!("a step of {} ({}) has no batched form", cx.name(n), other.describe()));
+            }
+        };
+        Ok((cx.g().mk(Op::with("step", &[x], op.attr)), kind))
     }
 
     // The adjoint of a read of row `t` is a write of row `t`: the backward
@@ -79,6 +142,9 @@ impl OpDef for Step {
 
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
         let (x, p) = (cx.val(cx.g().op(n).arg(0)), place.tokens);
+        if matches!(cx.g().shape(n), Shape::Labels(..)) {
+            return quote!(::shapegrad::steps::read_labels(&mut #p, #x, __t););
+        }
         quote!(::shapegrad::steps::read(&mut #p, #x, __t);)
     }
 
@@ -109,6 +175,13 @@ impl OpDef for Prev {
     fn deps(&self, cx: &dyn EmitCx, n: NodeId) -> Vec<NodeId> {
         let op = cx.g().op(n);
         state(cx.g(), &op).map_or_else(Vec::new, |s| [Some(s.init), s.stack].into_iter().flatten().collect())
+    }
+
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, _: &[Lifted]) -> Result<Lifted, String> {
+        let op = cx.src().op(n);
+        batched_loops(cx, &op)?;
+        let shape = state(cx.g(), &op).map(|s| s.init).map_or(Shape::Scalar, |i| cx.g().shape(i));
+        Ok((cx.g().intern(op, shape), Kind::Column))
     }
 
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
@@ -156,6 +229,33 @@ impl OpDef for Stack {
     fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
         let op = g.op(n);
         vec![(op.arg(0), g.mk(Op::with("step", &[d], op.attr)))]
+    }
+
+    // Steps `[R×B]` stack into `T` blocks (`Kind::Seq`), steps `[1×B]` into
+    // the rows of `[T×B]`, one sequence per column.
+    fn lift(&self, cx: &mut dyn LiftCx, n: NodeId, args: &[Lifted]) -> Result<Lifted, String> {
+        let op = cx.src().op(n);
+        let Attr::Loop(k) = op.attr else { return Err("a stack of no loop".into()) };
+        let t = cx.src().loops[k].dim;
+        let (x, kind) = args[0];
+        let (shape, kind) = match (kind, cx.g().shape(x)) {
+            (Kind::Scalar, Shape::Mat(_, b)) => (Shape::Mat(t, b), Kind::Column),
+            (Kind::Column, Shape::Mat(r, b)) => (Shape::Mat(cx.g().shaped(&[t, r]), b), Kind::Seq),
+            (Kind::Shared, _) => (cx.src().shape(n), Kind::Shared),
+            (other, _) => return Err(format!("{} is {} at each step", cx.name(n), other.describe())),
+        };
+        let stack = cx.g().intern(Op::with("stack", &[x], op.attr), shape);
+        // A state's steps and stack, in the batched loop's table.
+        let src_states = &cx.src().loops[k].states;
+        if let Some(s) = src_states.iter().position(|st| st.stack == Some(n)) {
+            if kind != Kind::Seq {
+                return Err(format!("state `{}` is the same for every example", src_states[s].name));
+            }
+            let state = &mut cx.g().loops[k].states[s];
+            state.step = Some(x);
+            state.stack = Some(stack);
+        }
+        Ok((stack, kind))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
@@ -206,9 +306,9 @@ impl OpDef for Carried {
     fn scratch(&self, cx: &dyn EmitCx, n: NodeId) -> Option<TokenStream> {
         let g = cx.g();
         let op = g.op(n);
-        let (Attr::State(k, ..), Shape::Mat(r, _)) = (op.attr, g.shape(n)) else { return None };
-        let (t, r) = (size(cx, g.loops[k].dim), size(cx, r));
-        Some(quote!(#t * #r))
+        let (Attr::State(k, ..), Shape::Mat(r, c)) = (op.attr, g.shape(n)) else { return None };
+        let (t, r, c) = (size(cx, g.loops[k].dim), size(cx, r), size(cx, c));
+        Some(quote!(#t * #r * #c))
     }
 
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
