@@ -73,6 +73,19 @@ impl<N: Dim, C: Dim, T: Scalar> Matrix<N, C, T> {
         let start = offset * C::SIZE;
         out[start..start + L::SIZE * C::SIZE].copy_from_slice(d.as_slice());
     }
+
+    /// `self[offset..offset + L] += d`: one more slice's adjoint into the
+    /// buffer [`Matrix::set_rows_into`] began.
+    ///
+    /// # Panics
+    /// When `offset + L` exceeds `N`.
+    #[inline]
+    pub fn add_rows_into<L: Dim>(&mut self, d: &Matrix<L, C, T>, offset: usize) {
+        let start = offset * C::SIZE;
+        for (o, &v) in self.as_mut_slice()[start..start + L::SIZE * C::SIZE].iter_mut().zip(d.as_slice()) {
+            *o += v;
+        }
+    }
 }
 
 impl<S: Dim, M: Dim, T: Scalar> Matrix<S, M, T> {

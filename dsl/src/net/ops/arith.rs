@@ -33,6 +33,31 @@ fn coefficient(g: &Graph, n: NodeId) -> (Option<f64>, NodeId) {
 }
 
 impl Elementwise {
+    /// The terms of a sum of slices' adjoints (`∂a` of an LSTM's packed
+    /// gates, `pad(∂i) + pad(∂f) + pad(∂g) + pad(∂o)`), each read by this
+    /// sum only: written into one buffer, rows by rows, instead of four
+    /// zero-padded buffers summed.
+    fn unslices(cx: &dyn EmitCx, n: NodeId) -> Option<Vec<NodeId>> {
+        let g = cx.g();
+        if !g.op(n).is("add") || !matches!(g.shape(n), Shape::Mat(..)) {
+            return None;
+        }
+        let mut parts = Vec::new();
+        let mut stack = vec![g.op(n).arg(1), g.op(n).arg(0)];
+        while let Some(t) = stack.pop() {
+            let op = g.op(t);
+            if !cx.private(t) || g.shape(t) != g.shape(n) {
+                return None;
+            }
+            match op.code {
+                "unslice" => parts.push(t),
+                "add" => stack.extend([op.arg(1), op.arg(0)]),
+                _ => return None,
+            }
+        }
+        (parts.len() >= 2).then_some(parts)
+    }
+
     /// `x * sigmoid(x)` and `sigmoid(x) * x` are swish: one σ, one rule.
     fn swish(g: &mut Graph, a: NodeId, b: NodeId) -> Option<NodeId> {
         let shape = g.shape(a);
@@ -351,6 +376,9 @@ impl OpDef for Elementwise {
     }
 
     fn deps(&self, cx: &dyn EmitCx, n: NodeId) -> Vec<NodeId> {
+        if let Some(parts) = Self::unslices(cx, n) {
+            return parts.iter().map(|&u| cx.g().op(u).arg(0)).collect();
+        }
         if let Some((p, q)) = Self::fused_sum(cx, n) {
             return [cx.deps(p), cx.deps(q)].concat();
         }
@@ -361,6 +389,20 @@ impl OpDef for Elementwise {
     }
 
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        if let Some(parts) = Self::unslices(cx, n) {
+            // Each slice's adjoint into its own rows, in one buffer.
+            let p = place.tokens;
+            let mut code = TokenStream::new();
+            for (i, &u) in parts.iter().enumerate() {
+                let (d, lo) = (cx.val(cx.g().op(u).arg(0)), super::slice_offset(cx, cx.g().op(u).dims().0));
+                code.extend(if i == 0 {
+                    quote!(#p.set_rows_into(#d, #lo);)
+                } else {
+                    quote!(#p.add_rows_into(#d, #lo);)
+                });
+            }
+            return code;
+        }
         if let Some((p, q)) = Self::fused_sum(cx, n) {
             return super::matmul::emit_sum(cx, p, q, Place { accumulate: false, ..place });
         }

@@ -65,6 +65,7 @@ use super::model::{Graph, NodeId, Op, Shape};
 pub use crate::net::codegen::OnnxCx;
 pub use axes::{along_axis, ambiguous_axis_message, no_axis_message};
 pub use composite::{composite, composite_names};
+pub use slice::offset as slice_offset;
 pub use window::{checked, literal, out_dim, rank3, size, usize_lit};
 
 pub use context::{

@@ -156,7 +156,7 @@ impl OpDef for Unslice {
 }
 
 /// A slice's first row as a `usize`: dim `lo`'s size (0 has no dim type).
-fn offset(cx: &dyn EmitCx, lo: crate::net::model::DimId) -> TokenStream {
+pub fn offset(cx: &dyn EmitCx, lo: crate::net::model::DimId) -> TokenStream {
     if cx.g().value(lo) == Some(0) {
         return quote!(0usize);
     }
