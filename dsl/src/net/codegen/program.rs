@@ -132,6 +132,13 @@ impl<'a> Codegen<'a> {
         }
         let mut body = TokenStream::new();
         let loops = Loops::new(g);
+        let saved = self.saved(&cx, &loops, &needed);
+        // A step value the backward loop reads lives in its step's buffer
+        // of every step's (`v…[t]`): written there once, read there back.
+        for n in (0..g.nodes.len()).filter(|&n| saved[n]) {
+            let keep = Self::save_slot(n);
+            cx.homes.insert(n, quote!(#keep[__t]));
+        }
         let mut written: Vec<(usize, bool)> = Vec::new();
         for n in (0..g.nodes.len()).filter(|&n| needed[n]) {
             let d = def(g.op(n).code);
@@ -142,7 +149,7 @@ impl<'a> Codegen<'a> {
             if let Some(unit) = loops.result(g, n) {
                 if !written.contains(&unit) {
                     written.push(unit);
-                    body.extend(self.loop_code(&cx, &loops, &needed, unit.0, unit.1, scalar));
+                    body.extend(self.loop_code(&cx, &loops, &needed, &saved, unit.0, unit.1, scalar));
                 }
                 continue;
             }

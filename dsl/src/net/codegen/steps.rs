@@ -66,28 +66,95 @@ impl Loops {
 }
 
 impl Codegen<'_> {
+    /// The step values of loop `k` that its forward loop (`rev == false`)
+    /// or backward loop computes for `results`; the backward loop takes a
+    /// value `saved` by the forward loop from there instead of computing it.
+    fn loop_body(
+        &self,
+        cx: &Emitter<'_, '_>,
+        loops: &Loops,
+        results: &[NodeId],
+        k: usize,
+        rev: bool,
+        saved: &[bool],
+    ) -> Vec<bool> {
+        let g = &self.m.graph;
+        let inside = |n: NodeId| loops.of[n] == Some(k) && (rev || !loops.reverse[n]);
+        let mut body = vec![false; g.nodes.len()];
+        let mut stack: Vec<NodeId> =
+            results.iter().flat_map(|&r| cx.deps(r)).filter(|&n| inside(n)).collect();
+        while let Some(n) = stack.pop() {
+            let seen = std::mem::replace(&mut body[n], true);
+            // A value the forward loop kept is read, not computed: its own
+            // operands are not needed again.
+            let kept = rev && saved[n];
+            if !seen && !kept {
+                stack.extend(cx.deps(n).into_iter().filter(|&d| inside(d)));
+            }
+        }
+        body
+    }
+
+    /// The results of loop `k` (forward or backward) that `needed` holds.
+    fn loop_results(&self, loops: &Loops, needed: &[bool], k: usize, rev: bool) -> Vec<NodeId> {
+        let g = &self.m.graph;
+        (0..g.nodes.len()).filter(|&n| needed[n] && loops.result(g, n) == Some((k, rev))).collect()
+    }
+
+    /// The forward step values that the backward loops of a program
+    /// computing `needed` read: the forward loop keeps each step's value
+    /// (`v…` buffers of the workspace, `T` steps each), so the backward
+    /// loop computes no forward product again.
+    pub(super) fn saved(&self, cx: &Emitter<'_, '_>, loops: &Loops, needed: &[bool]) -> Vec<bool> {
+        let g = &self.m.graph;
+        let mut saved = vec![false; g.nodes.len()];
+        let none = vec![false; g.nodes.len()];
+        for k in 0..g.loops.len() {
+            let (fwd_results, rev_results) =
+                (self.loop_results(loops, needed, k, false), self.loop_results(loops, needed, k, true));
+            if fwd_results.is_empty() || rev_results.is_empty() {
+                continue;
+            }
+            let fwd = self.loop_body(cx, loops, &fwd_results, k, false, &none);
+            let rev = self.loop_body(cx, loops, &rev_results, k, true, &none);
+            for n in 0..g.nodes.len() {
+                let cheap = matches!(g.op(n).code, "step" | "prev" | "carried");
+                saved[n] =
+                    fwd[n] && rev[n] && !cheap && self.is_buffer(n) && matches!(g.shape(n), Shape::Mat(..));
+            }
+        }
+        saved
+    }
+
+    /// A saved step value's buffer of every step: `__ws.v7`.
+    pub(super) fn save_slot(n: NodeId) -> TokenStream {
+        let f = quote::format_ident!("v{}", n);
+        quote!(__ws.#f)
+    }
+
     /// The loop `k` (forward, or backward when `rev`) writing every result
     /// of it that `needed` holds.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn loop_code(
         &self,
         cx: &Emitter<'_, '_>,
         loops: &Loops,
         needed: &[bool],
+        saved: &[bool],
         k: usize,
         rev: bool,
         scalar: &TokenStream,
     ) -> TokenStream {
         let g = &self.m.graph;
-        let results: Vec<NodeId> =
-            (0..g.nodes.len()).filter(|&n| needed[n] && loops.result(g, n) == Some((k, rev))).collect();
-        // The step values those need, by the loop's own dependencies.
-        let inside = |n: NodeId| loops.of[n] == Some(k) && (rev || !loops.reverse[n]);
-        let mut body_nodes = vec![false; g.nodes.len()];
-        let mut stack: Vec<NodeId> =
-            results.iter().flat_map(|&r| cx.deps(r)).filter(|&n| inside(n)).collect();
-        while let Some(n) = stack.pop() {
-            if !std::mem::replace(&mut body_nodes[n], true) {
-                stack.extend(cx.deps(n).into_iter().filter(|&d| inside(d)));
+        let results = self.loop_results(loops, needed, k, rev);
+        let body_nodes = self.loop_body(cx, loops, &results, k, rev, saved);
+        // A step's product summed over the steps is added straight into the sum.
+        let mut into_sum: Vec<(NodeId, NodeId)> = Vec::new();
+        for &r in &results {
+            let p = g.op(r).arg(0);
+            let private = self.uses[p] == 1 && !self.pinned[p];
+            if g.op(r).is("sum_steps") && g.op(p).is("matmul") && private && body_nodes[p] && !saved[p] {
+                into_sum.push((r, p));
             }
         }
         let zero = quote!(<#scalar as ::shapegrad::Scalar>::ZERO);
@@ -99,8 +166,13 @@ impl Codegen<'_> {
                 let rows = cx.scratch(n);
                 before.extend(quote!(#rows.fill(#zero);));
             }
-            if self.is_buffer(n) {
-                let place = Self::slot(n);
+            if let Some(&(r, _)) = into_sum.iter().find(|&&(_, p)| p == n) {
+                let place = cx.place(r);
+                each.extend(def(op.code).emit(cx, n, Place { tokens: &place, accumulate: true }));
+            } else if rev && saved[n] {
+                // Computed by the forward loop into its buffer of step `t`.
+            } else if self.is_buffer(n) {
+                let place = cx.place(n);
                 each.extend(def(op.code).emit(cx, n, Place { tokens: &place, accumulate: false }));
             } else if g.shape(n) == Shape::Scalar {
                 let (s, e) = (Self::scalar_var(n), def(op.code).emit_scalar(cx, n));
@@ -112,6 +184,7 @@ impl Codegen<'_> {
             let v = cx.val(op.arg(0));
             let scalar_result = g.shape(r) == Shape::Scalar;
             let place = cx.place(r);
+            let direct = into_sum.iter().any(|&(s, _)| s == r);
             match op.code {
                 "stack" if g.shape(op.arg(0)) == Shape::Scalar => {
                     each.extend(quote!(#place[(__t, 0)] = #v;));
@@ -122,6 +195,7 @@ impl Codegen<'_> {
                     before.extend(quote!(let mut #s: #scalar = #zero;));
                     each.extend(quote!(#s += #v;));
                 }
+                "sum_steps" if direct => before.extend(quote!(#place.as_mut_slice().fill(#zero);)),
                 "sum_steps" => {
                     before.extend(quote!(#place.as_mut_slice().fill(#zero);));
                     each.extend(quote!(::shapegrad::steps::add(&mut #place, #v);));
@@ -129,16 +203,17 @@ impl Codegen<'_> {
                 _ => before.extend(quote!(#place.as_mut_slice().fill(#zero);)),
             }
         }
+        let body_has = |n: NodeId| body_nodes[n];
         if rev {
             // What each read of an earlier step sends back: to that step's
             // carry, or before step 0 to the state's `init`.
             for &(s, lag, d) in &g.loops[k].prev_adjoints {
-                if !body_nodes[d] {
+                if !body_has(d) {
                     continue;
                 }
                 let (v, lag) = (cx.val(d), proc_macro2::Literal::usize_unsuffixed(lag as usize));
                 let find = |code| g.find(Op::with(code, &[], Attr::State(k, s, 0))).filter(|&n| needed[n]);
-                if let Some(c) = find("carried").filter(|&c| body_nodes[c]) {
+                if let Some(c) = find("carried").filter(|&c| body_has(c)) {
                     let rows = cx.scratch(c);
                     each.extend(
                         quote!(if __t >= #lag { ::shapegrad::steps::add_carry(&mut #rows, __t - #lag, #v); }),

@@ -36,6 +36,18 @@ impl Codegen<'_> {
             })
             .collect();
         let cx = self.emitter(HashMap::new(), &tt);
+        // The step values a forward loop keeps for its backward loop: `T` steps.
+        let loops = super::steps::Loops::new(&m.graph);
+        let saved = self.saved(&cx, &loops, &needed);
+        let of = m.graph.loop_of();
+        for n in (0..m.graph.nodes.len()).filter(|&n| saved[n]) {
+            let (Some(k), crate::net::model::Shape::Mat(r, c)) = (of[n], m.graph.shape(n)) else { continue };
+            let steps = crate::net::ops::size(&cx, m.graph.loops[k].dim);
+            let (r, c) = (self.dim(r), self.dim(c));
+            fields.push(format_ident!("v{}", n));
+            types.push(quote!(::std::vec::Vec<::shapegrad::Matrix<#r, #c, #t>>));
+            inits.push(quote!((0..#steps).map(|_| ::shapegrad::Matrix::zeros()).collect()));
+        }
         for n in (0..m.graph.nodes.len()).filter(|&n| needed[n]) {
             if let Some(len) = def(m.graph.op(n).code).scratch(&cx, n) {
                 fields.push(format_ident!("s{}", n));
