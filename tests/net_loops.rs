@@ -94,6 +94,24 @@ net! {
     }
 }
 
+net! {
+    /// A classifier of the last step, its initial state learned (a shared
+    /// `init`, the same for every example of a batch).
+    pub net LastStep {
+        param Wx: [H, D];
+        param Wh: [H, H];
+        param h0: [H];
+        param Wy: [V, H];
+        input x: [T, D];
+        label y: V;
+        for t in T {
+            init h = h0;
+            let h[t] = tanh(Wx @ x[t] + Wh @ h[t - 1]);
+        }
+        loss softmax_cross_entropy(Wy @ h[T - 1], y);
+    }
+}
+
 dims! { L = 4096; }
 
 net! {
@@ -707,4 +725,25 @@ fn a_batch_of_sequences_gives_each_example_its_input_gradients() {
         assert_close("∂h0 of an example", &dh, one.h0.as_slice());
     }
     assert!((loss - want).abs() < 1e-12);
+}
+
+#[test]
+fn the_last_step_of_a_batch_and_a_learned_initial_state() {
+    let net = LastStep::<f64>::init(4);
+    assert!(net.gradcheck(&x(), y().get(2)).is_ok(1e-7));
+    let xs =
+        Tensor3::<T, D, B, f64>::from_fn(|t, d, e| (0.4 * t as f64 - 0.6 * d as f64 + 1.1 * e as f64).sin());
+    let ys = Classes::<V, B>::from_slice(&[1, 4, 0]).unwrap();
+    let (loss, g) = net.grad_batch(&xs, &ys);
+    let (mut want, mut dh0) = (0.0, [0.0; 4]);
+    for e in 0..3 {
+        let x = Matrix::<T, D, f64>::from_fn(|t, d| xs[(t, d, e)]);
+        let (l, ge) = net.grad(&x, ys.get(e));
+        want += l / 3.0;
+        for (w, v) in dh0.iter_mut().zip(ge.h0.as_slice()) {
+            *w += v / 3.0;
+        }
+    }
+    assert!((loss - want).abs() < 1e-12, "{loss} against {want}");
+    assert_close("∂h0", g.h0.as_slice(), &dh0);
 }

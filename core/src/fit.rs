@@ -43,7 +43,7 @@ use crate::model::BatchNet;
 use crate::optim::Optimizer;
 use crate::optim::schedule::{LearningRate, Schedule};
 use crate::random::Rng;
-use crate::{Classes, Dim, Matrix, Scalar, Tensor4};
+use crate::{Classes, Dim, Matrix, Scalar, Tensor3, Tensor4};
 
 /// A dataset that can fill batches of type `(X, Y)`: [`Dataset`] (as
 /// `Matrix<D, B, T>` or images `Tensor4<C, H, W, B, T>`, with `Classes`)
@@ -89,6 +89,29 @@ impl<D: Dim, C: Dim, Ch: Dim, Ht: Dim, Wd: Dim, B: Dim, T: Scalar>
     }
     fn fill(&self, k: usize, xs: &mut Tensor4<Ch, Ht, Wd, B, T>, ys: &mut Classes<C, B>) {
         if let Err(e) = self.images_into(k, xs, ys) {
+            panic!("{e}");
+        }
+    }
+    fn reshuffled(&self, seed: u64) -> Self {
+        self.shuffled(seed)
+    }
+}
+
+/// Sequences: the features of an example read as `[St, Wd]`, row `t` step `t`.
+///
+/// # Panics
+/// In `fill`, when `St·Wd` is not `D` (see [`Dataset::sequences_into`]).
+impl<D: Dim, C: Dim, St: Dim, Wd: Dim, B: Dim, T: Scalar> Batches<Tensor3<St, Wd, B, T>, Classes<C, B>>
+    for Dataset<D, C>
+{
+    fn new_batch(&self) -> (Tensor3<St, Wd, B, T>, Classes<C, B>) {
+        (Tensor3::zeros(), Classes::zeros())
+    }
+    fn batch_count(&self) -> usize {
+        self.num_batches::<B>()
+    }
+    fn fill(&self, k: usize, xs: &mut Tensor3<St, Wd, B, T>, ys: &mut Classes<C, B>) {
+        if let Err(e) = self.sequences_into(k, xs, ys) {
             panic!("{e}");
         }
     }

@@ -3,7 +3,7 @@
 //! read row-major as `[C, H, W]`.
 
 use super::Dataset;
-use crate::{Classes, Dim, Scalar, ShapeError, Tensor4};
+use crate::{Classes, Dim, Scalar, ShapeError, Tensor3, Tensor4};
 
 impl<D: Dim, L: Dim> Dataset<D, L> {
     /// Batch `k` (examples `k·B .. (k+1)·B`) as images `[Ch, Ht, Wd]`,
@@ -51,6 +51,59 @@ impl<D: Dim, L: Dim> Dataset<D, L> {
         for b in 0..B::SIZE {
             let i = k * B::SIZE + b;
             // Feature `p` of example `b` sits at `p·B + b`: the example index is last.
+            for (p, &v) in self.features(i).iter().enumerate() {
+                values[p * B::SIZE + b] = T::from_f64(f64::from(v));
+            }
+            ys.set(b, self.label(i));
+        }
+        Ok(())
+    }
+}
+
+impl<D: Dim, L: Dim> Dataset<D, L> {
+    /// Batch `k` as sequences `[St, Wd]`: the features of an example read
+    /// row-major, row `t` step `t` (a digit's 8 rows of 8 pixels as 8
+    /// steps), a `Tensor3<St, Wd, B>` with the example index last, for a
+    /// net with a loop over steps. Reuses `xs` and `ys`.
+    ///
+    /// ```
+    /// use shapegrad::data::digits::{self, Cols, Rows};
+    /// use shapegrad::prelude::*;
+    /// let (train, _) = digits::train_test().unwrap();
+    /// let mut xs = Tensor3::<Rows, Cols, U32>::zeros();
+    /// let mut ys = Classes::zeros();
+    /// train.sequences_into(0, &mut xs, &mut ys).unwrap();
+    /// assert_eq!(xs[(2, 3, 5)], train.features(5)[2 * 8 + 3]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`ShapeError::TensorLength`] when `St·Wd` is not the number of features `D`.
+    ///
+    /// # Panics
+    /// When `k` is not below `num_batches::<B>()`, as [`Dataset::batch_into`].
+    pub fn sequences_into<St: Dim, Wd: Dim, B: Dim, T: Scalar>(
+        &self,
+        k: usize,
+        xs: &mut Tensor3<St, Wd, B, T>,
+        ys: &mut Classes<L, B>,
+    ) -> Result<(), ShapeError> {
+        if St::SIZE * Wd::SIZE != D::SIZE {
+            return Err(ShapeError::TensorLength {
+                dims: [St::NAME, Wd::NAME, "", ""],
+                rank: 2,
+                expected: St::SIZE * Wd::SIZE,
+                found: D::SIZE,
+            });
+        }
+        assert!(
+            k < self.num_batches::<B>(),
+            "batch {k} of {} batches of {}",
+            self.num_batches::<B>(),
+            B::SIZE
+        );
+        let values = xs.as_mut_slice();
+        for b in 0..B::SIZE {
+            let i = k * B::SIZE + b;
             for (p, &v) in self.features(i).iter().enumerate() {
                 values[p * B::SIZE + b] = T::from_f64(f64::from(v));
             }

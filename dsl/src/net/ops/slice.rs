@@ -246,6 +246,19 @@ impl OpDef for Pick {
                     Kind::Scalar,
                 ))
             }
+            // Step `k` of a batch of sequences (`T` blocks of `[R×B]`): block `k`,
+            // the rows `k·R ..` of the batch.
+            Kind::Seq => {
+                let Shape::Mat(tr, b) = cx.g().shape(x) else { return Err("a step of no sequence".into()) };
+                let Some(&[_, r]) = cx.g().parts(tr) else { return Err("a step of no sequence".into()) };
+                let g = cx.g();
+                let lo = if g.value(k) == Some(0) { k } else { g.product(&[k, r]) };
+                let hi = {
+                    let end = g.lin(lo).plus(&g.lin(r), 1);
+                    g.linear(&end)
+                };
+                Ok((g.intern(Op::with("slice", &[x], Attr::Dims(lo, hi)), Shape::Mat(r, b)), Kind::Column))
+            }
             _ => Err(format!(
                 "{} picks a step of a per-example matrix, which has no batched form yet",
                 cx.name(n)
