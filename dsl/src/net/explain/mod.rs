@@ -154,8 +154,11 @@ pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<
         }
         let d = adj.of[&n];
         let mut rhs = p.definition(d);
-        // A step of a sequence's adjoint is that step of the sequence's (`∂l[t]`).
-        if rhs == p.adjoint(name) {
+        // The adjoint of step `t` of a sequence that only the sequence reads
+        // is step `t` of the sequence's adjoint: no line (`∂l[t] = (∂l)[t]`).
+        if let Some((base, step)) = name.split_once('[')
+            && rhs == format!("({})[{step}", p.adjoint(base))
+        {
             continue;
         }
         // The closed form is written out only when it is short, which its

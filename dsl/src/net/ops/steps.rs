@@ -156,6 +156,9 @@ impl OpDef for Step {
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
         let op = cx.g().op(n);
         let x = operand(cx, op.arg(0), &[Prec::Atom]);
+        // Step `t` of an adjoint sequence, `(∂h)[t]`, is not the adjoint `∂h[t]` of step `t`.
+        let adjoint = x.starts_with('∂') || x.starts_with("\\partial");
+        let x = if adjoint { format!("({x})") } else { x };
         (format!("{x}[{}]", var(cx.g(), &op)), Prec::Atom)
     }
 }
