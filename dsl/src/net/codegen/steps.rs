@@ -119,8 +119,15 @@ impl Codegen<'_> {
             let rev = self.loop_body(cx, loops, &rev_results, k, true, &none);
             for n in 0..g.nodes.len() {
                 let cheap = matches!(g.op(n).code, "step" | "prev" | "carried");
-                saved[n] =
-                    fwd[n] && rev[n] && !cheap && self.is_buffer(n) && matches!(g.shape(n), Shape::Mat(..));
+                // An op with a buffer of its own (layernorm's statistics) is
+                // computed again at each backward step, which refills it.
+                let both = fwd[n] && rev[n];
+                let own_buffer = both && def(g.op(n).code).scratch(cx, n).is_some();
+                saved[n] = both
+                    && !cheap
+                    && !own_buffer
+                    && self.is_buffer(n)
+                    && matches!(g.shape(n), Shape::Mat(..));
             }
         }
         saved
