@@ -151,8 +151,29 @@ pub use shapegrad_macros::dims;
 ///   `for t in T { let l[t] = softmax_cross_entropy(z[t], ys[t]); } loss mean(l);`.
 ///   The map is computed for all steps at once (step `t` a column, by the
 ///   rules that batch a net), so its code does not grow with `T`; the
-///   derivation shows it that way (`softmax(W xᵀ) − onehot(ys)`). Reading
-///   another step (`h[t - 1]`, a recurrence) is not supported yet.
+///   derivation shows it that way (`softmax(W xᵀ) − onehot(ys)`).
+/// - `for t in T { init h = h0; let h[t] = tanh(Wx @ x[t] + Wh @ h[t - 1] + b); }`
+///   is a recurrence, a loop over time: `init NAME = EXPR;` gives state
+///   `NAME` its value before step 0, and `NAME[t - k]` (`k ≥ 1` a literal)
+///   reads an earlier step of it; several states (an LSTM's `h` and `c`),
+///   per-step temporaries, steps of sequences (`x[t]`, `ys[t]`, `E[ws[t]]`)
+///   and values outside the loop mix freely in its body. After the loop each
+///   sequence is `[T, R]` (`[T]` for a scalar per step) like a map's, so
+///   `h[T - 1]`, `sum(l)` or a second loop read it. The loop runs at run time:
+///   its code and compile time do not grow with `T`. The backward pass runs
+///   it in reverse (backpropagation through time): each state's adjoint
+///   collects its uses at step `t` and what step `t + k` sent back through
+///   its read `h[t + k − k]`; the forward loop keeps each step value the
+///   backward loop reads (no forward product is computed twice), and a
+///   param's gradient is a sum over the steps (`∂Wh = Σ_t ∂a[t] h[t − 1]ᵀ`),
+///   each step's product accumulated in place. The derivation prints the
+///   loop as a loop: the forward recurrence, then the adjoint recurrence
+///   (`∂h[t]⁺ = Whᵀ ∂a[t + 1]`, `∂h[t] = Wyᵀ ∂z[t] + ∂h[t]⁺`). Batched, a
+///   batch of sequences (a `Tensor3<T, D, B>`, a `Sequences<V, T, B>`) runs
+///   one loop whose steps are `[H×B]`: each step's products are matrix
+///   products over the batch. A later step read (`h[t + 1]`), a state read
+///   without `init`, an `init` or a step of another shape than the state's,
+///   and the loop's variable used outside it are errors in your names.
 /// - `input NAME: [..];`, `target NAME: [N];` (real values to regress on,
 ///   passed like an input: `&Vector<N, T>`, `&Matrix<N, B, T>` in the
 ///   batched methods) and `label NAME: DIM;` (a class index in `0..DIM`):

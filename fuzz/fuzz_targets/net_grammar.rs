@@ -3,7 +3,8 @@
 //! dims, params, inputs, index inputs, labels, lets over every function and
 //! operator with deep nesting, row lookups and slices, dims as numbers,
 //! named arguments, maps over steps (`for t in T { let l[t] = …; }`, with
-//! `z[t]`, `z[t - 1]` and temporaries), outputs, losses, `grad` lines and
+//! `z[t]`, `z[t - 1]` and temporaries), loops over time (`init h = …;`,
+//! `h[t - k]`, `h[t + 1]`), outputs, losses, `grad` lines and
 //! `grad x;`, valid and invalid. Analysis and expansion must not panic.
 #![no_main]
 
@@ -108,7 +109,8 @@ fn expr(b: &mut Bytes, depth: u32) -> String {
         5 => match b.next() % 4 {
             0 if b.next() % 2 == 0 => format!("{}[{}]", expr(b, depth + 1), b.pick(DIMS)),
             0 if b.next() % 2 == 0 => format!("{}[{}]", expr(b, depth + 1), b.pick(NAMES)),
-            0 => format!("{}[t - 1]", expr(b, depth + 1)),
+            0 if b.next() % 2 == 0 => format!("{}[t - 1]", expr(b, depth + 1)),
+            0 => format!("{}[t {} {}]", b.pick(NAMES), b.pick(&["-", "+"]), b.pick(&["1", "2", "0", "T"])),
             1 => format!("{}[{}..{}]", expr(b, depth + 1), b.pick(DIMS), b.pick(DIMS)),
             2 => b.pick(DIMS).to_string(),
             _ => format!("({})", expr(b, depth + 1)),
@@ -136,6 +138,10 @@ fuzz_target!(|data: &[u8]| {
             6 => format!("loss {};\n", expr(&mut b, 0)),
             7 if b.next() % 2 == 0 => {
                 let mut lets = String::new();
+                // States of a loop over time, valid or not.
+                for _ in 0..b.next() % 3 {
+                    lets += &format!("    init {} = {};\n", b.pick(NAMES), expr(&mut b, 0));
+                }
                 for _ in 0..1 + b.next() % 3 {
                     let (name, step) = (b.pick(NAMES), if b.next() % 3 == 0 { "" } else { "[t]" });
                     lets += &format!("    let {name}{step} = {};\n", expr(&mut b, 0));
