@@ -119,6 +119,32 @@ net! {
     }
 }
 
+net! {
+    /// A character LSTM: a lookup per step, two states, packed gates, the
+    /// logits of every step; its export unrolls the loop over `T`.
+    net Recurrent {
+        param E: [V, F];
+        param Wx: [4 * H, F];
+        param Wh: [4 * H, H];
+        param b: [4 * H];
+        param Wy: [V, H];
+        input ws: [T] of V;
+        input h0: [H];
+        label ys: [T] of V;
+        for t in T {
+            init h = h0;
+            init c = 0.5 * h0;
+            let a = Wx @ E[ws[t]] + Wh @ h[t - 1] + b;
+            let c[t] = sigmoid(a[H..2 * H]) * c[t - 1] + sigmoid(a[0..H]) * tanh(a[2 * H..3 * H]);
+            let h[t] = sigmoid(a[3 * H..4 * H]) * tanh(c[t]);
+            let z[t] = Wy @ h[t];
+            let l[t] = softmax_cross_entropy(z[t], ys[t]);
+        }
+        output z;
+        loss mean(l);
+    }
+}
+
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("shapegrad-onnx-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
@@ -207,6 +233,10 @@ fn every_net_exports() {
         assert!(has_op(&cnn, op), "the CNN's model has no {op}");
     }
     assert!(!has_op(&mlp, "Conv"));
+    let recurrent = Recurrent::<f32>::init(2).to_onnx();
+    for op in ["Concat", "Gather", "Sigmoid", "Tanh", "MatMul"] {
+        assert!(has_op(&recurrent, op), "the recurrent net's model has no {op}");
+    }
     let block = Block::<f32>::init(2).to_onnx();
     for op in ["Scan", "Gather", "Softmax", "MatMul"] {
         assert!(has_op(&block, op), "the block's model has no {op}");
@@ -297,6 +327,31 @@ fn a_transformer_block_runs_in_onnxruntime() {
         let seqs = indices_shaped(d, 0, "ws", &tokens, &[3, 5]);
         cases.push(entry.replacen("\"inputs\": {", &format!("\"inputs\": {{{seqs}, "), 1));
         cases
+    });
+}
+
+#[test]
+#[cfg_attr(
+    not(onnxruntime),
+    ignore = "needs SHAPEGRAD_PYTHON, a Python with onnxruntime and numpy: see the README"
+)]
+fn a_recurrent_net_runs_in_onnxruntime() {
+    let mut net = Recurrent::<f32>::init(8);
+    net.b = Vector::from_fn(|i, _| 0.03 * i as f32 - 0.4);
+    check("recurrent", net.to_onnx(), |d| {
+        let ws = Sequences::<V, T, U3>::from_fn(|t, b| (2 * t + 3 * b + 1) % 7).unwrap();
+        let h0 = values::<H, U3>(0.4);
+        let z = net.forward_batch(&ws, &h0);
+        let tokens: Vec<usize> =
+            (0..3).flat_map(|b| (0..5).map(move |t| (t, b))).map(|(t, b)| ws.get(t, b).index()).collect();
+        let entry = case(
+            d,
+            0,
+            vec![("h0", vec![3, 8], batch_first(h0.as_slice(), 8, 3))],
+            vec![("z", vec![3, 5, 7], batch_first(z.as_slice(), 5 * 7, 3))],
+        );
+        let seqs = indices_shaped(d, 0, "ws", &tokens, &[3, 5]);
+        vec![entry.replacen("\"inputs\": {", &format!("\"inputs\": {{{seqs}, "), 1)]
     });
 }
 

@@ -198,6 +198,20 @@ impl Graph {
         self.op("Slice", &[x, &starts, &ends, &axes], vec![])
     }
 
+    /// Step `t` of a batch of sequences of indices (`int64` `[N, T]`): `[N]`.
+    pub fn step_indices(&mut self, seq: &str, t: usize) -> String {
+        let at = self.ints(&[t as i64]);
+        let column = self.op("Gather", &[seq, &at], vec![Attr::Int("axis", 1)]);
+        self.reshape(&column, &[-1])
+    }
+
+    /// The values of every step, `[R, N]` each, stacked as `T` blocks of
+    /// rows: a batch of sequences in the batched layout `[T·R, N]`.
+    pub fn stack_rows(&mut self, steps: &[String]) -> String {
+        let parts: Vec<&str> = steps.iter().map(String::as_str).collect();
+        self.op("Concat", &parts, vec![Attr::Int("axis", 0)])
+    }
+
     /// The graph output `name` of shape `[N, dims…]`, from `value` in the
     /// batched layout `[∏dims, N]`.
     pub fn output(&mut self, name: &str, value: &str, dims: &[usize]) {

@@ -69,6 +69,17 @@ fn example_dims(g: &Graph, s: Shape) -> Option<Vec<TokenStream>> {
     }
 }
 
+/// `[T, R]` for a per-example sequence (a matrix whose batch is `T` blocks
+/// of `[R×N]`, `Kind::Seq`): batch-first, `[N, T, R]`.
+fn sequence_dims(g: &Graph, s: Shape) -> Option<Vec<TokenStream>> {
+    match s {
+        Shape::Mat(t, r) if g.parts(t).is_none() && g.parts(r).is_none() => {
+            Some(vec![sized(g, t), sized(g, r)])
+        }
+        _ => None,
+    }
+}
+
 fn sized(g: &Graph, d: DimId) -> TokenStream {
     let t = &g.dims[d].tokens;
     quote!(<#t as ::shapegrad::Dim>::SIZE)
@@ -106,11 +117,23 @@ fn nodes(
     input: impl Fn(usize) -> Result<TokenStream, String>,
 ) -> Result<Vec<TokenStream>, String> {
     let g = &model.graph;
-    let needed = g.closure(targets, |n| g.op(n).operands().to_vec());
+    let needed = g.closure(targets, |n| g.reads(n));
+    let loop_of = g.loop_of();
     let mut body = Vec::new();
+    let mut unrolled = vec![false; g.loops.len()];
     for n in (0..g.nodes.len()).filter(|&n| needed[n]) {
         let op = g.op(n);
         let v = cx.v(n);
+        if loop_of[n].is_some() {
+            // A step value: its loop writes it.
+            continue;
+        }
+        if let ("stack", crate::net::model::Attr::Loop(k)) = (op.code, op.attr) {
+            if !std::mem::replace(&mut unrolled[k], true) {
+                body.push(unroll(cx, &needed, &loop_of, k)?);
+            }
+            continue;
+        }
         let value = match op.code {
             "param" => {
                 let Some(p) = op.index().and_then(|i| model.params.get(i)) else {
@@ -132,6 +155,66 @@ fn nodes(
     Ok(body)
 }
 
+/// Loop `k` of the batched evaluation graph, unrolled as the model is
+/// written: the exporter runs `for __t in 0..T`, adding each step's nodes
+/// (the ONNX file has `T` copies of the body; the generated code has one),
+/// then each sequence as its steps' values stacked, `[T·R, N]`.
+fn unroll(
+    cx: &OnnxCx<'_>,
+    needed: &[bool],
+    loop_of: &[Option<usize>],
+    k: usize,
+) -> Result<TokenStream, String> {
+    use crate::net::model::Attr;
+    let g = cx.g();
+    let info = &g.loops[k];
+    let stacks: Vec<NodeId> = (0..g.nodes.len())
+        .filter(|&n| needed[n] && g.op(n).is("stack") && g.op(n).attr == Attr::Loop(k))
+        .collect();
+    let seq = |n: NodeId| format_ident!("__steps{}", n);
+    let mut each = Vec::new();
+    for n in (0..g.nodes.len()).filter(|&n| needed[n] && loop_of[n] == Some(k)) {
+        let op = g.op(n);
+        let v = cx.v(n);
+        let value = match (op.code, op.attr, g.shape(n)) {
+            ("step", _, Shape::Labels(..)) => {
+                let x = cx.v(op.arg(0));
+                quote!(__g.step_indices(&#x, __t))
+            }
+            ("step", _, Shape::Mat(r, _)) => {
+                let (x, r) = (cx.v(op.arg(0)), cx.size(r));
+                quote!(__g.slice_rows(&#x, __t * #r, (__t + 1) * #r))
+            }
+            ("prev", Attr::State(_, s, lag), _) => {
+                let state = &info.states[s];
+                let (init, stack) = (cx.v(state.init), state.stack.ok_or("a state without steps")?);
+                let (steps, lag) = (seq(stack), proc_macro2::Literal::usize_unsuffixed(lag as usize));
+                quote!(if __t < #lag { #init.clone() } else { #steps[__t - #lag].clone() })
+            }
+            (code, ..) => def(code).onnx(cx, n).ok_or_else(|| format!("`{code}` has no ONNX export yet"))?,
+        };
+        each.push(quote!(let #v: ::std::string::String = #value;));
+    }
+    let mut keep = Vec::new();
+    let mut stacked = Vec::new();
+    for &s in &stacks {
+        let (steps, step, v) = (seq(s), cx.v(g.op(s).arg(0)), cx.v(s));
+        keep.push(quote!(#steps.push(#step.clone());));
+        stacked.push(quote!(let #v: ::std::string::String = __g.stack_rows(&#steps);));
+    }
+    // A state's stack is read by its later steps even when nothing else needs it.
+    let declared: Vec<Ident> = stacks.iter().map(|&s| seq(s)).collect();
+    let t = cx.size(info.dim);
+    Ok(quote! {
+        #(let mut #declared: ::std::vec::Vec<::std::string::String> = ::std::vec::Vec::new();)*
+        for __t in 0..#t {
+            #(#each)*
+            #(#keep)*
+        }
+        #(#stacked)*
+    })
+}
+
 /// The export methods of a net, from its per-example model `m` and its
 /// batched evaluation model `bm`; `Err` names what has no export.
 fn export_fns(m: &Model, bm: &Model) -> Result<TokenStream, String> {
@@ -147,11 +230,18 @@ fn export_fns(m: &Model, bm: &Model) -> Result<TokenStream, String> {
         let name = a.name.to_string();
         let name = name.trim_start_matches("r#");
         match kind {
+            // A sequence of indices, read step by step: `int64` `[N, T]`.
+            ArgKind::Index if matches!(a.shape, Some(Shape::Labels(..))) => {
+                let Some(Shape::Labels(_, t)) = a.shape else { return Err("a sequence".into()) };
+                let t = sized(&m.graph, t);
+                Ok(quote!(__g.batch_input(#name, &[#t], true)))
+            }
             ArgKind::Index => Ok(quote!(__g.index_input(#name))),
             ArgKind::Input => {
                 let shape = a.shape.ok_or("an input without a shape")?;
-                let dims =
-                    example_dims(&m.graph, shape).ok_or("an input that is not a vector or an image")?;
+                let dims = example_dims(&m.graph, shape)
+                    .or_else(|| sequence_dims(&m.graph, shape))
+                    .ok_or("an input that is not a vector or an image")?;
                 Ok(quote!(__g.input(#name, &[#(#dims),*])))
             }
             _ => Err("an argument that is not an input".into()),
@@ -161,7 +251,7 @@ fn export_fns(m: &Model, bm: &Model) -> Result<TokenStream, String> {
     for (i, (name, n)) in outputs.iter().enumerate() {
         let example = m.outputs.get(i).and_then(|o| o.1).map(|o| m.graph.shape(o));
         let dims = example
-            .and_then(|s| example_dims(&m.graph, s))
+            .and_then(|s| example_dims(&m.graph, s).or_else(|| sequence_dims(&m.graph, s)))
             .ok_or("an output that is not a vector or an image")?;
         let v = cx.v(*n);
         outs.push(quote!(__g.output(#name, &#v, &[#(#dims),*]);));
