@@ -145,6 +145,26 @@ net! {
     }
 }
 
+net! {
+    /// A recurrence over the rows of a matrix input, its initial state a
+    /// param (the same for every example), its last step classified.
+    net LastStep {
+        param Wx: [H, F];
+        param Wh: [H, H];
+        param h0: [H];
+        param Wy: [O, H];
+        input x: [T, F];
+        label y: O;
+        for t in T {
+            init h = h0;
+            let h[t] = tanh(Wx @ x[t] + Wh @ h[t - 1]);
+        }
+        let z = Wy @ h[T - 1];
+        output z;
+        loss softmax_cross_entropy(z, y);
+    }
+}
+
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("shapegrad-onnx-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
@@ -352,6 +372,18 @@ fn a_recurrent_net_runs_in_onnxruntime() {
         );
         let seqs = indices_shaped(d, 0, "ws", &tokens, &[3, 5]);
         vec![entry.replacen("\"inputs\": {", &format!("\"inputs\": {{{seqs}, "), 1)]
+    });
+    let mut net = LastStep::<f32>::init(9);
+    net.h0 = Vector::from_fn(|i, _| 0.1 * i as f32 - 0.3);
+    check("last-step", net.to_onnx(), |d| {
+        let xs = Tensor3::<T, F, U4>::from_fn(|t, f, b| ((t * 5 + f * 3 + b) as f32 * 0.41).sin());
+        let z = net.forward_batch(&xs);
+        vec![case(
+            d,
+            0,
+            vec![("x", vec![4, 5, 4], batch_first(xs.as_slice(), 5 * 4, 4))],
+            vec![("z", vec![4, 3], batch_first(z.as_slice(), 3, 4))],
+        )]
     });
 }
 

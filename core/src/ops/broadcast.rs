@@ -29,6 +29,14 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
         self.add_bias_slice(a, b.as_slice());
     }
 
+    /// `self ← b𝟙ᵀ`: every column `b` (a shared initial state, one per example).
+    #[inline]
+    pub fn set_broadcast_cols(&mut self, b: &Vector<R, T>) {
+        for (i, &b_i) in b.as_slice().iter().enumerate() {
+            self.row_mut(i).fill(b_i);
+        }
+    }
+
     fn add_bias_slice(&mut self, a: &Self, b: &[T]) {
         for (i, &b_i) in b.iter().enumerate() {
             self.row_mut(i).iter_mut().zip(a.row(i)).for_each(|(o, &x)| *o = x + b_i);

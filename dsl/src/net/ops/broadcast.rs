@@ -7,7 +7,7 @@ use quote::quote;
 use super::{EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, operand, rows};
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 
-pub(super) static OPS: &[&dyn OpDef] = &[&AddBias, &ColScale, &RowScale];
+pub(super) static OPS: &[&dyn OpDef] = &[&AddBias, &ColScale, &RowScale, &BroadcastCols];
 
 /// `A + b𝟙ᵀ`: the column `b` added to every column of `A` (made by `+`'s rule).
 struct AddBias;
@@ -134,5 +134,43 @@ impl OpDef for RowScale {
         let op = cx.g().op(n);
         let a = operand(cx, op.arg(0), &[Prec::Post, Prec::Atom]);
         (format!("diag({}) {a}", cx.print(op.arg(1)).0), Prec::MatMul)
+    }
+}
+
+/// `b𝟙ᵀ`: a shared column `b` as every column of `[R×B]`, `Attr::Dims(R, B)`
+/// (a learned initial state of a loop, the same for every example).
+struct BroadcastCols;
+
+impl OpDef for BroadcastCols {
+    fn code(&self) -> &'static str {
+        "broadcast_cols"
+    }
+
+    fn infer(&self, _: &Graph, op: &Op) -> Shape {
+        let (r, b) = op.dims();
+        Shape::Mat(r, b)
+    }
+
+    // Y = b𝟙ᵀ: db = dY 𝟙, each row summed.
+    fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
+        vec![(g.op(n).arg(0), g.mk(Op::new("sum_rows", &[d])))]
+    }
+
+    fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {
+        let (p, b) = (place.tokens, cx.val(cx.g().op(n).arg(0)));
+        quote!(#p.set_broadcast_cols(#b);)
+    }
+
+    // The column itself, `[R×1]`: ONNX broadcasts it against the batch
+    // wherever it meets one, and the batch size is not the exporter's to know.
+    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
+        let b = cx.v(cx.g().op(n).arg(0));
+        Some(quote!(#b.clone()))
+    }
+
+    fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
+        let b = operand(cx, cx.g().op(n).arg(0), &[Prec::Post, Prec::Atom]);
+        let ones = if cx.latex() { "\\mathbf{1}^\\top" } else { "𝟙ᵀ" };
+        (format!("{b}{ones}"), Prec::MatMul)
     }
 }

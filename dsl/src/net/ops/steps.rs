@@ -73,9 +73,7 @@ fn batched_loops(cx: &mut dyn LiftCx, op: &Op) -> Result<(), String> {
             let init = match (kind, cx.g().shape(init)) {
                 (Kind::Column, _) => init,
                 (Kind::Shared, Shape::Mat(r, ONE)) => {
-                    let zero = cx.g().constant(0.0);
-                    let zeros = cx.g().mk(Op::with("fill", &[zero], Attr::Dims(r, b)));
-                    cx.g().mk(Op::new("add_bias", &[zeros, init]))
+                    cx.g().mk(Op::with("broadcast_cols", &[init], Attr::Dims(r, b)))
                 }
                 (other, _) => return Err(format!("the `init` of `{}` is {}", s.name, other.describe())),
             };
