@@ -341,3 +341,58 @@ fn a_hundred_steps_of_a_transformer_block_allocate_nothing() {
     assert_eq!(during, 0, "{during} allocations in 100 steps of a transformer block");
     assert!(last < 0.5 * first, "the steps did train: {first} → {last}");
 }
+
+mod lstm {
+    use shapegrad::prelude::*;
+
+    dims! { pub D = 8; pub H = 16; pub V = 10; pub T = 12; pub Seqs = 4; }
+
+    net! {
+        /// An LSTM language model: a loop over time, two states, packed gates.
+        pub net Lstm {
+            param E: [V, D];
+            param Wx: [4 * H, D];
+            param Wh: [4 * H, H];
+            param b: [4 * H];
+            param Wy: [V, H];
+            input ws: [T] of V;
+            input h0: [H];
+            label ys: [T] of V;
+            for t in T {
+                init h = h0;
+                init c = h0;
+                let a = Wx @ E[ws[t]] + Wh @ h[t - 1] + b;
+                let c[t] = sigmoid(a[H..2 * H]) * c[t - 1] + sigmoid(a[0..H]) * tanh(a[2 * H..3 * H]);
+                let h[t] = sigmoid(a[3 * H..4 * H]) * tanh(c[t]);
+                let l[t] = softmax_cross_entropy(Wy @ h[t], ys[t]);
+            }
+            loss mean(l);
+        }
+    }
+}
+
+#[test]
+fn a_hundred_steps_of_an_lstm_allocate_nothing() {
+    use lstm::{H, Lstm, LstmBatchWorkspace, LstmGrad, Seqs, T, V};
+    let mut net = Lstm::<f32>::init(1);
+    let mut adam = Adam::new(1e-2);
+    let mut ws = LstmBatchWorkspace::<Seqs, f32>::new();
+    let mut grads = LstmGrad::<f32>::zeros();
+    let tokens = Sequences::<V, T, Seqs>::from_fn(|t, b| (t + 3 * b) % 10).unwrap();
+    let next = Sequences::<V, T, Seqs>::from_fn(|t, b| (t + 1 + 3 * b) % 10).unwrap();
+    let h0 = Matrix::<H, Seqs>::zeros();
+    let mut step = || {
+        let loss = net.grad_batch_into(&mut ws, &tokens, &h0, &next, &mut grads);
+        adam.step(&mut net, &grads);
+        loss
+    };
+    let first = step();
+    let before = allocations();
+    let mut last = first;
+    for _ in 0..100 {
+        last = step();
+    }
+    let during = allocations() - before;
+    assert_eq!(during, 0, "{during} allocations in 100 steps of an LSTM");
+    assert!(last < 0.5 * first, "the steps did train: {first} → {last}");
+}
