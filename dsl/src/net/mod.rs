@@ -14,6 +14,7 @@ mod check;
 mod codegen;
 mod error;
 mod explain;
+mod hoist;
 mod model;
 mod ops;
 mod parse;
@@ -66,6 +67,10 @@ pub fn expand(input: TokenStream) -> TokenStream {
             out.extend(codegen::Codegen::new(&m, false).stub());
             continue;
         }
+        let mut m = m;
+        // The per-example code's own model, its loops' input products hoisted;
+        // the derivation, the batch and the page keep the net as written.
+        let hoisted = hoist::hoist(&mut m);
         let Some(Derived { m, adj, forward_len }) = differentiate(m) else { continue };
         // Evaluation lines (per example), then each batchnorm's training form.
         let text = explain::derivation(&m, &adj, forward_len, false) + &explain::training(&m, false);
@@ -99,8 +104,13 @@ pub fn expand(input: TokenStream) -> TokenStream {
                     Ok(tokens)
                 }
             });
-        let grads = param_nodes(&m).into_iter().filter_map(|p| adj.of.get(&p).copied());
-        let mut cg = codegen::Codegen::new(&m, false).pin(grads).structure(&text);
+        let code = hoisted.and_then(differentiate);
+        let (cm, cadj) = match &code {
+            Some(d) => (&d.m, &d.adj),
+            None => (&m, &adj),
+        };
+        let grads = param_nodes(cm).into_iter().filter_map(|p| cadj.of.get(&p).copied());
+        let mut cg = codegen::Codegen::new(cm, false).pin(grads).structure(&text);
         // A net with one mode whose graph has no batched form (a per-example
         // matrix, an outer product of examples) loops over its examples.
         let batch = match batch {
@@ -120,7 +130,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
             )),
             batch => batch,
         };
-        out.extend(cg.generate(&adj, &text, &latex, batch));
+        out.extend(cg.generate(cadj, &text, &latex, batch));
         out.extend(explain_html(&m, source.clone()));
     }
     out.extend(errors.to_tokens());
