@@ -24,8 +24,9 @@ dims! {
     B = 32;
 }
 
-/// Every character of the corpus; anything else reads as a space.
-const ALPHABET: &str = "\n !',-.;?abcdefghijklmnopqrstuvwxy";
+#[path = "common/text.rs"]
+mod text;
+use text::encode;
 
 net! {
     /// A pre-LN transformer block, causal single-head attention, next-token loss.
@@ -68,10 +69,6 @@ net! {
 const STEPS: usize = 600;
 const LR: f32 = 2e-3;
 
-fn encode(text: &str) -> Vec<usize> {
-    text.chars().map(|c| ALPHABET.find(c).unwrap_or(1)).collect()
-}
-
 fn causal() -> Matrix<T, T> {
     Matrix::from_fn(|key, query| if key <= query { 0.0 } else { -1e9 })
 }
@@ -79,40 +76,22 @@ fn causal() -> Matrix<T, T> {
 /// The mean next-character loss over the windows of `text` that start every `T` characters.
 fn mean_loss(net: &Block, text: &[usize]) -> f32 {
     let mask = causal();
-    let starts: Vec<usize> = (0..text.len() - T::SIZE - 1).step_by(T::SIZE).collect();
-    let total: f32 = starts
-        .iter()
-        .map(|&s| {
-            let ws = Classes::<V, T>::from_slice(&text[s..s + T::SIZE]).expect("encoded below V");
-            let ys = Classes::<V, T>::from_slice(&text[s + 1..s + T::SIZE + 1]).expect("encoded below V");
-            net.loss(&ws, &mask, &ys)
-        })
-        .sum();
-    total / starts.len() as f32
+    text::mean_over_windows(text, T::SIZE, |window, next| {
+        let ws = Classes::<V, T>::from_slice(window).expect("encoded below V");
+        let ys = Classes::<V, T>::from_slice(next).expect("encoded below V");
+        net.loss(&ws, &mask, &ys)
+    })
 }
 
-/// `n` characters after `prompt`, each drawn from the softmax of the last
-/// position's logits (temperature 0.7), the context the last `T` characters.
+/// `n` characters after `prompt`, from the last position's logits, the
+/// context the last `T` characters.
 fn sample(net: &Block, prompt: &str, n: usize, rng: &mut Rng) -> String {
     let mask = causal();
-    let mut text = encode(prompt);
-    for _ in 0..n {
-        // Left-padded with spaces to a full window; the last position predicts.
-        let mut window = vec![1; T::SIZE.saturating_sub(text.len())];
-        window.extend(&text[text.len().saturating_sub(T::SIZE)..]);
-        let ws = Classes::<V, T>::from_slice(&window).expect("encoded below V");
+    text::sample(prompt, n, T::SIZE, rng, |window| {
+        let ws = Classes::<V, T>::from_slice(window).expect("encoded below V");
         let z = net.forward(&ws, &mask);
-        let logits: Vec<f32> = (0..V::SIZE).map(|c| z[(T::SIZE - 1, c)] / 0.7).collect();
-        let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let weights: Vec<f32> = logits.iter().map(|l| (l - top).exp()).collect();
-        let mut u = rng.uniform() as f32 * weights.iter().sum::<f32>();
-        let next = weights.iter().position(|&w| {
-            u -= w;
-            u <= 0.0
-        });
-        text.push(next.unwrap_or(V::SIZE - 1));
-    }
-    text[encode(prompt).len()..].iter().map(|&c| ALPHABET.as_bytes()[c] as char).collect()
+        (0..V::SIZE).map(|c| z[(T::SIZE - 1, c)]).collect()
+    })
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -13,7 +13,7 @@ use shapegrad::prelude::*;
 use shapegrad::random::Rng;
 
 dims! {
-    /// Characters: the alphabet below.
+    /// Characters: `text::ALPHABET`.
     V = 34;
     /// The embedding of a character.
     D = 32;
@@ -25,8 +25,9 @@ dims! {
     B = 32;
 }
 
-/// Every character of the corpus, lowercase; anything else reads as a space.
-const ALPHABET: &str = "\n !',-.;?abcdefghijklmnopqrstuvwxy";
+#[path = "common/text.rs"]
+mod text;
+use text::encode;
 
 net! {
     /// An embedding, an LSTM (gates i, f, g, o in one packed product) and a
@@ -63,46 +64,25 @@ net! {
 const STEPS: usize = 400;
 const LR: f32 = 3e-3;
 
-fn encode(text: &str) -> Vec<usize> {
-    text.chars().map(|c| ALPHABET.find(c).unwrap_or(1)).collect()
-}
-
 /// The mean loss a character over windows of `T` characters of `text`.
 fn mean_loss(net: &CharLstm, text: &[usize]) -> f32 {
     let zero = Matrix::<H, One>::zeros();
-    let starts: Vec<usize> = (0..text.len() - T::SIZE - 1).step_by(T::SIZE).collect();
-    let total: f32 = starts
-        .iter()
-        .map(|&s| {
-            let ws = Classes::<V, T>::from_slice(&text[s..s + T::SIZE]).expect("encoded below V");
-            let ys = Classes::<V, T>::from_slice(&text[s + 1..s + T::SIZE + 1]).expect("encoded below V");
-            net.loss(&ws, &zero, &zero, &ys)
-        })
-        .sum();
-    total / starts.len() as f32
+    text::mean_over_windows(text, T::SIZE, |window, next| {
+        let ws = Classes::<V, T>::from_slice(window).expect("encoded below V");
+        let ys = Classes::<V, T>::from_slice(next).expect("encoded below V");
+        net.loss(&ws, &zero, &zero, &ys)
+    })
 }
 
-/// `n` characters after `prompt`, each drawn from the softmax (temperature
-/// 0.7) at the last step of the window of the `T` characters before it.
+/// `n` characters after `prompt`, from the last step's logits over a window
+/// of the `T` characters before.
 fn sample(net: &CharLstm, prompt: &str, n: usize, rng: &mut Rng) -> String {
     let zero = Matrix::<H, One>::zeros();
-    let mut text = encode(prompt);
-    for _ in 0..n {
-        let mut window = vec![0; T::SIZE.saturating_sub(text.len())];
-        window.extend(&text[text.len().saturating_sub(T::SIZE)..]);
-        let ws = Classes::<V, T>::from_slice(&window).expect("encoded below V");
+    text::sample(prompt, n, T::SIZE, rng, |window| {
+        let ws = Classes::<V, T>::from_slice(window).expect("encoded below V");
         let z = net.forward(&ws, &zero, &zero);
-        let logits: Vec<f32> = (0..V::SIZE).map(|c| z[(T::SIZE - 1, c)] / 0.7).collect();
-        let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let weights: Vec<f32> = logits.iter().map(|l| (l - top).exp()).collect();
-        let mut u = rng.uniform() as f32 * weights.iter().sum::<f32>();
-        let next = weights.iter().position(|&w| {
-            u -= w;
-            u <= 0.0
-        });
-        text.push(next.unwrap_or(V::SIZE - 1));
-    }
-    text[encode(prompt).len()..].iter().map(|&c| ALPHABET.as_bytes()[c] as char).collect()
+        (0..V::SIZE).map(|c| z[(T::SIZE - 1, c)]).collect()
+    })
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -32,14 +32,29 @@ impl<D: Dim, L: Dim> Dataset<D, L> {
         xs: &mut Tensor4<Ch, Ht, Wd, B, T>,
         ys: &mut Classes<L, B>,
     ) -> Result<(), ShapeError> {
-        let per_image = Ch::SIZE * Ht::SIZE * Wd::SIZE;
-        if per_image != D::SIZE {
-            return Err(ShapeError::TensorLength {
-                dims: [Ch::NAME, Ht::NAME, Wd::NAME, ""],
-                rank: 3,
-                expected: per_image,
-                found: D::SIZE,
-            });
+        self.examples_last(
+            k,
+            ([Ch::NAME, Ht::NAME, Wd::NAME], 3),
+            Ch::SIZE * Ht::SIZE * Wd::SIZE,
+            xs.as_mut_slice(),
+            ys,
+        )
+    }
+
+    /// Batch `k` written example index last (feature `p` of example `b` at
+    /// `p·B + b`) into `values`, a tensor of `dims` holding `per_example`
+    /// values an example; its labels into `ys`.
+    fn examples_last<B: Dim, T: Scalar>(
+        &self,
+        k: usize,
+        (names, rank): ([&'static str; 3], usize),
+        per_example: usize,
+        values: &mut [T],
+        ys: &mut Classes<L, B>,
+    ) -> Result<(), ShapeError> {
+        if per_example != D::SIZE {
+            let dims = [names[0], names[1], names[2], ""];
+            return Err(ShapeError::TensorLength { dims, rank, expected: per_example, found: D::SIZE });
         }
         assert!(
             k < self.num_batches::<B>(),
@@ -47,10 +62,8 @@ impl<D: Dim, L: Dim> Dataset<D, L> {
             self.num_batches::<B>(),
             B::SIZE
         );
-        let values = xs.as_mut_slice();
         for b in 0..B::SIZE {
             let i = k * B::SIZE + b;
-            // Feature `p` of example `b` sits at `p·B + b`: the example index is last.
             for (p, &v) in self.features(i).iter().enumerate() {
                 values[p * B::SIZE + b] = T::from_f64(f64::from(v));
             }
@@ -87,29 +100,7 @@ impl<D: Dim, L: Dim> Dataset<D, L> {
         xs: &mut Tensor3<St, Wd, B, T>,
         ys: &mut Classes<L, B>,
     ) -> Result<(), ShapeError> {
-        if St::SIZE * Wd::SIZE != D::SIZE {
-            return Err(ShapeError::TensorLength {
-                dims: [St::NAME, Wd::NAME, "", ""],
-                rank: 2,
-                expected: St::SIZE * Wd::SIZE,
-                found: D::SIZE,
-            });
-        }
-        assert!(
-            k < self.num_batches::<B>(),
-            "batch {k} of {} batches of {}",
-            self.num_batches::<B>(),
-            B::SIZE
-        );
-        let values = xs.as_mut_slice();
-        for b in 0..B::SIZE {
-            let i = k * B::SIZE + b;
-            for (p, &v) in self.features(i).iter().enumerate() {
-                values[p * B::SIZE + b] = T::from_f64(f64::from(v));
-            }
-            ys.set(b, self.label(i));
-        }
-        Ok(())
+        self.examples_last(k, ([St::NAME, Wd::NAME, ""], 2), St::SIZE * Wd::SIZE, xs.as_mut_slice(), ys)
     }
 }
 
