@@ -7,9 +7,11 @@
 //! `cargo bench -p shapegrad-benches --bench block_blocks`
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use criterion as _;
+
+#[path = "../common/blocks.rs"]
+mod blocks;
 use shapegrad::prelude::*;
 
 #[path = "../workloads/block.rs"]
@@ -18,7 +20,7 @@ mod block;
 use block::{Batch, ContractBlock, ContractBlockGrad, T, V};
 
 fn main() {
-    let blocks: usize = std::env::var("SHAPEGRAD_BLOCKS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let count = blocks::count();
     let net = ContractBlock::<f32>::init(3);
     let ws = Sequences::<V, T, Batch>::from_fn(|t, b| (7 * t + 3 * b) % 64).unwrap();
     let ys = Sequences::<V, T, Batch>::from_fn(|t, b| (7 * t + 3 * b + 7) % 64).unwrap();
@@ -27,22 +29,10 @@ fn main() {
         let (loss, g): (f32, ContractBlockGrad<f32>) = black_box(&net).grad_batch(black_box(&ws), &mask, &ys);
         black_box((loss, g));
     };
-    for _ in 0..5 {
-        step();
-    }
-    let mut times: Vec<f64> = (0..blocks)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..20 {
-                step();
-            }
-            start.elapsed().as_secs_f64() / 20.0
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
+    let median = blocks::median_seconds(count, 20, 5, step);
     println!(
         "shapegrad block_d64_t64_b32 grad_batch ({}): median {:.1} us",
         shapegrad::kernel_isa(),
-        1e6 * times[times.len() / 2]
+        1e6 * median
     );
 }

@@ -9,9 +9,11 @@
 //! `cargo bench -p shapegrad-benches --bench lstm_blocks`
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use criterion as _;
+
+#[path = "../common/blocks.rs"]
+mod blocks;
 use shapegrad::prelude::*;
 
 dims! { D = 64; H = 128; V = 64; T = 32; Batch = 32; }
@@ -46,7 +48,7 @@ net! {
 }
 
 fn main() {
-    let blocks: usize = std::env::var("SHAPEGRAD_BLOCKS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let count = blocks::count();
     let net = LstmLm::<f32>::init(3);
     let xs = Tensor3::<T, D, Batch>::from_fn(|t, d, b| ((7 * t + 3 * d + b) % 17) as f32 / 17.0 - 0.5);
     let h0 = Matrix::<H, Batch>::zeros();
@@ -56,22 +58,10 @@ fn main() {
         let (loss, g): (f32, LstmLmGrad<f32>) = black_box(&net).grad_batch(black_box(&xs), &h0, &c0, &ys);
         black_box((loss, g));
     };
-    for _ in 0..3 {
-        step();
-    }
-    let mut times: Vec<f64> = (0..blocks)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..20 {
-                step();
-            }
-            start.elapsed().as_secs_f64() / 20.0
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
+    let median = blocks::median_seconds(count, 20, 3, step);
     println!(
         "shapegrad lstm_d64_h128_t32_b32 grad_batch ({}): median {:.1} us",
         shapegrad::kernel_isa(),
-        1e6 * times[times.len() / 2]
+        1e6 * median
     );
 }
