@@ -19,6 +19,10 @@ use super::{Builder, Entry, Kind, Model};
 use crate::net::model::{Attr, LoopInfo, LoopState, NodeId, ONE, Op, Shape};
 use crate::net::parse::{DimAst, Stmt};
 
+/// Each state of a loop by name: its index in the loop (`None` when its
+/// `init` failed) and where its `init` names it.
+type Inits = HashMap<String, (Option<usize>, Span)>;
+
 impl Builder<'_> {
     /// Checks a `for` with `init` and defines each of its sequences after it.
     pub(super) fn recur(&mut self, var: &Ident, dim: &DimAst, body: &[Stmt], m: &mut Model) {
@@ -36,21 +40,50 @@ impl Builder<'_> {
             return;
         };
         let k = self.g.loops.len();
-        self.g.loops.push(LoopInfo {
+        let info = LoopInfo {
             var: var.to_string(),
             dim: t,
             states: Vec::new(),
             batch: None,
             prev_adjoints: Vec::new(),
-        });
-        // The states' `init`s, checked outside the loop: they read no step.
-        let mut states: HashMap<String, Option<usize>> = HashMap::new();
-        let mut inits: HashMap<String, (Option<usize>, Span)> = HashMap::new();
+        };
+        self.g.loops.push(info);
+        let inits = self.inits(var, body, &steps, k);
+        let states: HashMap<String, Option<usize>> =
+            inits.iter().map(|(n, &(s, _))| (n.clone(), s)).collect();
+        let outer_scope = self.scope.clone();
+        self.step = Some(StepCx::new(var, t, body, Some((k, states.clone()))));
+        let outputs = self.steps(var, body, k, &inits, m);
+        // The body's temporaries end with it.
+        self.step = None;
+        self.scope = outer_scope;
+        for (name, n) in outputs {
+            let stack = self.g.mk(Op::with("stack", &[n], Attr::Loop(k)));
+            if let Some(Some(s)) = states.get(&name.to_string()) {
+                let state = &mut self.g.loops[k].states[*s];
+                state.step = Some(n);
+                state.stack = Some(stack);
+            }
+            if self.unique(&name) {
+                self.scope.insert(name.to_string(), Entry { node: Some(stack), kind: Kind::Let });
+                m.names.entry(stack).or_insert_with(|| name.to_string());
+            }
+        }
+        for name in steps {
+            self.scope.entry(name.to_string()).or_insert(Entry { node: None, kind: Kind::Let });
+        }
+    }
+
+    /// The states' `init`s of loop `k`, checked outside the loop (they read
+    /// no step): each state's index in the loop (`None` when its `init`
+    /// failed) and where its name is written.
+    fn inits(&mut self, var: &Ident, body: &[Stmt], steps: &[&Ident], k: usize) -> Inits {
+        let mut inits = Inits::new();
         for stmt in body {
             let Stmt::Init { name, expr } = stmt else { continue };
             self.current = name.to_string();
             let key = name.to_string();
-            if states.contains_key(&key) {
+            if inits.contains_key(&key) {
                 self.errors.at(name.span(), format!("`init {name}` is given twice in this loop"));
                 continue;
             }
@@ -62,14 +95,14 @@ impl Builder<'_> {
                         "`init {name}` gives a state its value before step 0, but this loop defines no `{name}`: add `let {name}[{var}] = …;`"
                     ),
                 );
-                states.insert(key, None);
+                inits.insert(key, (None, name.span()));
                 continue;
             }
             let state = node.and_then(|n| match self.g.shape(n) {
                 Shape::Mat(r, ONE) if r != ONE => Some(n),
                 other => {
                     let msg = format!(
-                        "a state is a vector: `init {name}` is {}; a scalar state is a `[1]`, a matrix one a vector of its elements",
+                        "a state of a loop is a vector `[N]`, but `init {name}` is {}: a scalar or a matrix state is not supported yet",
                         self.text(other)
                     );
                     self.errors.at(name.span(), msg);
@@ -81,11 +114,20 @@ impl Builder<'_> {
                 states.push(LoopState { name: key.clone(), init, step: None, stack: None });
                 states.len() - 1
             });
-            states.insert(key.clone(), index);
             inits.insert(key, (index, name.span()));
         }
-        let outer_scope = self.scope.clone();
-        self.step = Some(StepCx::new(var, t, body, Some((k, states.clone()))));
+        inits
+    }
+
+    /// The body of loop `k` as one step: each `let NAME[t]`'s step value.
+    fn steps(
+        &mut self,
+        var: &Ident,
+        body: &[Stmt],
+        k: usize,
+        inits: &Inits,
+        m: &mut Model,
+    ) -> Vec<(Ident, NodeId)> {
         let mut outputs: Vec<(Ident, NodeId)> = Vec::new();
         for stmt in body {
             match stmt {
@@ -104,14 +146,15 @@ impl Builder<'_> {
                     if node.is_none() {
                         // Its reads are not followed by errors of their own.
                         self.failed_names.insert(name.to_string());
-                        self.init_note(name, k, &inits, errors_before);
+                        self.init_note(name, k, inits, errors_before);
                     }
                     if self.scope.contains_key(&name.to_string()) || outputs.iter().any(|(o, _)| o == name) {
                         self.errors.at(name.span(), format!("`{name}` is already declared"));
                         continue;
                     }
                     let Some(n) = node else { continue };
-                    if let Some(n) = self.step_value(name, n, k, states.get(&name.to_string())) {
+                    let state = inits.get(&name.to_string()).map(|&(s, _)| s);
+                    if let Some(n) = self.step_value(name, n, k, state.as_ref()) {
                         m.names.entry(n).or_insert_with(|| format!("{name}[{var}]"));
                         outputs.push((name.clone(), n));
                         if let Some(s) = self.step.as_mut() {
@@ -144,36 +187,13 @@ impl Builder<'_> {
                 }
             }
         }
-        // The body's temporaries end with it.
-        self.step = None;
-        self.scope = outer_scope;
-        for (name, n) in outputs {
-            let stack = self.g.mk(Op::with("stack", &[n], Attr::Loop(k)));
-            if let Some(Some(s)) = states.get(&name.to_string()) {
-                let state = &mut self.g.loops[k].states[*s];
-                state.step = Some(n);
-                state.stack = Some(stack);
-            }
-            if self.unique(&name) {
-                self.scope.insert(name.to_string(), Entry { node: Some(stack), kind: Kind::Let });
-                m.names.entry(stack).or_insert_with(|| name.to_string());
-            }
-        }
-        for name in steps {
-            self.scope.entry(name.to_string()).or_insert(Entry { node: None, kind: Kind::Let });
-        }
+        outputs
     }
 
     /// After a failed step of a state whose errors name a read of an
     /// earlier step (`h[t - 1]`, which has `init`'s shape): the `init` is
     /// the likelier slip, and is said to be so where it is written.
-    fn init_note(
-        &mut self,
-        name: &Ident,
-        k: usize,
-        inits: &HashMap<String, (Option<usize>, Span)>,
-        since: usize,
-    ) {
+    fn init_note(&mut self, name: &Ident, k: usize, inits: &Inits, since: usize) {
         let Some(&(Some(s), span)) = inits.get(&name.to_string()) else { return };
         let var = self.g.loops[k].var.clone();
         let read = format!("`{name}[{var} - ");

@@ -186,7 +186,35 @@ impl Codegen<'_> {
                 each.extend(quote!(let #s: #scalar = #e;));
             }
         }
-        for &r in &results {
+        let (start, per_step) = self.results_code(cx, &results, &into_sum, scalar);
+        before.extend(start);
+        each.extend(per_step);
+        if rev {
+            each.extend(self.carry_code(cx, needed, &body_nodes, k));
+        }
+        let t = size(cx, g.loops[k].dim);
+        let range = if rev { quote!((0..#t).rev()) } else { quote!(0..#t) };
+        quote! {
+            #before
+            for __t in #range {
+                #each
+            }
+        }
+    }
+
+    /// What loop results do at each step (`stack` writes its row, `sum_steps`
+    /// adds its part) and before the loop (a sum starts at zero).
+    fn results_code(
+        &self,
+        cx: &Emitter<'_, '_>,
+        results: &[NodeId],
+        into_sum: &[(NodeId, NodeId)],
+        scalar: &TokenStream,
+    ) -> (TokenStream, TokenStream) {
+        let g = &self.m.graph;
+        let zero = quote!(<#scalar as ::shapegrad::Scalar>::ZERO);
+        let (mut before, mut each) = (TokenStream::new(), TokenStream::new());
+        for &r in results {
             let op = g.op(r);
             let v = cx.val(op.arg(0));
             let scalar_result = g.shape(r) == Shape::Scalar;
@@ -210,35 +238,40 @@ impl Codegen<'_> {
                 _ => before.extend(quote!(#place.as_mut_slice().fill(#zero);)),
             }
         }
+        (before, each)
+    }
+
+    /// What each read of an earlier step sends back, at the end of a
+    /// backward step: to that step's carry, or before step 0 to the `init`.
+    fn carry_code(
+        &self,
+        cx: &Emitter<'_, '_>,
+        needed: &[bool],
+        body_nodes: &[bool],
+        k: usize,
+    ) -> TokenStream {
+        let g = &self.m.graph;
         let body_has = |n: NodeId| body_nodes[n];
-        if rev {
-            // What each read of an earlier step sends back: to that step's
-            // carry, or before step 0 to the state's `init`.
-            for &(s, lag, d) in &g.loops[k].prev_adjoints {
-                if !body_has(d) {
-                    continue;
-                }
-                let (v, lag) = (cx.val(d), proc_macro2::Literal::usize_unsuffixed(lag as usize));
-                let find = |code| g.find(Op::with(code, &[], Attr::State(k, s, 0))).filter(|&n| needed[n]);
-                if let Some(c) = find("carried").filter(|&c| body_has(c)) {
-                    let rows = cx.scratch(c);
-                    each.extend(
-                        quote!(if __t >= #lag { ::shapegrad::steps::add_carry(&mut #rows, __t - #lag, #v); }),
-                    );
-                }
-                if let Some(i) = find("init_adjoint") {
-                    let place = cx.place(i);
-                    each.extend(quote!(if __t < #lag { ::shapegrad::steps::add(&mut #place, #v); }));
-                }
+        let mut each = TokenStream::new();
+        // What each read of an earlier step sends back: to that step's
+        // carry, or before step 0 to the state's `init`.
+        for &(s, lag, d) in &g.loops[k].prev_adjoints {
+            if !body_has(d) {
+                continue;
+            }
+            let (v, lag) = (cx.val(d), proc_macro2::Literal::usize_unsuffixed(lag as usize));
+            let find = |code| g.find(Op::with(code, &[], Attr::State(k, s, 0))).filter(|&n| needed[n]);
+            if let Some(c) = find("carried").filter(|&c| body_has(c)) {
+                let rows = cx.scratch(c);
+                each.extend(
+                    quote!(if __t >= #lag { ::shapegrad::steps::add_carry(&mut #rows, __t - #lag, #v); }),
+                );
+            }
+            if let Some(i) = find("init_adjoint") {
+                let place = cx.place(i);
+                each.extend(quote!(if __t < #lag { ::shapegrad::steps::add(&mut #place, #v); }));
             }
         }
-        let t = size(cx, g.loops[k].dim);
-        let range = if rev { quote!((0..#t).rev()) } else { quote!(0..#t) };
-        quote! {
-            #before
-            for __t in #range {
-                #each
-            }
-        }
+        each
     }
 }
