@@ -164,16 +164,21 @@ pub use shapegrad_macros::dims;
 ///   it in reverse (backpropagation through time): each state's adjoint
 ///   collects its uses at step `t` and what step `t + k` sent back through
 ///   its read `h[t + k − k]`; the forward loop keeps each step value the
-///   backward loop reads (no forward product is computed twice), and a
-///   param's gradient is a sum over the steps (`∂Wh = Σ_t ∂a[t] h[t − 1]ᵀ`),
-///   each step's product accumulated in place. The derivation prints the
+///   backward loop reads (no forward product is computed twice; a
+///   `layernorm` inside a loop, whose statistics live in a buffer of its
+///   own, is computed again), and a param's gradient is a sum over the steps
+///   (`∂Wh = Σ_t ∂a[t] h[t − 1]ᵀ`), each step's product accumulated in
+///   place. In the per-example methods an input product `Wx @ x[t]` is one
+///   product over all steps before the loop (`∂Wx` one after it). The derivation prints the
 ///   loop as a loop: the forward recurrence, then the adjoint recurrence
 ///   (`∂h[t]⁺ = Whᵀ ∂a[t + 1]`, `∂h[t] = Wyᵀ ∂z[t] + ∂h[t]⁺`). Batched, a
 ///   batch of sequences (a `Tensor3<T, D, B>`, a `Sequences<V, T, B>`) runs
 ///   one loop whose steps are `[H×B]`: each step's products are matrix
-///   products over the batch. A later step read (`h[t + 1]`), a state read
-///   without `init`, an `init` or a step of another shape than the state's,
-///   and the loop's variable used outside it are errors in your names.
+///   products over the batch. `to_onnx` unrolls the loop (the model holds
+///   `T` copies of a step; the generated exporter one). A state is a vector
+///   `[N]`. A later step read (`h[t + 1]`), a state read without `init`, an
+///   `init` or a step of another shape than the state's, and the loop's
+///   variable used outside it are errors in your names.
 /// - `input NAME: [..];`, `target NAME: [N];` (real values to regress on,
 ///   passed like an input: `&Vector<N, T>`, `&Matrix<N, B, T>` in the
 ///   batched methods) and `label NAME: DIM;` (a class index in `0..DIM`):
