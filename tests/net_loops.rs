@@ -112,6 +112,30 @@ net! {
     }
 }
 
+net! {
+    /// Two loops, the second over the first's states, then attention over
+    /// the second's: every step of a sequence usable after its loop.
+    pub net Stacked {
+        param Wx: [H, D];
+        param Wh: [H, H];
+        param Uh: [H, H];
+        param Wy: [V, H];
+        input x: [T, D];
+        input h0: [H];
+        label y: V;
+        for t in T {
+            init h = h0;
+            let h[t] = tanh(Wx @ x[t] + Wh @ h[t - 1]);
+        }
+        for s in T {
+            init g = h[T - 1];
+            let g[s] = tanh(Uh @ g[s - 1] + h[s]);
+        }
+        let a = softmax(g @ g.T);
+        loss softmax_cross_entropy(Wy @ sum_rows((a @ g).T), y);
+    }
+}
+
 dims! { L = 4096; }
 
 net! {
@@ -746,4 +770,27 @@ fn the_last_step_of_a_batch_and_a_learned_initial_state() {
     }
     assert!((loss - want).abs() < 1e-12, "{loss} against {want}");
     assert_close("∂h0", g.h0.as_slice(), &dh0);
+}
+
+#[test]
+fn loops_after_loops_and_attention_over_a_loops_states() {
+    let net = Stacked::<f64>::init(11);
+    assert!(net.gradcheck(&x(), &h0(), y().get(3)).is_ok(1e-7));
+    let xs =
+        Tensor3::<T, D, B, f64>::from_fn(|t, d, e| (0.2 * t as f64 + 0.9 * d as f64 - 0.4 * e as f64).cos());
+    let hs = Matrix::<H, B, f64>::from_fn(|i, e| 0.2 * i as f64 - 0.3 * e as f64);
+    let ys = Classes::<V, B>::from_slice(&[2, 0, 4]).unwrap();
+    let (loss, g) = net.grad_batch(&xs, &hs, &ys);
+    let (mut want, mut du) = (0.0, vec![0.0; 16]);
+    for e in 0..3 {
+        let x = Matrix::<T, D, f64>::from_fn(|t, d| xs[(t, d, e)]);
+        let h = Matrix::<H, One, f64>::from_fn(|i, _| hs[(i, e)]);
+        let (l, ge) = net.grad(&x, &h, ys.get(e));
+        want += l / 3.0;
+        for (w, v) in du.iter_mut().zip(ge.Uh.as_slice()) {
+            *w += v / 3.0;
+        }
+    }
+    assert!((loss - want).abs() < 1e-12, "{loss} against {want}");
+    assert_close("∂Uh", g.Uh.as_slice(), &du);
 }
