@@ -29,7 +29,7 @@ pub struct Adjoints {
 pub fn backward(g: &mut Graph, loss: NodeId, params: &[NodeId]) -> Adjoints {
     let forward_len = g.nodes.len();
     let loop_of = g.loop_of();
-    let needs = needs_adjoint(g, params, &loop_of);
+    let needs = needs_adjoint(g, params);
     let mut contributions: HashMap<NodeId, Vec<(NodeId, NodeId)>> = HashMap::new();
     let one = g.constant(1.0);
     let seed = match g.shape(loss) {
@@ -79,7 +79,7 @@ pub fn backward(g: &mut Graph, loss: NodeId, params: &[NodeId]) -> Adjoints {
 
 /// Whether each node has a param among its ancestors; a read of an earlier
 /// step of a state has those of the state's `init` and steps.
-fn needs_adjoint(g: &Graph, params: &[NodeId], loop_of: &[Option<usize>]) -> Vec<bool> {
+fn needs_adjoint(g: &Graph, params: &[NodeId]) -> Vec<bool> {
     let len = g.nodes.len();
     let mut needs = vec![false; len];
     loop {
@@ -100,7 +100,6 @@ fn needs_adjoint(g: &Graph, params: &[NodeId], loop_of: &[Option<usize>]) -> Vec
             break;
         }
     }
-    let _ = loop_of;
     needs
 }
 

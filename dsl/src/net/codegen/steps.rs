@@ -6,9 +6,10 @@
 //! overwritten at every step; the loop's results are written row by row
 //! (`stack`) or summed (`sum_steps`, `init_adjoint`) as the steps run, and
 //! what a step sends back to an earlier one waits in a buffer of every
-//! step's (`carried`). The backward loop computes again the forward step
-//! values it reads, from the states' stored steps, instead of keeping
-//! every step's intermediates. So a loop's code does not grow with `T`.
+//! step's (`carried`). A forward step value that the backward loop reads
+//! lives in a buffer of every step's (`v…[t]`, see `saved`), written once
+//! and read back; the rest is computed again at each backward step. So a
+//! loop's code does not grow with `T`.
 
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -188,9 +188,8 @@ pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<
         let first = rows.iter().position(|l| l.step == Some(k));
         let last = rows.iter().rposition(|l| l.step == Some(k));
         if let (Some(first), Some(last)) = (first, last) {
-            let after: Vec<Line> = rows.splice(last + 1..last + 1, inits).collect();
-            debug_assert!(after.is_empty());
-            let _ = rows.splice(first..first, carried).count();
+            rows.splice(last + 1..last + 1, inits);
+            rows.splice(first..first, carried);
         }
     }
     rows
