@@ -133,6 +133,7 @@ impl<'a> Codegen<'a> {
         let mut body = TokenStream::new();
         let loops = Loops::new(g);
         let saved = self.saved(&cx, &loops, &needed);
+        let outer = self.outer_sums(&cx, &loops, &needed, &saved);
         // A step value the backward loop reads lives in its step's buffer
         // of every step's (`v…[t]`): written there once, read there back.
         for n in (0..g.nodes.len()).filter(|&n| saved[n]) {
@@ -149,7 +150,7 @@ impl<'a> Codegen<'a> {
             if let Some(unit) = loops.result(g, n) {
                 if !written.contains(&unit) {
                     written.push(unit);
-                    body.extend(self.loop_code(&cx, &loops, &needed, &saved, unit.0, unit.1, scalar));
+                    body.extend(self.loop_code(&cx, &loops, &needed, &saved, &outer, unit.0, unit.1, scalar));
                 }
                 continue;
             }

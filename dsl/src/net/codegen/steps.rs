@@ -16,7 +16,7 @@ use quote::quote;
 
 use super::Codegen;
 use super::program::Emitter;
-use crate::net::model::{Attr, Graph, NodeId, Op, Shape};
+use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 use crate::net::ops::{EmitCx, Place, def, size};
 
 /// Where each node stands towards the graph's loops.
@@ -134,6 +134,46 @@ impl Codegen<'_> {
         saved
     }
 
+    /// The sums over steps of outer products of two per-example vectors
+    /// (`∂Wh = Σ_t ∂a[t] h[t − 1]ᵀ`) in the backward loops of a program
+    /// computing `needed`: (the sum, `∂a[t]`, `h[t − 1]`). Each step writes
+    /// its two vectors as row `t` of two buffers of every step's (`wa…`,
+    /// `wb…`) and the sum is one product after the loop, `Aᵀ B`, instead of
+    /// `T` rank-one updates of the whole matrix.
+    pub(super) fn outer_sums(
+        &self,
+        cx: &Emitter<'_, '_>,
+        loops: &Loops,
+        needed: &[bool],
+        saved: &[bool],
+    ) -> Vec<(NodeId, NodeId, NodeId)> {
+        let g = &self.m.graph;
+        let mut found = Vec::new();
+        for k in 0..g.loops.len() {
+            let results = self.loop_results(loops, needed, k, true);
+            let body = self.loop_body(cx, loops, &results, k, true, saved);
+            for &r in &results {
+                let p = g.op(r).arg(0);
+                let (op, private) = (g.op(p), self.uses[p] == 1 && !self.pinned[p]);
+                if !g.op(r).is("sum_steps") || !op.is("matmul") || !private || !body[p] || saved[p] {
+                    continue;
+                }
+                let (a, t) = (op.arg(0), op.arg(1));
+                let column = |n: NodeId| matches!(g.shape(n), Shape::Mat(r, ONE) if r != ONE);
+                if g.op(t).is("transpose") && column(a) && column(g.op(t).arg(0)) {
+                    found.push((r, a, g.op(t).arg(0)));
+                }
+            }
+        }
+        found
+    }
+
+    /// The buffers of every step that an outer sum collects its vectors in.
+    pub(super) fn outer_slots(r: NodeId) -> (TokenStream, TokenStream) {
+        let (a, b) = (quote::format_ident!("wa{}", r), quote::format_ident!("wb{}", r));
+        (quote!(__ws.#a), quote!(__ws.#b))
+    }
+
     /// A saved step value's buffer of every step: `__ws.v7`.
     pub(super) fn save_slot(n: NodeId) -> TokenStream {
         let f = quote::format_ident!("v{}", n);
@@ -149,47 +189,53 @@ impl Codegen<'_> {
         loops: &Loops,
         needed: &[bool],
         saved: &[bool],
+        outer: &[(NodeId, NodeId, NodeId)],
         k: usize,
         rev: bool,
         scalar: &TokenStream,
     ) -> TokenStream {
         let g = &self.m.graph;
         let results = self.loop_results(loops, needed, k, rev);
-        let body_nodes = self.loop_body(cx, loops, &results, k, rev, saved);
+        let outer: Vec<(NodeId, NodeId, NodeId)> =
+            outer.iter().copied().filter(|&(r, ..)| results.contains(&r)).collect();
+        let outer = &outer[..];
+        let mut body_nodes = self.loop_body(cx, loops, &results, k, rev, saved);
+        // An outer sum's product is not computed step by step.
+        for &(r, ..) in outer {
+            body_nodes[g.op(r).arg(0)] = false;
+        }
         // A step's product summed over the steps is added straight into the sum.
         let mut into_sum: Vec<(NodeId, NodeId)> = Vec::new();
         for &r in &results {
             let p = g.op(r).arg(0);
             let private = self.uses[p] == 1 && !self.pinned[p];
-            if g.op(r).is("sum_steps") && g.op(p).is("matmul") && private && body_nodes[p] && !saved[p] {
+            let collected = outer.iter().any(|&(o, ..)| o == r);
+            if g.op(r).is("sum_steps")
+                && g.op(p).is("matmul")
+                && private
+                && body_nodes[p]
+                && !saved[p]
+                && !collected
+            {
                 into_sum.push((r, p));
             }
         }
-        let zero = quote!(<#scalar as ::shapegrad::Scalar>::ZERO);
-        let mut before = TokenStream::new();
-        let mut each = TokenStream::new();
-        for n in (0..g.nodes.len()).filter(|&n| body_nodes[n]) {
-            let op = g.op(n);
-            if op.is("carried") {
-                let rows = cx.scratch(n);
-                before.extend(quote!(#rows.fill(#zero);));
-            }
-            if let Some(&(r, _)) = into_sum.iter().find(|&&(_, p)| p == n) {
-                let place = cx.place(r);
-                each.extend(def(op.code).emit(cx, n, Place { tokens: &place, accumulate: true }));
-            } else if rev && saved[n] {
-                // Computed by the forward loop into its buffer of step `t`.
-            } else if self.is_buffer(n) {
-                let place = cx.place(n);
-                each.extend(def(op.code).emit(cx, n, Place { tokens: &place, accumulate: false }));
-            } else if g.shape(n) == Shape::Scalar {
-                let (s, e) = (Self::scalar_var(n), def(op.code).emit_scalar(cx, n));
-                each.extend(quote!(let #s: #scalar = #e;));
-            }
-        }
-        let (start, per_step) = self.results_code(cx, &results, &into_sum, scalar);
+        let (mut before, mut each) = self.body_code(cx, &body_nodes, &into_sum, saved, rev, scalar);
+        let summed: Vec<NodeId> =
+            results.iter().copied().filter(|r| !outer.iter().any(|o| o.0 == *r)).collect();
+        let (start, per_step) = self.results_code(cx, &summed, &into_sum, scalar);
         before.extend(start);
         each.extend(per_step);
+        let mut after = TokenStream::new();
+        for &(r, a, b) in outer {
+            let (wa, wb) = Self::outer_slots(r);
+            let (va, vb, place) = (cx.val(a), cx.val(b), cx.place(r));
+            each.extend(quote! {
+                ::shapegrad::steps::write(&mut #wa, __t, #va);
+                ::shapegrad::steps::write(&mut #wb, __t, #vb);
+            });
+            after.extend(quote!(#place.set_t_matmul_on(__isa, &#wa, &#wb);));
+        }
         if rev {
             each.extend(self.carry_code(cx, needed, &body_nodes, k));
         }
@@ -200,6 +246,7 @@ impl Codegen<'_> {
             for __t in #range {
                 #each
             }
+            #after
         }
     }
 
@@ -274,5 +321,43 @@ impl Codegen<'_> {
             }
         }
         each
+    }
+
+    /// The statements of one step of a loop: each of `body`'s step values
+    /// computed (into a sum when `into_sum` says so; read back when the
+    /// forward loop kept it), and what must happen before the loop.
+    fn body_code(
+        &self,
+        cx: &Emitter<'_, '_>,
+        body: &[bool],
+        into_sum: &[(NodeId, NodeId)],
+        saved: &[bool],
+        rev: bool,
+        scalar: &TokenStream,
+    ) -> (TokenStream, TokenStream) {
+        let g = &self.m.graph;
+        let zero = quote!(<#scalar as ::shapegrad::Scalar>::ZERO);
+        let mut before = TokenStream::new();
+        let mut each = TokenStream::new();
+        for n in (0..g.nodes.len()).filter(|&n| body[n]) {
+            let op = g.op(n);
+            if op.is("carried") {
+                let rows = cx.scratch(n);
+                before.extend(quote!(#rows.fill(#zero);));
+            }
+            if let Some(&(r, _)) = into_sum.iter().find(|&&(_, p)| p == n) {
+                let place = cx.place(r);
+                each.extend(def(op.code).emit(cx, n, Place { tokens: &place, accumulate: true }));
+            } else if rev && saved[n] {
+                // Computed by the forward loop into its buffer of step `t`.
+            } else if self.is_buffer(n) {
+                let place = cx.place(n);
+                each.extend(def(op.code).emit(cx, n, Place { tokens: &place, accumulate: false }));
+            } else if g.shape(n) == Shape::Scalar {
+                let (s, e) = (Self::scalar_var(n), def(op.code).emit_scalar(cx, n));
+                each.extend(quote!(let #s: #scalar = #e;));
+            }
+        }
+        (before, each)
     }
 }

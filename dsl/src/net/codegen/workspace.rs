@@ -48,6 +48,18 @@ impl Codegen<'_> {
             types.push(quote!(::std::vec::Vec<::shapegrad::Matrix<#r, #c, #t>>));
             inits.push(quote!((0..#steps).map(|_| ::shapegrad::Matrix::zeros()).collect()));
         }
+        // The vectors of every step that an outer sum over steps collects.
+        for (r, a, b) in self.outer_sums(&cx, &loops, &needed, &saved) {
+            let crate::net::model::Attr::Loop(k) = m.graph.op(r).attr else { continue };
+            let steps = self.dim(m.graph.loops[k].dim);
+            for (prefix, v) in [("wa", a), ("wb", b)] {
+                let crate::net::model::Shape::Mat(rows, _) = m.graph.shape(v) else { continue };
+                let rows = self.dim(rows);
+                fields.push(format_ident!("{prefix}{r}"));
+                types.push(quote!(::shapegrad::Matrix<#steps, #rows, #t>));
+                inits.push(quote!(::shapegrad::Matrix::zeros()));
+            }
+        }
         for n in (0..m.graph.nodes.len()).filter(|&n| needed[n]) {
             if let Some(len) = def(m.graph.op(n).code).scratch(&cx, n) {
                 fields.push(format_ident!("s{}", n));
