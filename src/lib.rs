@@ -169,7 +169,8 @@ pub use shapegrad_macros::dims;
 ///   own, is computed again), and a param's gradient is a sum over the steps
 ///   (`∂Wh = Σ_t ∂a[t] h[t − 1]ᵀ`), each step's product accumulated in
 ///   place. In the per-example methods an input product `Wx @ x[t]` is one
-///   product over all steps before the loop (`∂Wx` one after it). The derivation prints the
+///   product over all steps before the loop (`∂Wx` one after it), and a sum
+///   of outer products (`∂Wh`) one product after the backward loop. The derivation prints the
 ///   loop as a loop: the forward recurrence, then the adjoint recurrence
 ///   (`∂h[t]⁺ = Whᵀ ∂a[t + 1]`, `∂h[t] = Wyᵀ ∂z[t] + ∂h[t]⁺`). Batched, a
 ///   batch of sequences (a `Tensor3<T, D, B>`, a `Sequences<V, T, B>`) runs
