@@ -26,7 +26,6 @@ dims! {
 
 #[path = "common/text.rs"]
 mod text;
-use text::encode;
 
 net! {
     /// A pre-LN transformer block, causal single-head attention, next-token loss.
@@ -95,12 +94,8 @@ fn sample(net: &Block, prompt: &str, n: usize, rng: &mut Rng) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let corpus = include_str!("corpus/rhymes.txt");
-    let lines: Vec<&str> = corpus.lines().collect();
     // The last six rhymes are never trained on.
-    let (train_text, held_text) = lines.split_at(lines.len() - 6);
-    let train = encode(&(train_text.join("\n") + "\n"));
-    let held = encode(&(held_text.join("\n") + "\n"));
+    let (train, held) = text::rhymes();
     println!(
         "{} training characters, {} held out; {}",
         train.len(),
@@ -120,10 +115,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut best = (f32::INFINITY, 0, net.clone());
     for step in 1..=STEPS {
         // B windows at random offsets of the training text; each target is the next character.
-        let starts: Vec<usize> =
-            (0..B::SIZE).map(|_| (rng.uniform() * (train.len() - T::SIZE - 1) as f64) as usize).collect();
-        let tokens = Sequences::<V, T, B>::from_fn(|t, b| train[starts[b] + t])?;
-        let next = Sequences::<V, T, B>::from_fn(|t, b| train[starts[b] + t + 1])?;
+        let (tokens, next) = text::windows::<V, T, B>(&train, &mut rng)?;
         let loss = net.grad_batch_into(&mut ws, &tokens, &mask, &next, &mut grads);
         adam.step(&mut net, &grads);
         running += loss;

@@ -27,7 +27,6 @@ dims! {
 
 #[path = "common/text.rs"]
 mod text;
-use text::encode;
 
 net! {
     /// An embedding, an LSTM (gates i, f, g, o in one packed product) and a
@@ -86,12 +85,8 @@ fn sample(net: &CharLstm, prompt: &str, n: usize, rng: &mut Rng) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let corpus = include_str!("corpus/rhymes.txt");
-    let lines: Vec<&str> = corpus.lines().collect();
-    // The last six rhymes are held out.
-    let (train_text, held_text) = lines.split_at(lines.len() - 6);
-    let train = encode(&(train_text.join("\n") + "\n"));
-    let held = encode(&(held_text.join("\n") + "\n"));
+    // The last six rhymes are never trained on.
+    let (train, held) = text::rhymes();
     println!(
         "{} training characters, {} held out; {}",
         train.len(),
@@ -110,10 +105,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut running = 0.0;
     let mut best = (f32::INFINITY, 0, net.clone());
     for step in 1..=STEPS {
-        let starts: Vec<usize> =
-            (0..B::SIZE).map(|_| (rng.uniform() * (train.len() - T::SIZE - 1) as f64) as usize).collect();
-        let tokens = Sequences::<V, T, B>::from_fn(|t, b| train[starts[b] + t])?;
-        let next = Sequences::<V, T, B>::from_fn(|t, b| train[starts[b] + t + 1])?;
+        let (tokens, next) = text::windows::<V, T, B>(&train, &mut rng)?;
         running += net.grad_batch_into(&mut ws, &tokens, &h0, &c0, &next, &mut grads);
         adam.step(&mut net, &grads);
         // 8 KB of text is soon learned by heart: the held-out loss every

@@ -1,10 +1,38 @@
 //! What the character-level examples (`05-attention`, `char_lstm`) share:
 //! the rhymes' alphabet, the mean loss over windows of a text, and sampling.
 
+use shapegrad::prelude::*;
 use shapegrad::random::Rng;
 
 /// Every character of the corpus; anything else reads as a space.
 pub const ALPHABET: &str = "\n !',-.;?abcdefghijklmnopqrstuvwxy";
+
+/// The rhymes (`examples/corpus/rhymes.txt`, public domain) encoded: the
+/// training text, and the last six rhymes, held out (never trained on).
+pub fn rhymes() -> (Vec<usize>, Vec<usize>) {
+    let lines: Vec<&str> = include_str!("../corpus/rhymes.txt").lines().collect();
+    let (train, held) = lines.split_at(lines.len() - 6);
+    (encode(&(train.join("\n") + "\n")), encode(&(held.join("\n") + "\n")))
+}
+
+/// A batch of sequences and its labels, each one character on.
+pub type Windows<V, T, B> = (Sequences<V, T, B>, Sequences<V, T, B>);
+
+/// A batch of `B` windows of `T` characters of `text` at places drawn from
+/// `rng`, and the same windows one character on: the inputs and the labels.
+///
+/// # Errors
+/// A character not below `V` (the alphabet's size is `V`'s).
+pub fn windows<V: Dim, T: Dim, B: Dim>(
+    text: &[usize],
+    rng: &mut Rng,
+) -> Result<Windows<V, T, B>, ShapeError> {
+    let starts: Vec<usize> =
+        (0..B::SIZE).map(|_| (rng.uniform() * (text.len() - T::SIZE - 1) as f64) as usize).collect();
+    let tokens = Sequences::from_fn(|t, b| text[starts[b] + t])?;
+    let next = Sequences::from_fn(|t, b| text[starts[b] + t + 1])?;
+    Ok((tokens, next))
+}
 
 /// Each character's index in `ALPHABET`.
 pub fn encode(text: &str) -> Vec<usize> {
