@@ -16,13 +16,14 @@ use shapegrad::fit::{Event, Fit};
 use shapegrad::optim::Adam;
 use shapegrad::prelude::*;
 
-mod common;
-use common::progress::Training;
-use common::{Batch, argmax};
+use shapegrad_report::progress::Training;
+use shapegrad_report::{argmax, out_dir};
 
 dims! {
     /// The LSTM's hidden units.
     pub H = 64;
+    /// Examples per batch.
+    pub Batch = 32;
 }
 
 net! {
@@ -72,7 +73,7 @@ fn accuracy(net: &DigitLstm, data: &Digits) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let out = &common::out_dir("train_digits_lstm");
+    let out = &out_dir("train_digits_lstm");
     std::fs::create_dir_all(out)?;
     // Pixels as the set gives them, in [0, 1], every step's alike.
     let (train, test) = digits::train_test()?;

@@ -4,8 +4,10 @@
 #![allow(dead_code)]
 
 pub mod cnn;
-pub mod plot;
-pub mod progress;
+
+// (Each example uses part of it.)
+#[allow(unused_imports)]
+pub use shapegrad_report::{argmax, out_dir, progress};
 
 use shapegrad::data::Digit;
 use shapegrad::data::digits::{self, Digits, Pixels};
@@ -38,15 +40,6 @@ net! {
 /// Where `train_digits` writes and `classify_digits` reads.
 pub const OUT_DIR: &str = "train_digits";
 
-/// Folder `name` in cargo's target directory, the one this example was built
-/// into (`target/` by default, or `CARGO_TARGET_DIR`), from wherever it runs.
-pub fn out_dir(name: &str) -> std::path::PathBuf {
-    // The example runs as `<target>/<profile>/examples/<example>`.
-    let exe = std::env::current_exe().ok();
-    let target = exe.as_deref().and_then(|p| p.ancestors().nth(3)).unwrap_or(std::path::Path::new("target"));
-    target.join(name)
-}
-
 /// The fixed train/test split, each pixel standardized with the training
 /// set's mean and deviation (the same for both examples, as they are
 /// computed from the same fixed split).
@@ -56,9 +49,4 @@ pub fn prepared_digits() -> Result<(Digits, Digits), shapegrad::data::DataError>
     train.standardize(&mean, &std);
     test.standardize(&mean, &std);
     Ok((train, test))
-}
-
-/// The index of the largest value.
-pub fn argmax(v: &[f32]) -> usize {
-    v.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
 }

@@ -63,7 +63,7 @@ impl Training {
         println!("final training loss {:.4}", self.losses.last().copied().unwrap_or(f64::NAN));
         println!("test accuracy: {:.1}% ({correct}/{test_len})", 100.0 * final_acc);
         let chart = out.join("training.png");
-        super::plot::plot(&chart, &self.losses, &self.train_acc, &self.test_acc)?;
+        crate::plot::plot(&chart, &self.losses, &self.train_acc, &self.test_acc)?;
         println!("plot written to {}", chart.display());
         Ok(final_acc)
     }
