@@ -88,19 +88,14 @@ fn a_hundred_training_steps_allocate_nothing() {
     let mut ws = DigitNetBatchWorkspace::<Batch, f32>::new();
     let mut grads = DigitNetGrad::<f32>::zeros();
     let (mut xs, mut ys) = (Matrix::<Pixels, Batch>::zeros(), Classes::<Digit, Batch>::zeros());
-    let mut step = |k: usize| {
+    let step = |k: usize| {
         train.batch_into(k % train.num_batches::<Batch>(), &mut xs, &mut ys);
         let loss = net.grad_batch_into(&mut ws, &xs, &ys, &mut grads);
         adam.step(&mut net, &grads);
         loss
     };
-    let first = step(0); // Adam's state is allocated here.
-    let before = allocations();
-    let mut last = first;
-    for k in 1..=100 {
-        last = step(k);
-    }
-    let during = allocations() - before;
+    // Adam's state is allocated at step 0.
+    let (first, last, during) = hundred_steps(step);
     assert_eq!(during, 0, "{during} allocations in 100 training steps");
     assert!(last < first, "the steps did train: {first} → {last}");
 
@@ -143,19 +138,13 @@ fn a_hundred_convolutional_steps_allocate_nothing() {
     let mut ws = DigitCnnBatchWorkspace::<Batch, f32>::new();
     let mut grads = DigitCnnGrad::<f32>::zeros();
     let (mut xs, mut ys) = (Tensor4::<U1, Rows, Cols, Batch>::zeros(), Classes::<Digit, Batch>::zeros());
-    let mut step = |k: usize| {
+    let step = |k: usize| {
         train.images_into(k % train.num_batches::<Batch>(), &mut xs, &mut ys).unwrap();
         let loss = net.grad_batch_into(&mut ws, &xs, &ys, &mut grads);
         adam.step(&mut net, &grads);
         loss
     };
-    let first = step(0);
-    let before = allocations();
-    let mut last = first;
-    for k in 1..=100 {
-        last = step(k);
-    }
-    let during = allocations() - before;
+    let (first, last, during) = hundred_steps(step);
     assert_eq!(during, 0, "{during} allocations in 100 convolutional training steps");
     assert!(last < first, "the steps did train: {first} → {last}");
 }
@@ -266,6 +255,19 @@ fn a_small_nets_documented_methods_allocate_nothing() {
 }
 
 /// The allocations `f` makes, over `calls` calls after a first one.
+/// Step 0 (which allocates what a training run keeps, Adam's state among
+/// it), then steps 1 to 100: the first loss, the last, and how many
+/// allocations the hundred made.
+fn hundred_steps(mut step: impl FnMut(usize) -> f32) -> (f32, f32, usize) {
+    let first = step(0);
+    let before = allocations();
+    let mut last = first;
+    for k in 1..=100 {
+        last = step(k);
+    }
+    (first, last, allocations() - before)
+}
+
 fn allocations_per_call(calls: usize, mut f: impl FnMut()) -> f64 {
     f();
     let before = allocations();
@@ -331,13 +333,7 @@ fn a_hundred_steps_of_a_transformer_block_allocate_nothing() {
         adam.step(&mut net, &grads);
         loss
     };
-    let first = step();
-    let before = allocations();
-    let mut last = first;
-    for _ in 0..100 {
-        last = step();
-    }
-    let during = allocations() - before;
+    let (first, last, during) = hundred_steps(|_| step());
     assert_eq!(during, 0, "{during} allocations in 100 steps of a transformer block");
     assert!(last < 0.5 * first, "the steps did train: {first} → {last}");
 }
@@ -386,13 +382,7 @@ fn a_hundred_steps_of_an_lstm_allocate_nothing() {
         adam.step(&mut net, &grads);
         loss
     };
-    let first = step();
-    let before = allocations();
-    let mut last = first;
-    for _ in 0..100 {
-        last = step();
-    }
-    let during = allocations() - before;
+    let (first, last, during) = hundred_steps(|_| step());
     assert_eq!(during, 0, "{during} allocations in 100 steps of an LSTM");
     assert!(last < 0.5 * first, "the steps did train: {first} → {last}");
 }
