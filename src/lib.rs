@@ -142,6 +142,43 @@ pub use shapegrad_macros::dims;
 ///   export; the derivation shows the expanded form. A function that calls
 ///   itself, one defined twice or named like a function of `net!`, and a
 ///   call with the wrong number of arguments are errors.
+/// - `layer NAME<I, O>(x) { param …; let …; VALUE }` defines a layer, a piece
+///   of net with params of its own, beside the nets of one `net!` (every net
+///   of it may use it) or in a net's body; its dims `<I, O>` stand for those
+///   each instance gives, its body holds `param`s and `let`s and ends with
+///   its value, an expression without `;`. `param l1: Dense<D, H>;` declares
+///   an instance with its own params, named `l1.W`, `l1.b`: fields
+///   `net.l1.W` (of a struct `{Net}{Layer}{dims}`, e.g. `MlpDenseDH`, which
+///   every instance of that layer with those dims shares, and the gradient
+///   struct too: `grad.l1.W`), tensors `l1.W` in safetensors and ONNX files
+///   (as PyTorch's `state_dict` names a submodule's params), grouped by
+///   instance in `summary()`. `l1(h)` applies it: the body is expanded
+///   where it is called, seeing its arguments, its params and its `let`s
+///   only; an instance called twice shares its params. In the derivation, a
+///   call's value is named by its instance (`∂r1`) and its `let`s by
+///   instance and name (`r1.h`; `r1.h₂` in its second call).
+///   ```
+///   # use shapegrad::prelude::*;
+///   dims! { D = 4; H = 3; C = 2; }
+///   net! {
+///       layer Dense<I, O>(x) {
+///           param W: [O, I];
+///           param b: [O];
+///           W @ x + b
+///       }
+///       pub net Mlp {
+///           input x: [D];
+///           label y: C;
+///           param l1: Dense<D, H>;
+///           param l2: Dense<H, C>;
+///           loss softmax_cross_entropy(l2(relu(l1(x))), y);
+///       }
+///   }
+///   let net = Mlp::<f64>::init(0);
+///   let (_, grad) = net.grad(&Vector::from_fn(|i, _| i as f64), Class::new(1).unwrap());
+///   assert_eq!(grad.l1.W.as_slice().len(), 12);
+///   assert!(Mlp::summary().contains("  l2.W  [C×H]"));
+///   ```
 /// - `for t in T { let l[t] = …; }` is a map over the steps of `T`: inside
 ///   it, `z[t]` is row `t` of a value `z: [T, R]` (an `[R]`), entry `t` of a
 ///   `[T]` vector, or label `t` of a sequence `ys: [T] of V`; every other

@@ -31,14 +31,19 @@ net! {
 }
 
 net! {
+    /// A layer: its instances' initializers are named `l1.W`, `l1.b`.
+    layer Dense<I, J>(x) {
+        param W: [J, I];
+        param b: [J];
+        W @ x + b
+    }
+
     net Mlp {
-        param W1: [H, D];
-        param b1: [H];
-        param W2: [O, H];
-        param b2: [O];
+        param l1: Dense<D, H>;
+        param l2: Dense<H, O>;
         input x: [D];
         label y: O;
-        let z = W2 @ swish(W1 @ x + b1) + b2;
+        let z = l2(swish(l1(x)));
         let p = softmax(z);
         output z;
         output p;
@@ -246,6 +251,7 @@ fn every_net_exports() {
     assert!(has_op(&lookup, "Gather") && has_op(&lookup, "Slice"));
     let mlp = Mlp::<f32>::init(3).to_onnx();
     assert!(has_op(&mlp, "MatMul") && has_op(&mlp, "Softmax"));
+    assert!(has_op(&mlp, "l1.W") && has_op(&mlp, "l2.b"), "initializers named by instance");
     let mixed = Mixed::<f32>::init(5).to_onnx();
     assert!(has_op(&mixed, "Erf") || has_op(&mixed, "Tanh"));
     let cnn = Cnn::<f32>::init(9).to_onnx();

@@ -103,6 +103,7 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
         shape,
         node,
         init: None,
+        layer: None,
     };
     let mut args = Vec::new();
     for (i, (kind, d)) in m.args.iter().enumerate() {
@@ -130,6 +131,7 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
             shape: p.shape,
             node: l.g.find(Op::with("param", &[], Attr::Index(i))),
             init: p.init,
+            layer: p.layer.clone(),
         })
         .collect();
     let outputs = m.outputs.iter().map(|(name, n)| (name.clone(), n.map(|n| l.map[&n].0))).collect();

@@ -65,6 +65,7 @@ pub fn hoist(m: &mut Model) -> Option<Model> {
         shape: d.shape,
         node: d.node.map(|n| map[n]),
         init: d.init,
+        layer: d.layer.clone(),
     };
     let names: HashMap<NodeId, String> = m.names.iter().map(|(&n, s)| (map[n], s.clone())).collect();
     Some(Model {

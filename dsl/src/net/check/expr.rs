@@ -103,6 +103,11 @@ impl Builder<'_> {
     fn call(&mut self, e: &Expr, func: &Ident, args: &[Expr], named: &[(Ident, Expr)]) -> Option<NodeId> {
         let name = func.to_string();
         if named.is_empty()
+            && let Some(node) = self.expand_layer(e, func, args)
+        {
+            return node;
+        }
+        if named.is_empty()
             && let Some(node) = self.expand_call(e, func, args)
         {
             return node;
@@ -261,6 +266,13 @@ impl Builder<'_> {
             return entry.node;
         }
         if self.failed_names.contains(&key) {
+            return None;
+        }
+        if let Some(layer) = self.is_instance(&key) {
+            let msg = format!(
+                "`{name}` is an instance of layer `{layer}`, no value; call it on its input, `{name}(x)`"
+            );
+            self.errors.at(name.span(), msg);
             return None;
         }
         if let Some(s) = self.step.as_ref().filter(|s| s.defines(&key)) {

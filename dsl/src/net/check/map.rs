@@ -127,6 +127,9 @@ impl Builder<'_> {
                 functions: self.functions.clone(),
                 calling: Vec::new(),
                 loop_vars: self.loop_vars.clone(),
+                layers: self.layers.clone(),
+                instances: self.instances.clone(),
+                named: Vec::new(),
             };
             let mut outputs: Vec<(Ident, NodeId)> = Vec::new();
             for stmt in body {

@@ -14,6 +14,7 @@ use syn::{Attribute, Ident, Visibility};
 mod dims;
 mod expr;
 mod functions;
+mod layers;
 mod map;
 mod recur;
 mod shape;
@@ -34,6 +35,39 @@ pub struct Decl {
     pub node: Option<NodeId>,
     /// A param's declared initial value (`param g: [D] = 1.0;`).
     pub init: Option<f64>,
+    /// The layer instance a param belongs to (`l1` of `param l1: Dense<D, H>;`).
+    pub layer: Option<LayerRef>,
+}
+
+/// A layer instance, as its params know it.
+#[derive(Clone)]
+pub struct LayerRef {
+    pub instance: Ident,
+    /// The instance's dims as written, letters and digits only (`PixelsH`
+    /// of `Dense<Pixels, H>`): instances of one layer with the same dims
+    /// share a struct.
+    pub dims: String,
+    pub layer: std::rc::Rc<crate::net::parse::LayerAst>,
+}
+
+impl Decl {
+    /// The field as the generated code reaches it: `W`, or `l1.W` in an instance.
+    pub fn field(&self) -> proc_macro2::TokenStream {
+        let name = &self.name;
+        match self.layer.as_ref().map(|l| &l.instance) {
+            Some(l) => quote::quote!(#l.#name),
+            None => quote::quote!(#name),
+        }
+    }
+
+    /// The name as the user and files see it: `W`, `l1.W` (a safetensors
+    /// name, as PyTorch's `state_dict` nests them).
+    pub fn key(&self) -> String {
+        match self.layer.as_ref().map(|l| &l.instance) {
+            Some(l) => format!("{l}.{}", self.name),
+            None => self.name.to_string(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -130,6 +164,11 @@ struct Builder<'e> {
     /// The variable of each `for` of the net and its dim (`t`, `T`), to
     /// explain a use outside its loop.
     loop_vars: HashMap<String, String>,
+    /// The layers the net may instantiate, its instances, and the names of
+    /// the values of their bodies (`l1.h`) for the derivation.
+    layers: HashMap<String, std::rc::Rc<crate::net::parse::LayerAst>>,
+    instances: HashMap<String, layers::Instance>,
+    named: Vec<(NodeId, String)>,
 }
 
 /// Checks a net and builds its graph. The model is returned even when there
@@ -199,6 +238,9 @@ fn build_with<'e>(
         functions: HashMap::new(),
         calling: Vec::new(),
         loop_vars: HashMap::new(),
+        layers: HashMap::new(),
+        instances: HashMap::new(),
+        named: Vec::new(),
     };
     let mut m = Model {
         graph: Graph::default(),
@@ -217,9 +259,17 @@ fn build_with<'e>(
         size_checks: Vec::new(),
         states: Vec::new(),
     };
+    for stmt in &ast.stmts {
+        if let Stmt::Layer(l) = stmt {
+            b.define_layer(l);
+        }
+    }
     // Rule: params, inputs and labels may be used anywhere, so they are read first.
     for stmt in &ast.stmts {
         match stmt {
+            Stmt::Instance { attrs, name, layer, dims } => {
+                b.instantiate(&mut m.params, attrs, name, layer, dims)
+            }
             Stmt::Param { attrs, name, shape, init } => {
                 let index = m.params.len();
                 let mut decl = b.declare(
@@ -389,6 +439,8 @@ fn build_with<'e>(
                 }
             }
             Stmt::Fn { .. }
+            | Stmt::Layer(_)
+            | Stmt::Instance { .. }
             | Stmt::Param { .. }
             | Stmt::Input { .. }
             | Stmt::Index { .. }
@@ -408,8 +460,11 @@ fn build_with<'e>(
     }
     for decl in m.params.iter().chain(m.args.iter().map(|(_, a)| a)) {
         if let Some(n) = decl.node {
-            m.names.entry(n).or_insert_with(|| decl.name.to_string());
+            m.names.entry(n).or_insert_with(|| decl.key());
         }
+    }
+    for (n, name) in b.named.drain(..) {
+        m.names.entry(n).or_insert(name);
     }
     if let Some(loss) = m.loss {
         b.check_uses(&m, loss);
@@ -446,7 +501,7 @@ fn build_with<'e>(
 impl Builder<'_> {
     /// Rule: a name is declared once, whatever its kind.
     fn unique(&mut self, name: &Ident) -> bool {
-        if self.scope.contains_key(&name.to_string()) {
+        if self.scope.contains_key(&name.to_string()) || self.instances.contains_key(&name.to_string()) {
             self.errors.at(name.span(), format!("`{name}` is already declared"));
             return false;
         }

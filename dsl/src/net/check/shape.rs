@@ -40,6 +40,22 @@ impl Builder<'_> {
         kind: Kind,
         op: Op,
     ) -> Decl {
+        self.declare_as(name, &name.to_string(), attrs, shape, label_dim, kind, op)
+    }
+
+    /// As `declare`, the value named `key` in the net's scope (`l1.W`, a
+    /// layer instance's param, is no name the net's expressions can write).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn declare_as(
+        &mut self,
+        name: &Ident,
+        key: &str,
+        attrs: &[Attribute],
+        shape: Option<&ShapeAst>,
+        label_dim: Option<&DimAst>,
+        kind: Kind,
+        op: Op,
+    ) -> Decl {
         let param = matches!(kind, Kind::Param(_));
         let shape = match (shape.map(|s| s.dims.as_slice()), label_dim) {
             // Rule: a param of shape `[]` or `[1]` is a scalar (stored as a 1×1).
@@ -69,12 +85,12 @@ impl Builder<'_> {
             (None, Some(d)) => self.dim(d, name).map(Shape::Label),
             (None, None) => Some(Shape::Scalar),
         };
-        let fresh = self.unique(name);
+        let fresh = if name == key { self.unique(name) } else { !self.scope.contains_key(key) };
         let node = shape.filter(|_| fresh).map(|s| self.g.intern(op, s));
         if fresh {
-            self.scope.insert(name.to_string(), Entry { node, kind });
+            self.scope.insert(key.to_string(), Entry { node, kind });
         }
-        Decl { name: name.clone(), attrs: attrs.to_vec(), shape, node, init: None }
+        Decl { name: name.clone(), attrs: attrs.to_vec(), shape, node, init: None, layer: None }
     }
 
     /// The shape of `dims`: a column `[N]`, a matrix `[R×C]`, a rank-3

@@ -2,7 +2,7 @@
 //! differences, and the hand-written `grad` lines against the derived
 //! gradients, both in `f64`.
 
-use proc_macro2::{Ident, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::Codegen;
@@ -23,8 +23,8 @@ impl Codegen<'_> {
         });
         let casts: Vec<_> = casts.collect();
         let owned_calls = self.call_list(true);
-        let pnames: Vec<&Ident> = m.params.iter().map(|p| &p.name).collect();
-        let pstrs: Vec<String> = pnames.iter().map(|p| p.to_string()).collect();
+        let pnames: Vec<TokenStream> = m.params.iter().map(|p| p.field()).collect();
+        let pstrs: Vec<String> = m.params.iter().map(|p| p.key()).collect();
         let (ws, generics) = (&self.ws, &m.generics);
         let ws_f64 = quote!(#ws::<#(#generics,)* f64>::new());
         quote! {
@@ -80,7 +80,7 @@ impl Codegen<'_> {
                 }
             };
             let (h, d) = (matrix(hand), matrix(derived));
-            let label = p.name.to_string();
+            let label = p.key();
             compares.push(quote!(__report.compare(#label, #h, #d);));
         }
         let prog = self.program(&targets, &[], &f64t);

@@ -26,7 +26,7 @@ impl Codegen<'_> {
             .iter()
             .map(|p| {
                 let d = adj.of.get(&p.node?).copied()?;
-                let field = &p.name;
+                let field = p.field();
                 Some((d, quote!(__out.#field)))
             })
             .collect::<Option<Vec<(NodeId, TokenStream)>>>()

@@ -86,7 +86,7 @@ impl Codegen<'_> {
         let (name, grad_name, generics) = self.names();
         let ws = format_ident!("{}BatchWorkspace", name);
         let ex_ws = &self.ws;
-        let pnames: Vec<&Ident> = m.params.iter().map(|p| &p.name).collect();
+        let pnames: Vec<TokenStream> = m.params.iter().map(|p| p.field()).collect();
         // Each argument: its batched name and type, and how example `__b`
         // is passed to the per-example methods (a buffer filled first, or a
         // label read directly).
@@ -267,7 +267,7 @@ impl Codegen<'_> {
         let st = format_ident!("{}InputGradBatch", name);
         let one = format_ident!("{}InputGrad", name);
         let ws = format_ident!("{}BatchWorkspace", name);
-        let pnames: Vec<&Ident> = m.params.iter().map(|p| &p.name).collect();
+        let pnames: Vec<TokenStream> = m.params.iter().map(|p| p.field()).collect();
         let vals = quote!(::shapegrad::values::Values<#t>);
         let doc = format!(
             "The gradients of the loss with respect to the inputs `{name}` asks for (`grad x;`), one example per column (the example index last), each that example's own gradient (not divided by the batch size)."

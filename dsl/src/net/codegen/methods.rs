@@ -25,7 +25,7 @@ impl Codegen<'_> {
         else {
             return (quote!(), quote!());
         };
-        let pnames: Vec<&Ident> = m.params.iter().map(|p| &p.name).collect();
+        let pnames: Vec<TokenStream> = m.params.iter().map(|p| p.field()).collect();
         let outs: Vec<(NodeId, TokenStream)> =
             grads.iter().zip(&pnames).map(|(&d, p)| (d, quote!(__out.#p))).collect();
         let outputs: Vec<NodeId> = m.outputs.iter().filter_map(|(_, n)| *n).collect();

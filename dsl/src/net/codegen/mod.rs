@@ -5,6 +5,7 @@
 mod checks;
 mod inputs;
 mod items;
+mod layers;
 mod looped;
 mod looped_forward;
 mod methods;

@@ -140,7 +140,7 @@ fn nodes(
                     return Err("a param".into());
                 };
                 // As `Params::visit` names it, so the initializer is found.
-                let name = p.name.to_string();
+                let name = p.key();
                 quote!(::std::string::String::from(#name))
             }
             "input" => input(op.index().unwrap_or(usize::MAX))?,

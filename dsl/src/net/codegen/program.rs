@@ -185,7 +185,7 @@ impl<'a> Codegen<'a> {
         let op = self.m.graph.op(n);
         match (op.code, op.index()) {
             ("param", Some(i)) => {
-                let name = &self.m.params[i].name;
+                let name = self.m.params[i].field();
                 quote!(self.#name)
             }
             (_, Some(i)) => {
@@ -232,11 +232,11 @@ impl<'a> Codegen<'a> {
         match (op.code, op.index()) {
             // A scalar param is its 1×1's element.
             ("param", Some(i)) if g.shape(n) == Shape::Scalar => {
-                let name = &self.m.params[i].name;
+                let name = self.m.params[i].field();
                 quote!(self.#name[(0, 0)])
             }
             ("param", Some(i)) => {
-                let name = &self.m.params[i].name;
+                let name = self.m.params[i].field();
                 quote!(&self.#name)
             }
             ("input" | "label", Some(i)) => {

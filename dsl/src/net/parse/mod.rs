@@ -9,6 +9,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Ident, LitInt, Token, Visibility, braced};
 
 mod expr;
+mod layer;
 mod shape;
 
 use super::error::{Errors, spanned};
@@ -131,6 +132,29 @@ pub enum Stmt {
         params: Vec<Ident>,
         body: Expr,
     },
+    /// `layer Dense<I, O>(x) { param W: [O, I]; param b: [O]; W @ x + b }`:
+    /// a piece of net with params of its own, defined once (in a net, or
+    /// beside the nets of an invocation), its body `param`s and `let`s
+    /// ending with its value.
+    Layer(std::rc::Rc<LayerAst>),
+    /// `param l1: Dense<D, H>;`: an instance of a layer, with params of its
+    /// own (`l1.W`, `l1.b`), called as `l1(x)`.
+    Instance {
+        attrs: Vec<Attribute>,
+        name: Ident,
+        layer: Ident,
+        dims: Vec<DimAst>,
+    },
+}
+
+/// A layer's definition: its dims (type parameters), arguments, body and value.
+pub struct LayerAst {
+    pub attrs: Vec<Attribute>,
+    pub name: Ident,
+    pub generics: Vec<Ident>,
+    pub args: Vec<Ident>,
+    pub body: Vec<Stmt>,
+    pub value: Expr,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,7 +219,7 @@ pub fn parse_nets(input: TokenStream, errors: &mut Errors) -> Vec<NetAst> {
     let mut functions = Vec::new();
     for chunk in shared {
         match syn::parse2::<Stmt>(chunk) {
-            Ok(f @ Stmt::Fn { .. }) => functions.push(f),
+            Ok(f @ (Stmt::Fn { .. } | Stmt::Layer(_))) => functions.push(f),
             Ok(_) => {}
             Err(e) => errors.push(e),
         }
@@ -218,14 +242,16 @@ pub fn parse_nets(input: TokenStream, errors: &mut Errors) -> Vec<NetAst> {
 }
 
 /// The invocation's top-level `fn NAME(…) = …;` items (each up to its
-/// `;`), and the rest: the nets.
+/// `;`) and `layer NAME(…) { … }` items (up to their block), and the rest:
+/// the nets.
 fn split_functions(input: TokenStream) -> (Vec<TokenStream>, TokenStream) {
     let mut functions = Vec::new();
     let mut rest = Vec::new();
     let mut current: Option<Vec<TokenTree>> = None;
+    let is_layer = |f: &[TokenTree]| f.iter().any(|t| matches!(t, TokenTree::Ident(i) if i == "layer"));
     for t in input {
         match (&mut current, &t) {
-            (None, TokenTree::Ident(i)) if i == "fn" => {
+            (None, TokenTree::Ident(i)) if i == "fn" || i == "layer" => {
                 // Its attributes (`/// docs`) go with it, not to the next net.
                 let mut start = rest.len();
                 while start >= 2
@@ -238,7 +264,14 @@ fn split_functions(input: TokenStream) -> (Vec<TokenStream>, TokenStream) {
                 f.push(t);
                 current = Some(f);
             }
-            (Some(f), TokenTree::Punct(p)) if p.as_char() == ';' => {
+            (Some(f), TokenTree::Punct(p)) if p.as_char() == ';' && !is_layer(f) => {
+                functions.push(f.drain(..).collect());
+                current = None;
+            }
+            (Some(f), TokenTree::Group(g))
+                if g.delimiter() == proc_macro2::Delimiter::Brace && is_layer(f) =>
+            {
+                f.push(t);
                 functions.push(f.drain(..).collect());
                 current = None;
             }
@@ -299,7 +332,7 @@ fn parse_body(body: TokenStream, errors: &mut Errors) -> (Vec<Stmt>, Vec<(String
             TokenTree::Punct(p) if p.as_char() == ';' => chunks.push(std::mem::take(&mut current)),
             // A `for` statement ends with its block, no `;`.
             TokenTree::Group(g)
-                if g.delimiter() == proc_macro2::Delimiter::Brace && starts_with_for(&current) =>
+                if g.delimiter() == proc_macro2::Delimiter::Brace && starts_with_block(&current) =>
             {
                 current.extend([tt]);
                 chunks.push(std::mem::take(&mut current));
@@ -334,8 +367,9 @@ fn parse_body(body: TokenStream, errors: &mut Errors) -> (Vec<Stmt>, Vec<(String
     (stmts, failed)
 }
 
-/// Whether the statement in `tokens` is a `for` (after its attributes).
-fn starts_with_for(tokens: &TokenStream) -> bool {
+/// Whether the statement in `tokens` ends with its block, a `for` or a
+/// `layer` (after its attributes).
+fn starts_with_block(tokens: &TokenStream) -> bool {
     let mut toks = tokens.clone().into_iter().peekable();
     while let Some(TokenTree::Punct(p)) = toks.peek() {
         if p.as_char() != '#' {
@@ -344,7 +378,7 @@ fn starts_with_for(tokens: &TokenStream) -> bool {
         toks.next();
         toks.next();
     }
-    matches!(toks.next(), Some(TokenTree::Ident(w)) if w == "for")
+    matches!(toks.next(), Some(TokenTree::Ident(w)) if w == "for" || w == "layer")
 }
 
 /// The words that begin a statement.
@@ -381,7 +415,7 @@ fn split_missing_semicolons(chunk: TokenStream, errors: &mut Errors) -> Vec<Toke
 }
 
 const STATEMENTS: &str =
-    "`param`, `input`, `target`, `label`, `let`, `for`, `fn`, `output`, `loss` or `grad`";
+    "`param`, `input`, `target`, `label`, `let`, `for`, `fn`, `layer`, `output`, `loss` or `grad`";
 
 impl Parse for Stmt {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -469,6 +503,24 @@ impl Parse for Stmt {
                 input.parse::<Ident>()?;
                 Stmt::Indices { attrs, name, len, dim: input.parse()?, label: keyword == "label" }
             }
+            "param" if input.peek2(Token![:]) && input.peek3(Ident) => {
+                let name = input.parse()?;
+                input.parse::<Token![:]>()?;
+                let layer = input.parse()?;
+                let mut dims = Vec::new();
+                if input.peek(Token![<]) {
+                    input.parse::<Token![<]>()?;
+                    while !input.peek(Token![>]) {
+                        dims.push(input.parse()?);
+                        if !input.peek(Token![>]) {
+                            input.parse::<Token![,]>()?;
+                        }
+                    }
+                    input.parse::<Token![>]>()?;
+                }
+                Stmt::Instance { attrs, name, layer, dims }
+            }
+            "layer" => return layer::parse_layer(attrs, input).map(|l| Stmt::Layer(std::rc::Rc::new(l))),
             "param" | "input" | "target" => {
                 let name = input.parse()?;
                 input.parse::<Token![:]>()?;

@@ -1,0 +1,214 @@
+//! Layers defined once and instantiated under names (`param l1: Dense<D, H>;`),
+//! each instance with params of its own: fields and gradients nest
+//! (`net.l1.W`, `grad.l1.W`), files name them `l1.W`. Values against the
+//! same net written out by hand in plain loops here, gradients against
+//! finite differences and against the flat net.
+
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+use shapegrad::prelude::*;
+
+dims! { D = 5; H = 4; C = 3; B = 6; }
+
+net! {
+    /// A dense layer: `W x + b`.
+    layer Dense<I, O>(x) {
+        param W: [O, I];
+        param b: [O];
+        W @ x + b
+    }
+
+    /// A residual block: `x + W₂ relu(W₁ x + b₁)`.
+    layer Residual(x) {
+        param W1: [H, H];
+        param b1: [H];
+        param W2: [H, H];
+        let h = relu(W1 @ x + b1);
+        x + W2 @ h
+    }
+
+    /// Two dense layers around a residual block, one instance used twice.
+    pub net Mlp {
+        input x: [D];
+        label y: C;
+        param l1: Dense<D, H>;
+        param r: Residual;
+        param l2: Dense<H, C>;
+        let h = tanh(l1(x));
+        let z = l2(r(r(h)));
+        output z;
+        loss softmax_cross_entropy(z, y);
+    }
+
+    /// The same net written out flat.
+    pub net Flat {
+        input x: [D];
+        label y: C;
+        param W1: [H, D];
+        param b1: [H];
+        param R1: [H, H];
+        param c1: [H];
+        param R2: [H, H];
+        param W2: [C, H];
+        param b2: [C];
+        let h = tanh(W1 @ x + b1);
+        let g = h + R2 @ relu(R1 @ h + c1);
+        let z = W2 @ (g + R2 @ relu(R1 @ g + c1)) + b2;
+        output z;
+        loss softmax_cross_entropy(z, y);
+    }
+}
+
+fn random<R: Dim, K: Dim>(rng: &mut Pcg64Mcg) -> Matrix<R, K, f64> {
+    Matrix::from_fn(|_, _| rng.random_range(-1.0..1.0))
+}
+
+fn nets(rng: &mut Pcg64Mcg) -> (Mlp<f64>, Flat<f64>) {
+    let mut m = Mlp::<f64>::zeros();
+    m.l1.W = random(rng);
+    m.l1.b = random(rng);
+    m.r.W1 = random(rng);
+    m.r.b1 = random(rng);
+    m.r.W2 = random(rng);
+    m.l2.W = random(rng);
+    m.l2.b = random(rng);
+    let f = Flat::<f64> {
+        W1: m.l1.W.clone(),
+        b1: m.l1.b.clone(),
+        R1: m.r.W1.clone(),
+        c1: m.r.b1.clone(),
+        R2: m.r.W2.clone(),
+        W2: m.l2.W.clone(),
+        b2: m.l2.b.clone(),
+    };
+    (m, f)
+}
+
+#[test]
+fn instances_compute_the_net_written_out() {
+    let mut rng = Pcg64Mcg::seed_from_u64(1);
+    let (m, _) = nets(&mut rng);
+    let x: Vector<D, f64> = random(&mut rng);
+    // By hand: h = tanh(W x + b), g = h + R₂ relu(R₁ h + c), twice, z = W₂ g + b₂.
+    let dense = |w: &[f64], b: &[f64], v: &[f64], rows: usize| -> Vec<f64> {
+        (0..rows).map(|i| b[i] + (0..v.len()).map(|j| w[i * v.len() + j] * v[j]).sum::<f64>()).collect()
+    };
+    let row_major = |a: &dyn Fn(usize, usize) -> f64, r: usize, c: usize| -> Vec<f64> {
+        (0..r * c).map(|k| a(k / c, k % c)).collect()
+    };
+    let w1 = row_major(&|i, j| m.l1.W[(i, j)], 4, 5);
+    let r1 = row_major(&|i, j| m.r.W1[(i, j)], 4, 4);
+    let r2 = row_major(&|i, j| m.r.W2[(i, j)], 4, 4);
+    let w2 = row_major(&|i, j| m.l2.W[(i, j)], 3, 4);
+    let col = |v: &dyn Fn(usize) -> f64, n: usize| -> Vec<f64> { (0..n).map(v).collect() };
+    let xs = col(&|i| x[(i, 0)], 5);
+    let h: Vec<f64> = dense(&w1, &col(&|i| m.l1.b[(i, 0)], 4), &xs, 4).iter().map(|v| v.tanh()).collect();
+    let block = |v: &[f64]| -> Vec<f64> {
+        let a: Vec<f64> = dense(&r1, &col(&|i| m.r.b1[(i, 0)], 4), v, 4).iter().map(|a| a.max(0.0)).collect();
+        let w = dense(&r2, &[0.0; 4], &a, 4);
+        v.iter().zip(&w).map(|(p, q)| p + q).collect()
+    };
+    let z = dense(&w2, &col(&|i| m.l2.b[(i, 0)], 3), &block(&block(&h)), 3);
+    let got = m.forward(&x);
+    for (i, want) in z.iter().enumerate() {
+        assert!((got[(i, 0)] - want).abs() < 1e-12, "z[{i}] = {} ≠ {want}", got[(i, 0)]);
+    }
+}
+
+#[test]
+fn gradients_nest_and_match_finite_differences_and_the_flat_net() {
+    for seed in 0..10 {
+        let mut rng = Pcg64Mcg::seed_from_u64(seed);
+        let (m, f) = nets(&mut rng);
+        let x: Vector<D, f64> = random(&mut rng);
+        let y = Class::<C>::new(rng.random_range(0..3)).unwrap();
+        let report = m.gradcheck(&x, y);
+        assert!(report.is_ok(1e-7), "seed {seed}:\n{report}");
+        assert_eq!(report.entries().len(), 7);
+        let ((l, g), (lf, gf)) = (m.grad(&x, y), f.grad(&x, y));
+        assert!((l - lf).abs() < 1e-12);
+        for (a, b) in [
+            (&g.l1.W.as_slice(), gf.W1.as_slice()),
+            (&g.l1.b.as_slice(), gf.b1.as_slice()),
+            (&g.r.W1.as_slice(), gf.R1.as_slice()),
+            (&g.r.b1.as_slice(), gf.c1.as_slice()),
+            (&g.r.W2.as_slice(), gf.R2.as_slice()),
+            (&g.l2.W.as_slice(), gf.W2.as_slice()),
+            (&g.l2.b.as_slice(), gf.b2.as_slice()),
+        ] {
+            for (p, q) in a.iter().zip(b) {
+                assert!((p - q).abs() < 1e-12, "{p} ≠ {q}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_batch_is_the_mean_of_its_examples() {
+    let mut rng = Pcg64Mcg::seed_from_u64(7);
+    let (m, _) = nets(&mut rng);
+    let xs: Matrix<D, B, f64> = random(&mut rng);
+    let labels: Vec<usize> = (0..6).map(|b| (b * 2) % 3).collect();
+    let ys = Classes::<C, B>::from_slice(&labels).unwrap();
+    let (loss, g) = m.grad_batch(&xs, &ys);
+    let (mut mean_loss, mut mean) = (0.0, MlpGrad::<f64>::zeros());
+    for b in 0..6 {
+        let x = Vector::<D, f64>::from_fn(|i, _| xs[(i, b)]);
+        let (l, gb) = m.grad(&x, ys.get(b));
+        mean_loss += l / 6.0;
+        for (o, v) in [
+            (mean.l1.W.as_mut_slice(), gb.l1.W.as_slice()),
+            (mean.r.W2.as_mut_slice(), gb.r.W2.as_slice()),
+            (mean.l2.b.as_mut_slice(), gb.l2.b.as_slice()),
+        ] {
+            o.iter_mut().zip(v).for_each(|(o, v)| *o += v / 6.0);
+        }
+    }
+    assert!((loss - mean_loss).abs() < 1e-12);
+    for (a, b) in [
+        (g.l1.W.as_slice(), mean.l1.W.as_slice()),
+        (g.r.W2.as_slice(), mean.r.W2.as_slice()),
+        (g.l2.b.as_slice(), mean.l2.b.as_slice()),
+    ] {
+        a.iter().zip(b).for_each(|(p, q)| assert!((p - q).abs() < 1e-12, "{p} ≠ {q}"));
+    }
+}
+
+#[test]
+fn files_and_the_summary_name_params_by_instance() {
+    let m = Mlp::<f32>::init(3);
+    let mut names = Vec::new();
+    shapegrad::optim::Params::visit(&m, &mut |p| names.push(p.name));
+    assert_eq!(names, ["l1.W", "l1.b", "r.W1", "r.b1", "r.W2", "l2.W", "l2.b"]);
+    // Two instances of one layer start apart (each seeded on its own).
+    assert_ne!(m.l1.W.as_slice()[..4], m.r.W1.as_slice()[..4]);
+    let path = std::env::temp_dir().join(format!("shapegrad-layers-{}.safetensors", std::process::id()));
+    m.save(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + header_len]).unwrap();
+    for name in names {
+        assert!(header.contains(&format!("\"{name}\"")), "{name} not in {header}");
+    }
+    let back = Mlp::<f32>::load(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(back, m);
+    let summary = Mlp::summary();
+    assert!(summary.starts_with("Mlp: 7 params, 75 values\n"), "{summary}");
+    assert!(
+        summary.contains("r              36\n  r.W1  [H×H]  16\n  r.b1  [H]     4\n  r.W2  [H×H]  16\n"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn the_derivation_names_the_values_of_each_call() {
+    let d = Mlp::derivation();
+    // A call's value is named by its instance, `r` then `r₂` for the second
+    // call of `r`, and its `let h` is `r.h`, then `r.h₂`.
+    assert!(d.contains("∂r.h₂ = r.W2ᵀ ∂r₂ "), "{d}");
+    assert!(d.contains("∂r    = r.W1ᵀ (∂r.h₂ ⊙ [r.W1 r + r.b1 > 0]) + ∂r₂ "), "{d}");
+    // The instance called twice: its gradient sums both calls'.
+    assert!(d.contains("∂r.W2 = ∂r r.hᵀ + ∂r₂ r.h₂ᵀ "), "{d}");
+    assert!(d.contains("∂l1.W = ∂l1 xᵀ "), "{d}");
+}
