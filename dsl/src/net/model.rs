@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
 pub type NodeId = usize;
@@ -336,6 +336,26 @@ impl Graph {
         }
         seen
     }
+}
+
+/// A rule about derived sizes that the macro cannot decide (the dims' sizes
+/// are known to the compiler only): emitted as a bound whose failure shows
+/// `msg`, under the call that needs it.
+pub struct SizeCheck {
+    /// Where the error shows: the call's first token.
+    pub first: Span,
+    pub msg: String,
+    /// A name for the generated marker: `z1_rows`.
+    pub marker: String,
+    pub bound: SizeBound,
+}
+
+/// What a [`SizeCheck`] requires, of dims' Rust types.
+pub enum SizeBound {
+    /// The size of the first is a multiple of the number.
+    Divides(TokenStream, u64),
+    /// The size of the first is at least that of the second.
+    AtLeast(TokenStream, TokenStream),
 }
 
 #[cfg(test)]

@@ -81,7 +81,13 @@ impl Builder<'_> {
         nodes: Vec<NodeId>,
         named: Vec<(String, &'e Expr)>,
     ) -> Option<NodeId> {
-        let call = Call { expr: e, args: args.to_vec(), nodes, named, name: self.current.clone() };
+        let call = Call {
+            expr: written(e),
+            args: args.iter().map(|a| written(a)).collect(),
+            nodes,
+            named: named.into_iter().map(|(k, a)| (k, written(a))).collect(),
+            name: self.current.clone(),
+        };
         let mut cx = ops::Check {
             g: &mut self.g,
             errors: self.errors,
@@ -326,4 +332,25 @@ pub(super) fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// What an op's rule sees of expression `e` (`ops::Written`).
+fn written(e: &Expr) -> ops::Written {
+    use crate::net::source::{as_factor, transposed};
+    let number = match &e.kind {
+        ExprKind::Num(x) => Some(*x),
+        ExprKind::Neg(a) => match a.kind {
+            ExprKind::Num(x) => Some(-x),
+            _ => None,
+        },
+        _ => None,
+    };
+    ops::Written {
+        first: e.first,
+        last: e.last,
+        text: source_text(e),
+        transposed: transposed(e),
+        factor: [as_factor(e, false), as_factor(e, true)],
+        number,
+    }
 }

@@ -22,9 +22,9 @@ mod statements;
 
 use super::error::Errors;
 use super::model::{Attr, DimId, DimKind, Graph, NodeId, Op, Shape, StateDecl};
+pub use super::model::{SizeBound, SizeCheck};
 use super::parse::{NetAst, Stmt};
 use super::source::source_text;
-pub use shape::{SizeBound, SizeCheck};
 
 /// A declared param, input or label.
 pub struct Decl {

@@ -2,33 +2,13 @@
 //! scalar param `[]`, and `_` in a param's shape; and the checks of derived
 //! sizes that only the compiler can make.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{Attribute, Ident};
 
 use super::{Builder, Decl, Entry, Kind};
 use crate::net::model::{DimId, DimInfo, DimKind, ONE, Op, Shape};
 use crate::net::parse::{DimAst, ShapeAst};
-
-/// A rule about derived sizes that the macro cannot decide (the dims' sizes
-/// are known to the compiler only): emitted as a bound whose failure shows
-/// `msg`, under the call that needs it.
-pub struct SizeCheck {
-    /// Where the error shows: the call's first token.
-    pub first: Span,
-    pub msg: String,
-    /// A name for the generated marker: `z1_rows`.
-    pub marker: String,
-    pub bound: SizeBound,
-}
-
-/// What a [`SizeCheck`] requires, of dims' Rust types.
-pub enum SizeBound {
-    /// The size of the first is a multiple of the number.
-    Divides(TokenStream, u64),
-    /// The size of the first is at least that of the second.
-    AtLeast(TokenStream, TokenStream),
-}
 
 impl Builder<'_> {
     pub(super) fn declare(

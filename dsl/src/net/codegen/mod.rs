@@ -26,8 +26,6 @@ use super::autodiff::Adjoints;
 use super::check::Model;
 use super::model::{NodeId, ONE, Shape};
 
-pub use onnx::OnnxCx;
-
 /// Which of a batched model's methods to generate.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Part {

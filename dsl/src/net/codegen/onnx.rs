@@ -7,54 +7,7 @@ use quote::{format_ident, quote};
 
 use crate::net::check::{ArgKind, Model};
 use crate::net::model::{DimId, Graph, NodeId, Shape};
-use crate::net::ops::def;
-
-/// What an op's `onnx` hook sees: the batched graph, each computed node's
-/// ONNX value (a `String` variable), and the dims' sizes.
-pub struct OnnxCx<'a> {
-    m: &'a Model,
-}
-
-impl OnnxCx<'_> {
-    /// The batched graph.
-    pub fn g(&self) -> &Graph {
-        &self.m.graph
-    }
-
-    /// The variable holding the name of node `n`'s ONNX value.
-    pub fn v(&self, n: NodeId) -> Ident {
-        format_ident!("__o{}", n)
-    }
-
-    /// The size of dim `d`, as a `usize` expression.
-    pub fn size(&self, d: DimId) -> TokenStream {
-        let t = &self.m.graph.dims[d].tokens;
-        quote!(<#t as ::shapegrad::Dim>::SIZE)
-    }
-
-    /// `__g.op(op, [operands' values], [])`: one ONNX node on nodes `args`.
-    pub fn call(&self, op: &str, args: &[NodeId]) -> TokenStream {
-        let vs: Vec<Ident> = args.iter().map(|&a| self.v(a)).collect();
-        quote!(__g.op(#op, &[#(&#vs),*], ::std::vec::Vec::new()))
-    }
-
-    /// The sizes `[C, H, W]` of rank-3 node `n` (one example).
-    pub fn image(&self, n: NodeId) -> Option<[TokenStream; 3]> {
-        match self.g().shape(n) {
-            Shape::Mat(r, _) => match self.g().parts(r)? {
-                &[c, h, w] => Some([self.size(c), self.size(h), self.size(w)]),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// The ONNX name of state tensor `k` (`a1.running_mean`, `a1.running_var`).
-    pub fn state(&self, k: usize) -> Option<(String, String)> {
-        let s = self.m.states.get(k)?.plain();
-        Some((format!("{s}.running_mean"), format!("{s}.running_var")))
-    }
-}
+use crate::net::ops::{OnnxCx, def};
 
 /// The per-example dims of a value of shape `s` in `g`, as an ONNX input or
 /// output has them after the batch: `[D]`, `[C, H, W]`, `[1]` for a scalar.
@@ -218,7 +171,7 @@ fn unroll(
 /// The export methods of a net, from its per-example model `m` and its
 /// batched evaluation model `bm`; `Err` names what has no export.
 fn export_fns(m: &Model, bm: &Model) -> Result<TokenStream, String> {
-    let cx = OnnxCx { m: bm };
+    let cx = OnnxCx::new(&bm.graph, &bm.states);
     let outputs: Vec<(String, NodeId)> =
         bm.outputs.iter().filter_map(|(name, n)| n.map(|n| (name.to_string(), n))).collect();
     if outputs.is_empty() || outputs.len() != bm.outputs.len() {
@@ -307,7 +260,7 @@ fn step_dims(g: &Graph, s: Shape) -> Option<(Vec<TokenStream>, bool)> {
 }
 
 fn looped_export_fns(m: &Model) -> Result<TokenStream, String> {
-    let cx = OnnxCx { m };
+    let cx = OnnxCx::new(&m.graph, &m.states);
     let outputs: Vec<(String, NodeId)> =
         m.outputs.iter().filter_map(|(name, n)| n.map(|n| (name.to_string(), n))).collect();
     if outputs.is_empty() || outputs.len() != m.outputs.len() {

@@ -9,7 +9,6 @@ use super::{
     operand, rows,
 };
 use crate::net::model::{Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
-use crate::net::source::transposed;
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Elementwise("add"), &Elementwise("sub"), &Elementwise("mul")];
 
@@ -103,7 +102,7 @@ impl OpDef for Elementwise {
         })
     }
 
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (a, b) = (call.nodes[0], call.nodes[1]);
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
         let (ta, tb) = (call.src(0), call.src(1));
@@ -122,7 +121,7 @@ impl OpDef for Elementwise {
             _ => "*",
         };
         if let Some(msg) = ambiguous_axis_message(cx, symbol, (a, &ta), (b, &tb)) {
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         }
         // Rule: `[R×B] + [R]` adds the column to every column.
         if self.0 == "add" {
@@ -143,7 +142,7 @@ impl OpDef for Elementwise {
                     cx.dim_text(r),
                     cx.dim_text(c)
                 );
-                return cx.error(call.expr, msg);
+                return cx.error(&call.expr, msg);
             }
             if let (Shape::Mat(r2, ONE), Shape::Mat(r, c)) = (sa, sb)
                 && c != ONE
@@ -167,7 +166,7 @@ impl OpDef for Elementwise {
             return along;
         }
         if let Some(msg) = no_axis_message(cx, (a, &ta), (b, &tb)) {
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         }
         // Rule: otherwise `+ - *` need equal shapes (or a scalar side).
         let verb = match self.0 {
@@ -189,9 +188,9 @@ impl OpDef for Elementwise {
                 let at_decl = format!(
                     "`{name}` is declared {}, but `{}` adds it to `{other}` {want}: declare `{fix};`",
                     cx.text(cx.g.shape(p)),
-                    crate::net::source::source_text(call.expr)
+                    call.expr.text.clone()
                 );
-                return cx.slip(call.expr, msg, p, fix, at_decl);
+                return cx.slip(&call.expr, msg, p, fix, at_decl);
             }
         }
         if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
@@ -201,10 +200,10 @@ impl OpDef for Elementwise {
                     cx.text(Shape::Mat(r, c2))
                 );
             } else if r == c2 && c == r2 {
-                msg += &format!("; `{}` is {}", transposed(call.args[1]), cx.text(sa));
+                msg += &format!("; `{}` is {}", call.args[1].transposed, cx.text(sa));
             }
         }
-        cx.error(call.expr, msg)
+        cx.error(&call.expr, msg)
     }
 
     fn guess(&self, g: &Graph, nodes: &[NodeId]) -> Option<Shape> {

@@ -72,7 +72,7 @@ impl OpDef for BatchNorm {
     }
 
     // Rule: `[D]` with `[D]`, `[D]`; or `[C×H×W]` with `[C]`, `[C]`; one per `let`.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (x, gamma, beta) = (call.nodes[0], call.nodes[1], call.nodes[2]);
         let sx = cx.g.shape(x);
         let channels = match sx {
@@ -83,7 +83,7 @@ impl OpDef for BatchNorm {
                     call.src(0),
                     cx.text(sx)
                 );
-                return cx.error(call.args[0], msg);
+                return cx.error(&call.args[0], msg);
             }
         };
         for (i, p) in [(1, gamma), (2, beta)] {
@@ -97,7 +97,7 @@ impl OpDef for BatchNorm {
                     cx.text(sx),
                     cx.text(cx.g.shape(p))
                 );
-                return cx.error(call.args[i], msg);
+                return cx.error(&call.args[i], msg);
             }
         }
         // Rule: one batchnorm per `let`, whose name its running statistics take.
@@ -115,7 +115,7 @@ impl OpDef for BatchNorm {
             None
         };
         if let Some(msg) = msg {
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         }
         let k = cx.states.len();
         cx.states.push(StateDecl { name: call.name.clone(), channels });

@@ -5,13 +5,13 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
 
-use crate::net::check::{SizeBound, SizeCheck};
 use crate::net::error::{Errors, NamedDim};
-use crate::net::model::{Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape, StateDecl};
-use crate::net::parse::{Expr, expr_error};
-use crate::net::source::source_text;
+use crate::net::model::{
+    Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape, SizeBound, SizeCheck, StateDecl,
+};
 
 /// How a printed expression binds, for parentheses in derivations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,13 +105,13 @@ impl Check<'_> {
     }
 
     /// A rule about sizes the compiler checks, under this call.
-    pub fn require(&mut self, call: &Call<'_>, what: &str, msg: String, bound: SizeBound) {
+    pub fn require(&mut self, call: &Call, what: &str, msg: String, bound: SizeBound) {
         let marker = format!("{}_{what}", call.name);
         self.sizes.push(SizeCheck { first: call.expr.first, msg, marker, bound });
     }
 
     /// Reports `msg` under expression `at`; returns `None` for `?`-style use.
-    pub fn error(&mut self, at: &Expr, msg: String) -> Option<NodeId> {
+    pub fn error(&mut self, at: &Written, msg: String) -> Option<NodeId> {
         let named = std::mem::take(&mut *self.named.borrow_mut());
         let mut dims: Vec<NamedDim> = Vec::new();
         for d in named.into_iter().filter(|&d| d != ONE) {
@@ -120,7 +120,7 @@ impl Check<'_> {
                 dims.push(NamedDim { text: info.text.clone(), tokens: info.tokens.clone() });
             }
         }
-        self.errors.push_naming(expr_error(at, msg), dims);
+        self.errors.push_naming(crate::net::error::spanned(at.first, at.last, msg), dims);
         None
     }
 
@@ -130,7 +130,7 @@ impl Check<'_> {
     /// them have that fix.
     pub fn slip(
         &mut self,
-        at: &Expr,
+        at: &Written,
         msg: String,
         decl: NodeId,
         fix: String,
@@ -204,27 +204,49 @@ impl Check<'_> {
     }
 }
 
+/// What the user wrote for a call or one of its arguments, as an op's rule
+/// sees it: where it is (for errors), its text (for messages), and its
+/// value when it is a number, negative ones included (`-0.5`).
+#[derive(Clone)]
+pub struct Written {
+    pub first: Span,
+    pub last: Span,
+    /// `W @ x`, as written.
+    pub text: String,
+    /// Its transpose as the user would write it (`W.T`, `(a + b).T`, `a` for `a.T`).
+    pub transposed: String,
+    /// It as an operand of `@`, on the left and on the right (`(a + b)`).
+    pub factor: [String; 2],
+    pub number: Option<f64>,
+}
+
 /// One use of an op in the source: the whole expression, its arguments as
 /// written, and their checked nodes.
-pub struct Call<'a> {
-    pub expr: &'a Expr,
-    pub args: Vec<&'a Expr>,
+pub struct Call {
+    pub expr: Written,
+    pub args: Vec<Written>,
     pub nodes: Vec<NodeId>,
     /// Named arguments (`stride = 2`), each one the op takes, once.
-    pub named: Vec<(String, &'a Expr)>,
+    pub named: Vec<(String, Written)>,
     /// The `let` (or statement) it is in, for messages and generated names.
     pub name: String,
 }
 
-impl Call<'_> {
+impl Call {
     /// Argument `i` as the user wrote it.
     pub fn src(&self, i: usize) -> String {
-        self.args.get(i).map_or_else(String::new, |e| source_text(e))
+        self.args.get(i).map_or_else(String::new, |e| e.text.clone())
     }
 
     /// The named argument `key`, if given.
-    pub fn named(&self, key: &str) -> Option<&Expr> {
-        self.named.iter().find(|(k, _)| k == key).map(|(_, e)| *e)
+    pub fn named(&self, key: &str) -> Option<&Written> {
+        self.named.iter().find(|(k, _)| k == key).map(|(_, e)| e)
+    }
+
+    /// Argument `i` when it is a number written in the net (`0.1`, `-0.5`):
+    /// the one way an op reads a literal argument.
+    pub fn number(&self, i: usize) -> Option<f64> {
+        self.args.get(i)?.number
     }
 }
 
@@ -387,14 +409,14 @@ pub fn per_column(s: Shape) -> Option<Shape> {
 }
 
 /// The shape rule of a per-column reduction `code` (`norm`, `logsumexp`).
-pub fn check_per_column(cx: &mut Check<'_>, call: &Call<'_>, code: &'static str) -> Option<NodeId> {
+pub fn check_per_column(cx: &mut Check<'_>, call: &Call, code: &'static str) -> Option<NodeId> {
     let x = call.nodes[0];
     let Some(shape) = per_column(cx.g.shape(x)) else {
         let msg = format!(
             "`{code}` needs a vector or a matrix (one value per column), but `{}` is a scalar",
             call.src(0)
         );
-        return cx.error(call.expr, msg);
+        return cx.error(&call.expr, msg);
     };
     Some(cx.g.intern(Op::new(code, &[x]), shape))
 }
@@ -424,4 +446,56 @@ pub fn per_column_vjp(g: &mut Graph, u: NodeId, d: NodeId) -> NodeId {
     let op =
         if g.shape(d) == Shape::Scalar { Op::new("mul", &[d, u]) } else { Op::new("col_scale", &[u, d]) };
     g.mk(op)
+}
+
+/// What an op's `onnx` hook sees: the batched graph, each computed node's
+/// ONNX value (a `String` variable), and the dims' sizes.
+pub struct OnnxCx<'a> {
+    g: &'a Graph,
+    states: &'a [StateDecl],
+}
+
+impl<'a> OnnxCx<'a> {
+    pub fn new(g: &'a Graph, states: &'a [StateDecl]) -> Self {
+        OnnxCx { g, states }
+    }
+
+    /// The batched graph.
+    pub fn g(&self) -> &Graph {
+        self.g
+    }
+
+    /// The variable holding the name of node `n`'s ONNX value.
+    pub fn v(&self, n: NodeId) -> Ident {
+        format_ident!("__o{}", n)
+    }
+
+    /// The size of dim `d`, as a `usize` expression.
+    pub fn size(&self, d: DimId) -> TokenStream {
+        let t = &self.g.dims[d].tokens;
+        quote!(<#t as ::shapegrad::Dim>::SIZE)
+    }
+
+    /// `__g.op(op, [operands' values], [])`: one ONNX node on nodes `args`.
+    pub fn call(&self, op: &str, args: &[NodeId]) -> TokenStream {
+        let vs: Vec<Ident> = args.iter().map(|&a| self.v(a)).collect();
+        quote!(__g.op(#op, &[#(&#vs),*], ::std::vec::Vec::new()))
+    }
+
+    /// The sizes `[C, H, W]` of rank-3 node `n` (one example).
+    pub fn image(&self, n: NodeId) -> Option<[TokenStream; 3]> {
+        match self.g().shape(n) {
+            Shape::Mat(r, _) => match self.g().parts(r)? {
+                &[c, h, w] => Some([self.size(c), self.size(h), self.size(w)]),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The ONNX name of state tensor `k` (`a1.running_mean`, `a1.running_var`).
+    pub fn state(&self, k: usize) -> Option<(String, String)> {
+        let s = self.states.get(k)?.plain();
+        Some((format!("{s}.running_mean"), format!("{s}.running_var")))
+    }
 }

@@ -16,7 +16,7 @@ use super::{
     Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, checked, cols,
     internal, literal, out_dim, rank3, size, usize_lit,
 };
-use crate::net::check::SizeBound;
+use crate::net::model::SizeBound;
 use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
 use crate::net::sizes::Lin;
 
@@ -38,7 +38,7 @@ fn kernels(g: &Graph, n: NodeId) -> Option<(DimId, [DimId; 3])> {
 /// fits kernel side `k`; the output side is `⌊(n + 2p − k)/s⌋ + 1`.
 fn check_side(
     cx: &mut Check<'_>,
-    call: &Call<'_>,
+    call: &Call,
     what: &str,
     (n, k): (DimId, DimId),
     (s, p): (u32, u32),
@@ -83,7 +83,7 @@ impl OpDef for Conv2d {
         &["stride", "pad"]
     }
 
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (x, k, b) = (call.nodes[0], call.nodes[1], call.nodes[2]);
         // Rule: the input is one rank-3 value `[C×H×W]`.
         let Some(([c, h, w], ONE)) = rank3(cx.g, x) else {
@@ -92,7 +92,7 @@ impl OpDef for Conv2d {
                 call.src(0),
                 cx.text(cx.g.shape(x))
             );
-            return cx.error(call.args[0], msg);
+            return cx.error(&call.args[0], msg);
         };
         // Rule: the kernels are a rank-4 param `[F×C×KH×KW]` over the input's channels.
         let Some((f, [kc, kh, kw])) = kernels(cx.g, k) else {
@@ -101,7 +101,7 @@ impl OpDef for Conv2d {
                 call.src(1),
                 cx.text(cx.g.shape(k))
             );
-            return cx.error(call.args[1], msg);
+            return cx.error(&call.args[1], msg);
         };
         if kc != c {
             let msg = format!(
@@ -117,7 +117,7 @@ impl OpDef for Conv2d {
                 cx.dim_text(kh),
                 cx.dim_text(kw)
             );
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         }
         // Rule: one bias per kernel, `[F]`.
         if !matches!(cx.g.shape(b), Shape::Mat(r, ONE) if r == f) {
@@ -128,7 +128,7 @@ impl OpDef for Conv2d {
                 call.src(1),
                 cx.text(cx.g.shape(b))
             );
-            return cx.error(call.args[2], msg);
+            return cx.error(&call.args[2], msg);
         }
         // Rule: `stride` (at least 1) and `pad` are integer literals.
         let mut sp = [1u32, 0];
@@ -148,7 +148,7 @@ impl OpDef for Conv2d {
             .map(|(what, n, kn)| check_side(cx, call, what, (n, kn), (s, p)));
         let [oh, ow] = match sides {
             [Ok(oh), Ok(ow)] => [oh, ow],
-            [Err(msg), _] | [_, Err(msg)] => return cx.error(call.expr, msg),
+            [Err(msg), _] | [_, Err(msg)] => return cx.error(&call.expr, msg),
         };
         let out = cx.g.shaped(&[f, oh, ow]);
         Some(cx.g.intern(Op::with("conv2d", &[x, k, b], Attr::Window(s, p, out)), Shape::Mat(out, ONE)))

@@ -30,7 +30,7 @@ impl OpDef for Div {
     }
 
     // Rule: `/` divides equal shapes elementwise; a scalar side is broadcast.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (a, b) = (call.nodes[0], call.nodes[1]);
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
         if let Some(shape) = broadcast(sa, sb) {
@@ -38,14 +38,14 @@ impl OpDef for Div {
         }
         // Rule: a vector goes along the axis its dim names (`X / s`).
         if let Some(msg) = ambiguous_axis_message(cx, "/", (a, &call.src(0)), (b, &call.src(1))) {
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         }
         let along = along_axis(cx.g, "div", a, b, false).or_else(|| along_axis(cx.g, "div", b, a, true));
         if along.is_some() {
             return along;
         }
         if let Some(msg) = no_axis_message(cx, (a, &call.src(0)), (b, &call.src(1))) {
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         }
         let differ = cx.differ(sa, sb);
         let msg = format!(
@@ -55,7 +55,7 @@ impl OpDef for Div {
             call.src(1),
             cx.text(sb)
         );
-        cx.error(call.expr, msg)
+        cx.error(&call.expr, msg)
     }
 
     fn guess(&self, g: &Graph, nodes: &[NodeId]) -> Option<Shape> {

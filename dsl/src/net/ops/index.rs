@@ -23,7 +23,7 @@ impl OpDef for Gather {
     }
 
     // Rule: a matrix `[V×M]` indexed by an index in `0..V` gives `[M]`.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (e, w) = (call.nodes[0], call.nodes[1]);
         let (te, tw) = (call.src(0), call.src(1));
         // `E[ws]` for a sequence `ws: [T] of V`: row `t` is `E[ws[t]]`.
@@ -38,11 +38,11 @@ impl OpDef for Gather {
                 "`{te}[{tw}]` picks a row by an index (declared `input {tw}: V;`), but `{tw}` is {}",
                 cx.text(cx.g.shape(w))
             );
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         };
         let Shape::Mat(rows, m) = cx.g.shape(e) else {
             let msg = format!("`{te}[{tw}]` picks a row of a matrix, but `{te}` is a scalar");
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         };
         if m == ONE || rows != v {
             let (vt, se) = (cx.dim_text(v), cx.text(cx.g.shape(e)));
@@ -54,7 +54,7 @@ impl OpDef for Gather {
                     cx.dim_text(rows)
                 )
             };
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         }
         Some(cx.g.intern(Op::new("gather", &[e, w]), Shape::Mat(m, ONE)))
     }

@@ -45,14 +45,14 @@ impl OpDef for LeakyRelu {
     }
 
     // Rule: the slope is a number written in the net; the shape is kept.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (x, a) = (call.nodes[0], call.nodes[1]);
-        let Some(slope) = cx.g.op(a).constant() else {
+        let Some(slope) = call.number(1).or_else(|| cx.g.op(a).constant()) else {
             let msg = format!(
                 "the slope of `leaky_relu` is a number written in the net, as in `leaky_relu(x, 0.01)`, but `{}` is a value",
                 call.src(1)
             );
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         };
         let s = cx.g.shape(x);
         Some(cx.g.intern(Op::with("leaky_relu", &[x], Attr::Bits(slope.to_bits())), s))

@@ -24,7 +24,7 @@ impl OpDef for Norm {
     }
 
     // Rule: one value per column of a vector or matrix.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         check_per_column(cx, call, "norm")
     }
 
@@ -105,14 +105,14 @@ impl OpDef for Trace {
     }
 
     // Rule: a square matrix, `[N×N]` (the same dim twice).
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let a = call.nodes[0];
         match cx.g.shape(a) {
             Shape::Mat(r, c) if r == c => Some(cx.g.intern(Op::new("trace", &[a]), Shape::Scalar)),
             s => {
                 let msg =
                     format!("`trace` needs a square matrix [N×N], but `{}` is {}", call.src(0), cx.text(s));
-                cx.error(call.expr, msg)
+                cx.error(&call.expr, msg)
             }
         }
     }

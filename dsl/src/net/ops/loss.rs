@@ -82,7 +82,7 @@ impl OpDef for ScoreLoss {
     }
 
     // Rule: the scores are a vector with one entry per class of the label.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (z, y) = (call.nodes[0], call.nodes[1]);
         if let Shape::Labels(c, t) = cx.g.shape(y) {
             let (ty, c, t) = (call.src(1), cx.dim_text(c), cx.dim_text(t));
@@ -90,7 +90,7 @@ impl OpDef for ScoreLoss {
                 "`{}` takes one label, but `{ty}` is a sequence of {t} labels in 0..{c}; for logits `Z` [{c}×{t}], one column per step, the mean loss per step is `-sum(log_softmax(Z) * onehot({ty})) / {t}`",
                 self.name
             );
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         }
         let Shape::Label(classes) = cx.g.shape(y) else { return None };
         if cx.g.shape(z) != Shape::Mat(classes, ONE) {
@@ -110,11 +110,11 @@ impl OpDef for ScoreLoss {
                 let fix = format!("label {ty}: {k}");
                 let at_decl = format!(
                     "label `{ty}` is declared a class in 0..{c}, but `{}` gives it logits [{k}]: declare `{fix};`",
-                    crate::net::source::source_text(call.expr)
+                    call.expr.text.clone()
                 );
-                return cx.slip(call.expr, msg, y, fix, at_decl);
+                return cx.slip(&call.expr, msg, y, fix, at_decl);
             }
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         }
         Some(cx.g.intern(Op::new(self.name, &[z, y]), Shape::Scalar))
     }
@@ -229,7 +229,7 @@ impl OpDef for OneHot {
 
     // Rule: a label gives `[C]`; a sequence of them (`ys: [T] of C`) `[C×T]`,
     // one column per step.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let y = call.nodes[0];
         let shape = match cx.g.shape(y) {
             Shape::Label(classes) => Shape::Mat(classes, ONE),
@@ -281,7 +281,7 @@ impl OpDef for Mse {
     }
 
     // Rule: `mse(a, b)` compares two vectors or matrices of one shape.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (x, y) = (call.nodes[0], call.nodes[1]);
         let (sx, sy) = (cx.g.shape(x), cx.g.shape(y));
         if sx != sy || sx == Shape::Scalar {
@@ -292,7 +292,7 @@ impl OpDef for Mse {
                 call.src(1),
                 cx.text(sy)
             );
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         }
         let d = cx.g.intern(Op::new("sub", &[x, y]), sx);
         let sq = cx.g.intern(Op::new("square", &[d]), sx);

@@ -10,7 +10,6 @@ use super::{
     rows,
 };
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
-use crate::net::source::{as_factor, source_text, transposed};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&MatMul, &Transpose];
 
@@ -55,14 +54,14 @@ impl OpDef for MatMul {
     }
 
     // Rule: `[R×K] @ [K×C] → [R×C]`; scalars are scaled with `*`.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (a, b) = (call.nodes[0], call.nodes[1]);
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
         let (ta, tb) = (call.src(0), call.src(1));
         let (Shape::Mat(r, k), Shape::Mat(k2, c)) = (sa, sb) else {
             let s = if matches!(sa, Shape::Scalar) { &ta } else { &tb };
             let msg = format!("`@` multiplies matrices and vectors, but `{s}` is a scalar; scale with `*`");
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         };
         if cx.bind(k, k2) {
             return Some(cx.g.intern(Op::new("matmul", &[a, b]), Shape::Mat(r, c)));
@@ -74,17 +73,17 @@ impl OpDef for MatMul {
             cx.dim_text(k),
             cx.dim_text(k2)
         );
-        let (lhs, rhs) = (call.args[0], call.args[1]);
-        let factor = as_factor;
+        let (lhs, rhs) = (&call.args[0], &call.args[1]);
+        let factor = |w: &super::Written, right: bool| w.factor[right as usize].clone();
         // A param used only transposed was likelier declared transposed:
         // (param, its dims as it is read, the expression that fits today).
         let mut swapped = None;
         if r == k2 {
-            let fits = format!("{} @ {}", transposed(lhs), factor(rhs, true));
+            let fits = format!("{} @ {}", lhs.transposed, factor(rhs, true));
             msg += &format!("; `{fits}` is {}", cx.text(Shape::Mat(k, c)));
             swapped = Some((a, (k, r), fits));
         } else if k == c {
-            let fits = format!("{} @ {}", factor(lhs, false), transposed(rhs));
+            let fits = format!("{} @ {}", factor(lhs, false), rhs.transposed);
             msg += &format!("; `{fits}` is {}", cx.text(Shape::Mat(r, k2)));
             swapped = Some((b, (c, k2), fits));
         } else if c == r {
@@ -106,11 +105,11 @@ impl OpDef for MatMul {
             let at_decl = format!(
                 "`{name}` is declared {}, but every use reads it as [{rows}×{cols}] (`{}`): declare `{fix};`, or write `{fits}`",
                 cx.text(cx.g.shape(p)),
-                source_text(call.expr)
+                call.expr.text.clone()
             );
-            return cx.slip(call.expr, msg, p, fix, at_decl);
+            return cx.slip(&call.expr, msg, p, fix, at_decl);
         }
-        cx.error(call.expr, msg)
+        cx.error(&call.expr, msg)
     }
 
     // No guess: when inner dims differ, what was meant is unknown (`W Wᵀ`
@@ -229,11 +228,11 @@ impl OpDef for Transpose {
         "transpose"
     }
 
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let n = call.nodes[0];
         match cx.g.shape(n) {
             Shape::Mat(r, c) => Some(cx.g.intern(Op::new("transpose", &[n]), Shape::Mat(c, r))),
-            _ => cx.error(call.expr, format!("cannot transpose `{}`: it is a scalar", call.src(0))),
+            _ => cx.error(&call.expr, format!("cannot transpose `{}`: it is a scalar", call.src(0))),
         }
     }
 

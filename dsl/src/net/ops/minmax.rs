@@ -38,7 +38,7 @@ impl OpDef for Extremum {
     }
 
     // Rule: two values of one shape, or a scalar side (`max(x, 0.0)`).
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (a, b) = (call.nodes[0], call.nodes[1]);
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
         if let Some(shape) = context_broadcast(sa, sb) {
@@ -52,7 +52,7 @@ impl OpDef for Extremum {
             call.src(1),
             cx.text(sb)
         );
-        cx.error(call.expr, msg)
+        cx.error(&call.expr, msg)
     }
 
     fn guess(&self, g: &Graph, nodes: &[NodeId]) -> Option<Shape> {

@@ -27,7 +27,12 @@
 //! Ops name each other by code (`g.mk(Op::new("sum", &[x]))`), never by
 //! importing a sibling, and the stages reach ops only through [`def`]: the
 //! stages depend on the registry, the registry on the graph, and nothing
-//! depends back.
+//! depends back: an op sees what the user wrote as a [`Written`] (spans,
+//! text, a literal's value, negatives included: [`Call::number`]), the
+//! compiler's size rules as `model::SizeCheck`, the export as [`OnnxCx`],
+//! all defined here or in the model, so `ops/` imports nothing from
+//! `check`, `parse` or `codegen`:
+//! `grep -rhn "crate::net::[a-z_]*" dsl/src/net/ops/ | grep -o "crate::net::[a-z_]*" | sort | uniq -c`.
 
 mod arith;
 mod axes;
@@ -62,16 +67,15 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::model::{Graph, NodeId, Op, Shape};
-pub use crate::net::codegen::OnnxCx;
 pub use axes::{along_axis, ambiguous_axis_message, no_axis_message};
 pub use composite::{composite, composite_names};
 pub use slice::offset as slice_offset;
 pub use window::{checked, literal, out_dim, rank3, size, usize_lit};
 
 pub use context::{
-    Call, Check, EmitCx, Fused, Kind, LiftCx, Lifted, Place, Prec, PrintCx, Signature, broadcast, call,
-    check_per_column, cols, fill, first_non_scalar, lift_as_written, lift_per_column, ones_row, operand,
-    per_column, per_column_vjp, rows,
+    Call, Check, EmitCx, Fused, Kind, LiftCx, Lifted, OnnxCx, Place, Prec, PrintCx, Signature, Written,
+    broadcast, call, check_per_column, cols, fill, first_non_scalar, lift_as_written, lift_per_column,
+    ones_row, operand, per_column, per_column_vjp, rows,
 };
 
 /// An op: everything about it, in one place. See the module docs.
@@ -95,8 +99,8 @@ pub trait OpDef: Sync {
     }
 
     /// The shape rule of a use in the source: the node, or an error reported.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
-        cx.error(call.expr, format!("`{}` cannot be written in a net", self.code()))
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
+        cx.error(&call.expr, format!("`{}` cannot be written in a net", self.code()))
     }
 
     /// `Some(s)` when node `n` is the identity scaled by the scalar `s`

@@ -16,7 +16,7 @@ impl OpDef for Neg {
         "neg"
     }
 
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let a = call.nodes[0];
         let s = cx.g.shape(a);
         Some(cx.g.intern(Op::new("neg", &[a]), s))

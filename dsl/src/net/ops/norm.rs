@@ -14,7 +14,6 @@ use super::{
     call, operand,
 };
 use crate::net::model::{Attr, DimId, Graph, NodeId, ONE, Op, Shape};
-use crate::net::parse::ExprKind;
 
 pub(super) static OPS: &[&dyn OpDef] = &[&LayerNorm, &Normalize, &NormalizeGrad, &Dropout, &DropoutMask];
 
@@ -46,7 +45,7 @@ impl OpDef for LayerNorm {
     // Rule: a vector `[D]` and a scale and shift of its shape; or a matrix
     // `[R×C]` normalized along the axis that the scale's dim names (each
     // row for `[C]`, each column for `[R]`, the first axis when R = C).
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (x, gamma, beta) = (call.nodes[0], call.nodes[1], call.nodes[2]);
         let sx = cx.g.shape(x);
         if let Shape::Mat(r, c) = sx
@@ -58,7 +57,7 @@ impl OpDef for LayerNorm {
         if !vector {
             let msg =
                 format!("`layernorm` normalizes a vector [D], but `{}` is {}", call.src(0), cx.text(sx));
-            return cx.error(call.args[0], msg);
+            return cx.error(&call.args[0], msg);
         }
         for (i, p) in [(1, gamma), (2, beta)] {
             if cx.g.shape(p) != sx {
@@ -70,7 +69,7 @@ impl OpDef for LayerNorm {
                     cx.text(sx),
                     cx.text(cx.g.shape(p))
                 );
-                return cx.error(call.args[i], msg);
+                return cx.error(&call.args[i], msg);
             }
         }
         let xhat = cx.g.intern(Op::new("normalize", &[x]), sx);
@@ -92,7 +91,7 @@ impl OpDef for LayerNorm {
 /// shifted along that axis.
 fn along_an_axis(
     cx: &mut Check<'_>,
-    call: &Call<'_>,
+    call: &Call,
     (x, gamma, beta): (NodeId, NodeId, NodeId),
     (r, c): (DimId, DimId),
 ) -> Option<NodeId> {
@@ -113,7 +112,7 @@ fn along_an_axis(
             call.src(2),
             cx.text(cx.g.shape(beta))
         );
-        return cx.error(call.expr, msg);
+        return cx.error(&call.expr, msg);
     };
     let xhat = if rows {
         let xt = cx.g.intern(Op::new("transpose", &[x]), Shape::Mat(c, r));
@@ -250,21 +249,21 @@ impl OpDef for Dropout {
     }
 
     // Rule: `p` is a number literal in [0, 1).
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let x = call.nodes[0];
-        let p = match call.args[1].kind {
-            ExprKind::Num(p) if (0.0..1.0).contains(&p) => p,
+        let p = match call.number(1) {
+            Some(p) if (0.0..1.0).contains(&p) => p,
             _ => {
                 let msg = format!(
                     "the drop probability of `dropout` is a number in [0, 1), written as a literal (`dropout({}, 0.5)`)",
                     call.src(0)
                 );
-                return cx.error(call.args[1], msg);
+                return cx.error(&call.args[1], msg);
             }
         };
         if matches!(cx.g.shape(x), Shape::Scalar) {
             return cx.error(
-                call.args[0],
+                &call.args[0],
                 format!("`dropout` drops elements of a vector or matrix, but `{}` is a scalar", call.src(0)),
             );
         }

@@ -9,7 +9,7 @@ use super::{
     Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature, checked, cols,
     internal, literal, out_dim, rank3, size, usize_lit,
 };
-use crate::net::check::SizeBound;
+use crate::net::model::SizeBound;
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Pool("maxpool2d"), &Pool("avgpool2d"), &PoolGrad];
@@ -27,7 +27,7 @@ impl OpDef for Pool {
         Some(Signature { arity: 2, label_last: false })
     }
 
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (name, x) = (self.0, call.nodes[0]);
         let Some(([c, h, w], ONE)) = rank3(cx.g, x) else {
             let msg = format!(
@@ -35,15 +35,15 @@ impl OpDef for Pool {
                 call.src(0),
                 cx.text(cx.g.shape(x))
             );
-            return cx.error(call.args[0], msg);
+            return cx.error(&call.args[0], msg);
         };
         // Rule: the window is an integer literal of at least 1.
-        let Some(k) = literal(call.args[1]).filter(|&k| k >= 1) else {
+        let Some(k) = literal(&call.args[1]).filter(|&k| k >= 1) else {
             let msg = format!(
                 "the window of `{name}` is a whole number of at least 1, written as a literal (`{name}({}, 2)`)",
                 call.src(0)
             );
-            return cx.error(call.args[1], msg);
+            return cx.error(&call.args[1], msg);
         };
         // Rule: the window divides the height and the width.
         let shape = cx.text(cx.g.shape(x));
@@ -57,7 +57,7 @@ impl OpDef for Pool {
                 call.src(0)
             );
             match cx.g.value(d) {
-                Some(v) if v % i64::from(k) != 0 => return cx.error(call.expr, msg),
+                Some(v) if v % i64::from(k) != 0 => return cx.error(&call.expr, msg),
                 Some(_) => {}
                 None if cx.g.lin(d).terms.values().all(|c| c % i64::from(k) == 0)
                     && cx.g.lin(d).konst % i64::from(k) == 0 => {}

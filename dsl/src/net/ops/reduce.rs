@@ -38,7 +38,7 @@ impl OpDef for Reduce {
     }
 
     // Rule: reductions give a scalar; a scalar is its own sum and mean.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let x = call.nodes[0];
         if cx.g.shape(x) == Shape::Scalar {
             return Some(x);
@@ -127,7 +127,7 @@ impl OpDef for Dot {
     }
 
     // Rule: `dot` takes two vectors of one length.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (x, y) = (call.nodes[0], call.nodes[1]);
         let (sx, sy) = (cx.g.shape(x), cx.g.shape(y));
         match (sx, sy) {
@@ -143,7 +143,7 @@ impl OpDef for Dot {
                     call.src(1),
                     cx.text(sy)
                 );
-                cx.error(call.expr, msg)
+                cx.error(&call.expr, msg)
             }
         }
     }
@@ -274,11 +274,11 @@ impl OpDef for SumAxis {
     }
 
     // Rule: a vector or a matrix; the result is a column.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let a = call.nodes[0];
         let Shape::Mat(r, c) = cx.g.shape(a) else {
             let msg = format!("`{}` needs a vector or a matrix, but `{}` is a scalar", self.0, call.src(0));
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         };
         let n = if self.rows() { r } else { c };
         Some(cx.g.intern(Op::new(self.0, &[a]), Shape::Mat(n, ONE)))

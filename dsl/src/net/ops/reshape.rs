@@ -22,7 +22,7 @@ impl OpDef for Flatten {
     }
 
     // Rule: a rank-3 value `[C×H×W]` becomes `[C·H·W]`.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let x = call.nodes[0];
         let parts = match cx.g.shape(x) {
             Shape::Mat(s, ONE) => cx.g.parts(s).map(<[_]>::to_vec),
@@ -34,7 +34,7 @@ impl OpDef for Flatten {
                 call.src(0),
                 cx.text(cx.g.shape(x))
             );
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         };
         let flat = cx.g.product(&parts);
         Some(cx.g.intern(Op::with("flatten", &[x], Attr::Dims(flat, ONE)), Shape::Mat(flat, ONE)))

@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, operand};
-use crate::net::check::SizeBound;
+use crate::net::model::SizeBound;
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 use crate::net::sizes::Lin;
 
@@ -25,13 +25,13 @@ impl OpDef for Slice {
     }
 
     // Rule: `a: [N]`, `0 ≤ lo < hi ≤ N` → `[hi − lo]`.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let a = call.nodes[0];
         let (lo, hi) = (cx.g.op(call.nodes[1]).dims().0, cx.g.op(call.nodes[2]).dims().0);
         let (ta, lt, ht) = (call.src(0), call.src(1), call.src(2));
         let Shape::Mat(n, ONE) = cx.g.shape(a) else {
             let msg = format!("`{ta}[{lt}..{ht}]` slices a vector, but `{ta}` is {}", cx.text(cx.g.shape(a)));
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         };
         let (lo_l, hi_l, n_l) = (cx.g.lin(lo), cx.g.lin(hi), cx.g.lin(n));
         let len_l = hi_l.clone().plus(&lo_l, -1);
@@ -52,10 +52,10 @@ impl OpDef for Slice {
             ("slice_end", rest_l, past_end, (n, hi)),
         ] {
             match l.value() {
-                Some(v) if v < 0 => return cx.error(call.expr, msg),
+                Some(v) if v < 0 => return cx.error(&call.expr, msg),
                 Some(_) => {}
                 None if l.terms.values().all(|&c| c > 0) && l.konst >= 0 => {}
-                None if l.terms.values().all(|&c| c < 0) && l.konst <= 0 => return cx.error(call.expr, msg),
+                None if l.terms.values().all(|&c| c < 0) && l.konst <= 0 => return cx.error(&call.expr, msg),
                 None => {
                     let (big, small) = (cx.g.dims[big].tokens.clone(), cx.g.dims[small].tokens.clone());
                     cx.require(call, what, msg, SizeBound::AtLeast(big, small));
@@ -175,12 +175,12 @@ impl OpDef for Pick {
     }
 
     // Rule: `0 ≤ k < R` for `x: [R]` or `[R, C]`.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (x, k) = (call.nodes[0], cx.g.op(call.nodes[1]).dims().0);
         let (tx, tk) = (call.src(0), call.src(1));
         let Shape::Mat(r, c) = cx.g.shape(x) else {
             return cx.error(
-                call.expr,
+                &call.expr,
                 format!("`{tx}[{tk}]` picks a step of a vector or a matrix, but `{tx}` is a scalar"),
             );
         };
@@ -192,11 +192,11 @@ impl OpDef for Pick {
             cx.text(cx.g.shape(x))
         );
         match room.value() {
-            Some(v) if v < 0 => return cx.error(call.expr, msg),
+            Some(v) if v < 0 => return cx.error(&call.expr, msg),
             Some(_) => {}
             None if room.terms.values().all(|&c| c > 0) && room.konst >= 0 => {}
             None if room.terms.values().all(|&c| c < 0) && room.konst <= 0 => {
-                return cx.error(call.expr, msg);
+                return cx.error(&call.expr, msg);
             }
             None => {
                 let next = cx.g.linear(&cx.g.lin(k).plus(&Lin::number(1), 1));

@@ -30,7 +30,7 @@ impl OpDef for Softmax {
     }
 
     // Rule: softmax works on each column of a vector or matrix.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let x = call.nodes[0];
         let s = cx.g.shape(x);
         if s == Shape::Scalar {
@@ -39,7 +39,7 @@ impl OpDef for Softmax {
                 self.code,
                 call.src(0)
             );
-            return cx.error(call.expr, msg);
+            return cx.error(&call.expr, msg);
         }
         Some(cx.g.intern(Op::new(self.code, &[x]), s))
     }
@@ -176,7 +176,7 @@ impl OpDef for LogSumExp {
     }
 
     // Rule: one value per column of a vector or matrix.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         check_per_column(cx, call, "logsumexp")
     }
 

@@ -247,7 +247,7 @@ impl OpDef for Map {
     }
 
     // Rule: elementwise functions keep the shape.
-    fn check(&self, cx: &mut Check<'_>, call: &Call<'_>) -> Option<NodeId> {
+    fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let x = call.nodes[0];
         let s = cx.g.shape(x);
         Some(cx.g.intern(Op::new(self.0.name, &[x]), s))

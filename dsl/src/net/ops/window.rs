@@ -9,7 +9,6 @@ use quote::quote;
 
 use super::EmitCx;
 use crate::net::model::{Attr, DimId, Graph, NodeId, Op, Shape};
-use crate::net::parse::ExprKind;
 
 /// The dims of a rank-3 value `[C×H×W]` (one example or a batch), and its columns.
 pub fn rank3(g: &Graph, n: NodeId) -> Option<([DimId; 3], DimId)> {
@@ -23,11 +22,8 @@ pub fn rank3(g: &Graph, n: NodeId) -> Option<([DimId; 3], DimId)> {
 }
 
 /// An integer literal argument (`2`, `stride = 2`).
-pub fn literal(e: &crate::net::parse::Expr) -> Option<u32> {
-    match e.kind {
-        ExprKind::Num(x) if x.fract() == 0.0 && (0.0..=1e6).contains(&x) => Some(x as u32),
-        _ => None,
-    }
+pub fn literal(e: &super::Written) -> Option<u32> {
+    e.number.filter(|x| x.fract() == 0.0 && (0.0..=1e6).contains(x)).map(|x| x as u32)
 }
 
 /// The output shape dim of a window op, from its attribute.
