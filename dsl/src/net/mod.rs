@@ -77,7 +77,7 @@ pub fn expand(input: TokenStream) -> TokenStream {
         let latex = explain::derivation(&m, &adj, forward_len, true) + &explain::training(&m, true);
         // A net with two modes (`dropout`, `batchnorm`) gets its training methods from the
         // training graph and `forward_batch` from the evaluation one.
-        let modal = m.graph.nodes.iter().any(|n| n.op.is("dropout") || n.op.is("batchnorm"));
+        let modal = m.graph.nodes.iter().any(|n| ops::def(n.op.code).modal());
         let parts =
             if modal { vec![(true, Part::Train), (false, Part::Eval)] } else { vec![(true, Part::All)] };
         // The evaluation generator also writes the ONNX export. A net of

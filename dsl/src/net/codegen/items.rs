@@ -352,7 +352,9 @@ impl Codegen<'_> {
             if g.op(v).is("transpose") { g.op(v).arg(0) } else { v }
         };
         let scale = g.nodes.iter().any(|node| {
-            (node.op.is("batchnorm") && node.op.arg(1) == n)
+            crate::net::ops::def(node.op.code)
+                .scale_operand()
+                .is_some_and(|i| node.op.operands().get(i) == Some(&n))
                 || (node.op.is("mul") && spread_of(node.op.arg(0)) == n && normalized(node.op.arg(1)))
         });
         let shape = g.shape(n);

@@ -48,24 +48,10 @@ impl Codegen<'_> {
         let grad_ty = quote!(#grad_name<#(#generics,)* #t>);
         let loss_prog = self.program(&[loss], &[], &tt);
         let mut grad_prog = self.program(&[loss], &outs, &tt);
-        // The training methods keep each batchnorm's batch statistics for
-        // the optimizer's step (they sit in its buffer, after x̂ and room for
-        // γ ⊙ ∂y: mean, then biased variance, one per channel).
-        for (n, node) in m.graph.nodes.iter().enumerate().filter(|(_, n)| n.op.is("bn_train")) {
-            let Some(state) = node.op.index().and_then(|k| m.states.get(k)) else { continue };
-            let field = state.field();
-            let s = format_ident!("s{}", n);
-            let (r, c) = match node.shape {
-                crate::net::model::Shape::Mat(r, c) => (self.dim(r).clone(), self.dim(c).clone()),
-                _ => continue,
-            };
-            let channels = self.dim(state.channels).clone();
-            grad_prog.extend(quote! {{
-                let __len = <#r as ::shapegrad::Dim>::SIZE * <#c as ::shapegrad::Dim>::SIZE;
-                let __channels = <#channels as ::shapegrad::Dim>::SIZE;
-                let __stats = &__ws.#s[2 * __len..];
-                __out.#field.record(&__stats[..__channels], &__stats[__channels..2 * __channels], __len / __channels);
-            }});
+        // What ops keep from a training step (a batchnorm's batch statistics).
+        let cx = self.emitter(std::collections::HashMap::new(), &tt);
+        for n in 0..m.graph.nodes.len() {
+            grad_prog.extend(crate::net::ops::def(m.graph.op(n).code).after_grad(&cx, n, &m.states));
         }
         let loss_val = self.loss_value(loss);
         let (generic, sfx, per) = if batch {

@@ -89,7 +89,7 @@ impl<'a> Codegen<'a> {
         for &n in returned.chain(m.hand_grads.iter().map(|(_, n)| n)) {
             pinned[n] = true;
         }
-        let rng = m.graph.nodes.iter().any(|n| n.op.is("dropout_mask"));
+        let rng = m.graph.nodes.iter().any(|n| crate::net::ops::def(n.op.code).draws_random());
         Codegen { m, part: Part::All, rng, t, ws, ws_generic, uses, pinned, structure: None, looped: None }
     }
 

@@ -67,6 +67,39 @@ impl OpDef for BatchNorm {
         "batchnorm"
     }
 
+    fn modal(&self) -> bool {
+        true
+    }
+
+    fn scale_operand(&self) -> Option<usize> {
+        Some(1)
+    }
+
+    /// The batched training methods differentiate through the batch's
+    /// mean and variance: their adjoint in its compact form.
+    fn training_text(&self, cx: &dyn PrintCx, n: NodeId, y: &str) -> Option<String> {
+        let op = cx.g().op(n);
+        let (x, gamma, beta) = (cx.print(op.arg(0)).0, cx.leaf_name(op.arg(1)), cx.leaf_name(op.arg(2)));
+        let x = if x.contains(' ') { format!("({x})") } else { x };
+        let spatial = cx.g().shape(op.arg(0)) != cx.g().shape(op.arg(1));
+        let over = if spatial {
+            "per channel, over the batch and the positions"
+        } else {
+            "per feature, over the batch"
+        };
+        Some(if cx.latex() {
+            let (dy, dx) = (format!("\\partial {y}"), format!("\\partial {x}"));
+            format!(
+                "\\text{{training: }} {y} &= {gamma} \\odot \\hat{{x}} + {beta},\\ \\hat{{x}} = \\frac{{{x} - \\mu_B}}{{\\sigma_B}} && \\text{{{over}}} \\\\\n{dx} &= \\frac{{{gamma}}}{{\\sigma_B}} \\odot \\left({dy} - \\operatorname{{mean}}_B({dy}) - \\hat{{x}} \\odot \\operatorname{{mean}}_B({dy} \\odot \\hat{{x}})\\right) \\\\\n\\partial {gamma} &= \\textstyle\\sum_B {dy} \\odot \\hat{{x}},\\quad \\partial {beta} = \\textstyle\\sum_B {dy}"
+            )
+        } else {
+            let dy = format!("∂{y}");
+            format!(
+                "training ({over}): {y} = {gamma} ⊙ x̂ + {beta}, x̂ = ({x} − μ_B)/σ_B, σ_B² = mean_B(({x} − μ_B)²) + 1e-5\n  ∂{x} = ({gamma}/σ_B) ⊙ ({dy} − mean_B({dy}) − x̂ ⊙ mean_B({dy} ⊙ x̂))\n  ∂{gamma} = Σ_B {dy} ⊙ x̂,  ∂{beta} = Σ_B {dy}\n"
+            )
+        })
+    }
+
     fn signature(&self) -> Option<Signature> {
         Some(Signature { arity: 3, label_last: false })
     }
@@ -245,6 +278,23 @@ struct TrainNorm;
 impl OpDef for TrainNorm {
     fn code(&self) -> &'static str {
         "bn_train"
+    }
+
+    /// The batch's statistics, kept for the optimizer's step (they sit in
+    /// the buffer after x̂ and room for γ ⊙ ∂y: mean, then biased variance,
+    /// one per channel).
+    fn after_grad(&self, cx: &dyn EmitCx, n: NodeId, states: &[StateDecl]) -> Option<TokenStream> {
+        let op = cx.g().op(n);
+        let state = states.get(op.index()?)?;
+        let field = state.field();
+        let Shape::Mat(r, c) = cx.g().shape(n) else { return None };
+        let (r, c, channels, s) = (cx.dim(r), cx.dim(c), cx.dim(state.channels), cx.scratch(n));
+        Some(quote! {{
+            let __len = <#r as ::shapegrad::Dim>::SIZE * <#c as ::shapegrad::Dim>::SIZE;
+            let __channels = <#channels as ::shapegrad::Dim>::SIZE;
+            let __stats = &#s[2 * __len..];
+            __out.#field.record(&__stats[..__channels], &__stats[__channels..2 * __channels], __len / __channels);
+        }})
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {

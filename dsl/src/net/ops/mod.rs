@@ -66,7 +66,7 @@ use std::sync::OnceLock;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::model::{Graph, NodeId, Op, Shape};
+use super::model::{Graph, NodeId, Op, Shape, StateDecl};
 pub use axes::{along_axis, ambiguous_axis_message, no_axis_message};
 pub use composite::{composite, composite_names};
 pub use slice::offset as slice_offset;
@@ -187,6 +187,40 @@ pub trait OpDef: Sync {
 
     /// Node `n` in a derivation.
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec);
+
+    /// Whether the op computes otherwise in training than in evaluation
+    /// (`dropout`, `batchnorm`): a net with one gets its training methods
+    /// from the training graph and `forward_batch` from the evaluation one.
+    fn modal(&self) -> bool {
+        false
+    }
+
+    /// Whether the op draws random numbers (dropout's mask): the methods
+    /// then hold a generator.
+    fn draws_random(&self) -> bool {
+        false
+    }
+
+    /// The operand that scales the op's result and so starts at one, as
+    /// PyTorch's (a batchnorm's γ): zero would zero every gradient upstream.
+    fn scale_operand(&self) -> Option<usize> {
+        None
+    }
+
+    /// Code the training methods run after the backward pass for node `n`,
+    /// writing into the gradient `__out` (a batchnorm's batch statistics,
+    /// for the optimizer's step to update the running ones).
+    fn after_grad(&self, cx: &dyn EmitCx, n: NodeId, states: &[StateDecl]) -> Option<TokenStream> {
+        let _ = (cx, n, states);
+        None
+    }
+
+    /// What the op's training mode adds to the derivation, for node `n`
+    /// named `y` (a batchnorm's adjoint through the batch's statistics).
+    fn training_text(&self, cx: &dyn PrintCx, n: NodeId, y: &str) -> Option<String> {
+        let _ = (cx, n, y);
+        None
+    }
 }
 
 /// A build failure that names the bug, rather than code computing a wrong value.

@@ -244,6 +244,10 @@ impl OpDef for Dropout {
         "dropout"
     }
 
+    fn modal(&self) -> bool {
+        true
+    }
+
     fn signature(&self) -> Option<Signature> {
         Some(Signature { arity: 2, label_last: false })
     }
@@ -318,6 +322,10 @@ struct DropoutMask;
 impl OpDef for DropoutMask {
     fn code(&self) -> &'static str {
         "dropout_mask"
+    }
+
+    fn draws_random(&self) -> bool {
+        true
     }
 
     fn infer(&self, _: &Graph, _: &Op) -> Shape {
