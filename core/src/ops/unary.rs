@@ -184,22 +184,18 @@ pub fn leaky_relu_df<T: Scalar>(x: T, a: T) -> T {
 }
 
 impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
-    /// `self ← leaky_relu(x, a)`, elementwise.
+    /// `self ← f(x, a)`, elementwise, for a function of a value and a number
+    /// written in the net (`leaky_relu`, or its derivative `leaky_relu_df`).
     #[inline]
-    pub fn set_leaky_relu(&mut self, x: &Self, a: T) {
-        self.set_map_of(x, |x| leaky_relu(x, a));
+    pub fn set_map_with(&mut self, x: &Self, a: T, f: impl Fn(T, T) -> T) {
+        self.set_map_of(x, |x| f(x, a));
     }
 
-    /// `self ← leaky_relu′(x, a)`, elementwise.
+    /// `self ← dY ⊙ f′(x, a)`: the adjoint of such a function, given its
+    /// derivative `df` (`leaky_relu_df`).
     #[inline]
-    pub fn set_leaky_relu_derivative(&mut self, x: &Self, a: T) {
-        self.set_map_of(x, |x| leaky_relu_df(x, a));
-    }
-
-    /// `self ← dY ⊙ leaky_relu′(x, a)`: the adjoint of `leaky_relu(x, a)`.
-    #[inline]
-    pub fn set_leaky_relu_vjp(&mut self, x: &Self, dy: &Self, a: T) {
-        self.set_zip(x, dy, |x, dy| dy * leaky_relu_df(x, a));
+    pub fn set_vjp_with(&mut self, x: &Self, dy: &Self, a: T, df: impl Fn(T, T) -> T) {
+        self.set_zip(x, dy, |x, dy| dy * df(x, a));
     }
 }
 
@@ -247,10 +243,10 @@ mod tests {
         let dy = random::<R, C>(&mut g, -1.0, 1.0);
         let f = |x: &Matrix<R, C, f64>| x.map(|x| if x > 0.0 { x } else { 0.1 * x });
         let mut dx = Matrix::zeros();
-        dx.set_leaky_relu_vjp(&x, &dy, 0.1);
+        dx.set_vjp_with(&x, &dy, 0.1, leaky_relu_df);
         assert_gradient(&x, |x| weighted_sum(&dy, &f(x)), &dx, 1e-7);
         let mut y = Matrix::zeros();
-        y.set_leaky_relu(&x, 0.1);
+        y.set_map_with(&x, 0.1, leaky_relu);
         assert!(y.approx_eq(&f(&x), 0.0));
     }
 

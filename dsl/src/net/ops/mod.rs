@@ -4,7 +4,7 @@
 //! # Adding an op
 //!
 //! An op is one [`OpDef`] in the file of its family (`arith`, `neg`, `div`, `matmul`,
-//! `broadcast`, `unary`, `leaky`, `reduce`, `linalg`, `softmax`, `loss`, `conv`, `reshape`, `index`, `slice`, `norm`, `batchnorm`, `leaf`), listed in that file's
+//! `broadcast`, `unary`, `parametric`, `reduce`, `linalg`, `softmax`, `loss`, `conv`, `reshape`, `index`, `slice`, `norm`, `batchnorm`, `leaf`), listed in that file's
 //! `OPS`. Its definition holds:
 //! - its `code` (the DSL name for a function) and, for a DSL function, its
 //!   `signature` (arity, whether the last argument is a label);
@@ -44,13 +44,13 @@ mod conv;
 mod div;
 mod index;
 mod leaf;
-mod leaky;
 mod linalg;
 mod loss;
 mod matmul;
 mod minmax;
 mod neg;
 mod norm;
+mod parametric;
 mod pool;
 mod reduce;
 mod reshape;
@@ -238,7 +238,7 @@ const FAMILIES: &[&[&dyn OpDef]] = &[
     broadcast::OPS,
     matmul::OPS,
     unary::OPS,
-    leaky::OPS,
+    parametric::OPS,
     minmax::OPS,
     reduce::OPS,
     linalg::OPS,
