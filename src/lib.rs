@@ -284,6 +284,7 @@ pub use shapegrad_macros::dims;
 /// | `log_sigmoid(x)` | elementwise: `log σ(x)`, without overflow; its derivative is `1 − σ(x)` |
 /// | `gelu(x)` | elementwise, tanh form: `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`, as PyTorch's `gelu(x, approximate="tanh")`; its derivation line writes `gelu′(x)` |
 /// | `leaky_relu(x, a)` | elementwise: `x` for `x > 0`, `a·x` otherwise; `a` a number |
+/// | `pow(x, p)` | elementwise `xᵖ`, `p` a number (`pow(x, -0.5)`); its derivative `p xᵖ⁻¹` |
 /// | `max(a, b)`, `min(a, b)` | equal shapes, elementwise, or a scalar side; at a tie the gradient goes to `a` |
 /// | `elu(x)` | elementwise: `x` for `x > 0`, `eˣ − 1` otherwise (α = 1) |
 /// | `sum(a)`, `mean(a)` | any → scalar |

@@ -143,6 +143,7 @@ cases! {
     all min { min(tanh(s), s * s) }
     all max_scalar { max(s, 0.2) + min(0.1, s) }
     all leaky_relu { leaky_relu(s, 0.1) }
+    all pow { pow(sigmoid(s) + 0.5, -1.5) + pow(square(s) + 1.0, 0.5) }
     all div { s / (2.0 + sigmoid(s)) }
     all scalar_over { 1.0 / (1.5 + tanh(s)) }
     all over_scalar { s / 4.0 }

@@ -70,6 +70,7 @@ cases! {
     softplus { softplus(tanh(s)) }
     log_sigmoid { log_sigmoid(s) }
     leaky_relu { leaky_relu(tanh(s), 0.1) }
+    pow { pow(sigmoid(s) + 0.5, -1.5) }
     max { max(tanh(s), 0.5 * s + 0.1) }
     min { min(tanh(s), s * s) }
     softmax { softmax(s) }

@@ -60,6 +60,7 @@ cases! {
     softplus { softplus(s) }
     log_sigmoid { log_sigmoid(s) }
     leaky_relu { leaky_relu(s, 0.1) }
+    pow { pow(sigmoid(s) + 0.5, -1.5) }
     max { max(s, 0.5 * s + 0.1) }
     min { min(tanh(s), s * s) }
     transpose_left { tanh(s.T @ s) }

@@ -237,3 +237,38 @@ fn generic_nets_and_literal_dims() {
     assert_eq!(Generic::<U7, f32>::init(1), n, "init is deterministic for a seed");
     assert_ne!(Generic::<U7, f32>::init(2), n);
 }
+
+net! {
+    /// `pow` with exponents written in the net, negative and fractional ones
+    /// on a positive base.
+    net PowNet {
+        param W: [H, D];
+        param b: [H];
+        input x: [D];
+        let u = sigmoid(W @ x + b) + 0.5;
+        loss sum(pow(u, -0.5)) + sum(pow(u, 3.0)) + dot(b, pow(u, 1.5));
+    }
+}
+
+#[test]
+fn pow_matches_its_closed_form_and_finite_differences() {
+    at_random_points(|rng| {
+        let mut n = PowNet::<f64>::zeros();
+        n.W = random(rng);
+        n.b = random(rng);
+        let x = random(rng);
+        // The loss by hand, u = σ(W x + b) + ½.
+        let z = &n.W.matmul(&x) + &n.b;
+        let want: f64 = (0..4)
+            .map(|i| {
+                let u = 1.0 / (1.0 + (-z[(i, 0)]).exp()) + 0.5;
+                u.powf(-0.5) + u * u * u + n.b[(i, 0)] * u.sqrt().powi(3)
+            })
+            .sum();
+        let got = n.loss(&x);
+        assert!((got - want).abs() < 1e-12, "{got} ≠ {want}");
+        n.gradcheck(&x)
+    });
+    let d = PowNet::derivation();
+    assert!(d.contains("-0.5 u^(-1.5)") && d.contains("3 u^(2)"), "{d}");
+}

@@ -60,7 +60,7 @@ net! {
         input x: [D];
         target t: [O];
         let a = layernorm(W1 @ x, g1, s1) * (D / H);
-        let h = gelu(a) + leaky_relu(a, 0.1) - 0.5 * tanh(a) + elu(a) / 4.0 + softplus(a) * log_sigmoid(a);
+        let h = gelu(a) + leaky_relu(a, 0.1) + pow(sigmoid(a) + 0.5, -1.5) - 0.5 * tanh(a) + elu(a) / 4.0 + softplus(a) * log_sigmoid(a);
         let e = exp(0.1 * a) + sqrt(abs(a) + 1.0) + square(sigmoid(a)) + max(a, relu(a)) - min(a, 0.2 * a);
         let c = hardswish(a) + hardtanh(a) + relu6(3.0 * a) + silu(a) + mish(a) + softsign(a);
         let y = log_softmax(W2 @ dropout(h + e + c, 0.3));

@@ -57,6 +57,8 @@ pub trait Scalar:
     fn ln(self) -> Self;
     /// Square root.
     fn sqrt(self) -> Self;
+    /// `self` to the power `p` (a real exponent).
+    fn powf(self, p: Self) -> Self;
     /// Absolute value.
     fn abs(self) -> Self;
     /// Hyperbolic tangent; for `f32` without branches (see `tanh_f32`), so
@@ -112,6 +114,10 @@ macro_rules! impl_scalar {
             #[inline(always)]
             fn sqrt(self) -> Self {
                 $t::sqrt(self)
+            }
+            #[inline(always)]
+            fn powf(self, p: Self) -> Self {
+                $t::powf(self, p)
             }
             #[inline(always)]
             fn abs(self) -> Self {

@@ -72,6 +72,7 @@ const BINARY: &[&str] = &[
     "avgpool2d",
     "dropout",
     "leaky_relu",
+    "pow",
 ];
 const TERNARY: &[&str] = &["conv2d", "batchnorm", "layernorm"];
 const OPS: &[&str] = &[" @ ", " * ", " + ", " - ", " / "];

@@ -22,7 +22,7 @@ pub(super) struct Parametric {
     /// Its ONNX node on value `x`, for number `a`.
     onnx: fn(x: &Ident, a: f32) -> TokenStream,
     /// Its derivative as printed, for operand `x` and number `a` as text.
-    print_deriv: fn(x: &str, a: &str, latex: bool) -> (String, Prec),
+    print_deriv: fn(x: &str, a: f64, latex: bool) -> (String, Prec),
 }
 
 static LEAKY_RELU: Parametric = Parametric {
@@ -32,12 +32,32 @@ static LEAKY_RELU: Parametric = Parametric {
     example: "leaky_relu(x, 0.01)",
     onnx: |x, a| quote!(__g.op("LeakyRelu", &[&#x], ::std::vec![::shapegrad::onnx::Attr::Float("alpha", #a)])),
     print_deriv: |x, a, latex| {
-        let le = if latex { "\\le" } else { "≤" };
+        let (le, a) = (if latex { "\\le" } else { "≤" }, number(a));
         (format!("([{x} > 0] + {a} [{x} {le} 0])"), Prec::Factor)
     },
 };
 
-pub(super) static OPS: &[&dyn OpDef] = &[&Value(&LEAKY_RELU), &Deriv(&LEAKY_RELU)];
+static POW: Parametric = Parametric {
+    name: "pow",
+    deriv: "pow′",
+    what: "the exponent",
+    example: "pow(x, -0.5)",
+    onnx: |x, p| {
+        quote!({
+            let __p = __g.constant(&[1, 1], [#p]);
+            __g.op("Pow", &[&#x, &__p], ::std::vec::Vec::new())
+        })
+    },
+    print_deriv: |x, p, latex| {
+        let q = number(p - 1.0);
+        let x = if x.contains(' ') { format!("({x})") } else { x.to_string() };
+        let p = number(p);
+        (if latex { format!("{p}\\,{x}^{{{q}}}") } else { format!("{p} {x}^({q})") }, Prec::Factor)
+    },
+};
+
+pub(super) static OPS: &[&dyn OpDef] =
+    &[&Value(&LEAKY_RELU), &Deriv(&LEAKY_RELU), &Value(&POW), &Deriv(&POW)];
 
 /// The number of node `n`, as a value of the element type.
 fn attr(n: NodeId, g: &Graph) -> f64 {
@@ -172,7 +192,7 @@ impl OpDef for Deriv {
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
-        let (x, a) = (cx.print(cx.g().op(n).arg(0)).0, number(attr(n, cx.g())));
-        (self.0.print_deriv)(&x, &a, cx.latex())
+        let (x, a) = (cx.print(cx.g().op(n).arg(0)).0, attr(n, cx.g()));
+        (self.0.print_deriv)(&x, a, cx.latex())
     }
 }
