@@ -280,7 +280,7 @@ pub use shapegrad_macros::dims;
 /// | `E[w]` | `E: [V, M]`, `w` an index input (`input w: V;`) → `[M]`, row `w` (an embedding lookup); its gradient is added into row `w` only (`∂E = onehot(w) ∂zᵀ`); an index of another dim than `E`'s rows does not compile |
 /// | `sigmoid(x)`, `tanh(x)`, `relu(x)`, `swish(x)`, `exp(x)`, `log(x)`, `sqrt(x)`, `square(x)`, `abs(x)` | elementwise, shape kept |
 /// | `softplus(x)` | elementwise: `log(1 + eˣ)`, without overflow; its derivative is `σ(x)` |
-/// | `hardswish(x)`, `hardtanh(x)`, `relu6(x)`, `silu(x)`, `mish(x)`, `softsign(x)` | composites, each one line of the registry from the functions above (`x * min(max(x + 3.0, 0.0), 6.0) / 6.0`, `max(min(x, 1.0), -1.0)`, `min(relu(x), 6.0)`, `x * sigmoid(x)`, `x * tanh(softplus(x))`, `x / (1.0 + abs(x))`), expanded where called |
+/// | `hardswish(x)`, `hardtanh(x)`, `relu6(x)`, `silu(x)`, `mish(x)`, `softsign(x)`, `hardsigmoid(x)` | composites, each one line of the registry from the functions above (`x * min(max(x + 3.0, 0.0), 6.0) / 6.0`, `max(min(x, 1.0), -1.0)`, `min(relu(x), 6.0)`, `x * sigmoid(x)`, `x * tanh(softplus(x))`, `x / (1.0 + abs(x))`, `relu6(x + 3.0) / 6.0`), expanded where called |
 /// | `log_sigmoid(x)` | elementwise: `log σ(x)`, without overflow; its derivative is `1 − σ(x)` |
 /// | `gelu(x)` | elementwise, tanh form: `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`, as PyTorch's `gelu(x, approximate="tanh")`; its derivation line writes `gelu′(x)` |
 /// | `leaky_relu(x, a)` | elementwise: `x` for `x > 0`, `a·x` otherwise; `a` a number |

@@ -1,6 +1,6 @@
 //! Functions of values defined once (`fn NAME(x) = …;`, in a net or beside
 //! the nets of an invocation) and the registry's composite functions
-//! (hardswish, hardtanh, relu6, silu, mish, softsign), each expanded where it
+//! (hardswish, hardtanh, relu6, silu, mish, softsign, hardsigmoid), each expanded where it
 //! is called: values against their closed forms written here, gradients
 //! against finite differences, batches against the mean of their examples.
 
@@ -15,7 +15,8 @@ net! {
         input x: [D];
         let z = 3.0 * (W @ x);
         output z;
-        loss sum(hardswish(z)) + sum(hardtanh(z)) + sum(relu6(z)) + sum(silu(z)) + sum(mish(z)) + sum(softsign(z));
+        loss sum(hardswish(z)) + sum(hardtanh(z)) + sum(relu6(z)) + sum(silu(z)) + sum(mish(z)) + sum(softsign(z))
+            + sum(hardsigmoid(z));
     }
 }
 
@@ -67,7 +68,8 @@ fn the_composites_are_their_definitions() {
             let silu = v * sigmoid(v);
             let mish = v * (1.0 + v.exp()).ln().tanh();
             let softsign = v / (1.0 + v.abs());
-            hardswish + hardtanh + relu6 + silu + mish + softsign
+            let hardsigmoid = ((v + 3.0) / 6.0).clamp(0.0, 1.0);
+            hardswish + hardtanh + relu6 + silu + mish + softsign + hardsigmoid
         })
         .sum();
     assert!((net.loss(&x()) - want).abs() < 1e-12, "{} vs {want}", net.loss(&x()));

@@ -152,6 +152,7 @@ cases! {
     all softplus { softplus(s) }
     all dim_number { s * (D + 1.0) / D + tanh(s) }
     all hardswish { hardswish(3.0 * s) }
+    all hardsigmoid { hardsigmoid(3.0 * s) }
     all hardtanh { hardtanh(2.0 * s) }
     all relu6 { relu6(8.0 * s) }
     all silu { silu(s) }

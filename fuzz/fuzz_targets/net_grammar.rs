@@ -59,6 +59,7 @@ const FUNCS: &[&str] = &[
     "silu",
     "mish",
     "softsign",
+    "hardsigmoid",
     "gate",
 ];
 const BINARY: &[&str] = &[

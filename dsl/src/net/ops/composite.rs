@@ -13,6 +13,7 @@ pub const COMPOSITES: &[(&str, &[&str], &str)] = &[
     ("silu", &["x"], "x * sigmoid(x)"),
     ("mish", &["x"], "x * tanh(softplus(x))"),
     ("softsign", &["x"], "x / (1.0 + abs(x))"),
+    ("hardsigmoid", &["x"], "relu6(x + 3.0) / 6.0"),
 ];
 
 /// The parameters and definition of composite `name`.
