@@ -160,7 +160,7 @@ fn function_rules() {
     let list = names.join(", ");
     assert_eq!(far, [format!("unknown function `frobnicate`; the functions are {list}")]);
     assert!(list.starts_with("sigmoid, tanh") && list.contains("max, min") && list.contains("svm"), "{list}");
-    assert!(list.ends_with("hardswish, hardtanh, relu6, silu, mish, softsign"), "{list}");
+    assert!(list.ends_with("hardswish, hardtanh, relu6, silu, mish, softsign, hardsigmoid"), "{list}");
     assert!(errs[1].contains("`sum` takes 1 argument, found 2"));
     assert!(errs[2].contains("`dot` needs two vectors of one length, but `x` is [N] and `W @ x` is [H]"));
     let errs = errors_of(quote!(input x: [N]; param w: [N]; loss sum(x * w) + h; let h = sum(x);));

@@ -5,8 +5,8 @@ use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx};
 use super::{
-    along_axis, ambiguous_axis_message, broadcast, def, first_non_scalar, lift_as_written, no_axis_message,
-    operand, rows,
+    along_axis, broadcast, def, first_non_scalar, lift_as_written, operand, pair_rule, pair_shape, rows,
+    scalar_side,
 };
 use crate::net::model::{Attr, DimId, DimKind, Graph, NodeId, ONE, Op, Shape};
 
@@ -106,67 +106,57 @@ impl OpDef for Elementwise {
         let (a, b) = (call.nodes[0], call.nodes[1]);
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
         let (ta, tb) = (call.src(0), call.src(1));
-        if let Some(shape) = broadcast(sa, sb) {
-            if self.0 == "mul"
-                && let Some(s) = Self::swish(cx.g, a, b)
-            {
-                return Some(s);
-            }
-            return Some(cx.g.intern(Op::new(self.0, &[a, b]), shape));
+        if self.0 == "mul"
+            && broadcast(sa, sb).is_some()
+            && let Some(s) = Self::swish(cx.g, a, b)
+        {
+            return Some(s);
         }
-        // Rule: a vector and a matrix whose axes have its dim both: ambiguous.
-        let symbol = match self.0 {
-            "add" => "+",
-            "sub" => "-",
-            _ => "*",
+        let symbol = self.operator().unwrap_or("*");
+        let code = self.0;
+        // Rules of its own, after the shared ones on equal shapes and an
+        // ambiguous axis: `[R×B] + [R]` adds the column to every column; a
+        // `_` in a param's shape takes the size of the other side.
+        let mut own = |cx: &mut Check<'_>, _: &Call| -> Option<Option<NodeId>> {
+            if code == "add" {
+                if let (Shape::Mat(r, c), Shape::Mat(r2, ONE)) = (sa, sb)
+                    && c != ONE
+                {
+                    if r == r2 {
+                        return Some(Some(cx.g.intern(Op::new("add_bias", &[a, b]), sa)));
+                    }
+                    // Along the rows, when the bias's dim names the columns.
+                    if let Some(n) = along_axis(cx.g, "add", a, b, false) {
+                        return Some(Some(n));
+                    }
+                    let msg = format!(
+                        "cannot add the bias `{tb}` {} to `{ta}` {}: it matches no axis; a bias of {} rows goes down each column, one of {} along each row",
+                        cx.text(sb),
+                        cx.text(sa),
+                        cx.dim_text(r),
+                        cx.dim_text(c)
+                    );
+                    return Some(cx.error(&call.expr, msg));
+                }
+                if let (Shape::Mat(r2, ONE), Shape::Mat(r, c)) = (sa, sb)
+                    && c != ONE
+                    && r == r2
+                {
+                    return Some(Some(cx.g.intern(Op::new("add_bias", &[b, a]), sb)));
+                }
+            }
+            if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
+                let infer: Vec<bool> = [r, c].map(|d: DimId| cx.g.dims[d].kind == DimKind::Infer).to_vec();
+                let other = [r2, c2].iter().any(|&d| cx.g.dims[d].kind == DimKind::Infer);
+                if (infer.contains(&true) || other) && cx.bind(r, r2) && cx.bind(c, c2) {
+                    let shape = if infer.contains(&true) { sb } else { sa };
+                    return Some(Some(cx.g.intern(Op::new(code, &[a, b]), shape)));
+                }
+            }
+            None
         };
-        if let Some(msg) = ambiguous_axis_message(cx, symbol, (a, &ta), (b, &tb)) {
-            return cx.error(&call.expr, msg);
-        }
-        // Rule: `[R×B] + [R]` adds the column to every column.
-        if self.0 == "add" {
-            if let (Shape::Mat(r, c), Shape::Mat(r2, ONE)) = (sa, sb)
-                && c != ONE
-            {
-                if r == r2 {
-                    return Some(cx.g.intern(Op::new("add_bias", &[a, b]), sa));
-                }
-                // Along the rows, when the bias's dim names the columns.
-                if let Some(n) = along_axis(cx.g, "add", a, b, false) {
-                    return Some(n);
-                }
-                let msg = format!(
-                    "cannot add the bias `{tb}` {} to `{ta}` {}: it matches no axis; a bias of {} rows goes down each column, one of {} along each row",
-                    cx.text(sb),
-                    cx.text(sa),
-                    cx.dim_text(r),
-                    cx.dim_text(c)
-                );
-                return cx.error(&call.expr, msg);
-            }
-            if let (Shape::Mat(r2, ONE), Shape::Mat(r, c)) = (sa, sb)
-                && c != ONE
-                && r == r2
-            {
-                return Some(cx.g.intern(Op::new("add_bias", &[b, a]), sb));
-            }
-        }
-        // A `_` in a param's shape takes the size of the other side.
-        if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
-            let infer: Vec<bool> = [r, c].map(|d: DimId| cx.g.dims[d].kind == DimKind::Infer).to_vec();
-            let other = [r2, c2].iter().any(|&d| cx.g.dims[d].kind == DimKind::Infer);
-            if (infer.contains(&true) || other) && cx.bind(r, r2) && cx.bind(c, c2) {
-                let shape = if infer.contains(&true) { sb } else { sa };
-                return Some(cx.g.intern(Op::new(self.0, &[a, b]), shape));
-            }
-        }
-        // Rule: a vector goes along the axis its dim names (`X - b`, `X * g`).
-        let along = along_axis(cx.g, self.0, a, b, false).or_else(|| along_axis(cx.g, self.0, b, a, true));
-        if along.is_some() {
-            return along;
-        }
-        if let Some(msg) = no_axis_message(cx, (a, &ta), (b, &tb)) {
-            return cx.error(&call.expr, msg);
+        if let Some(found) = pair_rule(cx, call, (self.0, symbol), true, &mut own) {
+            return found;
         }
         // Rule: otherwise `+ - *` need equal shapes (or a scalar side).
         let verb = match self.0 {
@@ -211,8 +201,7 @@ impl OpDef for Elementwise {
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        let (a, b) = (op.arg(0), op.arg(1));
-        if is_scalar(g, a) { g.shape(b) } else { g.shape(a) }
+        pair_shape(g, op.arg(0), op.arg(1))
     }
 
     fn simplify(&self, g: &mut Graph, op: &Op) -> Option<NodeId> {
@@ -281,9 +270,7 @@ impl OpDef for Elementwise {
         let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
         let mut out = Vec::new();
         // A scalar side broadcast over a matrix gets the sum over the broadcast.
-        let reduce = |g: &mut Graph, x: NodeId, part: NodeId| {
-            if is_scalar(g, x) && !is_scalar(g, n) { g.mk(Op::new("sum", &[part])) } else { part }
-        };
+        let reduce = |g: &mut Graph, x: NodeId, part: NodeId| scalar_side(g, n, x, part);
         if self.0 == "mul" {
             // Y = A ⊙ B: dA = dY ⊙ B, dB = dY ⊙ A.
             for (x, other) in [(a, b), (b, a)] {

@@ -5,10 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{Call, Check, EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx};
-use super::{
-    along_axis, ambiguous_axis_message, broadcast, first_non_scalar, lift_as_written, no_axis_message,
-    operand, rows,
-};
+use super::{first_non_scalar, lift_as_written, operand, pair_rule, pair_shape, rows, scalar_side};
 use crate::net::model::{Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Div];
@@ -31,22 +28,11 @@ impl OpDef for Div {
 
     // Rule: `/` divides equal shapes elementwise; a scalar side is broadcast.
     fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
-        let (a, b) = (call.nodes[0], call.nodes[1]);
-        let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
-        if let Some(shape) = broadcast(sa, sb) {
-            return Some(cx.g.intern(Op::new("div", &[a, b]), shape));
-        }
         // Rule: a vector goes along the axis its dim names (`X / s`).
-        if let Some(msg) = ambiguous_axis_message(cx, "/", (a, &call.src(0)), (b, &call.src(1))) {
-            return cx.error(&call.expr, msg);
+        if let Some(found) = pair_rule(cx, call, ("div", "/"), true, &mut |_, _| None) {
+            return found;
         }
-        let along = along_axis(cx.g, "div", a, b, false).or_else(|| along_axis(cx.g, "div", b, a, true));
-        if along.is_some() {
-            return along;
-        }
-        if let Some(msg) = no_axis_message(cx, (a, &call.src(0)), (b, &call.src(1))) {
-            return cx.error(&call.expr, msg);
-        }
+        let (sa, sb) = (cx.g.shape(call.nodes[0]), cx.g.shape(call.nodes[1]));
         let differ = cx.differ(sa, sb);
         let msg = format!(
             "cannot divide `{}` {} by `{}` {} elementwise: {differ}; `/` takes equal shapes or a scalar side",
@@ -63,8 +49,7 @@ impl OpDef for Div {
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        let (a, b) = (op.arg(0), op.arg(1));
-        if is_scalar(g, a) { g.shape(b) } else { g.shape(a) }
+        pair_shape(g, op.arg(0), op.arg(1))
     }
 
     // x / c = (1/c)·x for a constant c.
@@ -77,9 +62,7 @@ impl OpDef for Div {
     // Y = A ⊘ B: dA = dY ⊘ B, dB = −(dY ⊙ Y) ⊘ B; a broadcast scalar side gets the sum.
     fn vjp(&self, g: &mut Graph, n: NodeId, d: NodeId) -> Vec<(NodeId, NodeId)> {
         let (a, b) = (g.op(n).arg(0), g.op(n).arg(1));
-        let reduce = |g: &mut Graph, x: NodeId, part: NodeId| {
-            if is_scalar(g, x) && !is_scalar(g, n) { g.mk(Op::new("sum", &[part])) } else { part }
-        };
+        let reduce = |g: &mut Graph, x: NodeId, part: NodeId| scalar_side(g, n, x, part);
         let da = g.mk(Op::new("div", &[d, b]));
         let dy = g.mk(Op::new("mul", &[d, n]));
         let q = g.mk(Op::new("div", &[dy, b]));

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Call, Check, EmitCx, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, Signature};
-use super::{broadcast as context_broadcast, call, first_non_scalar, lift_as_written};
+use super::{call, first_non_scalar, lift_as_written, pair_rule, pair_shape, scalar_side};
 use crate::net::model::{Graph, NodeId, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[
@@ -18,11 +18,6 @@ pub(super) static OPS: &[&dyn OpDef] = &[
 
 fn is_scalar(g: &Graph, n: NodeId) -> bool {
     g.shape(n) == Shape::Scalar
-}
-
-/// The shape of an elementwise op on `a` and `b`: `a`'s unless it is a scalar.
-fn broadcast(g: &Graph, a: NodeId, b: NodeId) -> Shape {
-    if is_scalar(g, a) { g.shape(b) } else { g.shape(a) }
 }
 
 /// `max(a, b)` or `min(a, b)`.
@@ -39,11 +34,10 @@ impl OpDef for Extremum {
 
     // Rule: two values of one shape, or a scalar side (`max(x, 0.0)`).
     fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
-        let (a, b) = (call.nodes[0], call.nodes[1]);
-        let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
-        if let Some(shape) = context_broadcast(sa, sb) {
-            return Some(cx.g.intern(Op::new(self.0, &[a, b]), shape));
+        if let Some(found) = pair_rule(cx, call, (self.0, self.0), false, &mut |_, _| None) {
+            return found;
         }
+        let (sa, sb) = (cx.g.shape(call.nodes[0]), cx.g.shape(call.nodes[1]));
         let msg = format!(
             "`{}` takes two values of one shape or a scalar, but `{}` is {} and `{}` is {}",
             self.0,
@@ -60,7 +54,7 @@ impl OpDef for Extremum {
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        broadcast(g, op.arg(0), op.arg(1))
+        pair_shape(g, op.arg(0), op.arg(1))
     }
 
     // max: dA = dY ⊙ [A ≥ B], dB = dY ⊙ [B > A]; min: dA = dY ⊙ [B ≥ A], dB = dY ⊙ [A > B].
@@ -70,11 +64,8 @@ impl OpDef for Extremum {
         let mut out = Vec::new();
         for (x, mask) in [(a, Op::new("ge", &ma)), (b, Op::new("gt", &mb))] {
             let m = g.mk(mask);
-            let mut part = g.mk(Op::new("mul", &[d, m]));
-            if is_scalar(g, x) && !is_scalar(g, n) {
-                part = g.mk(Op::new("sum", &[part]));
-            }
-            out.push((x, part));
+            let part = g.mk(Op::new("mul", &[d, m]));
+            out.push((x, scalar_side(g, n, x, part)));
         }
         out
     }
@@ -127,7 +118,7 @@ impl OpDef for Mask {
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
-        broadcast(g, op.arg(0), op.arg(1))
+        pair_shape(g, op.arg(0), op.arg(1))
     }
 
     fn emit(&self, cx: &dyn EmitCx, n: NodeId, place: Place<'_>) -> TokenStream {

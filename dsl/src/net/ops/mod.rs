@@ -21,7 +21,7 @@
 //! A commit adding an op touches its family's file here, its kernel in
 //! `core/src/ops/`, its tests and its docs, and nothing else. A new family is
 //! a new file, its `mod` line and one line in `FAMILIES` below (what
-//! several families use, as `axes` and `window`, is a helper module they
+//! several families use, as `pairwise` and `window`, is a helper module they
 //! reach through this one, never a sibling).
 //!
 //! Ops name each other by code (`g.mk(Op::new("sum", &[x]))`), never by
@@ -35,7 +35,6 @@
 //! `grep -rhn "crate::net::[a-z_]*" dsl/src/net/ops/ | grep -o "crate::net::[a-z_]*" | sort | uniq -c`.
 
 mod arith;
-mod axes;
 mod batchnorm;
 mod broadcast;
 mod composite;
@@ -50,6 +49,7 @@ mod matmul;
 mod minmax;
 mod neg;
 mod norm;
+mod pairwise;
 mod parametric;
 mod pool;
 mod reduce;
@@ -67,8 +67,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::model::{Graph, NodeId, Op, Shape, StateDecl};
-pub use axes::{along_axis, ambiguous_axis_message, no_axis_message};
 pub use composite::{composite, composite_names};
+pub use pairwise::{along_axis, rule as pair_rule, scalar_side, shape as pair_shape};
 pub use slice::offset as slice_offset;
 pub use window::{checked, literal, out_dim, rank3, size, usize_lit};
 
@@ -301,10 +301,12 @@ mod tests {
     use super::*;
 
     /// The lists of functions kept outside the registry name every function
-    /// it has, composites included: the `net!` table of the crate's docs
-    /// and the fuzz grammar. (A new function that misses one fails here.)
+    /// it has, composites included: the `net!` table of the crate's docs,
+    /// the fuzz grammar, the README's list, and the random nets' generator
+    /// (which makes it or says why not). A new function that misses one
+    /// fails here.
     #[test]
-    fn every_function_is_in_the_docs_table_and_the_fuzz_grammar() {
+    fn every_function_is_in_every_list() {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
         let docs = std::fs::read_to_string(format!("{root}/src/lib.rs")).unwrap();
         let fuzz = std::fs::read_to_string(format!("{root}/fuzz/fuzz_targets/net_grammar.rs")).unwrap();
@@ -314,6 +316,26 @@ mod tests {
         assert!(missing_docs.is_empty(), "not in the net! table of src/lib.rs: {missing_docs:?}");
         let missing_fuzz: Vec<_> = names.iter().filter(|n| !fuzz.contains(&format!("\"{n}\""))).collect();
         assert!(missing_fuzz.is_empty(), "not in fuzz/fuzz_targets/net_grammar.rs: {missing_fuzz:?}");
+        // The README's list of functions, from `Functions:` to the functions of your own.
+        let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+        let start = readme.find("Functions: ").expect("the README lists the functions");
+        let end = start + readme[start..].find("functions of your own").expect("… up to the user's");
+        let words: Vec<&str> =
+            readme[start..end].split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
+        let missing_readme: Vec<_> = names.iter().filter(|n| !words.contains(n)).collect();
+        assert!(missing_readme.is_empty(), "not in the README's list of functions: {missing_readme:?}");
+        // The generator of random nets makes each function or says why not.
+        let generated = std::fs::read_to_string(format!("{root}/tests/generated_nets.rs")).unwrap();
+        let called = |text: &str, n: &str| {
+            text.match_indices(&format!("{n}("))
+                .any(|(i, _)| !text[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+                || text.contains(&format!("\"{n}\""))
+        };
+        let missing_gen: Vec<_> = names.iter().filter(|n| !called(&generated, n)).collect();
+        assert!(
+            missing_gen.is_empty(),
+            "neither generated nor in NOT_GENERATED of tests/generated_nets.rs: {missing_gen:?}"
+        );
     }
 
     #[test]

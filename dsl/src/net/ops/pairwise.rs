@@ -1,7 +1,64 @@
-//! Axes named by their dims, shared by the elementwise families (`arith`,
-//! `div`): which axis of a matrix a vector goes along.
+//! What the two-argument elementwise ops share (`+ − * /` in `arith` and
+//! `div`, `max` and `min` in `minmax`): the shape rule (`rule`: equal
+//! shapes, a scalar side, a vector along the axis its dim names), the shape
+//! of a node (`shape`), and the adjoint of a broadcast scalar side
+//! (`scalar_side`).
 
+use super::{Call, Check, broadcast};
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
+
+/// The shape of `code(a, b)`: `a`'s, unless `a` is a scalar broadcast over `b`.
+pub fn shape(g: &Graph, a: NodeId, b: NodeId) -> Shape {
+    if g.shape(a) == Shape::Scalar { g.shape(b) } else { g.shape(a) }
+}
+
+/// The contribution `part` to the adjoint of operand `x` of node `n`: summed
+/// when `x` is a scalar broadcast over `n`.
+pub fn scalar_side(g: &mut Graph, n: NodeId, x: NodeId, part: NodeId) -> NodeId {
+    if g.shape(x) == Shape::Scalar && g.shape(n) != Shape::Scalar {
+        g.mk(Op::new("sum", &[part]))
+    } else {
+        part
+    }
+}
+
+/// An op's own rule inside `rule`: `Some(Some(node))`, `Some(None)` for an
+/// error it reported, `None` when it does not apply.
+pub type OwnRule<'a> = &'a mut dyn FnMut(&mut Check<'_>, &Call) -> Option<Option<NodeId>>;
+
+/// The shape rule of `code(a, b)` (written `symbol`), in order: two values
+/// of one shape or a scalar side; with `axes`, a vector and a square matrix
+/// of its dim is ambiguous (an error showing both explicit forms), then
+/// `own` (an op's rule on the shapes, as a bias added down each column),
+/// then the vector goes along the axis its dim names or the error says why
+/// none does. `Some(Some(node))`; `Some(None)` when an error was reported;
+/// `None` when no rule fits, for the op to say why in its own words.
+pub fn rule(
+    cx: &mut Check<'_>,
+    call: &Call,
+    (code, symbol): (&'static str, &str),
+    axes: bool,
+    own: OwnRule<'_>,
+) -> Option<Option<NodeId>> {
+    let (a, b) = (call.nodes[0], call.nodes[1]);
+    if let Some(s) = broadcast(cx.g.shape(a), cx.g.shape(b)) {
+        return Some(Some(cx.g.intern(Op::new(code, &[a, b]), s)));
+    }
+    if !axes {
+        return own(cx, call);
+    }
+    let (ta, tb) = (call.src(0), call.src(1));
+    if let Some(msg) = ambiguous_axis_message(cx, symbol, (a, &ta), (b, &tb)) {
+        return Some(cx.error(&call.expr, msg));
+    }
+    if let Some(found) = own(cx, call) {
+        return Some(found);
+    }
+    if let Some(n) = along_axis(cx.g, code, a, b, false).or_else(|| along_axis(cx.g, code, b, a, true)) {
+        return Some(Some(n));
+    }
+    no_axis_message(cx, (a, &ta), (b, &tb)).map(|msg| cx.error(&call.expr, msg))
+}
 
 /// Axes named by their dims: a vector `v` `[N]` and a matrix `m` `[R×C]`
 /// in `+ − * /` (op `code`; `v_first`: `v` is the left operand) go along
