@@ -5,7 +5,7 @@
 //! A function is one `const` below (its name, its derivative's code, its
 //! kernel type, how it and its derivative print) and two entries of `OPS`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{
@@ -51,6 +51,8 @@ struct Unary {
     deriv: &'static str,
     /// The marker type in `shapegrad::ops` implementing `Unary`.
     ty: &'static str,
+    /// Its ONNX node(s) on the value `x`: an expression of the new value's name.
+    onnx: fn(x: &Ident) -> TokenStream,
     /// `f(x)` in a derivation, for the node `x`.
     print: fn(&dyn PrintCx, NodeId) -> (String, Prec),
     /// `f′(x)`, written as on a homework sheet, as juxtaposed factors.
@@ -58,6 +60,11 @@ struct Unary {
     /// `f′(x)` built from other ops, when that lets the simplifier fold it
     /// with what surrounds it (`2·x` for `square`); otherwise an `f′` node.
     deriv_in_graph: Option<fn(&mut Graph, NodeId) -> NodeId>,
+}
+
+/// The ONNX node `op` on value `x`.
+fn one(op: &str, x: &Ident) -> TokenStream {
+    quote!(__g.op(#op, &[&#x], ::std::vec::Vec::new()))
 }
 
 /// `(text, latex)` for the style being printed.
@@ -69,6 +76,7 @@ const SIGMOID: Unary = Unary {
     name: "sigmoid",
     deriv: "sigmoid′",
     ty: "Sigmoid",
+    onnx: |x| one("Sigmoid", x),
     print: |cx, x| (format!("{}({})", if cx.latex() { "\\sigma" } else { "σ" }, cx.print(x).0), Prec::Atom),
     print_deriv: |cx, x| {
         let (s, m, i) =
@@ -82,6 +90,7 @@ const TANH: Unary = Unary {
     name: "tanh",
     deriv: "tanh′",
     ty: "Tanh",
+    onnx: |x| one("Tanh", x),
     print: |cx, x| call(cx, "tanh", "\\tanh", &[x]),
     print_deriv: |cx, x| {
         let i = cx.print(x).0;
@@ -94,6 +103,7 @@ const RELU: Unary = Unary {
     name: "relu",
     deriv: "relu′",
     ty: "Relu",
+    onnx: |x| one("Relu", x),
     print: |cx, x| call(cx, "relu", "\\operatorname{relu}", &[x]),
     print_deriv: |cx, x| format!("[{} > 0]", cx.print(x).0),
     deriv_in_graph: None,
@@ -103,6 +113,13 @@ const SWISH: Unary = Unary {
     name: "swish",
     deriv: "swish′",
     ty: "Swish",
+    onnx: |x| {
+        let s = one("Sigmoid", x);
+        quote!({
+            let __s = #s;
+            __g.op("Mul", &[&#x, &__s], ::std::vec::Vec::new())
+        })
+    },
     print: |cx, x| call(cx, "swish", "\\operatorname{swish}", &[x]),
     print_deriv: |cx, x| {
         let (s, m) = if cx.latex() { ("\\sigma", "-") } else { ("σ", "−") };
@@ -116,6 +133,7 @@ const EXP: Unary = Unary {
     name: "exp",
     deriv: "exp′",
     ty: "Exp",
+    onnx: |x| one("Exp", x),
     print: |cx, x| call(cx, "exp", "\\exp", &[x]),
     print_deriv: |cx, x| call(cx, "exp", "\\exp", &[x]).0,
     deriv_in_graph: None,
@@ -125,6 +143,7 @@ const LOG: Unary = Unary {
     name: "log",
     deriv: "log′",
     ty: "Log",
+    onnx: |x| one("Log", x),
     print: |cx, x| call(cx, "log", "\\log", &[x]),
     print_deriv: |cx, x| {
         pick(cx, format!("1/{}", operand(cx, x, &[Prec::Atom])), format!("\\frac{{1}}{{{}}}", cx.print(x).0))
@@ -136,6 +155,7 @@ const SQRT: Unary = Unary {
     name: "sqrt",
     deriv: "sqrt′",
     ty: "Sqrt",
+    onnx: |x| one("Sqrt", x),
     print: |cx, x| {
         if cx.latex() {
             (format!("\\sqrt{{{}}}", cx.print(x).0), Prec::Atom)
@@ -154,6 +174,7 @@ const SQUARE: Unary = Unary {
     name: "square",
     deriv: "square′",
     ty: "Square",
+    onnx: |x| quote!(__g.op("Mul", &[&#x, &#x], ::std::vec::Vec::new())),
     print: |cx, x| {
         let f = operand(cx, x, &[Prec::Atom]);
         (pick(cx, format!("{f}²"), format!("{{{f}}}^{{2}}")), Prec::Post)
@@ -169,6 +190,7 @@ const ABS: Unary = Unary {
     name: "abs",
     deriv: "abs′",
     ty: "Abs",
+    onnx: |x| one("Abs", x),
     print: |cx, x| {
         let i = cx.print(x).0;
         (pick(cx, format!("|{i}|"), format!("\\lvert {i} \\rvert")), Prec::Atom)
@@ -184,6 +206,7 @@ const ELU: Unary = Unary {
     name: "elu",
     deriv: "elu′",
     ty: "Elu",
+    onnx: |x| one("Elu", x),
     print: |cx, x| call(cx, "elu", "\\operatorname{elu}", &[x]),
     print_deriv: |cx, x| {
         let i = cx.print(x).0;
@@ -200,6 +223,7 @@ const SOFTPLUS: Unary = Unary {
     name: "softplus",
     deriv: "softplus′",
     ty: "Softplus",
+    onnx: |x| one("Softplus", x),
     print: |cx, x| call(cx, "softplus", "\\operatorname{softplus}", &[x]),
     print_deriv: |cx, x| format!("{}({})", if cx.latex() { "\\sigma" } else { "σ" }, cx.print(x).0),
     deriv_in_graph: None,
@@ -209,6 +233,14 @@ const LOG_SIGMOID: Unary = Unary {
     name: "log_sigmoid",
     deriv: "log_sigmoid′",
     ty: "LogSigmoid",
+    onnx: |x| {
+        // log σ(x) = −softplus(−x).
+        quote!({
+            let __m = __g.op("Neg", &[&#x], ::std::vec::Vec::new());
+            let __s = __g.op("Softplus", &[&__m], ::std::vec::Vec::new());
+            __g.op("Neg", &[&__s], ::std::vec::Vec::new())
+        })
+    },
     print: |cx, x| call(cx, "log_sigmoid", "\\log\\sigma", &[x]),
     print_deriv: |cx, x| {
         let i = cx.print(x).0;
@@ -221,6 +253,10 @@ const GELU: Unary = Unary {
     name: "gelu",
     deriv: "gelu′",
     ty: "Gelu",
+    onnx: |x| {
+        // The tanh form: x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2.
+        quote!(::shapegrad::onnx::gelu_tanh(&mut __g, &#x))
+    },
     print: |cx, x| call(cx, "gelu", "\\operatorname{gelu}", &[x]),
     print_deriv: |cx, x| call(cx, "gelu′", "\\operatorname{gelu}'", &[x]).0,
     deriv_in_graph: None,
@@ -284,33 +320,7 @@ impl OpDef for Map {
     }
 
     fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
-        let x = cx.v(cx.g().op(n).arg(0));
-        let one = |op: &str| quote!(__g.op(#op, &[&#x], ::std::vec::Vec::new()));
-        Some(match self.0.name {
-            "sigmoid" => one("Sigmoid"),
-            "tanh" => one("Tanh"),
-            "relu" => one("Relu"),
-            "exp" => one("Exp"),
-            "log" => one("Log"),
-            "sqrt" => one("Sqrt"),
-            "abs" => one("Abs"),
-            "elu" => one("Elu"),
-            "softplus" => one("Softplus"),
-            "square" => quote!(__g.op("Mul", &[&#x, &#x], ::std::vec::Vec::new())),
-            "swish" => quote!({
-                let __s = __g.op("Sigmoid", &[&#x], ::std::vec::Vec::new());
-                __g.op("Mul", &[&#x, &__s], ::std::vec::Vec::new())
-            }),
-            // log σ(x) = −softplus(−x).
-            "log_sigmoid" => quote!({
-                let __m = __g.op("Neg", &[&#x], ::std::vec::Vec::new());
-                let __s = __g.op("Softplus", &[&__m], ::std::vec::Vec::new());
-                __g.op("Neg", &[&__s], ::std::vec::Vec::new())
-            }),
-            // The tanh form: x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2.
-            "gelu" => quote!(::shapegrad::onnx::gelu_tanh(&mut __g, &#x)),
-            _ => return None,
-        })
+        Some((self.0.onnx)(&cx.v(cx.g().op(n).arg(0))))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
