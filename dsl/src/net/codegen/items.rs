@@ -6,94 +6,55 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::Codegen;
+use super::layers::Member;
+use crate::net::check::Decl;
 use crate::net::model::{ONE, Shape};
 
+/// What every part of the structs and their impls is made from: the
+/// params (each with its type, field path, name and shape), the layer
+/// instances, the running statistics, and what the generics need.
+pub(super) struct Fields<'m> {
+    pub(super) params: Vec<&'m Decl>,
+    pub(super) members: Vec<Member>,
+    /// Each param's type (a scalar as a 1×1), in `T` and in `f32`.
+    pub(super) ptys: Vec<TokenStream>,
+    pub(super) ptys32: Vec<TokenStream>,
+    /// How the code reaches each (`self.#field`: `W`, `l1.W`).
+    pub(super) pfields: Vec<TokenStream>,
+    /// Each param's name in files and messages (`W`, `l1.W`).
+    pub(super) pstrs: Vec<String>,
+    /// The shape as declared: `[H, D]`, `[H]`, or none for a scalar.
+    pub(super) sizes: Vec<TokenStream>,
+    pub(super) snames: Vec<Ident>,
+    pub(super) stys: Vec<TokenStream>,
+    pub(super) phantom_field: TokenStream,
+    pub(super) phantom_init: TokenStream,
+}
+
 impl Codegen<'_> {
-    /// The params struct, the gradient struct, and `zeros`, `init`, `cast`;
-    /// the struct's docs show `derivation` in a code block, then `note`.
+    /// The params struct, the gradient struct, their constructors, files,
+    /// summary and the traits optimizers use; the struct's docs show
+    /// `derivation` in a code block, then `note`.
     pub(super) fn items(&self, derivation: &str, note: &str) -> TokenStream {
-        let m = self.m;
-        let t = &self.t;
-        let tt = quote!(#t);
-        let vis = &m.vis;
-        let attrs = &m.attrs;
-        let (name, grad_name, generics) = self.names();
-        let params: Vec<_> = m.params.iter().filter(|p| p.shape.is_some()).collect();
-        let pnames: Vec<&Ident> = params.iter().map(|p| &p.name).collect();
-        // How the code reaches each (`self.#field`: `W`, `l1.W`), and the
-        // struct's fields: a param, or an instance of a layer (`codegen::layers`).
-        let pfields: Vec<TokenStream> = params.iter().map(|p| p.field()).collect();
+        let f = self.fields();
+        let structs = self.structs(&f, derivation, note);
+        let constructors = self.constructors(&f);
+        let grad_constructors = self.grad_constructors(&f);
+        let summary = self.summary_fn(&f);
+        let visits = self.visit_impls(&f);
+        quote!(#structs #grad_constructors #constructors #summary #visits)
+    }
+
+    fn fields(&self) -> Fields<'_> {
+        let (m, t) = (self.m, &self.t);
+        let params: Vec<&Decl> = m.params.iter().filter(|p| p.shape.is_some()).collect();
         let members = self.members(&params);
         // A scalar param is stored as a 1×1, so optimizers and files see a matrix.
-        let one_by_one = Shape::Mat(ONE, ONE);
-        let ptys: Vec<TokenStream> = params
-            .iter()
-            .map(|p| self.ty(p.shape.filter(|&s| s != Shape::Scalar).unwrap_or(one_by_one), &tt))
-            .collect();
-        let pdocs: Vec<String> = params
-            .iter()
-            .map(|p| format!("`{}`, `{}`.", p.key(), m.graph.shape_text(p.shape.unwrap_or(Shape::Scalar))))
-            .collect();
-        let grad_docs: Vec<String> = params
-            .iter()
-            .map(|p| format!("∂L/∂{}, `{}`.", p.key(), m.graph.shape_text(p.shape.unwrap_or(Shape::Scalar))))
-            .collect();
-        let pdecls: Vec<TokenStream> = params
-            .iter()
-            .zip(&pdocs)
-            .zip(&ptys)
-            .map(|((p, doc), ty)| {
-                let (attrs, n) = (&p.attrs, &p.name);
-                quote!(#(#attrs)* #[doc = #doc] pub #n: #ty)
-            })
-            .collect();
-        let gdecls: Vec<TokenStream> = pnames
-            .iter()
-            .zip(&grad_docs)
-            .zip(&ptys)
-            .map(|((n, doc), ty)| quote!(#[doc = #doc] pub #n: #ty))
-            .collect();
-        let param_fields = self.nest_decls(&members, &pdecls, t);
-        let grad_fields = self.nest_decls(&members, &gdecls, t);
-        let instance_structs = self.instance_structs(&members, &params, &pdecls);
-        let of_each = |f: &dyn Fn(&TokenStream) -> TokenStream| -> TokenStream {
-            let values: Vec<TokenStream> = ptys.iter().map(f).collect();
-            self.nest_values(&members, &params, &values)
+        let ty = |p: &Decl, t: &TokenStream| {
+            self.ty(p.shape.filter(|&s| s != Shape::Scalar).unwrap_or(Shape::Mat(ONE, ONE)), t)
         };
-        let zeros = of_each(&|ty| quote!(<#ty as ::shapegrad::values::Values<#t>>::zeros()));
-        let overwrite = of_each(&|ty| quote!(<#ty as ::shapegrad::values::Values<#t>>::for_overwrite()));
-        let casts: Vec<TokenStream> = pfields.iter().map(|f| quote!(self.#f.cast())).collect();
-        let casts = self.nest_values(&members, &params, &casts);
-        // A generic dim (or the element type, when no param parsed) that no
-        // field uses still needs one.
-        let mut unused: Vec<&Ident> = generics
-            .iter()
-            .filter(|g| !params.iter().any(|p| self.shape_mentions(p.shape, &g.to_string())))
-            .collect();
-        if params.is_empty() {
-            unused.push(t);
-        }
-        // An instance's field names every generic dim.
-        if members.iter().any(|m| matches!(m, super::layers::Member::Instance { .. })) {
-            unused.clear();
-        }
-        let (phantom_field, phantom_init) = if unused.is_empty() {
-            (quote!(), quote!())
-        } else {
-            (
-                quote!(#[doc(hidden)] pub __dims: ::core::marker::PhantomData<(#(#unused,)*)>,),
-                quote!(__dims: ::core::marker::PhantomData,),
-            )
-        };
-        let struct_doc = if derivation.is_empty() {
-            String::new()
-        } else {
-            format!("\n\nGenerated by `net!`. The derived backward pass:\n\n```text\n{derivation}```{note}")
-        };
-        let grad_doc = format!("The gradient of the loss of [`{name}`] with respect to each param.");
-        let pstrs: Vec<String> = params.iter().map(|p| p.key()).collect();
-        // The shape as declared: `[H, D]`, `[H]`, or none for a scalar.
-        let sizes: Vec<TokenStream> = params
+        let (tt, f32t) = (quote!(#t), quote!(f32));
+        let sizes = params
             .iter()
             .map(|p| {
                 let dims: Vec<&TokenStream> = match p.shape {
@@ -105,64 +66,85 @@ impl Codegen<'_> {
                 quote!(::shapegrad::optim::ParamShape::new(&[#(<#dims as ::shapegrad::Dim>::SIZE),*]))
             })
             .collect();
-        let optim = quote!(::shapegrad::optim);
-        // A declared value (`param g: [D] = 0.5;`) first; else a scale or a
-        // gain starts at 1 (see `starts_at_one`), anything else as `init.param()`.
-        let pinits: Vec<TokenStream> = params
+        // A generic dim (or the element type, when no param parsed) that no
+        // field uses still needs one; an instance's field names them all.
+        let mut unused: Vec<&Ident> = m
+            .generics
             .iter()
-            .zip(&ptys)
+            .filter(|g| !params.iter().any(|p| self.shape_mentions(p.shape, &g.to_string())))
+            .collect();
+        if params.is_empty() {
+            unused.push(t);
+        }
+        if members.iter().any(|m| matches!(m, Member::Instance { .. })) {
+            unused.clear();
+        }
+        let (phantom_field, phantom_init) = if unused.is_empty() {
+            (quote!(), quote!())
+        } else {
+            (
+                quote!(#[doc(hidden)] pub __dims: ::core::marker::PhantomData<(#(#unused,)*)>,),
+                quote!(__dims: ::core::marker::PhantomData,),
+            )
+        };
+        Fields {
+            ptys: params.iter().map(|p| ty(p, &tt)).collect(),
+            ptys32: params.iter().map(|p| ty(p, &f32t)).collect(),
+            pfields: params.iter().map(|p| p.field()).collect(),
+            pstrs: params.iter().map(|p| p.key()).collect(),
+            sizes,
+            snames: m.states.iter().map(|s| s.field()).collect(),
+            stys: m.states.iter().map(|s| self.dim(s.channels).clone()).collect(),
+            params,
+            members,
+            phantom_field,
+            phantom_init,
+        }
+    }
+
+    /// The params struct (with each layer instance's) and the gradient struct.
+    fn structs(&self, f: &Fields<'_>, derivation: &str, note: &str) -> TokenStream {
+        let (m, t) = (self.m, &self.t);
+        let (vis, attrs) = (&m.vis, &m.attrs);
+        let (name, grad_name, generics) = self.names();
+        let shape = |p: &Decl| m.graph.shape_text(p.shape.unwrap_or(Shape::Scalar));
+        let pdecls: Vec<TokenStream> = f
+            .params
+            .iter()
+            .zip(&f.ptys)
             .map(|(p, ty)| {
-                let value = match p.init {
-                    Some(v) => quote!(<#t as ::shapegrad::Scalar>::from_f64(#v)),
-                    None if p.node.is_some_and(|n| self.starts_at_one(n)) => {
-                        quote!(<#t as ::shapegrad::Scalar>::ONE)
-                    }
-                    None => return quote!(init.param()),
-                };
-                quote!({
-                    let mut __v = <#ty as ::shapegrad::values::Values<#t>>::zeros();
-                    ::shapegrad::values::Values::as_mut_slice(&mut __v).fill(#value);
-                    __v
-                })
+                let (attrs, n, doc) = (&p.attrs, &p.name, format!("`{}`, `{}`.", p.key(), shape(p)));
+                quote!(#(#attrs)* #[doc = #doc] pub #n: #ty)
             })
             .collect();
+        let gdecls: Vec<TokenStream> = f
+            .params
+            .iter()
+            .zip(&f.ptys)
+            .map(|(p, ty)| {
+                let (n, doc) = (&p.name, format!("∂L/∂{}, `{}`.", p.key(), shape(p)));
+                quote!(#[doc = #doc] pub #n: #ty)
+            })
+            .collect();
+        let param_fields = self.nest_decls(&f.members, &pdecls, t);
+        let grad_fields = self.nest_decls(&f.members, &gdecls, t);
+        let instance_structs = self.instance_structs(&f.members, &f.params, &pdecls);
+        let struct_doc = if derivation.is_empty() {
+            String::new()
+        } else {
+            format!("\n\nGenerated by `net!`. The derived backward pass:\n\n```text\n{derivation}```{note}")
+        };
+        let grad_doc = format!("The gradient of the loss of [`{name}`] with respect to each param.");
         // Running statistics of each batchnorm: fields of the net, and the
         // batch's statistics in the gradient for the optimizer's step.
-        let snames: Vec<proc_macro2::Ident> = m.states.iter().map(|s| s.field()).collect();
-        let stys: Vec<TokenStream> = m.states.iter().map(|s| self.dim(s.channels).clone()).collect();
-        let sdocs: Vec<String> = m
-            .states
-            .iter()
-            .map(|s| {
-                format!(
-                    "The running mean and variance of the batchnorm in `{}`, `[{}]` each (not a param).",
-                    s.name, m.graph.dims[s.channels].text
-                )
-            })
-            .collect();
-        let bdocs: Vec<String> = m
-            .states
-            .iter()
-            .map(|s| format!("The batch statistics of the batchnorm in `{}` from the last training step, for the optimizer's step to update the running ones.", s.name))
-            .collect();
-        let mean_names: Vec<String> =
-            m.states.iter().map(|s| format!("{}.running_mean", s.plain())).collect();
-        let name_str = name.to_string();
-        let f32t = quote!(f32);
-        let ptys32: Vec<TokenStream> = params
-            .iter()
-            .map(|p| self.ty(p.shape.filter(|&s| s != Shape::Scalar).unwrap_or(one_by_one), &f32t))
-            .collect();
-        let state_strs: Vec<&str> = m.states.iter().map(|s| s.plain()).collect();
-        let var_names: Vec<String> = m.states.iter().map(|s| format!("{}.running_var", s.plain())).collect();
-        let identity = self.structure.map(|hash| {
-            quote! {
-                fn identity(&self) -> ::core::option::Option<(&'static str, u64)> {
-                    ::core::option::Option::Some((#name_str, #hash))
-                }
-            }
+        let (snames, stys, phantom_field) = (&f.snames, &f.stys, &f.phantom_field);
+        let sdocs = m.states.iter().map(|s| {
+            format!(
+                "The running mean and variance of the batchnorm in `{}`, `[{}]` each (not a param).",
+                s.name, m.graph.dims[s.channels].text
+            )
         });
-        let pinits = self.nest_values(&members, &params, &pinits);
+        let bdocs = m.states.iter().map(|s| format!("The batch statistics of the batchnorm in `{}` from the last training step, for the optimizer's step to update the running ones.", s.name));
         quote! {
             #instance_structs
 
@@ -184,7 +166,48 @@ impl Codegen<'_> {
                 #(#[doc = #bdocs] pub #snames: ::shapegrad::running::BatchStats<#stys, #t>,)*
                 #phantom_field
             }
+        }
+    }
 
+    /// The value of each param in `init`: a declared value (`param g: [D]
+    /// = 0.5;`) first; else a scale or a gain starts at 1 (see
+    /// `starts_at_one`), anything else as `init.param()`.
+    fn inits(&self, f: &Fields<'_>) -> TokenStream {
+        let t = &self.t;
+        let values: Vec<TokenStream> = f
+            .params
+            .iter()
+            .zip(&f.ptys)
+            .map(|(p, ty)| {
+                let value = match p.init {
+                    Some(v) => quote!(<#t as ::shapegrad::Scalar>::from_f64(#v)),
+                    None if p.node.is_some_and(|n| self.starts_at_one(n)) => {
+                        quote!(<#t as ::shapegrad::Scalar>::ONE)
+                    }
+                    None => return quote!(init.param()),
+                };
+                quote!({
+                    let mut __v = <#ty as ::shapegrad::values::Values<#t>>::zeros();
+                    ::shapegrad::values::Values::as_mut_slice(&mut __v).fill(#value);
+                    __v
+                })
+            })
+            .collect();
+        self.nest_values(&f.members, &f.params, &values)
+    }
+
+    /// `zeros` and `for_overwrite` of the gradient.
+    fn grad_constructors(&self, f: &Fields<'_>) -> TokenStream {
+        let t = &self.t;
+        let (_, grad_name, generics) = self.names();
+        let values = |make: &dyn Fn(&TokenStream) -> TokenStream| -> TokenStream {
+            let values: Vec<TokenStream> = f.ptys.iter().map(make).collect();
+            self.nest_values(&f.members, &f.params, &values)
+        };
+        let zeros = values(&|ty| quote!(<#ty as ::shapegrad::values::Values<#t>>::zeros()));
+        let overwrite = values(&|ty| quote!(<#ty as ::shapegrad::values::Values<#t>>::for_overwrite()));
+        let (snames, phantom_init) = (&f.snames, &f.phantom_init);
+        quote! {
             #[allow(non_snake_case, clippy::all)]
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #grad_name<#(#generics,)* #t> {
                 /// Every gradient zero: an output buffer for `grad_into`.
@@ -210,6 +233,21 @@ impl Codegen<'_> {
                 }
             }
 
+        }
+    }
+
+    /// `zeros`, `init`, `save`, `load` and `cast` of the net.
+    fn constructors(&self, f: &Fields<'_>) -> TokenStream {
+        let t = &self.t;
+        let (name, _, generics) = self.names();
+        let zeros: Vec<TokenStream> =
+            f.ptys.iter().map(|ty| quote!(<#ty as ::shapegrad::values::Values<#t>>::zeros())).collect();
+        let zeros = self.nest_values(&f.members, &f.params, &zeros);
+        let casts: Vec<TokenStream> = f.pfields.iter().map(|p| quote!(self.#p.cast())).collect();
+        let casts = self.nest_values(&f.members, &f.params, &casts);
+        let pinits = self.inits(f);
+        let (snames, phantom_init) = (&f.snames, &f.phantom_init);
+        quote! {
             #[allow(non_snake_case, clippy::all)]
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
                 /// Every param zero (running statistics at mean 0, variance 1).
@@ -256,69 +294,6 @@ impl Codegen<'_> {
 
             }
 
-            #[allow(non_snake_case, clippy::all)]
-            impl<#(#generics: ::shapegrad::Dim,)*> #name<#(#generics,)*> {
-                /// Each param with its shape in the dims' names and its number
-                /// of values, then the total (and the state that is not trained).
-                pub fn summary() -> ::std::string::String {
-                    let rows: &[(&str, ::std::string::String, usize)] = &[
-                        #((#pstrs, <#ptys32 as ::shapegrad::values::Values<f32>>::shape_name(), #sizes.len()),)*
-                    ];
-                    let state: &[(&str, usize)] = &[#((#state_strs, 2 * <#stys as ::shapegrad::Dim>::SIZE),)*];
-                    ::shapegrad::summary::table(#name_str, rows, state)
-                }
-            }
-
-            /// The gradients by param name: global norm, clipping, scaling.
-            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> ::shapegrad::grads::Gradients<#t> for #grad_name<#(#generics,)* #t> {
-                fn visit_grads(&self, f: &mut dyn FnMut(&'static str, &[#t])) {
-                    #(f(#pstrs, self.#pfields.as_slice());)*
-                }
-
-                fn visit_grads_mut(&mut self, f: &mut dyn FnMut(&'static str, &mut [#t])) {
-                    #(f(#pstrs, self.#pfields.as_mut_slice());)*
-                }
-            }
-
-            /// Each param by name, for optimizers and serialization.
-            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #optim::Params<#t> for #name<#(#generics,)* #t> {
-                type Grad = #grad_name<#(#generics,)* #t>;
-
-                fn visit(&self, f: &mut dyn FnMut(#optim::ParamRef<'_, #t>)) {
-                    #(f(#optim::ParamRef { name: #pstrs, shape: #sizes, values: self.#pfields.as_slice() });)*
-                }
-
-                fn visit_mut(&mut self, f: &mut dyn FnMut(#optim::ParamMut<'_, #t>)) {
-                    #(f(#optim::ParamMut { name: #pstrs, shape: #sizes, values: self.#pfields.as_mut_slice() });)*
-                }
-
-                fn visit_with_grad(&mut self, grad: &Self::Grad, f: &mut dyn FnMut(#optim::ParamMut<'_, #t>, &[#t])) {
-                    #(f(
-                        #optim::ParamMut { name: #pstrs, shape: #sizes, values: self.#pfields.as_mut_slice() },
-                        grad.#pfields.as_slice(),
-                    );)*
-                }
-
-                fn visit_state(&self, f: &mut dyn FnMut(#optim::ParamRef<'_, #t>)) {
-                    #(
-                        f(#optim::ParamRef { name: #mean_names, shape: #optim::ParamShape::new(&[<#stys as ::shapegrad::Dim>::SIZE]), values: self.#snames.mean.as_slice() });
-                        f(#optim::ParamRef { name: #var_names, shape: #optim::ParamShape::new(&[<#stys as ::shapegrad::Dim>::SIZE]), values: self.#snames.var.as_slice() });
-                    )*
-                }
-
-                fn visit_state_mut(&mut self, f: &mut dyn FnMut(#optim::ParamMut<'_, #t>)) {
-                    #(
-                        f(#optim::ParamMut { name: #mean_names, shape: #optim::ParamShape::new(&[<#stys as ::shapegrad::Dim>::SIZE]), values: self.#snames.mean.as_mut_slice() });
-                        f(#optim::ParamMut { name: #var_names, shape: #optim::ParamShape::new(&[<#stys as ::shapegrad::Dim>::SIZE]), values: self.#snames.var.as_mut_slice() });
-                    )*
-                }
-
-                fn update_state(&mut self, grad: &Self::Grad) {
-                    #(self.#snames.update(&grad.#snames);)*
-                }
-
-                #identity
-            }
         }
     }
 

@@ -11,6 +11,7 @@ mod looped_forward;
 mod methods;
 mod model;
 mod onnx;
+mod params;
 mod program;
 mod sizes;
 mod steps;
