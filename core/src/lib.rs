@@ -24,49 +24,30 @@
 
 #![warn(missing_docs)]
 
-pub mod check;
-mod class;
-pub mod data;
-pub mod derivation;
-pub mod dim;
-mod error;
-pub mod eval;
-pub mod fit;
-mod fmt;
-pub mod grads;
-pub mod init;
-pub mod io;
-#[doc(hidden)]
-pub mod isa;
-mod kernel;
-#[cfg(test)]
-mod kernel_props;
-mod loops;
-mod matrix;
-pub mod model;
-#[cfg(feature = "nalgebra")]
-mod nalgebra;
-pub mod onnx;
-pub mod ops;
-pub mod optim;
-#[cfg(feature = "parallel")]
-pub mod parallel;
-pub mod random;
-mod recycle;
-pub mod running;
-mod scalar;
-pub mod sequences;
-pub mod shape;
-#[cfg(target_arch = "x86_64")]
-mod simd;
-pub mod steps;
-pub mod storage;
-pub mod summary;
-mod tensor;
+// The layout: what a user calls (`api`), what generated code calls at run
+// time (`runtime`), and the kernels (`kernels`); every module keeps its
+// path at the root.
+mod api;
+mod kernels;
+mod runtime;
 #[cfg(test)]
 mod testing;
-pub mod values;
-pub mod workspace;
+
+pub use api::{
+    check, data, derivation, dim, eval, fit, init, io, model, onnx, optim, random, running, sequences, shape,
+    summary,
+};
+use api::{class, error, matrix, scalar, tensor};
+#[doc(hidden)]
+pub use kernels::isa;
+use kernels::kernel;
+pub use kernels::ops;
+#[cfg(target_arch = "x86_64")]
+use kernels::simd;
+#[cfg(feature = "parallel")]
+pub use runtime::parallel;
+pub use runtime::{grads, steps, storage, values, workspace};
+use runtime::{loops, recycle};
 
 pub use class::{Class, Classes};
 pub use derivation::Derivation;

@@ -19,7 +19,7 @@
 //! - `print`: its line in the derivation, text and LaTeX.
 //!
 //! A commit adding an op touches its family's file here, its kernel in
-//! `core/src/ops/`, its tests and its docs, and nothing else. A new family is
+//! `core/src/kernels/ops/`, its tests and its docs, and nothing else. A new family is
 //! a new file, its `mod` line and one line in `FAMILIES` below (what
 //! several families use, as `pairwise` and `window`, is a helper module they
 //! reach through this one, never a sibling).

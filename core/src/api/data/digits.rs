@@ -41,7 +41,7 @@ impl Dim for Cols {
 pub type Digits = Dataset<Pixels, Digit>;
 
 /// The file as shipped by scikit-learn: one example per line, 64 pixels then the label.
-const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
+const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../../data/digits.csv.gz");
 
 /// The seed of the shuffle before the fixed split.
 pub const SPLIT_SEED: u64 = 2024;
