@@ -32,6 +32,95 @@ fn coefficient(g: &Graph, n: NodeId) -> (Option<f64>, NodeId) {
 }
 
 impl Elementwise {
+    /// Rules of its own, after the shared ones on equal shapes and an
+    /// ambiguous axis: `[R×B] + [R]` adds the column to every column; a `_`
+    /// in a param's shape takes the size of the other side.
+    fn own_rule(&self, cx: &mut Check<'_>, call: &Call) -> Option<Option<NodeId>> {
+        let (a, b) = (call.nodes[0], call.nodes[1]);
+        let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
+        let (ta, tb) = (call.src(0), call.src(1));
+        if self.0 == "add" {
+            if let (Shape::Mat(r, c), Shape::Mat(r2, ONE)) = (sa, sb)
+                && c != ONE
+            {
+                if r == r2 {
+                    return Some(Some(cx.g.intern(Op::new("add_bias", &[a, b]), sa)));
+                }
+                // Along the rows, when the bias's dim names the columns.
+                if let Some(n) = along_axis(cx.g, "add", a, b, false) {
+                    return Some(Some(n));
+                }
+                let msg = format!(
+                    "cannot add the bias `{tb}` {} to `{ta}` {}: it matches no axis; a bias of {} rows goes down each column, one of {} along each row",
+                    cx.text(sb),
+                    cx.text(sa),
+                    cx.dim_text(r),
+                    cx.dim_text(c)
+                );
+                return Some(cx.error(&call.expr, msg));
+            }
+            if let (Shape::Mat(r2, ONE), Shape::Mat(r, c)) = (sa, sb)
+                && c != ONE
+                && r == r2
+            {
+                return Some(Some(cx.g.intern(Op::new("add_bias", &[b, a]), sb)));
+            }
+        }
+        if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
+            let infer: Vec<bool> = [r, c].map(|d: DimId| cx.g.dims[d].kind == DimKind::Infer).to_vec();
+            let other = [r2, c2].iter().any(|&d| cx.g.dims[d].kind == DimKind::Infer);
+            if (infer.contains(&true) || other) && cx.bind(r, r2) && cx.bind(c, c2) {
+                let shape = if infer.contains(&true) { sb } else { sa };
+                return Some(Some(cx.g.intern(Op::new(self.0, &[a, b]), shape)));
+            }
+        }
+        None
+    }
+
+    /// Rule: otherwise `+ - *` need equal shapes (or a scalar side): the
+    /// error, with the likelier slip.
+    fn mismatch(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
+        let (a, b) = (call.nodes[0], call.nodes[1]);
+        let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
+        let (ta, tb) = (call.src(0), call.src(1));
+        // Rule: otherwise `+ - *` need equal shapes (or a scalar side).
+        let verb = match self.0 {
+            "add" => format!("add `{ta}` {} and `{tb}` {}", cx.text(sa), cx.text(sb)),
+            "sub" => format!("subtract `{tb}` {} from `{ta}` {}", cx.text(sb), cx.text(sa)),
+            _ => format!("multiply `{ta}` {} and `{tb}` {} elementwise", cx.text(sa), cx.text(sb)),
+        };
+        let mut msg = format!("cannot {verb}: {}", cx.differ(sa, sb));
+        // A bias of another dim, used nowhere else, was likelier declared wrong.
+        if let (Shape::Mat(r, ONE), Shape::Mat(r2, ONE), "add" | "sub") = (sa, sb, self.0)
+            && r != ONE
+            && r2 != ONE
+        {
+            let (p, (name, other), want) =
+                if cx.g.op(b).is("param") { (b, (&tb, &ta), r) } else { (a, (&ta, &tb), r2) };
+            if cx.g.op(p).is("param") {
+                let (decl, want) = (cx.decl_dims(want), cx.text(Shape::Mat(want, ONE)));
+                let fix = format!("param {name}: [{decl}]");
+                let at_decl = format!(
+                    "`{name}` is declared {}, but `{}` adds it to `{other}` {want}: declare `{fix};`",
+                    cx.text(cx.g.shape(p)),
+                    call.expr.text.clone()
+                );
+                return cx.slip(&call.expr, msg, p, fix, at_decl);
+            }
+        }
+        if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
+            if self.0 == "mul" && c == r2 {
+                msg += &format!(
+                    "; `*` is elementwise, the matrix product `{ta} @ {tb}` is {}",
+                    cx.text(Shape::Mat(r, c2))
+                );
+            } else if r == c2 && c == r2 {
+                msg += &format!("; `{}` is {}", call.args[1].transposed, cx.text(sa));
+            }
+        }
+        cx.error(&call.expr, msg)
+    }
+
     /// The terms of a sum of slices' adjoints (`∂a` of an LSTM's packed
     /// gates, `pad(∂i) + pad(∂f) + pad(∂g) + pad(∂o)`), each read by this
     /// sum only: written into one buffer, rows by rows, instead of four
@@ -105,7 +194,6 @@ impl OpDef for Elementwise {
     fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let (a, b) = (call.nodes[0], call.nodes[1]);
         let (sa, sb) = (cx.g.shape(a), cx.g.shape(b));
-        let (ta, tb) = (call.src(0), call.src(1));
         if self.0 == "mul"
             && broadcast(sa, sb).is_some()
             && let Some(s) = Self::swish(cx.g, a, b)
@@ -113,87 +201,12 @@ impl OpDef for Elementwise {
             return Some(s);
         }
         let symbol = self.operator().unwrap_or("*");
-        let code = self.0;
-        // Rules of its own, after the shared ones on equal shapes and an
-        // ambiguous axis: `[R×B] + [R]` adds the column to every column; a
-        // `_` in a param's shape takes the size of the other side.
-        let mut own = |cx: &mut Check<'_>, _: &Call| -> Option<Option<NodeId>> {
-            if code == "add" {
-                if let (Shape::Mat(r, c), Shape::Mat(r2, ONE)) = (sa, sb)
-                    && c != ONE
-                {
-                    if r == r2 {
-                        return Some(Some(cx.g.intern(Op::new("add_bias", &[a, b]), sa)));
-                    }
-                    // Along the rows, when the bias's dim names the columns.
-                    if let Some(n) = along_axis(cx.g, "add", a, b, false) {
-                        return Some(Some(n));
-                    }
-                    let msg = format!(
-                        "cannot add the bias `{tb}` {} to `{ta}` {}: it matches no axis; a bias of {} rows goes down each column, one of {} along each row",
-                        cx.text(sb),
-                        cx.text(sa),
-                        cx.dim_text(r),
-                        cx.dim_text(c)
-                    );
-                    return Some(cx.error(&call.expr, msg));
-                }
-                if let (Shape::Mat(r2, ONE), Shape::Mat(r, c)) = (sa, sb)
-                    && c != ONE
-                    && r == r2
-                {
-                    return Some(Some(cx.g.intern(Op::new("add_bias", &[b, a]), sb)));
-                }
-            }
-            if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
-                let infer: Vec<bool> = [r, c].map(|d: DimId| cx.g.dims[d].kind == DimKind::Infer).to_vec();
-                let other = [r2, c2].iter().any(|&d| cx.g.dims[d].kind == DimKind::Infer);
-                if (infer.contains(&true) || other) && cx.bind(r, r2) && cx.bind(c, c2) {
-                    let shape = if infer.contains(&true) { sb } else { sa };
-                    return Some(Some(cx.g.intern(Op::new(code, &[a, b]), shape)));
-                }
-            }
-            None
-        };
-        if let Some(found) = pair_rule(cx, call, (self.0, symbol), true, &mut own) {
+        if let Some(found) =
+            pair_rule(cx, call, (self.0, symbol), true, &mut |cx, call| self.own_rule(cx, call))
+        {
             return found;
         }
-        // Rule: otherwise `+ - *` need equal shapes (or a scalar side).
-        let verb = match self.0 {
-            "add" => format!("add `{ta}` {} and `{tb}` {}", cx.text(sa), cx.text(sb)),
-            "sub" => format!("subtract `{tb}` {} from `{ta}` {}", cx.text(sb), cx.text(sa)),
-            _ => format!("multiply `{ta}` {} and `{tb}` {} elementwise", cx.text(sa), cx.text(sb)),
-        };
-        let mut msg = format!("cannot {verb}: {}", cx.differ(sa, sb));
-        // A bias of another dim, used nowhere else, was likelier declared wrong.
-        if let (Shape::Mat(r, ONE), Shape::Mat(r2, ONE), "add" | "sub") = (sa, sb, self.0)
-            && r != ONE
-            && r2 != ONE
-        {
-            let (p, (name, other), want) =
-                if cx.g.op(b).is("param") { (b, (&tb, &ta), r) } else { (a, (&ta, &tb), r2) };
-            if cx.g.op(p).is("param") {
-                let (decl, want) = (cx.decl_dims(want), cx.text(Shape::Mat(want, ONE)));
-                let fix = format!("param {name}: [{decl}]");
-                let at_decl = format!(
-                    "`{name}` is declared {}, but `{}` adds it to `{other}` {want}: declare `{fix};`",
-                    cx.text(cx.g.shape(p)),
-                    call.expr.text.clone()
-                );
-                return cx.slip(&call.expr, msg, p, fix, at_decl);
-            }
-        }
-        if let (Shape::Mat(r, c), Shape::Mat(r2, c2)) = (sa, sb) {
-            if self.0 == "mul" && c == r2 {
-                msg += &format!(
-                    "; `*` is elementwise, the matrix product `{ta} @ {tb}` is {}",
-                    cx.text(Shape::Mat(r, c2))
-                );
-            } else if r == c2 && c == r2 {
-                msg += &format!("; `{}` is {}", call.args[1].transposed, cx.text(sa));
-            }
-        }
-        cx.error(&call.expr, msg)
+        self.mismatch(cx, call)
     }
 
     fn guess(&self, g: &Graph, nodes: &[NodeId]) -> Option<Shape> {
