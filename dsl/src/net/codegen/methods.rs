@@ -11,33 +11,25 @@ use super::{Codegen, Part};
 use crate::net::autodiff::Adjoints;
 use crate::net::model::NodeId;
 
+/// What `methods` is made from: see `Codegen::programs`.
+struct Programs {
+    outputs: Vec<NodeId>,
+    workspace: TokenStream,
+    loss_prog: TokenStream,
+    grad_prog: TokenStream,
+    loss_val: TokenStream,
+}
+
 impl Codegen<'_> {
     /// The workspace struct, and the methods `loss_with`, `grad_into`,
     /// `loss`, `grad` and `forward` (`…_batch…` for the batched model).
     pub(super) fn methods(&self, adj: &Adjoints, batch: bool) -> (TokenStream, TokenStream) {
-        let m = self.m;
         let t = &self.t;
         let tt = quote!(#t);
         let (_, grad_name, generics) = self.names();
-        let Some(loss) = m.loss else { return (quote!(), quote!()) };
-        let Some(grads) =
-            m.params.iter().map(|p| p.node.and_then(|n| adj.of.get(&n).copied())).collect::<Option<Vec<_>>>()
-        else {
+        let Some(Programs { outputs, workspace, loss_prog, grad_prog, loss_val }) = self.programs(adj) else {
             return (quote!(), quote!());
         };
-        let pnames: Vec<TokenStream> = m.params.iter().map(|p| p.field()).collect();
-        let outs: Vec<(NodeId, TokenStream)> =
-            grads.iter().zip(&pnames).map(|(&d, p)| (d, quote!(__out.#p))).collect();
-        let outputs: Vec<NodeId> = m.outputs.iter().filter_map(|(_, n)| *n).collect();
-        let mut all = vec![loss];
-        all.extend(&grads);
-        all.extend(&outputs);
-        all.extend(m.hand_grads.iter().map(|&(_, n)| n));
-        // The inputs' gradients (`grad x;`) are computed in this workspace too.
-        all.extend(m.input_grads.iter().filter_map(|&i| adj.of.get(&m.args.get(i)?.1.node?).copied()));
-        // `forward_batch` of a net with two modes has a workspace of its own.
-        let workspace = if self.part == Part::Eval { self.workspace(&outputs) } else { self.workspace(&all) };
-
         let args = self.params_list(&tt, true);
         let calls = self.call_list(false);
         let ws_ty = self.ws_type(&tt);
@@ -46,14 +38,6 @@ impl Codegen<'_> {
             quote!(#ws::<#(#generics,)* #(#b,)* #t>::new())
         };
         let grad_ty = quote!(#grad_name<#(#generics,)* #t>);
-        let loss_prog = self.program(&[loss], &[], &tt);
-        let mut grad_prog = self.program(&[loss], &outs, &tt);
-        // What ops keep from a training step (a batchnorm's batch statistics).
-        let cx = self.emitter(std::collections::HashMap::new(), &tt);
-        for n in 0..m.graph.nodes.len() {
-            grad_prog.extend(crate::net::ops::def(m.graph.op(n).code).after_grad(&cx, n, &m.states));
-        }
-        let loss_val = self.loss_value(loss);
         let (generic, sfx, per) = if batch {
             (
                 {
@@ -73,102 +57,23 @@ impl Codegen<'_> {
         if !batch {
             forward.extend(self.forward_column_fn(&outputs));
         }
-        let docs = [
-            format!("The loss for {per}, computed in the buffers of `ws`."),
-            format!(
-                "The loss for {per}, and the gradient of every param written into `out`, computed in the buffers of `ws`: allocates nothing. The backward pass is the one derived at compile time."
-            ),
-            format!(
-                "The loss for {per}, with each buffer a local variable for a small net, in this thread's cached workspace otherwise (no allocation after the first call; see `shapegrad::workspace`)."
-            ),
-            format!(
-                "The loss for {per} and the gradient of every param, with each buffer a local variable for a small net, in this thread's cached workspace otherwise: the returned gradient is the only allocation, none when it is small enough to be inline (`{grad_into}` writes into the caller's)."
-            ),
-        ];
-        let mut docs = docs;
-        if self.rng {
-            for d in &mut docs {
-                *d += " Training mode: each `dropout` draws a fresh mask from `rng`.";
-            }
-        }
-        let [d0, d1, d2, d3] = docs;
+        let [d0, d1, d2, d3] = self.method_docs(per, &grad_into);
         if self.part == Part::Eval {
             return (workspace, forward);
         }
         let forward = if self.part == Part::Train { quote!() } else { forward };
-        let (ws_arg, out_arg) = self.buffer_args();
-        let loss_with_fn = self.versioned(
-            quote!(#[doc = #d0] pub),
-            &loss_with,
+        let buffered = self.buffered_fns(
+            (&loss_with, &grad_into),
             &generic,
-            quote!(#ws_arg: &mut #ws_ty, #args),
-            quote!(#ws_arg, #calls),
-            quote!(#t),
-            quote! {
-                let __ws = #ws_arg;
-                #loss_prog
-                #loss_val
-            },
+            [d0, d1],
+            (&loss_prog, &grad_prog, &loss_val),
         );
-        let grad_into_fn = self.versioned(
-            quote!(#[doc = #d1] pub),
-            &grad_into,
-            &generic,
-            quote!(#ws_arg: &mut #ws_ty, #args #out_arg: &mut #grad_ty),
-            quote!(#ws_arg, #calls #out_arg),
-            quote!(#t),
-            quote! {
-                let (__ws, __out) = (#ws_arg, #out_arg);
-                #grad_prog
-                #loss_val
-            },
-        );
-        // A small net's `loss` and `grad` make their buffers (and result)
-        // inside the copy that computes them, each a local of its own
-        // (`local`), where the compiler keeps them in registers and drops
-        // the zeroing that each one's first write overwrites; through `&mut`
-        // from outside, or as fields of one zeroed workspace, it does
-        // neither (8-16-4 `grad`: 131 ns with a workspace struct, 98 ns
-        // with locals).
         let (loss_local, grad_local) =
             (format_ident!("__{loss_fn}_local"), format_ident!("__{grad_fn}_local"));
-        let loss_local_fn = self.versioned(
-            quote!(#[doc(hidden)] pub),
-            &loss_local,
-            &generic,
-            args.clone(),
-            calls.clone(),
-            quote!(#t),
-            self.local(quote! {
-                #loss_prog
-                #loss_val
-            }),
-        );
-        let grad_local_fn = self.versioned(
-            quote!(#[doc(hidden)] pub),
-            &grad_local,
-            &generic,
-            args.clone(),
-            calls.clone(),
-            quote!((#t, #grad_ty)),
-            {
-                let body = self.local(quote! {
-                    let __out = &mut __out_local;
-                    #grad_prog
-                    #loss_val
-                });
-                quote! {
-                    let mut __out_local = #grad_name::for_overwrite();
-                    let __loss = { #body };
-                    (__loss, __out_local)
-                }
-            },
-        );
+        let locals = self.local_fns((&loss_local, &grad_local), &generic, &loss_prog, &grad_prog, &loss_val);
         let methods = quote! {
-            #loss_with_fn
-            #grad_into_fn
-            #loss_local_fn
-            #grad_local_fn
+            #buffered
+            #locals
 
             #[doc = #d2]
             pub fn #loss_fn #generic (&self, #args) -> #t {
@@ -191,6 +96,164 @@ impl Codegen<'_> {
             #forward
         };
         (workspace, methods)
+    }
+
+    /// What the methods compute: the outputs, the workspace struct, the
+    /// loss's program and the gradient's, and the loss's value; `None` when
+    /// the net has no loss or a param no gradient (after an error).
+    fn programs(&self, adj: &Adjoints) -> Option<Programs> {
+        let m = self.m;
+        let t = &self.t;
+        let tt = quote!(#t);
+        let loss = m.loss?;
+        let grads = m
+            .params
+            .iter()
+            .map(|p| p.node.and_then(|n| adj.of.get(&n).copied()))
+            .collect::<Option<Vec<_>>>()?;
+        let pnames: Vec<TokenStream> = m.params.iter().map(|p| p.field()).collect();
+        let outs: Vec<(NodeId, TokenStream)> =
+            grads.iter().zip(&pnames).map(|(&d, p)| (d, quote!(__out.#p))).collect();
+        let outputs: Vec<NodeId> = m.outputs.iter().filter_map(|(_, n)| *n).collect();
+        let mut all = vec![loss];
+        all.extend(&grads);
+        all.extend(&outputs);
+        all.extend(m.hand_grads.iter().map(|&(_, n)| n));
+        // The inputs' gradients (`grad x;`) are computed in this workspace too.
+        all.extend(m.input_grads.iter().filter_map(|&i| adj.of.get(&m.args.get(i)?.1.node?).copied()));
+        // `forward_batch` of a net with two modes has a workspace of its own.
+        let workspace = if self.part == Part::Eval { self.workspace(&outputs) } else { self.workspace(&all) };
+
+        let loss_prog = self.program(&[loss], &[], &tt);
+        let mut grad_prog = self.program(&[loss], &outs, &tt);
+        // What ops keep from a training step (a batchnorm's batch statistics).
+        let cx = self.emitter(std::collections::HashMap::new(), &tt);
+        for n in 0..m.graph.nodes.len() {
+            grad_prog.extend(crate::net::ops::def(m.graph.op(n).code).after_grad(&cx, n, &m.states));
+        }
+        let loss_val = self.loss_value(loss);
+        Some(Programs { outputs, workspace, loss_prog, grad_prog, loss_val })
+    }
+
+    /// `loss_with` and `grad_into`: the programs in the caller's buffers.
+    fn buffered_fns(
+        &self,
+        (loss_with, grad_into): (&Ident, &Ident),
+        generic: &TokenStream,
+        [d0, d1]: [String; 2],
+        (loss_prog, grad_prog, loss_val): (&TokenStream, &TokenStream, &TokenStream),
+    ) -> TokenStream {
+        let t = &self.t;
+        let tt = quote!(#t);
+        let (_, grad_name, generics) = self.names();
+        let grad_ty = quote!(#grad_name<#(#generics,)* #t>);
+        let (args, calls, ws_ty) = (self.params_list(&tt, true), self.call_list(false), self.ws_type(&tt));
+        let (ws_arg, out_arg) = self.buffer_args();
+        let loss_with_fn = self.versioned(
+            quote!(#[doc = #d0] pub),
+            loss_with,
+            generic,
+            quote!(#ws_arg: &mut #ws_ty, #args),
+            quote!(#ws_arg, #calls),
+            quote!(#t),
+            quote! {
+                let __ws = #ws_arg;
+                #loss_prog
+                #loss_val
+            },
+        );
+        let grad_into_fn = self.versioned(
+            quote!(#[doc = #d1] pub),
+            grad_into,
+            generic,
+            quote!(#ws_arg: &mut #ws_ty, #args #out_arg: &mut #grad_ty),
+            quote!(#ws_arg, #calls #out_arg),
+            quote!(#t),
+            quote! {
+                let (__ws, __out) = (#ws_arg, #out_arg);
+                #grad_prog
+                #loss_val
+            },
+        );
+        quote!(#loss_with_fn #grad_into_fn)
+    }
+
+    /// The docs of `loss_with`, `grad_into`, `loss` and `grad`, for `per`
+    /// (one example, or the mean over a batch).
+    fn method_docs(&self, per: &str, grad_into: &Ident) -> [String; 4] {
+        let mut docs = [
+            format!("The loss for {per}, computed in the buffers of `ws`."),
+            format!(
+                "The loss for {per}, and the gradient of every param written into `out`, computed in the buffers of `ws`: allocates nothing. The backward pass is the one derived at compile time."
+            ),
+            format!(
+                "The loss for {per}, with each buffer a local variable for a small net, in this thread's cached workspace otherwise (no allocation after the first call; see `shapegrad::workspace`)."
+            ),
+            format!(
+                "The loss for {per} and the gradient of every param, with each buffer a local variable for a small net, in this thread's cached workspace otherwise: the returned gradient is the only allocation, none when it is small enough to be inline (`{grad_into}` writes into the caller's)."
+            ),
+        ];
+        if self.rng {
+            for d in &mut docs {
+                *d += " Training mode: each `dropout` draws a fresh mask from `rng`.";
+            }
+        }
+        docs
+    }
+
+    /// A small net's `loss` and `grad` make their buffers (and result)
+    /// inside the copy that computes them, each a local of its own
+    /// (`local`), where the compiler keeps them in registers and drops
+    /// the zeroing that each one's first write overwrites; through `&mut`
+    /// from outside, or as fields of one zeroed workspace, it does
+    /// neither (8-16-4 `grad`: 131 ns with a workspace struct, 98 ns
+    /// with locals).
+    fn local_fns(
+        &self,
+        (loss_local, grad_local): (&Ident, &Ident),
+        generic: &TokenStream,
+        loss_prog: &TokenStream,
+        grad_prog: &TokenStream,
+        loss_val: &TokenStream,
+    ) -> TokenStream {
+        let t = &self.t;
+        let tt = quote!(#t);
+        let (_, grad_name, generics) = self.names();
+        let grad_ty = quote!(#grad_name<#(#generics,)* #t>);
+        let (args, calls) = (self.params_list(&tt, true), self.call_list(false));
+        let loss_local_fn = self.versioned(
+            quote!(#[doc(hidden)] pub),
+            loss_local,
+            generic,
+            args.clone(),
+            calls.clone(),
+            quote!(#t),
+            self.local(quote! {
+                #loss_prog
+                #loss_val
+            }),
+        );
+        let grad_local_fn = self.versioned(
+            quote!(#[doc(hidden)] pub),
+            grad_local,
+            generic,
+            args.clone(),
+            calls.clone(),
+            quote!((#t, #grad_ty)),
+            {
+                let body = self.local(quote! {
+                    let __out = &mut __out_local;
+                    #grad_prog
+                    #loss_val
+                });
+                quote! {
+                    let mut __out_local = #grad_name::for_overwrite();
+                    let __loss = { #body };
+                    (__loss, __out_local)
+                }
+            },
+        );
+        quote!(#loss_local_fn #grad_local_fn)
     }
 
     /// `forward(inputs) -> outputs` (or `forward_batch`), when the net has outputs.
