@@ -106,79 +106,18 @@ impl Builder<'_> {
         let errors_before = self.errors.len();
         // The body's own check, in a copy of the graph (node ids of values
         // outside the loop are the same in both).
-        let outer_len = self.g.nodes.len();
-        let outer_dims = self.g.dims.len();
+        let (outer_len, outer_dims) = (self.g.nodes.len(), self.g.dims.len());
         let step = StepCx::new(var, t, body, None);
         let (body_graph, step, outputs) = {
-            let mut sub = Builder {
-                g: self.g.clone(),
-                errors: &mut *self.errors,
-                scope: self.scope.clone(),
-                all_lets: self.all_lets.clone(),
-                failed_names: self.failed_names.clone(),
-                guesses: self.guesses,
-                current: String::new(),
-                size_checks: Vec::new(),
-                states: Vec::new(),
-                inferred: self.inferred.clone(),
-                placeholders: Vec::new(),
-                known_infer: self.known_infer,
-                step: Some(step),
-                functions: self.functions.clone(),
-                calling: Vec::new(),
-                loop_vars: self.loop_vars.clone(),
-                layers: self.layers.clone(),
-                instances: self.instances.clone(),
-                named: Vec::new(),
-            };
-            let mut outputs: Vec<(Ident, NodeId)> = Vec::new();
-            for stmt in body {
-                match stmt {
-                    Stmt::StepLet { name, step, expr } => {
-                        sub.current = name.to_string();
-                        if step != var {
-                            sub.errors.at(
-                                step.span(),
-                                format!("a step of this loop is `{name}[{var}]`, not `{name}[{step}]`"),
-                            );
-                            continue;
-                        }
-                        let node = sub.expr(expr);
-                        if sub.scope.contains_key(&name.to_string()) || outputs.iter().any(|(o, _)| o == name)
-                        {
-                            sub.errors.at(name.span(), format!("`{name}` is already declared"));
-                            continue;
-                        }
-                        if let Some(n) = node {
-                            outputs.push((name.clone(), n));
-                            if let Some(s) = sub.step.as_mut() {
-                                s.steps.insert(name.to_string(), n);
-                            }
-                        }
-                    }
-                    Stmt::Let { name, expr } => {
-                        sub.current = name.to_string();
-                        let node = sub.expr(expr);
-                        if sub.unique(name) {
-                            sub.scope.insert(name.to_string(), Entry { node, kind: Kind::Let });
-                        }
-                    }
-                    Stmt::For { var: inner, .. } => {
-                        sub.errors
-                            .at(inner.span(), "a `for` inside a `for` is not supported: one loop over steps");
-                    }
-                    _ => {
-                        sub.errors.at(
-                            var.span(),
-                            "a `for` body holds `let` statements only (`let l[t] = …;` a step, `let h = …;` a temporary); declarations, `output` and `loss` go outside it",
-                        );
-                    }
-                }
-            }
-            self.guesses = sub.guesses;
-            self.inferred.extend(sub.inferred.drain());
-            self.size_checks.append(&mut sub.size_checks);
-            (sub.g, sub.step.take(), outputs)
+            let mut sub = self.sub_builder(step);
+            let outputs = sub.step_body(var, body);
+            let (guesses, inferred, mut sizes) =
+                (sub.guesses, std::mem::take(&mut sub.inferred), std::mem::take(&mut sub.size_checks));
+            let (g, step) = (sub.g, sub.step);
+            self.guesses = guesses;
+            self.inferred.extend(inferred);
+            self.size_checks.append(&mut sizes);
+            (g, step, outputs)
         };
         let Some(step) = step else { return };
         // A body with an error is not lifted: its error alone is reported.
@@ -191,11 +130,107 @@ impl Builder<'_> {
             let id = self.g.dim_of(body_graph.dims[d].clone());
             debug_assert_eq!(id, d);
         }
-        let mut cx = StepLift { src: &body_graph, g: &mut self.g, batch: t, names: &m.names };
-        let mut lifted: HashMap<NodeId, Lifted> = HashMap::new();
         let roots: Vec<NodeId> = outputs.iter().map(|&(_, n)| n).collect();
-        let needed = body_graph.closure(&roots, |n| body_graph.op(n).operands().to_vec());
-        let mut failed: Option<String> = None;
+        let lifted = match self.lift_steps(&body_graph, &step, &roots, (outer_len, t), m) {
+            Ok(lifted) => lifted,
+            Err(why) => {
+                self.errors.at(
+                    var.span(),
+                    format!("this map over `{}` has no form over all steps at once: {why}", self.dim_text(t)),
+                );
+                undefined(self);
+                return;
+            }
+        };
+        self.bind_steps(var, outputs, &lifted, m);
+    }
+
+    /// A builder for a loop's body: the net's names, in a copy of its graph.
+    fn sub_builder(&mut self, step: StepCx) -> Builder<'_> {
+        Builder {
+            g: self.g.clone(),
+            errors: &mut *self.errors,
+            scope: self.scope.clone(),
+            all_lets: self.all_lets.clone(),
+            failed_names: self.failed_names.clone(),
+            guesses: self.guesses,
+            current: String::new(),
+            size_checks: Vec::new(),
+            states: Vec::new(),
+            inferred: self.inferred.clone(),
+            placeholders: Vec::new(),
+            known_infer: self.known_infer,
+            step: Some(step),
+            functions: self.functions.clone(),
+            calling: Vec::new(),
+            loop_vars: self.loop_vars.clone(),
+            layers: self.layers.clone(),
+            instances: self.instances.clone(),
+            named: Vec::new(),
+        }
+    }
+
+    /// The body's statements, each step's value with its name.
+    fn step_body(&mut self, var: &Ident, body: &[Stmt]) -> Vec<(Ident, NodeId)> {
+        let mut outputs: Vec<(Ident, NodeId)> = Vec::new();
+        for stmt in body {
+            match stmt {
+                Stmt::StepLet { name, step, expr } => {
+                    self.current = name.to_string();
+                    if step != var {
+                        self.errors.at(
+                            step.span(),
+                            format!("a step of this loop is `{name}[{var}]`, not `{name}[{step}]`"),
+                        );
+                        continue;
+                    }
+                    let node = self.expr(expr);
+                    if self.scope.contains_key(&name.to_string()) || outputs.iter().any(|(o, _)| o == name) {
+                        self.errors.at(name.span(), format!("`{name}` is already declared"));
+                        continue;
+                    }
+                    if let Some(n) = node {
+                        outputs.push((name.clone(), n));
+                        if let Some(s) = self.step.as_mut() {
+                            s.steps.insert(name.to_string(), n);
+                        }
+                    }
+                }
+                Stmt::Let { name, expr } => {
+                    self.current = name.to_string();
+                    let node = self.expr(expr);
+                    if self.unique(name) {
+                        self.scope.insert(name.to_string(), Entry { node, kind: Kind::Let });
+                    }
+                }
+                Stmt::For { var: inner, .. } => {
+                    self.errors
+                        .at(inner.span(), "a `for` inside a `for` is not supported: one loop over steps");
+                }
+                _ => {
+                    self.errors.at(
+                        var.span(),
+                        "a `for` body holds `let` statements only (`let l[t] = …;` a step, `let h = …;` a temporary); declarations, `output` and `loss` go outside it",
+                    );
+                }
+            }
+        }
+        outputs
+    }
+
+    /// Each node the steps' values need, lifted over all steps at once
+    /// (`outer_len`: the nodes outside the loop, shared by every step).
+    fn lift_steps(
+        &mut self,
+        body_graph: &Graph,
+        step: &StepCx,
+        roots: &[NodeId],
+        (outer_len, t): (usize, DimId),
+        m: &Model,
+    ) -> Result<HashMap<NodeId, Lifted>, String> {
+        let mut cx = StepLift { src: body_graph, g: &mut self.g, batch: t, names: &m.names };
+        let mut lifted: HashMap<NodeId, Lifted> = HashMap::new();
+        let needed = body_graph.closure(roots, |n| body_graph.op(n).operands().to_vec());
         for n in (0..body_graph.nodes.len()).filter(|&n| needed[n]) {
             let l = if n < outer_len {
                 Ok((n, ops::Kind::Shared))
@@ -213,24 +248,19 @@ impl Builder<'_> {
                 let args: Vec<Lifted> = body_graph.op(n).operands().iter().map(|a| lifted[a]).collect();
                 lift_node(&mut cx, n, &args)
             };
-            match l {
-                Ok(l) => {
-                    lifted.insert(n, l);
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            }
+            lifted.insert(n, l?);
         }
-        if let Some(why) = failed {
-            self.errors.at(
-                var.span(),
-                format!("this map over `{}` has no form over all steps at once: {why}", self.dim_text(t)),
-            );
-            undefined(self);
-            return;
-        }
+        Ok(lifted)
+    }
+
+    /// Each sequence the loop defines, `[T, R]` or `[T]`, bound to its name.
+    fn bind_steps(
+        &mut self,
+        var: &Ident,
+        outputs: Vec<(Ident, NodeId)>,
+        lifted: &HashMap<NodeId, Lifted>,
+        m: &mut Model,
+    ) {
         for (name, n) in outputs {
             let (ln, kind) = lifted[&n];
             let node = match kind {
