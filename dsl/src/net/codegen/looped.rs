@@ -18,6 +18,16 @@ use quote::{format_ident, quote};
 use super::Codegen;
 use crate::net::model::{ONE, Shape};
 
+/// The arguments of the looped batched methods: see `Codegen::looped_args`.
+struct LoopedArgs {
+    bufs: Vec<(Ident, TokenStream, TokenStream)>,
+    fills: Vec<TokenStream>,
+    params: Vec<TokenStream>,
+    calls: Vec<TokenStream>,
+    passes: Vec<TokenStream>,
+    inputs: Vec<usize>,
+}
+
 impl Codegen<'_> {
     /// Marks the per-example generator as the one that also writes the
     /// looped batched methods (`batch` the batch size's type parameter):
@@ -85,57 +95,11 @@ impl Codegen<'_> {
         let t = &self.t;
         let (name, grad_name, generics) = self.names();
         let ws = format_ident!("{}BatchWorkspace", name);
-        let ex_ws = &self.ws;
         let pnames: Vec<TokenStream> = m.params.iter().map(|p| p.field()).collect();
-        // Each argument: its batched name and type, and how example `__b`
-        // is passed to the per-example methods (a buffer filled first, or a
-        // label read directly).
-        let mut bufs = Vec::new();
-        let mut fills = Vec::new();
-        let mut params = Vec::new();
-        let mut calls = Vec::new();
-        let mut passes = Vec::new();
-        let mut inputs = Vec::new();
-        for (i, (kind, d)) in m.args.iter().enumerate() {
-            let Some(shape) = d.shape else { return quote!() };
-            let Some(bty) = self.looped_ty(shape, &b) else { return quote!() };
-            let name = crate::net::batch::batch_name(&d.name);
-            let buf = format_ident!("__a{i}");
-            let ty = self.ty(shape, &quote!(#t));
-            // Every batch is borrowed, a batch of labels too.
-            params.push(quote!(#name: &#bty));
-            calls.push(quote!(#name));
-            if kind.is_input() {
-                inputs.push(i);
-            }
-            match shape {
-                Shape::Label(_) => {
-                    fills.push(quote!());
-                    passes.push(quote!(#name.get(__b)));
-                }
-                Shape::Labels(..) => {
-                    bufs.push((buf.clone(), ty.clone(), quote!(<#ty>::zeros())));
-                    fills.push(quote!(#name.example_into(__b, &mut __ws.#buf);));
-                    passes.push(quote!(&__ws.#buf));
-                }
-                _ => {
-                    let vals = quote!(::shapegrad::values::Values<#t>);
-                    bufs.push((buf.clone(), ty.clone(), quote!(<#ty as #vals>::zeros())));
-                    fills.push(quote! {
-                        let __src = <#bty as #vals>::as_slice(#name);
-                        for (__i, __v) in <#ty as #vals>::as_mut_slice(&mut __ws.#buf).iter_mut().enumerate() {
-                            *__v = __src[__i * __nb + __b];
-                        }
-                    });
-                    passes.push(quote!(&__ws.#buf));
-                }
-            }
-        }
-        let (bnames, btys, binits) = (
-            bufs.iter().map(|(n, _, _)| n).collect::<Vec<_>>(),
-            bufs.iter().map(|(_, ty, _)| ty).collect::<Vec<_>>(),
-            bufs.iter().map(|(_, _, i)| i).collect::<Vec<_>>(),
-        );
+        let Some(LoopedArgs { bufs, fills, params, calls, passes, inputs }) = self.looped_args(&b) else {
+            return quote!();
+        };
+        let workspace = self.looped_workspace(&b, &bufs);
         let gen_b = quote!(<#b: ::shapegrad::Dim>);
         let ws_ty = quote!(#ws<#(#generics,)* #b, #t>);
         let ws_new = quote!(#ws::<#(#generics,)* #b, #t>::new());
@@ -144,54 +108,12 @@ impl Codegen<'_> {
         let fill = quote!(#(#fills)*);
         let nb = quote!(let __nb = <#b as ::shapegrad::Dim>::SIZE;);
         let inv = quote!(<#t as ::shapegrad::Scalar>::ONE / <#t as ::shapegrad::Scalar>::from_usize(__nb));
-        let workspace_doc = format!(
-            "The buffers of `{name}`'s batched methods: one example's workspace and gradient, reused for every example of the batch, and each argument's example."
-        );
-        let per = "the mean over a batch of `B` examples, the example index last (each example's per-example program run in turn, in one workspace)";
-        let (d_loss_with, d_grad_into, d_loss, d_grad) = (
-            format!("The loss for {per}, computed in the buffers of `ws`."),
-            format!(
-                "The loss for {per}, and the gradient of every param (the mean of the examples' gradients) written into `out`, computed in the buffers of `ws`: allocates nothing."
-            ),
-            format!(
-                "The loss for {per}, in this thread's cached workspace (no allocation after the first call)."
-            ),
-            format!(
-                "The loss for {per} and the gradient of every param, in this thread's cached workspace: the returned gradient is the only allocation (`grad_batch_into` writes into the caller's)."
-            ),
-        );
+        let [d_loss_with, d_grad_into, d_loss, d_grad] = looped_docs();
         let forward = self.looped_forward(&b, &inputs, &params, &calls, &passes, &fills);
         let model = self.model_impls(true);
         let input_grads = self.looped_input_grads(&b, &params, &passes, &fill);
         quote! {
-            #[doc = #workspace_doc]
-            #[allow(non_snake_case, non_camel_case_types)]
-            pub struct #ws<#(#generics: ::shapegrad::Dim,)* #b: ::shapegrad::Dim, #t: ::shapegrad::Scalar = f32> {
-                __ex: #ex_ws<#(#generics,)* #t>,
-                __grad: #grad_ty,
-                #(#bnames: #btys,)*
-                __types: ::core::marker::PhantomData<#b>,
-            }
-
-            #[allow(non_snake_case, non_camel_case_types)]
-            impl<#(#generics: ::shapegrad::Dim,)* #b: ::shapegrad::Dim, #t: ::shapegrad::Scalar> #ws<#(#generics,)* #b, #t> {
-                /// Every buffer allocated once, here.
-                pub fn new() -> Self {
-                    Self {
-                        __ex: #ex_ws::new(),
-                        __grad: #grad_name::for_overwrite(),
-                        #(#bnames: #binits,)*
-                        __types: ::core::marker::PhantomData,
-                    }
-                }
-            }
-
-            #[allow(non_snake_case, non_camel_case_types)]
-            impl<#(#generics: ::shapegrad::Dim,)* #b: ::shapegrad::Dim, #t: ::shapegrad::Scalar> ::core::default::Default for #ws<#(#generics,)* #b, #t> {
-                fn default() -> Self {
-                    Self::new()
-                }
-            }
+            #workspace
 
             #[allow(non_snake_case, unused_variables, clippy::all)]
             impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
@@ -240,6 +162,104 @@ impl Codegen<'_> {
 
             #model
             #input_grads
+        }
+    }
+
+    /// Each argument: its batched name and type, and how example `__b` is
+    /// passed to the per-example methods (a buffer filled first, or a label
+    /// read directly); `None` when one has no batched type.
+    fn looped_args(&self, b: &Ident) -> Option<LoopedArgs> {
+        let (m, t) = (self.m, &self.t);
+        let mut bufs = Vec::new();
+        let mut fills = Vec::new();
+        let mut params = Vec::new();
+        let mut calls = Vec::new();
+        let mut passes = Vec::new();
+        let mut inputs = Vec::new();
+        for (i, (kind, d)) in m.args.iter().enumerate() {
+            let shape = d.shape?;
+            let bty = self.looped_ty(shape, b)?;
+            let name = crate::net::batch::batch_name(&d.name);
+            let buf = format_ident!("__a{i}");
+            let ty = self.ty(shape, &quote!(#t));
+            // Every batch is borrowed, a batch of labels too.
+            params.push(quote!(#name: &#bty));
+            calls.push(quote!(#name));
+            if kind.is_input() {
+                inputs.push(i);
+            }
+            match shape {
+                Shape::Label(_) => {
+                    fills.push(quote!());
+                    passes.push(quote!(#name.get(__b)));
+                }
+                Shape::Labels(..) => {
+                    bufs.push((buf.clone(), ty.clone(), quote!(<#ty>::zeros())));
+                    fills.push(quote!(#name.example_into(__b, &mut __ws.#buf);));
+                    passes.push(quote!(&__ws.#buf));
+                }
+                _ => {
+                    let vals = quote!(::shapegrad::values::Values<#t>);
+                    bufs.push((buf.clone(), ty.clone(), quote!(<#ty as #vals>::zeros())));
+                    fills.push(quote! {
+                        let __src = <#bty as #vals>::as_slice(#name);
+                        for (__i, __v) in <#ty as #vals>::as_mut_slice(&mut __ws.#buf).iter_mut().enumerate() {
+                            *__v = __src[__i * __nb + __b];
+                        }
+                    });
+                    passes.push(quote!(&__ws.#buf));
+                }
+            }
+        }
+        Some(LoopedArgs { bufs, fills, params, calls, passes, inputs })
+    }
+
+    /// The batched methods' workspace: one example's workspace and
+    /// gradient, and a buffer for each argument's example.
+    fn looped_workspace(&self, b: &Ident, bufs: &[(Ident, TokenStream, TokenStream)]) -> TokenStream {
+        let t = &self.t;
+        let (name, grad_name, generics) = self.names();
+        let ws = format_ident!("{}BatchWorkspace", name);
+        let ex_ws = &self.ws;
+        let grad_ty = quote!(#grad_name<#(#generics,)* #t>);
+        let (bnames, btys, binits) = (
+            bufs.iter().map(|(n, _, _)| n).collect::<Vec<_>>(),
+            bufs.iter().map(|(_, ty, _)| ty).collect::<Vec<_>>(),
+            bufs.iter().map(|(_, _, i)| i).collect::<Vec<_>>(),
+        );
+        let workspace_doc = format!(
+            "The buffers of `{name}`'s batched methods: one example's workspace and gradient, reused for every example of the batch, and each argument's example."
+        );
+        quote! {
+            #[doc = #workspace_doc]
+            #[allow(non_snake_case, non_camel_case_types)]
+            pub struct #ws<#(#generics: ::shapegrad::Dim,)* #b: ::shapegrad::Dim, #t: ::shapegrad::Scalar = f32> {
+                __ex: #ex_ws<#(#generics,)* #t>,
+                __grad: #grad_ty,
+                #(#bnames: #btys,)*
+                __types: ::core::marker::PhantomData<#b>,
+            }
+
+            #[allow(non_snake_case, non_camel_case_types)]
+            impl<#(#generics: ::shapegrad::Dim,)* #b: ::shapegrad::Dim, #t: ::shapegrad::Scalar> #ws<#(#generics,)* #b, #t> {
+                /// Every buffer allocated once, here.
+                pub fn new() -> Self {
+                    Self {
+                        __ex: #ex_ws::new(),
+                        __grad: #grad_name::for_overwrite(),
+                        #(#bnames: #binits,)*
+                        __types: ::core::marker::PhantomData,
+                    }
+                }
+            }
+
+            #[allow(non_snake_case, non_camel_case_types)]
+            impl<#(#generics: ::shapegrad::Dim,)* #b: ::shapegrad::Dim, #t: ::shapegrad::Scalar> ::core::default::Default for #ws<#(#generics,)* #b, #t> {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+
         }
     }
 
@@ -321,4 +341,22 @@ impl Codegen<'_> {
             }
         }
     }
+}
+
+/// The docs of the looped batched methods: `loss_batch_with`,
+/// `grad_batch_into`, `loss_batch`, `grad_batch`.
+fn looped_docs() -> [String; 4] {
+    let per = "the mean over a batch of `B` examples, the example index last (each example's per-example program run in turn, in one workspace)";
+    [
+        format!("The loss for {per}, computed in the buffers of `ws`."),
+        format!(
+            "The loss for {per}, and the gradient of every param (the mean of the examples' gradients) written into `out`, computed in the buffers of `ws`: allocates nothing."
+        ),
+        format!(
+            "The loss for {per}, in this thread's cached workspace (no allocation after the first call)."
+        ),
+        format!(
+            "The loss for {per} and the gradient of every param, in this thread's cached workspace: the returned gradient is the only allocation (`grad_batch_into` writes into the caller's)."
+        ),
+    ]
 }
