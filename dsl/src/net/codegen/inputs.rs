@@ -58,7 +58,7 @@ impl Codegen<'_> {
             "The gradients of the loss with respect to the inputs `{}` asks for (`grad x;`), {per}.",
             name
         );
-        let field_docs: Vec<String> = fields.iter().map(|f| format!("∂L/∂{f}.")).collect();
+        let structure = self.input_grad_struct(&st, &doc, &fields, &tys);
         let prog = self.program(&[loss], &outs, &tt);
         let loss_val = self.loss_value(loss);
         let args = self.params_list(&tt, true);
@@ -77,6 +77,40 @@ impl Codegen<'_> {
             "The loss, every param's gradient, and the gradients of the inputs asked for (`grad x;`), {per}, in this thread's cached workspace."
         );
         quote! {
+            #structure
+
+            #[allow(non_snake_case, unused_variables, clippy::all)]
+            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
+                #[doc = #method_doc]
+                pub fn #method #generic (&self, #args) -> (#t, #grad_name<#(#generics,)* #t>, #st<#(#generics,)* #(#b,)* #t>) {
+                    let mut __out = #grad_name::zeros();
+                    let mut __inp = #st::zeros();
+                    let __loss = ::shapegrad::workspace::with_cached(|| #ws_new, |__ws| {
+                        // Not a hot path: the baseline copy of the products.
+                        let __isa = ::shapegrad::isa::Portable;
+                        #prog
+                        #loss_val
+                    });
+                    #unscale
+                    (__loss, __out, __inp)
+                }
+            }
+        }
+    }
+
+    /// The struct of the inputs' gradients, named `st`, and its `zeros`.
+    fn input_grad_struct(
+        &self,
+        st: &Ident,
+        doc: &str,
+        fields: &[&Ident],
+        tys: &[TokenStream],
+    ) -> TokenStream {
+        let (t, generics) = (&self.t, &self.m.generics);
+        let b = self.ws_generic.iter();
+        let b: Vec<&Ident> = b.collect();
+        let field_docs: Vec<String> = fields.iter().map(|f| format!("∂L/∂{f}.")).collect();
+        quote! {
             #[doc = #doc]
             #[derive(Clone, Debug, PartialEq)]
             #[allow(non_snake_case)]
@@ -94,23 +128,6 @@ impl Codegen<'_> {
                         #(#fields: <#tys as ::shapegrad::values::Values<#t>>::zeros(),)*
                         __dims: ::core::marker::PhantomData,
                     }
-                }
-            }
-
-            #[allow(non_snake_case, unused_variables, clippy::all)]
-            impl<#(#generics: ::shapegrad::Dim,)* #t: ::shapegrad::Scalar> #name<#(#generics,)* #t> {
-                #[doc = #method_doc]
-                pub fn #method #generic (&self, #args) -> (#t, #grad_name<#(#generics,)* #t>, #st<#(#generics,)* #(#b,)* #t>) {
-                    let mut __out = #grad_name::zeros();
-                    let mut __inp = #st::zeros();
-                    let __loss = ::shapegrad::workspace::with_cached(|| #ws_new, |__ws| {
-                        // Not a hot path: the baseline copy of the products.
-                        let __isa = ::shapegrad::isa::Portable;
-                        #prog
-                        #loss_val
-                    });
-                    #unscale
-                    (__loss, __out, __inp)
                 }
             }
         }
