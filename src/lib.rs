@@ -139,7 +139,13 @@ pub use shapegrad_macros::dims;
 ///   A call is expanded where it is written (its arguments checked as
 ///   values, the body with its parameters bound to them), so it has every
 ///   rule of the ops in its body: shapes, gradient, batched form, ONNX
-///   export; the derivation shows the expanded form. A function that calls
+///   export. A function of one value whose body is elementwise in it
+///   (every composite, `fn hs(v) = v * min(max(v + 3.0, 0.0), 6.0) / 6.0;`)
+///   has its derivative built once, where it is called: the derivation
+///   prints it by name, `∂z = ∂y ⊙ hardswish′(z)`, and the function's
+///   definition and that derivative once, after the backward pass (`where
+///   hardswish(x) = …, so hardswish′(z) = …`); other functions show their
+///   expanded form. A function that calls
 ///   itself, one defined twice or named like a function of `net!`, and a
 ///   call with the wrong number of arguments are errors.
 /// - `layer NAME<I, O>(x) { param …; let …; VALUE }` defines a layer, a piece

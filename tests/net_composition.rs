@@ -140,3 +140,17 @@ fn a_negative_literal_is_a_number_where_one_is_read() {
     assert!((net.loss(&x()) - want).abs() < 1e-12, "{} vs {want}", net.loss(&x()));
     assert!(net.gradcheck(&x()).is_ok(1e-6));
 }
+
+#[test]
+fn the_derivation_names_each_function_and_defines_it_once() {
+    let d = Composites::derivation();
+    // ∂z through each composite, by its name, its derivative built once.
+    assert!(d.contains("∂z = hardswish′(z) + hardtanh′(z) + relu6′(z) + silu′(z) + mish′(z)"), "{d}");
+    assert!(d.contains("where silu(x) = x * sigmoid(x), so silu′(z) = σ(z)(1 + z(1 − σ(z)))"), "{d}");
+    assert!(d.contains("where hardsigmoid(x) = relu6(x + 3) / 6, so hardsigmoid′(z) ="), "{d}");
+    assert_eq!(d.matches("where hardswish(x)").count(), 1, "{d}");
+    // A function of the net's own, called on an expression.
+    let g = Gated::derivation();
+    assert!(g.contains("hs′(h ⊙ 4)") && g.contains("where hs(v) = v * min(max(v + 3, 0), 6) / 6"), "{g}");
+    assert!(Composites::derivation_latex().contains("\\operatorname{hardswish}'(z)"));
+}

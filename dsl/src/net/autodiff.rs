@@ -141,7 +141,13 @@ fn adjoint(
         g.loops[k].prev_adjoints.push((s, lag, d));
         return;
     }
-    for (operand, part) in def(op.code).vjp(g, n, d) {
+    // A call of a function elementwise in one value (`hardswish(z)`): its
+    // derivative, built once, times the adjoint.
+    let parts = match g.applied.iter().find(|a| a.node == n).map(|a| (a.arg, a.deriv)) {
+        Some((x, deriv)) => vec![(x, g.mk(Op::new("mul", &[d, deriv])))],
+        None => def(op.code).vjp(g, n, d),
+    };
+    for (operand, part) in parts {
         if !needs[operand] {
             continue;
         }

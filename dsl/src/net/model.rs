@@ -216,6 +216,24 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     index: HashMap<Op, NodeId>,
     pub loops: Vec<LoopInfo>,
+    /// Calls of functions of one value made of elementwise ops (`hardswish(z)`),
+    /// each with its derivative built once: see `Applied`.
+    pub applied: Vec<Applied>,
+}
+
+/// A call `name(arg)` of a function of one value whose body is elementwise
+/// in it: node `node` is its value, `deriv` its derivative `name′(arg)`, one
+/// value per element. The backward pass sends `∂node ⊙ deriv` to `arg`, and
+/// the derivation prints `name′(arg)` with its definition once.
+#[derive(Clone)]
+pub struct Applied {
+    pub name: String,
+    /// The function's definition as written: `x * min(max(x + 3.0, 0.0), 6.0) / 6.0`.
+    pub definition: String,
+    pub param: String,
+    pub node: NodeId,
+    pub arg: NodeId,
+    pub deriv: NodeId,
 }
 
 impl Default for Graph {
@@ -230,6 +248,7 @@ impl Default for Graph {
             nodes: Vec::new(),
             index: HashMap::new(),
             loops: Vec::new(),
+            applied: Vec::new(),
         }
     }
 }

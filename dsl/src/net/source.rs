@@ -38,7 +38,20 @@ pub fn source_text(e: &Expr) -> String {
 
 /// A number as a person writes it: `2`, `0.5`.
 pub fn number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return format!("{}", x as i64);
+    }
+    let text = format!("{x}");
+    // A fraction whose decimals run on (`/ 6.0` is `· 0.1666…`) as `1/6`.
+    if text.len() > 8
+        && let Some((p, q)) = (2..=12).find_map(|q| {
+            let p = x * q as f64;
+            (p.fract() == 0.0 && p.abs() < 1000.0).then_some((p as i64, q))
+        })
+    {
+        return format!("{p}/{q}");
+    }
+    text
 }
 
 /// The transpose of `e` as the user would write it: `a.T`, `(a + b).T`,

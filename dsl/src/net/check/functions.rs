@@ -10,10 +10,13 @@ use std::rc::Rc;
 
 use syn::Ident;
 
+use std::collections::HashMap;
+
 use super::{Builder, Entry, Kind};
-use crate::net::model::NodeId;
+use crate::net::model::{Applied, NodeId, Op};
 use crate::net::ops;
 use crate::net::parse::{Expr, expr_error};
+use crate::net::source::source_text;
 
 /// A function's parameters and body.
 pub struct Function {
@@ -83,7 +86,7 @@ impl Builder<'_> {
             .zip(&values)
             .map(|(p, &n)| self.scope.insert(p.clone(), Entry { node: Some(n), kind: Kind::Let }))
             .collect();
-        self.calling.push(key);
+        self.calling.push(key.clone());
         let node = self.expr(&f.body);
         self.calling.pop();
         for (p, old) in f.params.iter().zip(saved) {
@@ -92,6 +95,62 @@ impl Builder<'_> {
                 None => self.scope.remove(p),
             };
         }
+        // A function of one value, elementwise in it, outside a loop: its
+        // derivative built once, so the derivation prints it by name.
+        if let (Some(r), [x], None) = (node, values.as_slice(), &self.step)
+            && let Some(deriv) = self.derivative(r, *x)
+        {
+            let definition = source_text(&f.body);
+            let param = f.params[0].clone();
+            // A call whose expansion another call's is (`hs(z)` and `hardswish(z)`) keeps the first name.
+            if !self.g.applied.iter().any(|a| a.node == r) {
+                self.g.applied.push(Applied { name: key, definition, param, node: r, arg: *x, deriv });
+            }
+        }
         Some(node)
+    }
+
+    /// `∂r/∂x`, one value per element, when `r` is made of elementwise ops
+    /// on `x` and constants alone (no other value of the net): the reverse
+    /// pass over those ops from a seed of ones; `None` otherwise.
+    fn derivative(&mut self, r: NodeId, x: NodeId) -> Option<NodeId> {
+        let g = &self.g;
+        let below = g.closure(&[r], |n| if n == x { Vec::new() } else { g.op(n).operands().to_vec() });
+        let on_path = g.closure(&[x], |_| Vec::new());
+        let mut depends = vec![false; g.nodes.len()];
+        let mut path = Vec::new();
+        for n in (0..g.nodes.len()).filter(|&n| below[n]) {
+            depends[n] = n == x || on_path[n] || g.op(n).operands().iter().any(|&a| depends[a]);
+            // Rule: nothing but `x` and constants below `r`, elementwise ops above `x`.
+            if g.is_leaf(n) && n != x {
+                return None;
+            }
+            if depends[n] && n != x {
+                if !ops::def(g.op(n).code).elementwise() || g.shape(n) != g.shape(x) {
+                    return None;
+                }
+                path.push(n);
+            }
+        }
+        if r == x || !depends[r] {
+            return None;
+        }
+        // A scalar seed: each op's adjoint is then its derivative alone,
+        // broadcast like a scalar side (`1/6 min(…)`, not `(1/6 𝟙) ⊙ min(…)`).
+        let seed = self.g.constant(1.0);
+        let mut adjoint: HashMap<NodeId, NodeId> = HashMap::from([(r, seed)]);
+        for &n in path.iter().rev() {
+            let Some(d) = adjoint.remove(&n) else { continue };
+            for (a, part) in ops::def(self.g.op(n).code).vjp(&mut self.g, n, d) {
+                if a == x || path.contains(&a) {
+                    let sum = match adjoint.get(&a) {
+                        Some(&prev) => self.g.mk(Op::new("add", &[prev, part])),
+                        None => part,
+                    };
+                    adjoint.insert(a, sum);
+                }
+            }
+        }
+        adjoint.remove(&x)
     }
 }

@@ -83,6 +83,7 @@ pub fn derivation(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) ->
             let parts = wrap(&l.expression, WRAP_LATEX);
             out.push(format!("{} &= {} && {}", l.adjoint, parts.join(" \\\\\n&\\quad "), l.shape));
         }
+        out.extend(p.functions(&out.join("\n")));
         return format!("\\begin{{aligned}}\n{}\n\\end{{aligned}}", out.join(" \\\\\n"));
     }
     let wrapped: Vec<Vec<String>> = rows.iter().map(|l| wrap(&l.expression, WRAP_TEXT)).collect();
@@ -121,6 +122,9 @@ pub fn derivation(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) ->
                 out += &format!("{lhs} {part}\n");
             }
         }
+    }
+    for line in p.functions(&out) {
+        out += &format!("{line}\n");
     }
     out
 }
@@ -276,6 +280,32 @@ impl Printer<'_> {
         self.expand(d).0
     }
 
+    /// Each function whose derivative `text` names (`hardswish′(z)`), once:
+    /// its definition and that derivative written out.
+    fn functions(&self, text: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for f in &self.g.applied {
+            let shown = self.show(f.deriv).0;
+            if seen.contains(&f.name.as_str()) || !text.contains(&shown) {
+                continue;
+            }
+            seen.push(&f.name);
+            let derivative = self.expand(f.deriv).0;
+            out.push(if self.latex() {
+                format!(
+                    "&\\text{{where }} \\operatorname{{{}}}({}) = \\texttt{{{}}},\\ {shown} = {derivative}",
+                    f.name.replace('_', "\\_"),
+                    f.param,
+                    f.definition.replace('_', "\\_")
+                )
+            } else {
+                format!("where {}({}) = {}, so {shown} = {derivative}", f.name, f.param, f.definition)
+            });
+        }
+        out
+    }
+
     fn forward_name(&self, n: NodeId) -> Option<&String> {
         if n < self.forward_len { self.names.get(&n) } else { None }
     }
@@ -283,6 +313,16 @@ impl Printer<'_> {
     /// Node `n` inside an expression: by name where it has one, else as its
     /// op prints it.
     fn show(&self, n: NodeId) -> (String, Prec) {
+        // A function's derivative by its name: `hardswish′(z)`.
+        if let Some(f) = self.g.applied.iter().find(|f| f.deriv == n) {
+            let x = self.show(f.arg).0;
+            let name = if self.latex() {
+                format!("\\operatorname{{{}}}'", f.name.replace('_', "\\_"))
+            } else {
+                format!("{}′", f.name)
+            };
+            return (format!("{name}({x})"), Prec::Atom);
+        }
         if let Some(name) = self.forward_name(n) {
             return (self.name(name), Prec::Atom);
         }

@@ -183,6 +183,10 @@ impl OpDef for Elementwise {
         self.0
     }
 
+    fn elementwise(&self) -> bool {
+        true
+    }
+
     fn operator(&self) -> Option<&'static str> {
         Some(match self.0 {
             "add" => "+",

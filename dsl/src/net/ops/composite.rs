@@ -2,8 +2,8 @@
 //! operators of `net!` (one line below: name, parameters, definition), so
 //! it needs no kernel, no derivative op and no ONNX code — a call is
 //! expanded into its definition where it is written (`check::functions`)
-//! and every rule of those ops applies. The derivation shows the expanded
-//! form.
+//! and every rule of those ops applies. The derivation names it, with its
+//! derivative built once (`hardswish′(z)`, `check::functions`).
 
 /// `(name, parameters, definition)`.
 pub const COMPOSITES: &[(&str, &[&str], &str)] = &[

@@ -22,6 +22,10 @@ impl OpDef for Div {
         "div"
     }
 
+    fn elementwise(&self) -> bool {
+        true
+    }
+
     fn operator(&self) -> Option<&'static str> {
         Some("/")
     }

@@ -28,6 +28,10 @@ impl OpDef for Extremum {
         self.0
     }
 
+    fn elementwise(&self) -> bool {
+        true
+    }
+
     fn signature(&self) -> Option<Signature> {
         Some(Signature { arity: 2, label_last: false })
     }
@@ -115,6 +119,10 @@ struct Mask {
 impl OpDef for Mask {
     fn code(&self) -> &'static str {
         self.code
+    }
+
+    fn elementwise(&self) -> bool {
+        true
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {

@@ -188,6 +188,13 @@ pub trait OpDef: Sync {
     /// Node `n` in a derivation.
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec);
 
+    /// Whether the op acts element by element on operands of its result's
+    /// shape (or a scalar side): a function of such ops alone has a
+    /// derivative of one value per element, printed by the function's name.
+    fn elementwise(&self) -> bool {
+        false
+    }
+
     /// Whether the op computes otherwise in training than in evaluation
     /// (`dropout`, `batchnorm`): a net with one gets its training methods
     /// from the training graph and `forward_batch` from the evaluation one.

@@ -16,6 +16,10 @@ impl OpDef for Neg {
         "neg"
     }
 
+    fn elementwise(&self) -> bool {
+        true
+    }
+
     fn check(&self, cx: &mut Check<'_>, call: &Call) -> Option<NodeId> {
         let a = call.nodes[0];
         let s = cx.g.shape(a);

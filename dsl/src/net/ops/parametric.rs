@@ -84,6 +84,10 @@ impl OpDef for Value {
         self.0.name
     }
 
+    fn elementwise(&self) -> bool {
+        true
+    }
+
     fn guess(&self, g: &Graph, nodes: &[NodeId]) -> Option<Shape> {
         Some(g.shape(nodes[0]))
     }
@@ -160,6 +164,10 @@ struct Deriv(&'static Parametric);
 impl OpDef for Deriv {
     fn code(&self) -> &'static str {
         self.0.deriv
+    }
+
+    fn elementwise(&self) -> bool {
+        true
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {

@@ -278,6 +278,10 @@ impl OpDef for Map {
         self.0.name
     }
 
+    fn elementwise(&self) -> bool {
+        true
+    }
+
     fn signature(&self) -> Option<Signature> {
         Some(Signature { arity: 1, label_last: false })
     }
@@ -334,6 +338,10 @@ struct Deriv(Unary);
 impl OpDef for Deriv {
     fn code(&self) -> &'static str {
         self.0.deriv
+    }
+
+    fn elementwise(&self) -> bool {
+        true
     }
 
     fn infer(&self, g: &Graph, op: &Op) -> Shape {
