@@ -5,22 +5,12 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Ident, Token, braced};
 
 use super::expr::parse_full_expr;
-use super::{Errors, LayerAst, Stmt, parse_body};
+use super::{Errors, LayerAst, Stmt, angled, parse_body};
 
 /// What follows the word `layer`.
 pub(super) fn parse_layer(attrs: Vec<Attribute>, input: ParseStream) -> syn::Result<LayerAst> {
     let name: Ident = input.parse()?;
-    let mut generics = Vec::new();
-    if input.peek(Token![<]) {
-        input.parse::<Token![<]>()?;
-        while !input.peek(Token![>]) {
-            generics.push(input.parse()?);
-            if !input.peek(Token![>]) {
-                input.parse::<Token![,]>()?;
-            }
-        }
-        input.parse::<Token![>]>()?;
-    }
+    let generics = angled(input)?;
     let shape_hint = |e: syn::Error| {
         syn::Error::new(
             e.span(),

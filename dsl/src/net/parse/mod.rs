@@ -301,17 +301,7 @@ impl Parse for Nets {
                 )
             })?;
             let name: Ident = input.parse()?;
-            let mut generics = Vec::new();
-            if input.peek(Token![<]) {
-                input.parse::<Token![<]>()?;
-                while !input.peek(Token![>]) {
-                    generics.push(input.parse()?);
-                    if !input.peek(Token![>]) {
-                        input.parse::<Token![,]>()?;
-                    }
-                }
-                input.parse::<Token![>]>()?;
-            }
+            let generics = angled(input)?;
             let content;
             braced!(content in input);
             let body: TokenStream = content.parse()?;
@@ -319,6 +309,22 @@ impl Parse for Nets {
         }
         Ok(Nets(nets))
     }
+}
+
+/// `<A, B>` after a name (a net's or a layer's dims, an instance's), or nothing.
+fn angled<T: Parse>(input: ParseStream) -> syn::Result<Vec<T>> {
+    let mut items = Vec::new();
+    if input.peek(Token![<]) {
+        input.parse::<Token![<]>()?;
+        while !input.peek(Token![>]) {
+            items.push(input.parse()?);
+            if !input.peek(Token![>]) {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        input.parse::<Token![>]>()?;
+    }
+    Ok(items)
 }
 
 /// Splits at top-level `;` and parses each statement, collecting errors.

@@ -5,7 +5,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Ident, Token, braced};
 
 use super::expr::parse_full_expr;
-use super::{DimAst, Errors, ShapeAst, Stmt, layer, parse_body};
+use super::{DimAst, Errors, ShapeAst, Stmt, angled, layer, parse_body};
 
 const STATEMENTS: &str =
     "`param`, `input`, `target`, `label`, `let`, `for`, `fn`, `layer`, `output`, `loss` or `grad`";
@@ -186,16 +186,6 @@ fn parse_instance(attrs: Vec<Attribute>, input: ParseStream) -> syn::Result<Stmt
     let name = input.parse()?;
     input.parse::<Token![:]>()?;
     let layer = input.parse()?;
-    let mut dims = Vec::new();
-    if input.peek(Token![<]) {
-        input.parse::<Token![<]>()?;
-        while !input.peek(Token![>]) {
-            dims.push(input.parse()?);
-            if !input.peek(Token![>]) {
-                input.parse::<Token![,]>()?;
-            }
-        }
-        input.parse::<Token![>]>()?;
-    }
+    let dims = angled(input)?;
     Ok(Stmt::Instance { attrs, name, layer, dims })
 }
