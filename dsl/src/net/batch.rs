@@ -97,30 +97,7 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
         Kind::Scalar => l.g.intern(Op::new("mean", &[per_example]), Shape::Scalar),
         _ => per_example,
     };
-    let rename = |d: &Decl, node: Option<NodeId>, shape: Option<Shape>| Decl {
-        name: batch_name(&d.name),
-        attrs: Vec::new(),
-        shape,
-        node,
-        init: None,
-        layer: None,
-    };
-    let mut args = Vec::new();
-    for (i, (kind, d)) in m.args.iter().enumerate() {
-        let shape = match (kind, d.shape) {
-            (ArgKind::Input | ArgKind::Target, Some(Shape::Mat(r, ONE))) => Shape::Mat(r, batch),
-            (ArgKind::Label | ArgKind::Index, Some(Shape::Label(c))) => Shape::Labels(c, batch),
-            // A sequence: `T` blocks of one per example (see `Kind::Seq`).
-            (ArgKind::Input, Some(Shape::Mat(t, r))) => Shape::Mat(l.g.shaped(&[t, r]), batch),
-            (ArgKind::Label | ArgKind::Index, Some(Shape::Labels(c, t))) => {
-                Shape::Labels(c, l.g.shaped(&[t, batch]))
-            }
-            _ => return Err(format!("input `{}` is not a column vector", d.name)),
-        };
-        let op = Op::with(if *kind == ArgKind::Label { "label" } else { "input" }, &[], Attr::Index(i));
-        let node = l.g.find(op);
-        args.push((*kind, rename(d, node, Some(shape))));
-    }
+    let args = batched_args(m, &mut l.g, batch)?;
     let params = m
         .params
         .iter()
@@ -152,6 +129,36 @@ pub fn lift(m: &Model, training: bool) -> Result<Model, String> {
         size_checks: Vec::new(),
         states: m.states.clone(),
     })
+}
+
+/// The batched net's arguments: a batch of each input, target, label and
+/// sequence, the example index last.
+fn batched_args(m: &Model, g: &mut Graph, batch: DimId) -> Result<Vec<(ArgKind, Decl)>, String> {
+    let rename = |d: &Decl, node: Option<NodeId>, shape: Option<Shape>| Decl {
+        name: batch_name(&d.name),
+        attrs: Vec::new(),
+        shape,
+        node,
+        init: None,
+        layer: None,
+    };
+    let mut args = Vec::new();
+    for (i, (kind, d)) in m.args.iter().enumerate() {
+        let shape = match (kind, d.shape) {
+            (ArgKind::Input | ArgKind::Target, Some(Shape::Mat(r, ONE))) => Shape::Mat(r, batch),
+            (ArgKind::Label | ArgKind::Index, Some(Shape::Label(c))) => Shape::Labels(c, batch),
+            // A sequence: `T` blocks of one per example (see `Kind::Seq`).
+            (ArgKind::Input, Some(Shape::Mat(t, r))) => Shape::Mat(g.shaped(&[t, r]), batch),
+            (ArgKind::Label | ArgKind::Index, Some(Shape::Labels(c, t))) => {
+                Shape::Labels(c, g.shaped(&[t, batch]))
+            }
+            _ => return Err(format!("input `{}` is not a column vector", d.name)),
+        };
+        let op = Op::with(if *kind == ArgKind::Label { "label" } else { "input" }, &[], Attr::Index(i));
+        let node = g.find(op);
+        args.push((*kind, rename(d, node, Some(shape))));
+    }
+    Ok(args)
 }
 
 /// The batched node for per-example node `n` (of `cx.src()`), from its

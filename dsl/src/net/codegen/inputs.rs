@@ -8,6 +8,7 @@ use quote::{format_ident, quote};
 
 use super::Codegen;
 use crate::net::autodiff::Adjoints;
+use crate::net::check::Decl;
 use crate::net::model::NodeId;
 
 impl Codegen<'_> {
@@ -21,29 +22,9 @@ impl Codegen<'_> {
         let t = &self.t;
         let tt = quote!(#t);
         let (name, grad_name, generics) = self.names();
-        let Some(mut outs) = m
-            .params
-            .iter()
-            .map(|p| {
-                let d = adj.of.get(&p.node?).copied()?;
-                let field = p.field();
-                Some((d, quote!(__out.#field)))
-            })
-            .collect::<Option<Vec<(NodeId, TokenStream)>>>()
-        else {
-            return quote!();
-        };
-        let inputs: Vec<_> = m.input_grads.iter().filter_map(|&i| m.args.get(i).map(|(_, d)| d)).collect();
+        let Some((outs, inputs)) = self.input_grad_outs(adj) else { return quote!() };
         let fields: Vec<&Ident> = inputs.iter().map(|d| &d.name).collect();
         let tys: Vec<TokenStream> = inputs.iter().filter_map(|d| d.shape.map(|s| self.ty(s, &tt))).collect();
-        if tys.len() != inputs.len() {
-            return quote!();
-        }
-        // An input the loss does not depend on keeps its zero gradient.
-        outs.extend(inputs.iter().filter_map(|d| {
-            let (n, f) = (adj.of.get(&d.node?).copied()?, &d.name);
-            Some((n, quote!(__inp.#f)))
-        }));
         let b = self.ws_generic.clone().into_iter().collect::<Vec<_>>();
         let (st, method, per) = if batch {
             (
@@ -96,6 +77,34 @@ impl Codegen<'_> {
                 }
             }
         }
+    }
+
+    /// Where the program writes each gradient (every param's into `__out`,
+    /// each input's asked for into `__inp`), and those inputs; `None` after
+    /// an error.
+    #[allow(clippy::type_complexity)]
+    fn input_grad_outs(&self, adj: &Adjoints) -> Option<(Vec<(NodeId, TokenStream)>, Vec<&Decl>)> {
+        let m = self.m;
+        let mut outs = m
+            .params
+            .iter()
+            .map(|p| {
+                let d = adj.of.get(&p.node?).copied()?;
+                let field = p.field();
+                Some((d, quote!(__out.#field)))
+            })
+            .collect::<Option<Vec<(NodeId, TokenStream)>>>()?;
+        let inputs: Vec<&Decl> =
+            m.input_grads.iter().filter_map(|&i| m.args.get(i).map(|(_, d)| d)).collect();
+        if inputs.iter().any(|d| d.shape.is_none()) {
+            return None;
+        }
+        // An input the loss does not depend on keeps its zero gradient.
+        outs.extend(inputs.iter().filter_map(|d| {
+            let (n, f) = (adj.of.get(&d.node?).copied()?, &d.name);
+            Some((n, quote!(__inp.#f)))
+        }));
+        Some((outs, inputs))
     }
 
     /// The struct of the inputs' gradients, named `st`, and its `zeros`.

@@ -78,7 +78,31 @@ impl Codegen<'_> {
                 }
             }
         };
-        let predict = match (out_ty, batch) {
+        let predict = self.predict_impl(out_ty, (&header, &net_ty, x_ty, x_args, &bat), batch);
+        // A net with two modes gets its training methods and its
+        // `forward_batch` from two generators: each emits its own trait.
+        match self.part {
+            Part::All => quote!(#training #predict),
+            Part::Train => training,
+            Part::Eval => predict,
+        }
+    }
+
+    /// `forward` (or `forward_batch`) as a trait, when every output has a type.
+    fn predict_impl(
+        &self,
+        out_ty: Option<TokenStream>,
+        (header, net_ty, x_ty, x_args, bat): (
+            &TokenStream,
+            &TokenStream,
+            &TokenStream,
+            &[TokenStream],
+            &Ident,
+        ),
+        batch: bool,
+    ) -> TokenStream {
+        let (name, t, model) = (&self.m.name, &self.t, quote!(::shapegrad::model));
+        match (out_ty, batch) {
             (None, _) => quote!(),
             (Some(o), true) => quote! {
                 /// `forward_batch` as a trait.
@@ -98,13 +122,6 @@ impl Codegen<'_> {
                     }
                 }
             },
-        };
-        // A net with two modes gets its training methods and its
-        // `forward_batch` from two generators: each emits its own trait.
-        match self.part {
-            Part::All => quote!(#training #predict),
-            Part::Train => training,
-            Part::Eval => predict,
         }
     }
 
