@@ -137,6 +137,16 @@ fuzz_target!(|data: &[u8]| {
             3 => format!("label {name}: {};\n", b.pick(DIMS)),
             4 | 5 => format!("let {name} = {};\n", expr(&mut b, 0)),
             6 if b.next() % 4 == 0 => format!("fn gate({name}) = {};\n", expr(&mut b, 0)),
+            // A layer, valid or not, and instances of it (called as `L(x)` by `expr`'s names).
+            6 if b.next() % 4 == 0 => {
+                let dims = if b.next() % 2 == 0 { "<I, O>" } else { "" };
+                let (p, v) = (shape(&mut b), expr(&mut b, 1));
+                format!("layer {name}{dims}({}) {{\n    param {}: {p};\n    {v}\n}}\n", b.pick(NAMES), b.pick(NAMES))
+            }
+            6 if b.next() % 3 == 0 => {
+                let dims = if b.next() % 2 == 0 { format!("<{}, {}>", b.pick(DIMS), b.pick(DIMS)) } else { String::new() };
+                format!("param {name}: {}{dims};\nlet {} = {name}({});\n", b.pick(NAMES), b.pick(NAMES), expr(&mut b, 1))
+            }
             6 => format!("loss {};\n", expr(&mut b, 0)),
             7 if b.next() % 2 == 0 => {
                 let mut lets = String::new();
