@@ -160,7 +160,11 @@ pub use shapegrad_macros::dims;
 ///   (as PyTorch's `state_dict` names a submodule's params), grouped by
 ///   instance in `summary()`. `l1(h)` applies it: the body is expanded
 ///   where it is called, seeing its arguments, its params and its `let`s
-///   only; an instance called twice shares its params. In the derivation, a
+///   only; an instance called twice shares its params. `param blocks:
+///   [Block; 4];` declares a stack of four instances, each with its own
+///   params (`net.blocks[0].W`, files' `blocks.0.W` as a PyTorch
+///   `ModuleList`'s), and `blocks(h)` applies them in turn (its layer
+///   takes one argument). In the derivation, a
 ///   call's value is named by its instance (`∂r1`) and its `let`s by
 ///   instance and name (`r1.h`; `r1.h₂` in its second call).
 ///   ```

@@ -40,6 +40,18 @@ net! {
         loss softmax_cross_entropy(z, y);
     }
 
+    /// The residual block as a stack of two members, each its own params.
+    pub net Stacked {
+        input x: [D];
+        label y: C;
+        param l1: Dense<D, H>;
+        param rs: [Residual; 2];
+        param l2: Dense<H, C>;
+        let z = l2(rs(tanh(l1(x))));
+        output z;
+        loss softmax_cross_entropy(z, y);
+    }
+
     /// The same net written out flat.
     pub net Flat {
         input x: [D];
@@ -211,4 +223,45 @@ fn the_derivation_names_the_values_of_each_call() {
     // The instance called twice: its gradient sums both calls'.
     assert!(d.contains("∂r.W2 = ∂r r.hᵀ + ∂r₂ r.h₂ᵀ "), "{d}");
     assert!(d.contains("∂l1.W = ∂l1 xᵀ "), "{d}");
+}
+
+#[test]
+fn a_stack_applies_its_members_in_turn_each_with_its_own_params() {
+    let mut rng = Pcg64Mcg::seed_from_u64(5);
+    let (m, f) = nets(&mut rng);
+    // Both members with the weights of `r`: the net `Mlp` computes, which applies `r` twice.
+    // (Each net has its instances' structs: the fields are copied one by one.)
+    let mut s = Stacked::<f64>::zeros();
+    (s.l1.W, s.l1.b, s.l2.W, s.l2.b) = (m.l1.W.clone(), m.l1.b.clone(), m.l2.W.clone(), m.l2.b.clone());
+    for member in &mut s.rs {
+        (member.W1, member.b1, member.W2) = (m.r.W1.clone(), m.r.b1.clone(), m.r.W2.clone());
+    }
+    let x: Vector<D, f64> = random(&mut rng);
+    let y = Class::<C>::new(2).unwrap();
+    let ((ls, gs), (lf, gf)) = (s.grad(&x, y), f.grad(&x, y));
+    assert!((ls - lf).abs() < 1e-12);
+    // The shared block's gradient is the sum of the two members'.
+    for (a, b, shared) in [
+        (gs.rs[0].W1.as_slice(), gs.rs[1].W1.as_slice(), gf.R1.as_slice()),
+        (gs.rs[0].b1.as_slice(), gs.rs[1].b1.as_slice(), gf.c1.as_slice()),
+        (gs.rs[0].W2.as_slice(), gs.rs[1].W2.as_slice(), gf.R2.as_slice()),
+    ] {
+        for ((p, q), r) in a.iter().zip(b).zip(shared) {
+            assert!((p + q - r).abs() < 1e-12, "{p} + {q} ≠ {r}");
+        }
+    }
+    // Members apart: every gradient against finite differences.
+    s.rs[1].W1 = random(&mut rng);
+    let report = s.gradcheck(&x, y);
+    assert!(report.is_ok(1e-7), "{report}");
+    let mut names = Vec::new();
+    shapegrad::optim::Params::visit(&s, &mut |p| names.push(p.name));
+    assert_eq!(
+        names,
+        ["l1.W", "l1.b", "rs.0.W1", "rs.0.b1", "rs.0.W2", "rs.1.W1", "rs.1.b1", "rs.1.W2", "l2.W", "l2.b"]
+    );
+    let summary = Stacked::summary();
+    assert!(summary.contains("rs.1               36\n  rs.1.W1  [H×H]   16\n"), "{summary}");
+    let d = Stacked::derivation();
+    assert!(d.contains("∂rs.0    = rs.1.W1ᵀ (∂rs.1.h ⊙ [rs.1.W1 rs.0 + rs.1.b1 > 0]) + ∂rs.1 "), "{d}");
 }

@@ -1,6 +1,7 @@
 //! The table `summary()` of a net prints: each param, its shape in the
 //! dims' names and its number of values, then the total; the params of a
-//! layer instance (`l1.W`, `l1.b`) under a line of their own with their sum.
+//! layer instance (`l1.W`, `l1.b`; a stack's member, `blocks.0.W`) under a
+//! line of their own with their sum.
 
 /// The summary of net `name`: `params` as (name, shape, values), `state`
 /// (running statistics, not trained) as (name, values).
@@ -14,7 +15,7 @@
 /// ```
 pub fn table(name: &str, params: &[(&str, String, usize)], state: &[(&str, usize)]) -> String {
     let total: usize = params.iter().map(|p| p.2).sum();
-    let instance = |n: &str| n.split_once('.').map(|(i, _)| i.to_string());
+    let instance = |n: &str| n.rsplit_once('.').map(|(i, _)| i.to_string());
     let indent = if params.iter().any(|p| instance(p.0).is_some()) { 2 } else { 0 };
     let nw = params.iter().map(|p| p.0.chars().count() + indent).max().unwrap_or(0).max(5);
     let sw = params.iter().map(|p| p.1.chars().count()).max().unwrap_or(0);

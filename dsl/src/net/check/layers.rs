@@ -19,7 +19,9 @@ use crate::net::parse::{DimAst, Expr, LayerAst, ShapeAst, Stmt, expr_error};
 #[derive(Clone)]
 pub struct Instance {
     layer: Rc<LayerAst>,
-    params: Vec<(String, Entry)>,
+    /// The entries of each member's params: one member, or a stack's in order.
+    params: Vec<Vec<(String, Entry)>>,
+    stack: bool,
     /// How many calls were expanded: the second call's `let h` is `r.h₂`.
     calls: usize,
 }
@@ -48,8 +50,7 @@ impl Builder<'_> {
         params: &mut Vec<Decl>,
         attrs: &[Attribute],
         name: &Ident,
-        layer: &Ident,
-        dims: &[DimAst],
+        (layer, dims, count): (&Ident, &[DimAst], Option<usize>),
     ) {
         let Some(l) = self.layers.get(&layer.to_string()).cloned() else {
             let mut known: Vec<&str> = self.layers.keys().map(String::as_str).collect();
@@ -77,6 +78,15 @@ impl Builder<'_> {
             self.errors.at(layer.span(), msg);
             return;
         }
+        // Rule: a stack applies its layers in turn, each to the last one's value.
+        if count.is_some() && l.args.len() != 1 {
+            let msg = format!(
+                "a stack applies its layers in turn, each to the value of the one before, so its layer takes one argument; `{layer}` takes {}",
+                l.args.len()
+            );
+            self.errors.at(layer.span(), msg);
+            return;
+        }
         if !self.unique(name) || self.instances.contains_key(&name.to_string()) {
             return;
         }
@@ -86,28 +96,43 @@ impl Builder<'_> {
             .flat_map(|d| d.text().chars().collect::<Vec<_>>())
             .filter(|c| c.is_alphanumeric())
             .collect();
-        let mut entries = Vec::new();
-        for s in &l.body {
-            let Stmt::Param { attrs: own, name: p, shape, init } = s else { continue };
-            let shape = ShapeAst { dims: shape.dims.iter().map(|d| substitute(d, &map)).collect() };
-            let index = params.len();
-            let key = format!("{name}.{p}");
-            let all_attrs: Vec<Attribute> = attrs.iter().chain(own).cloned().collect();
-            let mut decl = self.declare_as(
-                p,
-                &key,
-                &all_attrs,
-                Some(&shape),
-                None,
-                Kind::Param(index),
-                Op::with("param", &[], Attr::Index(index)),
-            );
-            decl.init = *init;
-            decl.layer = Some(LayerRef { instance: name.clone(), dims: dims_text.clone(), layer: l.clone() });
-            entries.push((p.to_string(), Entry { node: decl.node, kind: Kind::Param(index) }));
-            params.push(decl);
+        let mut members = Vec::new();
+        for member in 0..count.unwrap_or(1) {
+            let at = count.map(|_| member);
+            let mut entries = Vec::new();
+            for s in &l.body {
+                let Stmt::Param { attrs: own, name: p, shape, init } = s else { continue };
+                let shape = ShapeAst { dims: shape.dims.iter().map(|d| substitute(d, &map)).collect() };
+                let index = params.len();
+                let key = match at {
+                    Some(i) => format!("{name}.{i}.{p}"),
+                    None => format!("{name}.{p}"),
+                };
+                let all_attrs: Vec<Attribute> = attrs.iter().chain(own).cloned().collect();
+                let mut decl = self.declare_as(
+                    p,
+                    &key,
+                    &all_attrs,
+                    Some(&shape),
+                    None,
+                    Kind::Param(index),
+                    Op::with("param", &[], Attr::Index(index)),
+                );
+                decl.init = *init;
+                decl.layer = Some(LayerRef {
+                    instance: name.clone(),
+                    dims: dims_text.clone(),
+                    layer: l.clone(),
+                    at,
+                    count,
+                });
+                entries.push((p.to_string(), Entry { node: decl.node, kind: Kind::Param(index) }));
+                params.push(decl);
+            }
+            members.push(entries);
         }
-        self.instances.insert(name.to_string(), Instance { layer: l, params: entries, calls: 0 });
+        let stack = count.is_some();
+        self.instances.insert(name.to_string(), Instance { layer: l, params: members, stack, calls: 0 });
     }
 
     /// The call `e` of instance `name`, expanded; `None` when `name` is no
@@ -131,10 +156,10 @@ impl Builder<'_> {
             return Some(None);
         }
         let values: Vec<Option<NodeId>> = args.iter().map(|a| self.value(a)).collect();
-        let Some(values) = values.into_iter().collect::<Option<Vec<_>>>() else { return Some(None) };
+        let Some(mut values) = values.into_iter().collect::<Option<Vec<_>>>() else { return Some(None) };
         let Some(inst) = self.instances.get_mut(&key) else { return Some(None) };
         inst.calls += 1;
-        let (params, call) = (inst.params.clone(), inst.calls);
+        let (members, stack, call) = (inst.params.clone(), inst.stack, inst.calls);
         // The second call's values are `r.h₂`, the third's `r.h₃`.
         let suffix: String = if call == 1 {
             String::new()
@@ -145,17 +170,37 @@ impl Builder<'_> {
                 .map(|d| ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'][d as usize])
                 .collect()
         };
+        // A stack's members in turn, each on the value of the one before.
+        let mut node = None;
+        for (i, params) in members.into_iter().enumerate() {
+            let prefix = if stack { format!("{key}.{i}") } else { key.clone() };
+            node = self.expand_member(&l, &key, (&prefix, &suffix), params, &values);
+            let Some(n) = node else { return Some(None) };
+            values = vec![n];
+        }
+        Some(node)
+    }
+
+    /// One member's body on `values`: its value, named `prefix` + `suffix`.
+    fn expand_member(
+        &mut self,
+        l: &LayerAst,
+        key: &str,
+        (prefix, suffix): (&str, &str),
+        params: Vec<(String, Entry)>,
+        values: &[NodeId],
+    ) -> Option<NodeId> {
         // The body sees its arguments, its params and its lets, nothing of the net's.
         let outer = std::mem::take(&mut self.scope);
         let outer_current = std::mem::take(&mut self.current);
-        for (a, &n) in l.args.iter().zip(&values) {
+        for (a, &n) in l.args.iter().zip(values) {
             self.scope.insert(a.to_string(), Entry { node: Some(n), kind: Kind::Let });
         }
         self.scope.extend(params);
-        self.calling.push(key.clone());
+        self.calling.push(key.to_string());
         for s in &l.body {
             let Stmt::Let { name: v, expr } = s else { continue };
-            self.current = format!("{key}.{v}{suffix}");
+            self.current = format!("{prefix}.{v}{suffix}");
             let node = self.expr(expr);
             if let Some(n) = node {
                 self.named.push((n, self.current.clone()));
@@ -166,13 +211,13 @@ impl Builder<'_> {
         }
         self.current = outer_current;
         let node = self.expr(&l.value);
-        // The call's value is named by its instance (`r1`, `r₂` the second call's).
+        // The call's value is named by its instance (`r1`, `r₂` the second call's, `blocks.0`).
         if let Some(n) = node {
-            self.named.push((n, format!("{key}{suffix}")));
+            self.named.push((n, format!("{prefix}{suffix}")));
         }
         self.calling.pop();
         self.scope = outer;
-        Some(node)
+        node
     }
 
     /// Whether `name` is an instance (used as a value, it is an error).

@@ -48,14 +48,21 @@ pub struct LayerRef {
     /// share a struct.
     pub dims: String,
     pub layer: std::rc::Rc<crate::net::parse::LayerAst>,
+    /// In a stack (`param blocks: [Block; 4];`): the member, and how many there are.
+    pub at: Option<usize>,
+    pub count: Option<usize>,
 }
 
 impl Decl {
     /// The field as the generated code reaches it: `W`, or `l1.W` in an instance.
     pub fn field(&self) -> proc_macro2::TokenStream {
         let name = &self.name;
-        match self.layer.as_ref().map(|l| &l.instance) {
-            Some(l) => quote::quote!(#l.#name),
+        match &self.layer {
+            Some(LayerRef { instance, at: Some(i), .. }) => quote::quote!(#instance[#i].#name),
+            Some(l) => {
+                let l = &l.instance;
+                quote::quote!(#l.#name)
+            }
             None => quote::quote!(#name),
         }
     }
@@ -63,8 +70,9 @@ impl Decl {
     /// The name as the user and files see it: `W`, `l1.W` (a safetensors
     /// name, as PyTorch's `state_dict` nests them).
     pub fn key(&self) -> String {
-        match self.layer.as_ref().map(|l| &l.instance) {
-            Some(l) => format!("{l}.{}", self.name),
+        match &self.layer {
+            Some(LayerRef { instance, at: Some(i), .. }) => format!("{instance}.{i}.{}", self.name),
+            Some(l) => format!("{}.{}", l.instance, self.name),
             None => self.name.to_string(),
         }
     }

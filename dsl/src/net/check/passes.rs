@@ -23,8 +23,8 @@ impl Builder<'_> {
         // Rule: params, inputs and labels may be used anywhere, so they are read first.
         for stmt in &ast.stmts {
             match stmt {
-                Stmt::Instance { attrs, name, layer, dims } => {
-                    self.instantiate(&mut m.params, attrs, name, layer, dims)
+                Stmt::Instance { attrs, name, layer, dims, count } => {
+                    self.instantiate(&mut m.params, attrs, name, (layer, dims, *count))
                 }
                 Stmt::Param { attrs, name, shape, init } => {
                     let index = m.params.len();

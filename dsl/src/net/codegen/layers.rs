@@ -14,12 +14,8 @@ use crate::net::check::Decl;
 pub(super) enum Member {
     /// The index of the param among those given.
     Param(usize),
-    Instance {
-        name: Ident,
-        ty: Ident,
-        params: Vec<usize>,
-        doc: String,
-    },
+    /// An instance, or a stack of `count` (its params member by member).
+    Instance { name: Ident, ty: Ident, params: Vec<usize>, doc: String, count: Option<usize> },
 }
 
 impl Codegen<'_> {
@@ -48,6 +44,7 @@ impl Codegen<'_> {
                         ty: format_ident!("{}{}{}", self.m.name, l.layer.name, l.dims),
                         params: vec![i],
                         doc,
+                        count: l.count,
                     })
                 }
             }
@@ -67,12 +64,21 @@ impl Codegen<'_> {
                 let (n, v) = (&params[*i].name, &values[*i]);
                 quote!(#n: #v,)
             }
-            Member::Instance { name, ty, params: own, .. } => {
-                let ns = own.iter().map(|&i| &params[i].name);
-                let vs = own.iter().map(|&i| &values[i]);
-                let phantom =
-                    self.instance_phantom(own, params).map(|_| quote!(__dims: ::core::marker::PhantomData,));
-                quote!(#name: #ty { #(#ns: #vs,)* #phantom },)
+            Member::Instance { name, ty, params: own, count, .. } => {
+                // A stack's members, each its share of the params in order.
+                let per = (own.len() / count.unwrap_or(1).max(1)).max(1);
+                let members = own.chunks(per).map(|own| {
+                    let ns = own.iter().map(|&i| &params[i].name);
+                    let vs = own.iter().map(|&i| &values[i]);
+                    let phantom = self
+                        .instance_phantom(own, params)
+                        .map(|_| quote!(__dims: ::core::marker::PhantomData,));
+                    quote!(#ty { #(#ns: #vs,)* #phantom })
+                });
+                match count {
+                    Some(_) => quote!(#name: [#(#members),*],),
+                    None => quote!(#name: #(#members)*,),
+                }
             }
         });
         quote!(#(#fields)*)
@@ -87,9 +93,13 @@ impl Codegen<'_> {
                 let d = &decls[*i];
                 quote!(#d,)
             }
-            Member::Instance { name, ty, doc, .. } => {
+            Member::Instance { name, ty, doc, count: None, .. } => {
                 let doc = format!("Instance `{name}`. {doc}");
                 quote!(#[doc = #doc] pub #name: #ty<#(#generics,)* #t>,)
+            }
+            Member::Instance { name, ty, doc, count: Some(n), .. } => {
+                let doc = format!("Stack `{name}` of {n} instances, applied in turn. {doc}");
+                quote!(#[doc = #doc] pub #name: [#ty<#(#generics,)* #t>; #n],)
             }
         });
         quote!(#(#fields)*)
@@ -105,11 +115,13 @@ impl Codegen<'_> {
         let (vis, t, generics) = (&self.m.vis, &self.t, &self.m.generics);
         let mut made = Vec::new();
         let structs = members.iter().filter_map(|m| {
-            let Member::Instance { ty, params: own, doc, .. } = m else { return None };
+            let Member::Instance { ty, params: own, doc, count, .. } = m else { return None };
             if made.contains(&ty) {
                 return None;
             }
             made.push(ty);
+            // The first member's fields (a stack's members all alike).
+            let own = &own[..own.len() / count.unwrap_or(1).max(1)];
             let fields = own.iter().map(|&i| &decls[i]);
             let phantom = self.instance_phantom(own, params).map(
                 |unused| quote!(#[doc(hidden)] pub __dims: ::core::marker::PhantomData<(#(#unused,)*)>,),

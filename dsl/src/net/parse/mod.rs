@@ -139,12 +139,14 @@ pub enum Stmt {
     /// ending with its value.
     Layer(std::rc::Rc<LayerAst>),
     /// `param l1: Dense<D, H>;`: an instance of a layer, with params of its
-    /// own (`l1.W`, `l1.b`), called as `l1(x)`.
+    /// own (`l1.W`, `l1.b`), called as `l1(x)`; `param blocks: [Block; 4];`
+    /// a stack of `count` instances (`blocks.0.W` …), applied in turn.
     Instance {
         attrs: Vec<Attribute>,
         name: Ident,
         layer: Ident,
         dims: Vec<DimAst>,
+        count: Option<usize>,
     },
 }
 

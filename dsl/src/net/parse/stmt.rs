@@ -38,7 +38,9 @@ impl Parse for Stmt {
                 input.parse::<Ident>()?;
                 Stmt::Indices { attrs, name, len, dim: input.parse()?, label: keyword == "label" }
             }
-            "param" if input.peek2(Token![:]) && input.peek3(Ident) => parse_instance(attrs, input)?,
+            "param" if input.peek2(Token![:]) && (input.peek3(Ident) || is_stack(input)) => {
+                parse_instance(attrs, input)?
+            }
             "layer" => return layer::parse_layer(attrs, input).map(|l| Stmt::Layer(std::rc::Rc::new(l))),
             "param" | "input" | "target" => {
                 let name = input.parse()?;
@@ -185,7 +187,35 @@ fn parse_for(input: ParseStream) -> syn::Result<Stmt> {
 fn parse_instance(attrs: Vec<Attribute>, input: ParseStream) -> syn::Result<Stmt> {
     let name = input.parse()?;
     input.parse::<Token![:]>()?;
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        let (layer, dims) = (content.parse()?, angled(&content)?);
+        content.parse::<Token![;]>()?;
+        let n: syn::LitInt = content.parse()?;
+        let count = n.base10_parse::<usize>()?;
+        if count == 0 {
+            return Err(syn::Error::new(n.span(), "a stack of layers has at least one"));
+        }
+        return Ok(Stmt::Instance { attrs, name, layer, dims, count: Some(count) });
+    }
     let layer = input.parse()?;
     let dims = angled(input)?;
-    Ok(Stmt::Instance { attrs, name, layer, dims })
+    Ok(Stmt::Instance { attrs, name, layer, dims, count: None })
+}
+
+/// Whether `NAME: [LAYER<…>; N]` follows: a stack of instances.
+fn is_stack(input: ParseStream) -> bool {
+    let fork = input.fork();
+    let inside = |fork: ParseStream| -> syn::Result<()> {
+        fork.parse::<Ident>()?;
+        fork.parse::<Token![:]>()?;
+        let content;
+        syn::bracketed!(content in fork);
+        content.parse::<Ident>()?;
+        angled::<DimAst>(&content)?;
+        content.parse::<Token![;]>()?;
+        Ok(())
+    };
+    inside(&fork).is_ok()
 }
