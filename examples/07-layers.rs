@@ -1,8 +1,9 @@
 //! Layers defined once and used several times: a residual MLP of six layers
-//! on the handwritten digits — a dense layer into the hidden width, four
-//! residual blocks, a dense head — written with two `layer`s and six
-//! instances, each with params of its own (`net.r1.W1`, `grad.r1.W1`, the
-//! safetensors name `r1.W1`, as PyTorch's `state_dict` names a submodule's).
+//! on the handwritten digits — a dense layer into the hidden width, a stack
+//! of four residual blocks, a dense head — written with two `layer`s, two
+//! instances and a stack, each member with params of its own
+//! (`net.blocks[0].W1`, `grad.blocks[0].W1`, the safetensors name
+//! `blocks.0.W1`, as PyTorch's `state_dict` names a `ModuleList`'s).
 //! Prints the summary (grouped by instance) and the derivation (the values
 //! of each call named by its instance), trains with Adam, saves the weights
 //! and loads them back; `examples/python/load_layers.py` loads them by name
@@ -51,13 +52,10 @@ net! {
         input x: [Pixels];
         label y: Digit;
         param embed: Dense<Pixels, H>;
-        param r1: Residual;
-        param r2: Residual;
-        param r3: Residual;
-        param r4: Residual;
+        param blocks: [Residual; 4];
         param head: Dense<H, Digit>;
         let h = relu(embed(x));
-        let z = head(r4(r3(r2(r1(h)))));
+        let z = head(blocks(h));
         output z;
         loss softmax_cross_entropy(z, y);
     }
@@ -82,7 +80,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let mut net = ResMlp::<f32>::init(SEED);
     // The blocks start near the identity: their second product small.
-    for r in [&mut net.r1, &mut net.r2, &mut net.r3, &mut net.r4] {
+    for r in &mut net.blocks {
         r.W2.as_mut_slice().iter_mut().for_each(|w| *w *= 0.1);
     }
     let mut adam = Adam::new(1e-3).with_weight_decay(1e-2);
@@ -98,7 +96,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     if reloaded != net {
         return Err("the reloaded weights differ".into());
     }
-    println!("weights saved to {} (tensors named embed.W, r1.W1, …)", weights.display());
+    println!("weights saved to {} (tensors named embed.W, blocks.0.W1, …)", weights.display());
     // The forward pass for other engines: input `x` [N, 64], output `z` [N, 10].
     net.export_onnx(out.join("model.onnx"))?;
     // What PyTorch checks: four standardized test images and their logits here.

@@ -1,7 +1,8 @@
 """Loads the weights `cargo run --release --example 07-layers` saves into
 the same residual MLP written in PyTorch, by name: the safetensors file's
 tensors are named as PyTorch's `state_dict` names a submodule's params
-(`embed.W`, `r1.W1`, …, `head.b`), so `load_state_dict` takes the file as
+(`embed.W`, `blocks.0.W1`, …, `head.b`, the stack a `ModuleList`), so
+`load_state_dict` takes the file as
 it is, with `strict=True`. Then the four test images the example wrote are
 classified by both, and the largest difference of their logits printed.
 Run from the repository root after the example (the argument: the
@@ -49,12 +50,14 @@ class ResMlp(torch.nn.Module):
     def __init__(self, pixels, h, digits):
         super().__init__()
         self.embed = Dense(pixels, h)
-        self.r1, self.r2, self.r3, self.r4 = (Residual(h) for _ in range(4))
+        self.blocks = torch.nn.ModuleList(Residual(h) for _ in range(4))
         self.head = Dense(h, digits)
 
     def forward(self, x):
         h = torch.relu(self.embed(x))
-        return self.head(self.r4(self.r3(self.r2(self.r1(h)))))
+        for block in self.blocks:
+            h = block(h)
+        return self.head(h)
 
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else "target/07-layers")
