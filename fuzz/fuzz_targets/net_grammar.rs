@@ -145,7 +145,10 @@ fuzz_target!(|data: &[u8]| {
             }
             6 if b.next() % 3 == 0 => {
                 let dims = if b.next() % 2 == 0 { format!("<{}, {}>", b.pick(DIMS), b.pick(DIMS)) } else { String::new() };
-                format!("param {name}: {}{dims};\nlet {} = {name}({});\n", b.pick(NAMES), b.pick(NAMES), expr(&mut b, 1))
+                // An instance, or a stack of them (`[L; n]`, `n` possibly 0).
+                let layer = format!("{}{dims}", b.pick(NAMES));
+                let ty = if b.next() % 2 == 0 { format!("[{layer}; {}]", b.next() % 4) } else { layer };
+                format!("param {name}: {ty};\nlet {} = {name}({});\n", b.pick(NAMES), expr(&mut b, 1))
             }
             6 => format!("loss {};\n", expr(&mut b, 0)),
             7 if b.next() % 2 == 0 => {
