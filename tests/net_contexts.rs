@@ -97,8 +97,16 @@ macro_rules! sweep {
     (net $ctx:ident, $p:ident: $shape:tt, $s:tt, { $($e:tt)* }) => {
         mod $ctx {
             use super::*;
-            net! { fn gate(a, b) = sigmoid(a) * tanh(b); pub net Plain { param $p: $shape; input x: [D]; let s = $s; loss $($e)*; } }
-            net! { fn gate(a, b) = sigmoid(a) * tanh(b); pub net Scaled { param $p: $shape; input x: [D]; let s = $s; loss 2.5 * ($($e)*) - 1.0; } }
+            net! {
+                fn gate(a, b) = sigmoid(a) * tanh(b);
+                layer Twice(v) { let u = tanh(v); 2.0 * v + u * v }
+                pub net Plain { param $p: $shape; param tw: Twice; input x: [D]; let s = $s; loss $($e)*; }
+            }
+            net! {
+                fn gate(a, b) = sigmoid(a) * tanh(b);
+                layer Twice(v) { let u = tanh(v); 2.0 * v + u * v }
+                pub net Scaled { param $p: $shape; param tw: Twice; input x: [D]; let s = $s; loss 2.5 * ($($e)*) - 1.0; }
+            }
 
             #[test]
             fn plain_and_scaled() {
@@ -159,6 +167,7 @@ cases! {
     all mish { mish(s) }
     all softsign { softsign(s) }
     all user_function { gate(s, 2.0 * s) }
+    all layer { tw(s) + tw(tanh(s)) }
     mats centered { s - mean(s) + 0.1 * s * s }
     mats slice { s[0..1] * tanh(s[0..1]) }
     mats step { s[0] * tanh(s) }
