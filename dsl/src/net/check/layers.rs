@@ -4,7 +4,9 @@
 //! call `l1(h)` expanded where it is written, as a function's: its body
 //! checked with the layer's dims replaced by the instance's, its names those
 //! of the instance alone (arguments, params, `let`s), so every rule of the
-//! ops in it applies and it has no code of its own.
+//! ops in it applies and it has no code of its own. A stack, `param blocks:
+//! [Block; 4];`, is four members with params of their own (`blocks.0.W`),
+//! a call applying them in turn.
 
 use std::collections::HashMap;
 use std::rc::Rc;

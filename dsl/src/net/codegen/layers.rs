@@ -2,7 +2,8 @@
 //! instance's params are a struct, `{Net}{Layer}{dims}` (`MlpDenseDH` for
 //! `param l1: Dense<D, H>;`, `MlpResidual` for a layer without dims), one
 //! for every instance of that layer with those dims, which the gradient
-//! struct uses too (`grad.l1.W`), so the two nest alike.
+//! struct uses too (`grad.l1.W`), so the two nest alike; a stack's field
+//! is an array of them (`net.blocks[0].W`).
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
