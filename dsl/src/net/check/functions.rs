@@ -116,11 +116,10 @@ impl Builder<'_> {
     fn derivative(&mut self, r: NodeId, x: NodeId) -> Option<NodeId> {
         let g = &self.g;
         let below = g.closure(&[r], |n| if n == x { Vec::new() } else { g.op(n).operands().to_vec() });
-        let on_path = g.closure(&[x], |_| Vec::new());
         let mut depends = vec![false; g.nodes.len()];
         let mut path = Vec::new();
         for n in (0..g.nodes.len()).filter(|&n| below[n]) {
-            depends[n] = n == x || on_path[n] || g.op(n).operands().iter().any(|&a| depends[a]);
+            depends[n] = n == x || g.op(n).operands().iter().any(|&a| depends[a]);
             // Rule: nothing but `x` and constants below `r`, elementwise ops above `x`.
             if g.is_leaf(n) && n != x {
                 return None;
@@ -142,7 +141,7 @@ impl Builder<'_> {
         for &n in path.iter().rev() {
             let Some(d) = adjoint.remove(&n) else { continue };
             for (a, part) in ops::def(self.g.op(n).code).vjp(&mut self.g, n, d) {
-                if a == x || path.contains(&a) {
+                if depends[a] {
                     let sum = match adjoint.get(&a) {
                         Some(&prev) => self.g.mk(Op::new("add", &[prev, part])),
                         None => part,

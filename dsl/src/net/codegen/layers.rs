@@ -66,9 +66,7 @@ impl Codegen<'_> {
                 quote!(#n: #v,)
             }
             Member::Instance { name, ty, params: own, count, .. } => {
-                // A stack's members, each its share of the params in order.
-                let per = (own.len() / count.unwrap_or(1).max(1)).max(1);
-                let members = own.chunks(per).map(|own| {
+                let members = own.chunks(member_len(own, *count)).map(|own| {
                     let ns = own.iter().map(|&i| &params[i].name);
                     let vs = own.iter().map(|&i| &values[i]);
                     let phantom = self
@@ -122,7 +120,7 @@ impl Codegen<'_> {
             }
             made.push(ty);
             // The first member's fields (a stack's members all alike).
-            let own = &own[..own.len() / count.unwrap_or(1).max(1)];
+            let own = &own[..member_len(own, *count)];
             let fields = own.iter().map(|&i| &decls[i]);
             let phantom = self.instance_phantom(own, params).map(
                 |unused| quote!(#[doc(hidden)] pub __dims: ::core::marker::PhantomData<(#(#unused,)*)>,),
@@ -151,6 +149,12 @@ impl Codegen<'_> {
             .collect();
         (!unused.is_empty()).then_some(unused)
     }
+}
+
+/// How many of an instance's params `own` each member has: all of them,
+/// or a stack's share (its members alike, their params in order).
+fn member_len(own: &[usize], count: Option<usize>) -> usize {
+    (own.len() / count.unwrap_or(1).max(1)).max(1)
 }
 
 /// The text of a `/// doc` attribute.
