@@ -18,8 +18,9 @@
 //!   calling the core kernel of the same name;
 //! - `print`: its line in the derivation, text and LaTeX.
 //!
-//! A commit adding an op touches its family's file here, its kernel in
-//! `core/src/kernels/ops/`, its tests and its docs, and nothing else. A new family is
+//! A commit adding an op touches its family's file here, its kernel in the
+//! file of the same name in `core/src/kernels/ops/` (a test holds the two
+//! lists of names together), its tests and its docs, and nothing else. A new family is
 //! a new file, its `mod` line and one line in `FAMILIES` below (what
 //! several families use, as `pairwise` and `window`, is a helper module they
 //! reach through this one, never a sibling).
@@ -343,6 +344,35 @@ mod tests {
             missing_gen.is_empty(),
             "neither generated nor in NOT_GENERATED of tests/generated_nets.rs: {missing_gen:?}"
         );
+    }
+
+    /// The kernels' modules in `core/src/kernels/ops/` are named as the
+    /// families here: a family's rules and its kernels are found under one
+    /// name (`slice.rs` in both). Families without a kernel of their own
+    /// (`leaf`, `reshape`, `composite`, the loop's `steps`, whose run-time
+    /// support is `core/src/runtime/steps.rs`) and the helpers
+    /// (`context`, `pairwise`, `window`) have no counterpart.
+    #[test]
+    fn the_kernels_are_named_as_the_families() {
+        let dir = |d: &str| -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+                .filter(|n| n != "mod")
+                .collect();
+            names.sort();
+            names
+        };
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let kernels = dir(&format!("{root}/core/src/kernels/ops"));
+        let families = dir(&format!("{root}/dsl/src/net/ops"));
+        let unmatched: Vec<_> = kernels.iter().filter(|k| !families.contains(k)).collect();
+        assert!(unmatched.is_empty(), "kernel modules with no family of that name: {unmatched:?}");
+        let no_kernel = ["composite", "context", "leaf", "pairwise", "reshape", "steps", "window"];
+        let missing: Vec<_> =
+            families.iter().filter(|f| !kernels.contains(f) && !no_kernel.contains(&f.as_str())).collect();
+        assert!(missing.is_empty(), "families with no kernel module of that name: {missing:?}");
     }
 
     #[test]

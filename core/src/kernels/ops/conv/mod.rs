@@ -1,5 +1,5 @@
-//! 2-D convolution and pooling on rank-3 values (channels, height, width),
-//! each with its vector-Jacobian product.
+//! 2-D convolution on rank-3 values (channels, height, width), with its
+//! vector-Jacobian product (the pools, which share its layout, in `pool`).
 //!
 //! `conv2d` is a cross-correlation, as PyTorch's and CS231n's:
 //! `y[f, i, j] = b[f] + Σ_{c,u,v} K[f, c, u, v] · x[c, s·i + u − p, s·j + v − p]`,
@@ -8,9 +8,6 @@
 //! `dK[f, c, u, v] = Σ_{i,j} dy[f, i, j] · x[c, s·i + u − p, s·j + v − p]`,
 //! and `dx` gathers `dy[f, i, j] · K[f, c, u, v]` where `x` was read.
 //!
-//! `maxpool2d` and `avgpool2d` take `k`×`k` windows with stride `k`; the
-//! gradient of a max goes to the first maximum of its window (row-major).
-//!
 //! The sizes are in the types; a call whose output type does not have the
 //! size the rule gives is an error value naming the dims, never a wrong
 //! result. (`net!` checks them at compile time.)
@@ -18,8 +15,7 @@
 mod batch;
 
 pub use batch::{
-    ConvGeometry, PoolGeometry, conv2d_bias_grad, conv2d_forward, conv2d_input_grad, conv2d_kernel_grad,
-    im2col, pool_backward, pool_forward,
+    ConvGeometry, conv2d_bias_grad, conv2d_forward, conv2d_input_grad, conv2d_kernel_grad, im2col,
 };
 
 use crate::error::ConvMismatch;
@@ -129,74 +125,6 @@ impl Conv2d {
         batch::conv2d_kernel_grad(&g, &col, dy.as_slice(), dk.as_mut_slice());
         batch::conv2d_bias_grad(&g, dy.as_slice(), db.as_mut_slice());
         batch::conv2d_input_grad(&g, k.as_slice(), dy.as_slice(), dx.as_mut_slice(), &mut col);
-        Ok(())
-    }
-}
-
-/// `k`×`k` pooling with stride `k`: `Max` or `Avg`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pool {
-    /// The largest value of each window.
-    Max,
-    /// The mean of each window.
-    Avg,
-}
-
-impl Pool {
-    fn check<H: Dim, W: Dim, OH: Dim, OW: Dim>(self, k: usize) -> Result<(), ShapeError> {
-        let fits = k > 0 && H::SIZE % k == 0 && W::SIZE % k == 0;
-        if fits && OH::SIZE * k == H::SIZE && OW::SIZE * k == W::SIZE {
-            return Ok(());
-        }
-        let op = if self == Pool::Max { "maxpool2d" } else { "avgpool2d" };
-        let expected = if fits { (Some(H::SIZE / k), Some(W::SIZE / k)) } else { (None, None) };
-        Err(ShapeError::ConvOutput(Box::new(ConvMismatch {
-            op,
-            input: [H::NAME, W::NAME],
-            kernel: [k, k],
-            stride: k,
-            pad: 0,
-            expected,
-            output: [OH::NAME, OW::NAME],
-            found: (OH::SIZE, OW::SIZE),
-        })))
-    }
-
-    /// `out ← pool(x)` over `k`×`k` windows, stride `k`.
-    ///
-    /// # Errors
-    /// [`ShapeError::ConvOutput`] when `k` does not divide `H` and `W`, or
-    /// `OH`×`OW` is not `H/k`×`W/k`.
-    pub fn forward_into<C: Dim, H: Dim, W: Dim, OH: Dim, OW: Dim, T: Scalar>(
-        self,
-        k: usize,
-        x: &Tensor3<C, H, W, T>,
-        out: &mut Tensor3<C, OH, OW, T>,
-    ) -> Result<(), ShapeError> {
-        self.check::<H, W, OH, OW>(k)?;
-        let g = PoolGeometry { c: C::SIZE, h: H::SIZE, w: W::SIZE, k, batch: 1 };
-        batch::pool_forward(&g, self == Pool::Max, x.as_slice(), out.as_mut_slice());
-        Ok(())
-    }
-
-    /// `dx` (overwritten): each `dy` to the first maximum of its window, or
-    /// spread evenly over it.
-    ///
-    /// # Errors
-    /// As [`Pool::forward_into`].
-    pub fn vjp_into<C: Dim, H: Dim, W: Dim, OH: Dim, OW: Dim, T: Scalar>(
-        self,
-        k: usize,
-        x: &Tensor3<C, H, W, T>,
-        dy: &Tensor3<C, OH, OW, T>,
-        dx: &mut Tensor3<C, H, W, T>,
-    ) -> Result<(), ShapeError> {
-        self.check::<H, W, OH, OW>(k)?;
-        let g = PoolGeometry { c: C::SIZE, h: H::SIZE, w: W::SIZE, k, batch: 1 };
-        let mut y = vec![T::ZERO; C::SIZE * OH::SIZE * OW::SIZE];
-        let max = self == Pool::Max;
-        batch::pool_forward(&g, max, x.as_slice(), &mut y);
-        batch::pool_backward(&g, max, x.as_slice(), &y, dy.as_slice(), dx.as_mut_slice());
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! The convolution and pools against independent references and finite differences.
 use super::*;
+use crate::ops::{Pool, PoolGeometry, pool_backward, pool_forward};
 use crate::testing::rng;
 use rand::Rng;
 

@@ -3,7 +3,7 @@
 //! Rules: `d(A + B) = (dY, dY)`, `d(A − B) = (dY, −dY)`,
 //! `d(A ⊙ B) = (dY ⊙ B, dY ⊙ A)`, `d(s·A) = (Σ dY ⊙ A, s·dY)`.
 
-use core::ops::{Add, AddAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+use core::ops::{Add, AddAssign, Mul, MulAssign, Sub, SubAssign};
 
 use crate::shape::{AddShape, HadamardShape, SubShape};
 use crate::{Dim, Matrix, Scalar};
@@ -65,12 +65,6 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
         self.set_map_of(a, |x| s - x);
     }
 
-    /// `self ← −a`, in place.
-    #[inline]
-    pub fn set_neg(&mut self, a: &Self) {
-        self.set_map_of(a, |x| -x);
-    }
-
     /// Every element `s`, in place.
     #[inline]
     pub fn set_fill(&mut self, s: T) {
@@ -91,18 +85,6 @@ impl<R: Dim, C: Dim, T: Scalar> Matrix<R, C, T> {
         for ((o, &x), &y) in self.as_mut_slice().iter_mut().zip(a.as_slice()).zip(b.as_slice()) {
             *o = f(x, y);
         }
-    }
-
-    /// `self ← a ⊘ b`, elementwise division.
-    #[inline]
-    pub fn set_div(&mut self, a: &Self, b: &Self) {
-        self.set_zip(a, b, |a, b| a / b);
-    }
-
-    /// `self ← s ⊘ a`: a scalar divided by each element.
-    #[inline]
-    pub fn set_scalar_div(&mut self, s: T, a: &Self) {
-        self.set_map_of(a, |a| s / a);
     }
 
     /// `self ← self + alpha·x`, in place (the update step of an optimizer).
@@ -226,21 +208,6 @@ impl<'b, R: Dim, C: Dim, T: Scalar> SubAssign<&'b Matrix<R, C, T>> for Matrix<R,
 impl<R: Dim, C: Dim, T: Scalar> MulAssign<T> for Matrix<R, C, T> {
     fn mul_assign(&mut self, s: T) {
         self.apply(|x| *x *= s);
-    }
-}
-
-impl<R: Dim, C: Dim, T: Scalar> Neg for &Matrix<R, C, T> {
-    type Output = Matrix<R, C, T>;
-    fn neg(self) -> Matrix<R, C, T> {
-        self.map(|x| -x)
-    }
-}
-
-impl<R: Dim, C: Dim, T: Scalar> Neg for Matrix<R, C, T> {
-    type Output = Matrix<R, C, T>;
-    fn neg(mut self) -> Matrix<R, C, T> {
-        self.apply(|x| *x = -*x);
-        self
     }
 }
 
