@@ -164,9 +164,13 @@ pub use shapegrad_macros::dims;
 ///   [Block; 4];` declares a stack of four instances, each with its own
 ///   params (`net.blocks[0].W`, files' `blocks.0.W` as a PyTorch
 ///   `ModuleList`'s), and `blocks(h)` applies them in turn (its layer
-///   takes one argument). In the derivation, a
-///   call's value is named by its instance (`∂r1`) and its `let`s by
-///   instance and name (`r1.h`; `r1.h₂` in its second call).
+///   takes one argument). The derivation prints each layer's backward
+///   pass once, in the layer's names, given the adjoint `∂y` of its value
+///   (`∂W = ∂y xᵀ`, `∂x = Wᵀ ∂y`), and names each call by its value, named
+///   by its instance (`r1`; `r1₂` its second call; `blocks.2` a stack's
+///   member): a call's part of an adjoint is `∂x|r1` (the layer's `∂x` at
+///   that call), so `∂h = ∂x|l2` and `∂l1.W = ∂W|l1`, and an instance
+///   called twice sums its calls' (`∂r.W = ∂W|r + ∂W|r₂`).
 ///   ```
 ///   # use shapegrad::prelude::*;
 ///   dims! { D = 4; H = 3; C = 2; }
@@ -188,6 +192,8 @@ pub use shapegrad_macros::dims;
 ///   let (_, grad) = net.grad(&Vector::from_fn(|i, _| i as f64), Class::new(1).unwrap());
 ///   assert_eq!(grad.l1.W.as_slice().len(), 12);
 ///   assert!(Mlp::summary().contains("  l2.W  [C×H]"));
+///   assert!(Mlp::derivation().contains("  ∂x = Wᵀ ∂y   [H]\n"));
+///   assert!(Mlp::derivation().contains("∂l1.W = ∂W|l1 "));
 ///   ```
 /// - `for t in T { let l[t] = …; }` is a map over the steps of `T`: inside
 ///   it, `z[t]` is row `t` of a value `z: [T, R]` (an `[R]`), entry `t` of a

@@ -214,15 +214,37 @@ fn files_and_the_summary_name_params_by_instance() {
 }
 
 #[test]
-fn the_derivation_names_the_values_of_each_call() {
+fn the_derivation_prints_a_layers_backward_pass_once_and_each_call_by_name() {
     let d = Mlp::derivation();
-    // A call's value is named by its instance, `r` then `r₂` for the second
-    // call of `r`, and its `let h` is `r.h`, then `r.h₂`.
-    assert!(d.contains("∂r.h₂ = r.W2ᵀ ∂r₂ "), "{d}");
-    assert!(d.contains("∂r    = r.W1ᵀ (∂r.h₂ ⊙ [r.W1 r + r.b1 > 0]) + ∂r₂ "), "{d}");
-    // The instance called twice: its gradient sums both calls'.
-    assert!(d.contains("∂r.W2 = ∂r r.hᵀ + ∂r₂ r.h₂ᵀ "), "{d}");
-    assert!(d.contains("∂l1.W = ∂l1 xᵀ "), "{d}");
+    // The layer's backward pass, once, in its own names, given `∂y`: the
+    // rules worked out by hand for `y = x + W2 h`, `h = relu(W1 x + b1)`.
+    let layer = "layer Residual(x) → y, backward once, given ∂y (∂x|c below: ∂x at call c; shapes of r):\n  \
+                 ∂h  = W2ᵀ ∂y                            [H]\n  \
+                 ∂W1 = (∂h ⊙ [W1 x + b1 > 0]) xᵀ         [H×H]\n  \
+                 ∂b1 = ∂h ⊙ [W1 x + b1 > 0]              [H]\n  \
+                 ∂W2 = ∂y hᵀ                             [H×H]\n  \
+                 ∂x  = W1ᵀ (∂h ⊙ [W1 x + b1 > 0]) + ∂y   [H]\n";
+    assert!(d.contains(layer), "{d}");
+    assert!(d.contains("  ∂x = Wᵀ ∂y   [H]\n"), "Dense's, once: {d}");
+    // Each call by its value's name: `r` then `r₂` for the second call of
+    // `r`; the instance called twice sums both calls' parts.
+    let net = &d[d.find("backward pass of `Mlp`").unwrap()..];
+    for line in [
+        "∂r₂   = ∂x|l2 ",
+        "∂r    = ∂x|r₂ ",
+        "∂h    = ∂x|r ",
+        "∂l1   = ∂h ⊙ (1 − tanh²(l1)) ",
+        "∂r.W2 = ∂W2|r + ∂W2|r₂ ",
+        "∂r.W1 = ∂W1|r + ∂W1|r₂ ",
+        "∂l1.W = ∂W|l1 ",
+    ] {
+        assert!(net.contains(line), "{line} not in {net}");
+    }
+    // The values inside a call have their lines in the layer's, not the net's.
+    assert!(!net.contains("∂r.h"), "{net}");
+    assert_eq!(d.matches("∂W1 =").count(), 1, "{d}");
+    let tex = Mlp::derivation_latex();
+    assert!(tex.contains("\\partial r &= \\left.\\partial x\\right|_{{{r}_{2}}} && [H]"), "{tex}");
 }
 
 #[test]
@@ -262,6 +284,11 @@ fn a_stack_applies_its_members_in_turn_each_with_its_own_params() {
     );
     let summary = Stacked::summary();
     assert!(summary.contains("rs.1               36\n  rs.1.W1  [H×H]   16\n"), "{summary}");
+    // The members' lines by name, each member's block once in the layer's lines.
     let d = Stacked::derivation();
-    assert!(d.contains("∂rs.0    = rs.1.W1ᵀ (∂rs.1.h ⊙ [rs.1.W1 rs.0 + rs.1.b1 > 0]) + ∂rs.1 "), "{d}");
+    assert!(d.contains("∂rs.0    = ∂x|rs.1 "), "{d}");
+    assert!(d.contains("∂rs.1.W1 = ∂W1|rs.1 "), "{d}");
+    // `rs` applied to an expression: its adjoint written in place, by the call.
+    assert!(d.contains("∂l1      = ∂x|rs.0 ⊙ (1 − tanh²(l1)) "), "{d}");
+    assert_eq!(d.matches("∂W1 =").count(), 1, "{d}");
 }

@@ -36,7 +36,9 @@ mod net;
 pub mod page;
 mod typenum;
 
-pub use net::analysis::{Analysis, Derivation, Diagnostic, Line, Position, analyze, analyze_source};
+pub use net::analysis::{
+    Analysis, Derivation, Diagnostic, LayerPass, Line, Position, analyze, analyze_source,
+};
 pub use net::values::{NetValues, Value, ValueKind};
 
 use proc_macro2::TokenStream;

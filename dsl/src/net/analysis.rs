@@ -42,6 +42,20 @@ pub struct Derivation {
     pub text: String,
     /// The LaTeX `derivation_latex()` returns.
     pub latex: String,
+    /// Each layer's backward pass, printed once before the net's lines
+    /// (which name each call's part, `∂x|r₂`): see [`LayerPass`].
+    pub layers: Vec<LayerPass>,
+}
+
+/// A layer's backward pass, derived once, in the layer's names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerPass {
+    /// `layer Residual(x) → y, backward once, given ∂y (…)`.
+    pub header: String,
+    pub lines: Vec<Line>,
+    /// The header and lines in LaTeX.
+    pub latex_header: String,
+    pub latex_lines: Vec<Line>,
 }
 
 /// What checking the body of a `net!` invocation found.
@@ -108,6 +122,16 @@ pub fn analyze(input: TokenStream) -> Analysis {
             latex_lines: plain(explain::lines(m, adj, n, true)),
             text: explain::plain(&explain::derivation(m, adj, n, false)),
             latex: explain::plain(&explain::derivation(m, adj, n, true)),
+            layers: explain::layer_passes(m, adj, n, false)
+                .into_iter()
+                .zip(explain::layer_passes(m, adj, n, true))
+                .map(|((header, lines), (latex_header, latex_lines))| LayerPass {
+                    header: explain::plain(&header),
+                    lines: plain(lines),
+                    latex_header: explain::plain(&latex_header),
+                    latex_lines: plain(latex_lines),
+                })
+                .collect(),
         });
     }
     analysis

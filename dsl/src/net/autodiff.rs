@@ -17,6 +17,9 @@ use super::ops::def;
 pub struct Adjoints {
     pub of: HashMap<NodeId, NodeId>,
     pub order: Vec<NodeId>,
+    /// The parts each adjoint sums, `(consumer, part)` in the order of the
+    /// consumers: the derivation names a layer call's parts by the call.
+    pub parts: HashMap<NodeId, Vec<(NodeId, NodeId)>>,
 }
 
 /// Differentiates `loss` (a scalar or 1×1 node) with respect to `params`.
@@ -37,7 +40,7 @@ pub fn backward(g: &mut Graph, loss: NodeId, params: &[NodeId]) -> Adjoints {
         _ => one,
     };
     contributions.insert(loss, vec![(loss, seed)]);
-    let mut adj = Adjoints { of: HashMap::new(), order: Vec::new() };
+    let mut adj = Adjoints { of: HashMap::new(), order: Vec::new(), parts: HashMap::new() };
     let mut done = vec![false; g.loops.len()];
     for n in (0..forward_len).rev() {
         match loop_of[n] {
@@ -136,6 +139,7 @@ fn adjoint(
     }
     adj.of.insert(n, d);
     adj.order.push(n);
+    adj.parts.insert(n, parts);
     let op = g.op(n);
     if let (true, Attr::State(k, s, lag)) = (op.is("prev"), op.attr) {
         g.loops[k].prev_adjoints.push((s, lag, d));

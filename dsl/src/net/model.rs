@@ -219,6 +219,9 @@ pub struct Graph {
     /// Calls of functions of one value made of elementwise ops (`hardswish(z)`),
     /// each with its derivative built once: see `Applied`.
     pub applied: Vec<Applied>,
+    /// Calls of layers' instances (`r(h)`, each member of a stack), each
+    /// expanded in place: see `LayerCall`.
+    pub calls: Vec<LayerCall>,
 }
 
 /// A call `name(arg)` of a function of one value whose body is elementwise
@@ -236,6 +239,31 @@ pub struct Applied {
     pub deriv: NodeId,
 }
 
+/// A call of a layer's instance, expanded where it is written: the nodes
+/// `first..=out` are its body's (`out` its value). The derivation prints the
+/// layer's backward pass once, in the layer's names, and each call's part of
+/// an adjoint by the call's name (`∂x|r₂`).
+#[derive(Clone)]
+pub struct LayerCall {
+    /// The layer as declared: `Residual(x)`, `Dense<I, O>(x)`.
+    pub layer: String,
+    /// The call's value, as the derivation names it: `r`, `r₂`, `blocks.2`.
+    pub name: String,
+    /// The layer's arguments, params and `let`s, each with its node in this call.
+    pub args: Vec<(String, NodeId)>,
+    pub params: Vec<(String, NodeId)>,
+    pub lets: Vec<(String, NodeId)>,
+    pub first: NodeId,
+    pub out: NodeId,
+}
+
+impl LayerCall {
+    /// Whether node `n` was built by this call's body.
+    pub fn holds(&self, n: NodeId) -> bool {
+        (self.first..=self.out).contains(&n)
+    }
+}
+
 impl Default for Graph {
     fn default() -> Self {
         Graph {
@@ -249,6 +277,7 @@ impl Default for Graph {
             index: HashMap::new(),
             loops: Vec::new(),
             applied: Vec::new(),
+            calls: Vec::new(),
         }
     }
 }

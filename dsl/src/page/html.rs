@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::Found;
-use crate::net::analysis::Derivation;
+use crate::net::analysis::{Derivation, Line};
 use crate::net::values::{NetValues, ValueKind};
 
 /// `s` with `& < > "` escaped for HTML text and attributes.
@@ -113,10 +113,19 @@ fn source_block(f: &Found, lines: &[&str]) -> String {
     out + "</pre>\n"
 }
 
-/// The derivation as one MathML table, a row per adjoint: `∂v = …` and its shape.
+/// The derivation: each layer's backward pass once, then the net's, each
+/// as one MathML table, a row per adjoint: `∂v = …` and its shape.
 fn derivation(d: &Derivation) -> String {
+    let mut out = String::new();
+    for l in &d.layers {
+        out += &format!("<p>{}</p>\n{}", escape(&l.header), table(&l.latex_lines, &l.lines));
+    }
+    out + &format!("<p>L = <code>{}</code></p>\n{}", escape(&d.loss), table(&d.latex_lines, &d.lines))
+}
+
+fn table(latex: &[Line], text: &[Line]) -> String {
     let mut rows = String::new();
-    for (l, t) in d.latex_lines.iter().zip(&d.lines) {
+    for (l, t) in latex.iter().zip(text) {
         let (lhs, rhs) = (inner(&l.adjoint), inner(&l.expression));
         rows += &format!(
             "<mtr data-value=\"{}\"><mtd>{lhs}</mtd><mtd><mo>=</mo></mtd><mtd>{rhs}</mtd><mtd><mtext>\u{2003}{}</mtext></mtd></mtr>\n",
@@ -125,8 +134,7 @@ fn derivation(d: &Derivation) -> String {
         );
     }
     format!(
-        "<p>L = <code>{}</code></p>\n<math display=\"block\" class=\"derivation\"><mtable columnalign=\"right center left left\">\n{rows}</mtable></math>\n",
-        escape(&d.loss)
+        "<math display=\"block\" class=\"derivation\"><mtable columnalign=\"right center left left\">\n{rows}</mtable></math>\n"
     )
 }
 

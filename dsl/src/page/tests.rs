@@ -97,3 +97,24 @@ fn a_net_without_line_numbers_is_shown_from_line_one() {
     let page = html::page("n.rs", "net! { net N {} }", &found, &HashMap::new());
     assert!(page.contains("data-line=\"1\""), "{page}");
 }
+
+#[test]
+fn a_layers_backward_pass_is_shown_once_before_the_nets() {
+    let src = "net! {
+    layer Dense<I, O>(x) { param W: [O, I]; param b: [O]; W @ x + b }
+    pub net Mlp {
+        input x: [D];
+        label y: C;
+        param l1: Dense<D, H>;
+        param l2: Dense<H, C>;
+        loss softmax_cross_entropy(l2(relu(l1(x))), y);
+    }
+}
+";
+    let page = page_for_source("mlp.rs", src);
+    assert_eq!(count(&page, "<p>layer Dense&lt;I, O&gt;(x) → y, backward once"), 1, "{page}");
+    // Dense's ∂W, ∂b, ∂x once; the net's ∂l2 and ∂l1 (the calls' values)
+    // and the four params' by call (`∂W|l1`).
+    assert_eq!(count(&page, "<mtr"), 3 + 2 + 4, "{page}");
+    assert!(!page.contains("PARSE ERROR"), "every line converts to MathML: {page}");
+}

@@ -14,7 +14,7 @@ use std::rc::Rc;
 use syn::{Attribute, Ident};
 
 use super::{Builder, Decl, Entry, Kind, LayerRef};
-use crate::net::model::{Attr, NodeId, Op};
+use crate::net::model::{Attr, LayerCall, NodeId, Op};
 use crate::net::parse::{DimAst, Expr, LayerAst, ShapeAst, Stmt, expr_error};
 
 /// A declared instance: its layer, and the entry of each of its params.
@@ -198,14 +198,19 @@ impl Builder<'_> {
         for (a, &n) in l.args.iter().zip(values) {
             self.scope.insert(a.to_string(), Entry { node: Some(n), kind: Kind::Let });
         }
+        let own: Vec<(String, NodeId)> =
+            params.iter().filter_map(|(p, e)| Some((p.clone(), e.node?))).collect();
         self.scope.extend(params);
         self.calling.push(key.to_string());
+        let first = self.g.nodes.len();
+        let mut lets = Vec::new();
         for s in &l.body {
             let Stmt::Let { name: v, expr } = s else { continue };
             self.current = format!("{prefix}.{v}{suffix}");
             let node = self.expr(expr);
             if let Some(n) = node {
                 self.named.push((n, self.current.clone()));
+                lets.push((v.to_string(), n));
             }
             if self.unique(v) {
                 self.scope.insert(v.to_string(), Entry { node, kind: Kind::Let });
@@ -214,18 +219,49 @@ impl Builder<'_> {
         self.current = outer_current;
         let node = self.expr(&l.value);
         // The call's value is named by its instance (`r1`, `r₂` the second call's, `blocks.0`).
+        let name = format!("{prefix}{suffix}");
         if let Some(n) = node {
-            self.named.push((n, format!("{prefix}{suffix}")));
+            self.named.push((n, name.clone()));
+            // A call the derivation can print by name: a body of its own
+            // nodes (not a value of the net's, as `x` alone is), outside a loop.
+            if n >= first && self.step.is_none() && self.own_body(n, first, values) {
+                let args = l.args.iter().map(|a| a.to_string()).zip(values.iter().copied()).collect();
+                self.g.calls.push(LayerCall {
+                    layer: signature(l),
+                    name,
+                    args,
+                    params: own,
+                    lets,
+                    first,
+                    out: n,
+                });
+            }
         }
         self.calling.pop();
         self.scope = outer;
         node
     }
 
+    /// Whether the body of value `out`, from node `first`, reads nothing
+    /// built before it but its arguments, leaves and constants (a node the
+    /// net built already is shared, not the body's own).
+    fn own_body(&self, out: NodeId, first: NodeId, args: &[NodeId]) -> bool {
+        let g = &self.g;
+        let below = g.closure(&[out], |n| if n < first { Vec::new() } else { g.op(n).operands().to_vec() });
+        (0..first).filter(|&n| below[n]).all(|n| args.contains(&n) || g.op(n).operands().is_empty())
+    }
+
     /// Whether `name` is an instance (used as a value, it is an error).
     pub(super) fn is_instance(&self, name: &str) -> Option<&Ident> {
         self.instances.get(name).map(|i| &i.layer.name)
     }
+}
+
+/// The layer as declared: `Residual(x)`, `Dense<I, O>(x)`.
+fn signature(l: &LayerAst) -> String {
+    let join = |v: &[Ident]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+    let dims = if l.generics.is_empty() { String::new() } else { format!("<{}>", join(&l.generics)) };
+    format!("{}{dims}({})", l.name, join(&l.args))
 }
 
 /// `d` with the layer's dims replaced by the instance's.

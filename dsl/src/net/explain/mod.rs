@@ -14,10 +14,12 @@ use super::check::Model;
 use super::model::{DimId, Graph, NodeId, ONE, Shape};
 use super::ops::{Prec, PrintCx, def};
 
+mod layers;
 mod loops;
 mod text;
 mod training;
 
+pub use layers::layer_passes;
 pub use text::plain;
 use text::{CLOSE, OPEN, latex_name, latex_size, width, wrap};
 pub use training::training;
@@ -39,6 +41,11 @@ struct Printer<'a> {
     inline: bool,
     /// The net's generic dims, marked in the text (see `mark`).
     generics: Vec<String>,
+    /// The layer calls printed by name (indices into `Graph::calls`).
+    calls: Vec<usize>,
+    /// The adjoints of values without a line (a call's argument written as
+    /// an expression, `rs(tanh(a))`) that calls make: by the calls (`∂x|rs.0`).
+    via_calls: HashMap<NodeId, String>,
 }
 
 /// One line of a derivation: `∂z1 = ∂h1 ⊙ σ(z1)(…)   [H]`.
@@ -65,7 +72,8 @@ const WRAP_LATEX: usize = 100;
 pub fn derivation(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> String {
     let rows = lines(m, adj, forward_len, latex);
     let p = printer(m, forward_len, latex);
-    let forward = p.forward_loops(m);
+    let mut forward = p.forward_loops(m);
+    forward.extend(p.layer_blocks(adj));
     if latex {
         let mut out: Vec<String> = Vec::new();
         for (header, lines) in &forward {
@@ -139,6 +147,8 @@ fn printer(m: &Model, forward_len: usize, latex: bool) -> Printer<'_> {
         style,
         inline: false,
         generics: m.generics.iter().map(|g| g.to_string()).collect(),
+        calls: layers::sealed(&m.graph, forward_len),
+        via_calls: HashMap::new(),
     }
 }
 
@@ -146,6 +156,7 @@ fn printer(m: &Model, forward_len: usize, latex: bool) -> Printer<'_> {
 /// them; a loop's backward steps together, after what each step sends back.
 pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<Line> {
     let mut p = printer(m, forward_len, latex);
+    p.via_calls = adj.of.iter().filter_map(|(&n, &d)| Some((d, p.by_calls(adj, n)?))).collect();
     let loop_of = m.graph.loop_of();
     let is_param = |n: NodeId| m.params.iter().any(|d| d.node == Some(n));
     let mut rows = Vec::new();
@@ -153,11 +164,13 @@ pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<
     let mut sizes = HashMap::new();
     for &n in &adj.order {
         let Some(name) = m.names.get(&n) else { continue };
-        if !done.insert(n) {
+        // A value inside a layer call's body has its line in the layer's lines.
+        if !done.insert(n) || p.inside_call(n) {
             continue;
         }
         let d = adj.of[&n];
-        let mut rhs = p.definition(d);
+        let by_calls = p.by_calls(adj, n);
+        let mut rhs = by_calls.clone().unwrap_or_else(|| p.definition(d));
         // The adjoint of step `t` of a sequence that only the sequence reads
         // is step `t` of the sequence's adjoint: no line (`∂l[t] = (∂l)[t]`).
         if let Some((base, step)) = name.split_once('[')
@@ -169,7 +182,7 @@ pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<
         // size tells before it is printed: printed regardless, shared
         // subexpressions would be written out once per path to them,
         // exponentially many in a chain of lets.
-        if is_param(n) && p.inline_size(d, &mut sizes) <= CLOSED_FORM_NODES {
+        if is_param(n) && by_calls.is_none() && p.inline_size(d, &mut sizes) <= CLOSED_FORM_NODES {
             p.inline = true;
             let closed = p.definition(d);
             p.inline = false;
@@ -331,6 +344,9 @@ impl Printer<'_> {
         {
             return (self.adjoint(name), Prec::Atom);
         }
+        if let Some(text) = self.via_calls.get(&n) {
+            return (text.clone(), if text.contains(" + ") { Prec::Sum } else { Prec::Atom });
+        }
         self.expand(n)
     }
 
@@ -442,6 +458,10 @@ mod tests {
             ("beta1", "\\beta_{1}"),
             ("x", "x"),
             ("_x", "\\text{\\_x}"),
+            ("r₂", "{r}_{2}"),
+            ("blocks.3.W1", "\\text{blocks}.3.W_{1}"),
+            ("r.h₂", "r.{h}_{2}"),
+            ("W1₁₂", "{W_{1}}_{12}"),
         ];
         for (name, latex) in cases {
             assert_eq!(latex_name(name), latex, "{name}");

@@ -20,6 +20,17 @@ const GREEK: [&str; 19] = [
 
 /// A name in LaTeX; see `Printer::name`.
 pub(super) fn latex_name(name: &str) -> String {
+    // A layer's name path, `blocks.3.W1`: each part by itself.
+    if name.contains('.') {
+        return name.split('.').map(latex_name).collect::<Vec<_>>().join(".");
+    }
+    // A call's value, `r₂` (the second call of `r`): a subscript.
+    if let Some(i) = name.find(|c: char| ('₀'..='₉').contains(&c)).filter(|&i| i > 0) {
+        let (base, sub) = name.split_at(i);
+        let digits: String =
+            sub.chars().map(|c| char::from_digit(c as u32 - '₀' as u32, 10).unwrap_or(c)).collect();
+        return format!("{{{}}}_{{{digits}}}", latex_name(base));
+    }
     let word = |w: &str| {
         if GREEK.contains(&w) {
             format!("\\{w}")

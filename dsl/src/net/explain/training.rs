@@ -21,6 +21,8 @@ pub fn training(m: &Model, latex: bool) -> String {
         style: if latex { Style::Latex } else { Style::Text },
         inline: false,
         generics: m.generics.iter().map(|g| g.to_string()).collect(),
+        calls: Vec::new(),
+        via_calls: HashMap::new(),
     };
     let mut out = Vec::new();
     for (n, node) in m.graph.nodes.iter().enumerate() {
