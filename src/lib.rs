@@ -144,7 +144,9 @@ pub use shapegrad_macros::dims;
 ///   has its derivative built once, where it is called: the derivation
 ///   prints it by name, `∂z = ∂y ⊙ hardswish′(z)`, and the function's
 ///   definition and that derivative once, after the backward pass (`where
-///   hardswish(x) = …, so hardswish′(z) = …`); other functions show their
+///   hardswish(x) = …, so hardswish′(z) = …`), in a recurrence's backward
+///   loop too (`hs′(Wx xs[t] + Wh h[t − 1])`); other functions, and those
+///   in a map over steps (lifted over the steps at once), show their
 ///   expanded form. A function that calls
 ///   itself, one defined twice or named like a function of `net!`, and a
 ///   call with the wrong number of arguments are errors.

@@ -154,3 +154,40 @@ fn the_derivation_names_each_function_and_defines_it_once() {
     assert!(g.contains("hs′(h ⊙ 4)") && g.contains("where hs(v) = v * min(max(v + 3, 0), 6) / 6"), "{g}");
     assert!(Composites::derivation_latex().contains("\\operatorname{hardswish}'(z)"));
 }
+
+net! {
+    fn hs(v) = v * min(max(v + 3.0, 0.0), 6.0) / 6.0;
+
+    /// A recurrence whose step applies a function of the net.
+    pub net Recurrent {
+        param Wx: [H, D];
+        param Wh: [H, H];
+        input xs: [B, D];
+        input h0: [H];
+        for t in B {
+            init h = h0;
+            let h[t] = hs(Wx @ xs[t] + Wh @ h[t - 1]);
+        }
+        loss sum(h[B - 1]);
+    }
+}
+
+#[test]
+fn a_function_in_a_recurrence_is_differentiated_and_printed_by_name() {
+    let net = Recurrent { Wx: w(), Wh: Matrix::from_fn(|i, j| 0.4 * ((i * 4 + j) as f64 * 0.9).cos()) };
+    let xs = Matrix::<B, D, f64>::from_fn(|t, j| 0.6 * j as f64 - 0.8 * t as f64);
+    let h0 = Vector::<H, f64>::from_fn(|i, _| 0.3 * i as f64 - 0.5);
+    // The recurrence by hand: h ← hardswish(Wx x[t] + Wh h).
+    let mut h = h0.clone();
+    for t in 0..3 {
+        let x = Vector::<D, f64>::from_fn(|j, _| xs[(t, j)]);
+        let a = &(&net.Wx * &x) + &(&net.Wh * &h);
+        h = a.map(|v| v * (v + 3.0).clamp(0.0, 6.0) / 6.0);
+    }
+    assert!((net.loss(&xs, &h0) - h.sum()).abs() < 1e-12);
+    let report = net.gradcheck(&xs, &h0);
+    assert!(report.is_ok(1e-6), "{report}");
+    let d = Recurrent::derivation();
+    assert!(d.contains("hs′("), "{d}");
+    assert!(d.contains("where hs(v) = v * min(max(v + 3, 0), 6) / 6, so hs′("), "{d}");
+}

@@ -95,9 +95,11 @@ impl Builder<'_> {
                 None => self.scope.remove(p),
             };
         }
-        // A function of one value, elementwise in it, outside a loop: its
-        // derivative built once, so the derivation prints it by name.
-        if let (Some(r), [x], None) = (node, values.as_slice(), &self.step)
+        // A function of one value, elementwise in it, outside a loop or in a
+        // run-time loop's step (not in a map's, lifted from a graph of its
+        // own): its derivative built once, so the derivation prints it by name.
+        let in_graph = self.step.as_ref().is_none_or(|s| s.at_run_time());
+        if let (Some(r), [x], true) = (node, values.as_slice(), in_graph)
             && let Some(deriv) = self.derivative(r, *x)
         {
             let definition = source_text(&f.body);

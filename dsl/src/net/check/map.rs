@@ -69,6 +69,13 @@ impl StepCx {
     pub(super) fn var(&self) -> &str {
         &self.var
     }
+
+    /// Whether the body is a run-time loop's (a `for` with `init`), checked
+    /// in the net's own graph as one step, rather than a map's, which is
+    /// lifted over the steps from a graph of its own.
+    pub(super) fn at_run_time(&self) -> bool {
+        self.recur.is_some()
+    }
 }
 
 /// How a step leaf is read from its value.
