@@ -4,8 +4,9 @@
 //! instances and a stack, each member with params of its own
 //! (`net.blocks[0].W1`, `grad.blocks[0].W1`, the safetensors name
 //! `blocks.0.W1`, as PyTorch's `state_dict` names a `ModuleList`'s).
-//! Prints the summary (grouped by instance) and the derivation (each
-//! layer's backward pass once, each call by its instance's name), trains with Adam, saves the weights
+//! Prints the summary (grouped by instance) and the derivation (the stack
+//! as a loop over its members, the dense layer's backward pass once, each
+//! call by its instance's name), trains with Adam, saves the weights
 //! and loads them back; `examples/python/load_layers.py` loads them by name
 //! into the same net in PyTorch.
 //!

@@ -166,11 +166,15 @@ pub use shapegrad_macros::dims;
 ///   [Block; 4];` declares a stack of four instances, each with its own
 ///   params (`net.blocks[0].W`, files' `blocks.0.W` as a PyTorch
 ///   `ModuleList`'s), and `blocks(h)` applies them in turn (its layer
-///   takes one argument). The derivation prints each layer's backward
+///   takes one argument and returns its argument's shape): on a vector,
+///   as a run-time loop over the members, whose step is the layer's body
+///   once reading member `m`'s params (`blocks.W[m]` in the derivation),
+///   so the code does not grow with the stack's length; otherwise member
+///   by member. The derivation prints each layer's backward
 ///   pass once, in the layer's names, given the adjoint `∂y` of its value
 ///   (`∂W = ∂y xᵀ`, `∂x = Wᵀ ∂y`), and names each call by its value, named
-///   by its instance (`r1`; `r1₂` its second call; `blocks.2` a stack's
-///   member): a call's part of an adjoint is `∂x|r1` (the layer's `∂x` at
+///   by its instance (`r1`; `r1₂` its second call; `blocks.2` a member
+///   of a stack expanded member by member): a call's part of an adjoint is `∂x|r1` (the layer's `∂x` at
 ///   that call), so `∂h = ∂x|l2` and `∂l1.W = ∂W|l1`, and an instance
 ///   called twice sums its calls' (`∂r.W = ∂W|r + ∂W|r₂`).
 ///   ```

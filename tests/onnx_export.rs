@@ -38,12 +38,21 @@ net! {
         W @ x + b
     }
 
+    /// A residual block, in a stack of three: a loop over its members,
+    /// unrolled in the file, each member's initializers its own (`rs.1.W`).
+    layer Res(x) {
+        param W: [H, H];
+        param b: [H];
+        x + tanh(W @ x + b)
+    }
+
     net Mlp {
         param l1: Dense<D, H>;
+        param rs: [Res; 3];
         param l2: Dense<H, O>;
         input x: [D];
         label y: O;
-        let z = l2(swish(l1(x)));
+        let z = l2(swish(rs(l1(x))));
         let p = softmax(z);
         output z;
         output p;
@@ -252,6 +261,7 @@ fn every_net_exports() {
     let mlp = Mlp::<f32>::init(3).to_onnx();
     assert!(has_op(&mlp, "MatMul") && has_op(&mlp, "Softmax"));
     assert!(has_op(&mlp, "l1.W") && has_op(&mlp, "l2.b"), "initializers named by instance");
+    assert!(has_op(&mlp, "rs.0.W") && has_op(&mlp, "rs.2.b"), "a stack member's by member");
     let mixed = Mixed::<f32>::init(5).to_onnx();
     assert!(has_op(&mixed, "Erf") || has_op(&mixed, "Tanh"));
     let cnn = Cnn::<f32>::init(9).to_onnx();

@@ -94,6 +94,10 @@ fn needs_adjoint(g: &Graph, params: &[NodeId]) -> Vec<bool> {
                 let state = &g.loops[k].states[s];
                 v |= needs[state.init] || state.step.is_some_and(|st| needs[st]);
             }
+            // A stack's members' params, which it names by index.
+            if op.is("members") {
+                v |= g.reads(n).iter().any(|&p| needs[p]);
+            }
             if v && !needs[n] {
                 needs[n] = true;
                 changed = true;

@@ -108,6 +108,10 @@ pub enum Attr {
     /// A state of a loop: the loop, the state's index in it, and how many
     /// steps back it is read (`h[t - 1]`: 1; 0 for the state itself).
     State(usize, usize, u32),
+    /// One param of every member of a stack (`members`): the param index of
+    /// member 0's, the stride between members' (each member's params in
+    /// turn), the members' count, and the stack's shape `[N·R × C]`.
+    Members(usize, usize, usize, DimId, DimId),
 }
 
 /// One operation of the graph: the code of its definition in the op
@@ -299,6 +303,11 @@ impl Graph {
         id
     }
 
+    /// The leaf of param `index`, if the graph has it.
+    pub fn param_node(&self, index: usize) -> Option<NodeId> {
+        self.index.get(&Op::with("param", &[], Attr::Index(index))).copied()
+    }
+
     /// The node for `op`, creating it with `shape` if it does not exist yet.
     pub fn intern(&mut self, op: Op, shape: Shape) -> NodeId {
         if let Some(&id) = self.index.get(&op) {
@@ -368,6 +377,9 @@ impl Graph {
             ("prev", Attr::State(k, s, _)) => {
                 let state = &self.loops[k].states[s];
                 [Some(state.init), state.step, state.stack].into_iter().flatten().collect()
+            }
+            ("members", Attr::Members(first, stride, count, ..)) => {
+                (0..count).filter_map(|i| self.param_node(first + i * stride)).collect()
             }
             _ => op.operands().to_vec(),
         }

@@ -172,7 +172,11 @@ impl Builder<'_> {
                 .map(|d| ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'][d as usize])
                 .collect()
         };
-        // A stack's members in turn, each on the value of the one before.
+        // A stack as a run-time loop over its members, where it can be one.
+        if stack && values.len() == 1 && self.stack_loops(values[0], &members) {
+            return Some(self.stack_loop(&l, &key, &members, values[0]));
+        }
+        // Else its members in turn, each on the value of the one before.
         let mut node = None;
         for (i, params) in members.into_iter().enumerate() {
             let prefix = if stack { format!("{key}.{i}") } else { key.clone() };
@@ -184,7 +188,7 @@ impl Builder<'_> {
     }
 
     /// One member's body on `values`: its value, named `prefix` + `suffix`.
-    fn expand_member(
+    pub(super) fn expand_member(
         &mut self,
         l: &LayerAst,
         key: &str,

@@ -19,6 +19,7 @@ mod map;
 mod passes;
 mod recur;
 mod shape;
+mod stack_loop;
 mod statements;
 
 use super::error::Errors;

@@ -84,13 +84,15 @@ impl Printer<'_> {
     pub(super) fn backward_header(&self, k: usize) -> String {
         let l = &self.g.loops[k];
         let (t, v) = (self.dim(l.dim), &l.var);
+        // Named by the loop's first state, `∂h[t]⁺` (`∂blocks[m]⁺` a stack's).
+        let h = l.states.first().map_or("h".to_string(), |s| self.name(&s.name));
         if self.latex() {
             format!(
-                "&\\text{{backward through time, for }} {v} = {t} - 1, \\dots, 0 \\text{{ (}}\\partial h[{v}]^{{+}}\\text{{: what step }} {v} + 1 \\text{{ sent back, 0 at the last step):}}"
+                "&\\text{{backward through time, for }} {v} = {t} - 1, \\dots, 0 \\text{{ (}}\\partial {h}[{v}]^{{+}}\\text{{: what step }} {v} + 1 \\text{{ sent back, 0 at the last step):}}"
             )
         } else {
             format!(
-                "backward through time, for {v} = {t} − 1, …, 0 (∂h[{v}]⁺: what step {v} + 1 sent back, 0 at the last step):"
+                "backward through time, for {v} = {t} − 1, …, 0 (∂{h}[{v}]⁺: what step {v} + 1 sent back, 0 at the last step):"
             )
         }
     }

@@ -182,7 +182,9 @@ pub fn lines(m: &Model, adj: &Adjoints, forward_len: usize, latex: bool) -> Vec<
         // size tells before it is printed: printed regardless, shared
         // subexpressions would be written out once per path to them,
         // exponentially many in a chain of lets.
-        if is_param(n) && by_calls.is_none() && p.inline_size(d, &mut sizes) <= CLOSED_FORM_NODES {
+        // (A stack member's is its block of the stack's adjoint, which has its line.)
+        let block = m.graph.op(d).is("member");
+        if is_param(n) && by_calls.is_none() && !block && p.inline_size(d, &mut sizes) <= CLOSED_FORM_NODES {
             p.inline = true;
             let closed = p.definition(d);
             p.inline = false;

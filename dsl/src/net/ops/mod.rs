@@ -47,6 +47,7 @@ mod leaf;
 mod linalg;
 mod loss;
 mod matmul;
+mod members;
 mod minmax;
 mod neg;
 mod norm;
@@ -260,6 +261,7 @@ const FAMILIES: &[&[&dyn OpDef]] = &[
     norm::OPS,
     batchnorm::OPS,
     steps::OPS,
+    members::OPS,
 ];
 
 fn registry() -> &'static HashMap<&'static str, &'static dyn OpDef> {
@@ -349,8 +351,8 @@ mod tests {
     /// The kernels' modules in `core/src/kernels/ops/` are named as the
     /// families here: a family's rules and its kernels are found under one
     /// name (`slice.rs` in both). Families without a kernel of their own
-    /// (`leaf`, `reshape`, `composite`, the loop's `steps`, whose run-time
-    /// support is `core/src/runtime/steps.rs`) and the helpers
+    /// (`leaf`, `reshape`, `composite`, the loop's `steps` and a stack's
+    /// `members`, whose run-time support is `core/src/runtime/steps.rs`) and the helpers
     /// (`context`, `pairwise`, `window`) have no counterpart.
     #[test]
     fn the_kernels_are_named_as_the_families() {
@@ -369,7 +371,7 @@ mod tests {
         let families = dir(&format!("{root}/dsl/src/net/ops"));
         let unmatched: Vec<_> = kernels.iter().filter(|k| !families.contains(k)).collect();
         assert!(unmatched.is_empty(), "kernel modules with no family of that name: {unmatched:?}");
-        let no_kernel = ["composite", "context", "leaf", "pairwise", "reshape", "steps", "window"];
+        let no_kernel = ["composite", "context", "leaf", "members", "pairwise", "reshape", "steps", "window"];
         let missing: Vec<_> =
             families.iter().filter(|f| !kernels.contains(f) && !no_kernel.contains(&f.as_str())).collect();
         assert!(missing.is_empty(), "families with no kernel module of that name: {missing:?}");
