@@ -66,6 +66,19 @@ net! {
         loss sum(blocks(x));
     }
 
+    /// A gain in a stacked layer: `init` starts it at one, as outside a stack.
+    layer Gained(x) {
+        param W: [H, H];
+        param g: [H];
+        x + tanh(W @ x) * g
+    }
+
+    pub net GainStack {
+        input x: [H];
+        param gs: [Gained; 3];
+        loss sum(gs(x));
+    }
+
     /// The same net written out flat.
     pub net Flat {
         input x: [D];
@@ -347,4 +360,13 @@ fn a_long_stack_is_a_loop_over_its_members() {
     }
     assert!((loss - mean).abs() < 1e-9, "{loss} vs {mean}");
     assert!(grad.blocks[0].W.approx_eq(&w0, 1e-9));
+    // Each member initialized as a layer of its own, its gain at one.
+    let gained = GainStack::<f64>::init(3);
+    for member in &gained.gs {
+        assert!(member.g.as_slice().iter().all(|&v| v == 1.0));
+        assert!(member.W.as_slice().iter().any(|&v| v != 0.0));
+    }
+    assert_ne!(gained.gs[0].W, gained.gs[1].W, "each member draws its own weights");
+    let back = gained.cast::<f32>().cast::<f64>();
+    assert!(back.gs[2].W.approx_eq(&gained.gs[2].W, 1e-6));
 }

@@ -243,7 +243,19 @@ impl Codegen<'_> {
         let zeros: Vec<TokenStream> =
             f.ptys.iter().map(|ty| quote!(<#ty as ::shapegrad::values::Values<#t>>::zeros())).collect();
         let zeros = self.nest_values(&f.members, &f.params, &zeros);
-        let casts: Vec<TokenStream> = f.pfields.iter().map(|p| quote!(self.#p.cast())).collect();
+        // A stack member's by the index `from_fn` gives (see `nest_values`).
+        let casts: Vec<TokenStream> = f
+            .params
+            .iter()
+            .zip(&f.pfields)
+            .map(|(p, field)| match &p.layer {
+                Some(crate::net::check::LayerRef { instance, at: Some(_), .. }) => {
+                    let name = &p.name;
+                    quote!(self.#instance[__i].#name.cast())
+                }
+                _ => quote!(self.#field.cast()),
+            })
+            .collect();
         let casts = self.nest_values(&f.members, &f.params, &casts);
         let pinits = self.inits(f);
         let (snames, phantom_init) = (&f.snames, &f.phantom_init);
@@ -304,6 +316,14 @@ impl Codegen<'_> {
     /// vanish everywhere upstream.
     fn starts_at_one(&self, n: usize) -> bool {
         let g = &self.m.graph;
+        // A stack member's param is read through its stack, step by step: its uses are the step's.
+        let read_by_step = |k: usize| {
+            let op = g.op(k);
+            op.is("step") && g.op(op.arg(0)).is("members") && g.reads(op.arg(0)).contains(&n)
+        };
+        if let Some(step) = (0..g.nodes.len()).find(|&k| read_by_step(k)) {
+            return self.starts_at_one(step);
+        }
         // A value normalized (`normalize`, or its transpose for a matrix
         // normalized by rows), and a vector spread along an axis of a
         // matrix (`v 𝟙ᵀ`, `𝟙 vᵀ`): a layernorm's scale is the one times the other.

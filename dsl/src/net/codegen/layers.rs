@@ -74,7 +74,16 @@ impl Codegen<'_> {
                         .map(|_| quote!(__dims: ::core::marker::PhantomData,));
                     quote!(#ty { #(#ns: #vs,)* #phantom })
                 });
+                let members: Vec<TokenStream> = members.collect();
+                // A stack whose members' values are written alike (`zeros()`,
+                // `self.blocks[__i].W.cast()`): one member's, made for each,
+                // so the code does not grow with the stack's length.
+                let alike = members.iter().all(|m| m.to_string() == members[0].to_string());
                 match count {
+                    Some(_) if alike => {
+                        let first = &members[0];
+                        quote!(#name: ::core::array::from_fn(|__i| #first),)
+                    }
                     Some(_) => quote!(#name: [#(#members),*],),
                     None => quote!(#name: #(#members)*,),
                 }

@@ -70,7 +70,8 @@ fn nodes(
     input: impl Fn(usize) -> Result<TokenStream, String>,
 ) -> Result<Vec<TokenStream>, String> {
     let g = &model.graph;
-    let needed = g.closure(targets, |n| g.reads(n));
+    // A stack's params are named where they are stacked (`members`), not one by one.
+    let needed = g.closure(targets, |n| if g.op(n).is("members") { Vec::new() } else { g.reads(n) });
     let loop_of = g.loop_of();
     let mut body = Vec::new();
     let mut unrolled = vec![false; g.loops.len()];
@@ -97,6 +98,14 @@ fn nodes(
                 quote!(::std::string::String::from(#name))
             }
             "input" => input(op.index().unwrap_or(usize::MAX))?,
+            "members" => {
+                let crate::net::model::Attr::Members(first, stride, count, ..) = op.attr else {
+                    return Err("a stack of members".into());
+                };
+                let keys = (0..count).map(|i| model.params.get(first + i * stride).map(|p| p.key()));
+                let keys: Vec<String> = keys.collect::<Option<_>>().ok_or("a stack's param")?;
+                quote!(__g.stack_rows(&[#(#keys),*].map(::std::string::String::from)))
+            }
             code if def(code).alias() => {
                 let a = cx.v(op.arg(0));
                 quote!(#a.clone())

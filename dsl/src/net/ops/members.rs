@@ -10,14 +10,15 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{EmitCx, Kind, LiftCx, Lifted, OnnxCx, OpDef, Place, Prec, PrintCx, operand};
+use super::{EmitCx, Kind, LiftCx, Lifted, OpDef, Place, Prec, PrintCx, operand};
 use crate::net::model::{Attr, Graph, NodeId, ONE, Op, Shape};
 
 pub(super) static OPS: &[&dyn OpDef] = &[&Members, &Member];
 
 /// One param of every member, `N` blocks of its shape. It names the params
 /// by index (`Attr::Members`), as a stack has more members than an op has
-/// operands; `Graph::reads` gives their leaves.
+/// operands; `Graph::reads` gives their leaves. (Its ONNX form, the
+/// members' initializers stacked, is the exporter's, which knows their names.)
 struct Members;
 
 impl OpDef for Members {
@@ -58,11 +59,6 @@ impl OpDef for Members {
             quote!(::shapegrad::steps::write(&mut #p, #i, #a);)
         });
         quote!(#(#writes)*)
-    }
-
-    fn onnx(&self, cx: &OnnxCx<'_>, n: NodeId) -> Option<TokenStream> {
-        let parts = cx.g().reads(n).into_iter().map(|a| cx.v(a)).collect::<Vec<_>>();
-        Some(quote!(__g.stack_rows(&[#(#parts.clone()),*])))
     }
 
     fn print(&self, cx: &dyn PrintCx, n: NodeId) -> (String, Prec) {
