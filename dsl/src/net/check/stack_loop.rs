@@ -25,13 +25,16 @@ impl Builder<'_> {
     /// outside any loop, two members or more, every param of a known shape,
     /// each member's params declared in turn (as `instantiate` does).
     pub(super) fn stack_loops(&self, arg: NodeId, members: &[Vec<(String, Entry)>]) -> bool {
+        if members.len() < 2 || members[0].is_empty() {
+            return false;
+        }
         let vector = matches!(self.g.shape(arg), Shape::Mat(r, ONE) if r != ONE);
         let params_known = members
             .iter()
             .flatten()
             .all(|(_, e)| e.node.is_some_and(|p| matches!(self.g.shape(p), Shape::Mat(..))));
         let in_turn = (0..members[0].len()).all(|j| strided(members, j).is_some());
-        vector && self.step.is_none() && members.len() >= 2 && params_known && in_turn
+        vector && self.step.is_none() && params_known && in_turn
     }
 
     /// The stack `key` of layer `l` on `arg` as a loop over its `members`:
