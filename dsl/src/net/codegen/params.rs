@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::Codegen;
 use super::items::Fields;
-use crate::net::check::LayerRef;
+use crate::net::check::{Decl, LayerRef};
 
 impl Codegen<'_> {
     /// One statement per param, `stmt(field, name, i)` given the tokens
@@ -23,35 +23,18 @@ impl Codegen<'_> {
         let mut out = TokenStream::new();
         let mut i = 0;
         while i < f.params.len() {
-            let p = f.params[i];
-            let Some(LayerRef { instance, at: Some(0), count: Some(n), .. }) = &p.layer else {
-                out.extend(stmt(
-                    &f.pfields[i],
-                    &{
-                        let key = &f.pstrs[i];
-                        quote!(#key)
-                    },
-                    i,
-                ));
+            let key = &f.pstrs[i];
+            let single = stmt(&f.pfields[i], &quote!(#key), i);
+            let Some(LayerRef { instance, at: Some(0), count: Some(n), .. }) = &f.params[i].layer else {
+                out.extend(single);
                 i += 1;
                 continue;
             };
             // Member 0's params, then member 1's, …: `per` params a member.
-            let per = f.params[i..]
-                .iter()
-                .take_while(
-                    |q| matches!(&q.layer, Some(LayerRef { instance: o, at: Some(0), .. }) if o == instance),
-                )
-                .count();
+            let member0 = |q: &&&Decl| matches!(&q.layer, Some(LayerRef { instance: o, at: Some(0), .. }) if o == instance);
+            let per = f.params[i..].iter().take_while(member0).count();
             if i + per * n > f.params.len() {
-                out.extend(stmt(
-                    &f.pfields[i],
-                    &{
-                        let key = &f.pstrs[i];
-                        quote!(#key)
-                    },
-                    i,
-                ));
+                out.extend(single);
                 i += 1;
                 continue;
             }
