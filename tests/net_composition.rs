@@ -33,6 +33,14 @@ net! {
         loss sum(hs(h * 4.0)) - sum(hardswish(h * 4.0)) + sum(square(h));
     }
 
+    /// A loss that is one function of `z`: `∂z` is its derivative alone.
+    pub net OneFunction {
+        param W: [H, D];
+        input x: [D];
+        let z = W @ x;
+        loss sum(hs(z));
+    }
+
     /// The invocation's functions are every net's.
     pub net Shared {
         param W: [H, D];
@@ -153,6 +161,9 @@ fn the_derivation_names_each_function_and_defines_it_once() {
     let g = Gated::derivation();
     assert!(g.contains("hs′(h ⊙ 4)") && g.contains("where hs(v) = v * min(max(v + 3, 0), 6) / 6"), "{g}");
     assert!(Composites::derivation_latex().contains("\\operatorname{hardswish}'(z)"));
+    // An adjoint that is one function's derivative alone is printed by its name too.
+    let one = OneFunction::derivation();
+    assert!(one.contains("∂z = hs′(z) ") && one.contains("∂W = hs′(z) xᵀ "), "{one}");
 }
 
 net! {

@@ -292,6 +292,10 @@ impl Printer<'_> {
         if let Some(name) = self.forward_name(d) {
             return self.name(name);
         }
+        // A function's derivative by its name, `hs′(z)`, as inside expressions.
+        if self.g.applied.iter().any(|f| f.deriv == d) {
+            return self.show(d).0;
+        }
         self.expand(d).0
     }
 
