@@ -174,7 +174,7 @@ impl Builder<'_> {
         };
         // A stack as a run-time loop over its members, where it can be one.
         if stack && values.len() == 1 && self.stack_loops(values[0], &members) {
-            return Some(self.stack_loop(&l, &key, &members, values[0]));
+            return Some(self.stack_loop((e, &l), &key, &members, values[0]));
         }
         // Else its members in turn, each on the value of the one before.
         let mut node = None;

@@ -18,7 +18,7 @@ use syn::Ident;
 use super::map::StepCx;
 use super::{Builder, Entry, Kind};
 use crate::net::model::{Attr, LoopInfo, LoopState, NodeId, ONE, Op, Shape};
-use crate::net::parse::{LayerAst, Stmt};
+use crate::net::parse::{Expr, LayerAst, Stmt, expr_error};
 
 impl Builder<'_> {
     /// Whether a stack called on `arg` runs as a loop: a vector argument,
@@ -41,7 +41,7 @@ impl Builder<'_> {
     /// the value of its last member.
     pub(super) fn stack_loop(
         &mut self,
-        l: &LayerAst,
+        (e, l): (&Expr, &LayerAst),
         key: &str,
         members: &[Vec<(String, Entry)>],
         arg: NodeId,
@@ -84,7 +84,7 @@ impl Builder<'_> {
                 self.text(self.g.shape(arg)),
                 self.text(self.g.shape(out))
             );
-            self.errors.at(span, msg);
+            self.errors.push(expr_error(e, msg));
             return None;
         }
         let stack = self.g.mk(Op::with("stack", &[out], Attr::Loop(k)));
