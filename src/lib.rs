@@ -166,11 +166,12 @@ pub use shapegrad_macros::dims;
 ///   [Block; 4];` declares a stack of four instances, each with its own
 ///   params (`net.blocks[0].W`, files' `blocks.0.W` as a PyTorch
 ///   `ModuleList`'s), and `blocks(h)` applies them in turn (its layer
-///   takes one argument and returns its argument's shape): on a vector,
-///   as a run-time loop over the members, whose step is the layer's body
-///   once reading member `m`'s params (`blocks.W[m]` in the derivation),
-///   so the code does not grow with the stack's length; otherwise member
-///   by member. The derivation prints each layer's backward
+///   returns its first argument's shape; `blocks(h, mask)` gives the
+///   arguments after the first to every member alike), as a run-time loop
+///   over the members, whose step is the layer's body once reading member
+///   `m`'s params (`blocks.W[m]` in the derivation), so the code does not
+///   grow with the stack's length; the state is a vector or a per-example
+///   matrix (`[T, D]`: a transformer's blocks). The derivation prints each layer's backward
 ///   pass once, in the layer's names, given the adjoint `∂y` of its value
 ///   (`∂W = ∂y xᵀ`, `∂x = Wᵀ ∂y`), and names each call by its value, named
 ///   by its instance (`r1`; `r1₂` its second call; `blocks.2` a member

@@ -72,6 +72,25 @@ net! {
 }
 
 net! {
+    /// A stack of residual blocks: a loop over its members, whose step
+    /// values live in the workspace as a recurrence's do.
+    layer Res(x) {
+        param W: [Hidden, Hidden];
+        param b: [Hidden];
+        x + relu(W @ x + b)
+    }
+
+    net Stacked {
+        param W1: [Hidden, Pixels];
+        param blocks: [Res; 4];
+        param W2: [Digit, Hidden];
+        input x: [Pixels];
+        label y: Digit;
+        loss softmax_cross_entropy(W2 @ blocks(tanh(W1 @ x)), y);
+    }
+}
+
+net! {
     net Autoencoder<M, N> {
         param W: [M, N];
         input x: [N];
@@ -111,6 +130,21 @@ fn a_hundred_training_steps_allocate_nothing() {
         ae.W.axpy(-0.01, &g.W);
     }
     assert_eq!(allocations() - before, 0);
+
+    // A stack of layers, looped over its members.
+    let mut net = Stacked::<f32>::init(3);
+    let mut adam = Adam::new(1e-3);
+    let mut ws = StackedBatchWorkspace::<Batch, f32>::new();
+    let mut grads = StackedGrad::<f32>::zeros();
+    let step = |k: usize| {
+        train.batch_into(k % train.num_batches::<Batch>(), &mut xs, &mut ys);
+        let loss = net.grad_batch_into(&mut ws, &xs, &ys, &mut grads);
+        adam.step(&mut net, &grads);
+        loss
+    };
+    let (first, last, during) = hundred_steps(step);
+    assert_eq!(during, 0, "{during} allocations in 100 steps of a stack");
+    assert!(last < first, "the stack did train: {first} → {last}");
 }
 
 net! {

@@ -141,7 +141,13 @@ fuzz_target!(|data: &[u8]| {
             6 if b.next() % 4 == 0 => {
                 let dims = if b.next() % 2 == 0 { "<I, O>" } else { "" };
                 let (p, v) = (shape(&mut b), expr(&mut b, 1));
-                format!("layer {name}{dims}({}) {{\n    param {}: {p};\n    {v}\n}}\n", b.pick(NAMES), b.pick(NAMES))
+                // One argument, or two (a stack gives its second to every member).
+                let args = if b.next() % 3 == 0 {
+                    format!("{}, {}", b.pick(NAMES), b.pick(NAMES))
+                } else {
+                    b.pick(NAMES).to_string()
+                };
+                format!("layer {name}{dims}({args}) {{\n    param {}: {p};\n    {v}\n}}\n", b.pick(NAMES))
             }
             6 if b.next() % 3 == 0 => {
                 let dims = if b.next() % 2 == 0 { format!("<{}, {}>", b.pick(DIMS), b.pick(DIMS)) } else { String::new() };

@@ -80,11 +80,11 @@ impl Builder<'_> {
             self.errors.at(layer.span(), msg);
             return;
         }
-        // Rule: a stack applies its layers in turn, each to the last one's value.
-        if count.is_some() && l.args.len() != 1 {
+        // Rule: a stack applies its layers in turn, each to the last one's
+        // value (its first argument; the others go to every member alike).
+        if count.is_some() && l.args.is_empty() {
             let msg = format!(
-                "a stack applies its layers in turn, each to the value of the one before, so its layer takes one argument; `{layer}` takes {}",
-                l.args.len()
+                "a stack applies its layers in turn, each to the value of the one before, so its layer takes an argument; `{layer}` takes none"
             );
             self.errors.at(layer.span(), msg);
             return;
@@ -173,8 +173,8 @@ impl Builder<'_> {
                 .collect()
         };
         // A stack as a run-time loop over its members, where it can be one.
-        if stack && values.len() == 1 && self.stack_loops(values[0], &members) {
-            return Some(self.stack_loop((e, &l), &key, &members, values[0]));
+        if stack && self.stack_loops(values[0], &members) {
+            return Some(self.stack_loop((e, &l), &key, &members, &values));
         }
         // Else its members in turn, each on the value of the one before.
         let mut node = None;
@@ -182,7 +182,10 @@ impl Builder<'_> {
             let prefix = if stack { format!("{key}.{i}") } else { key.clone() };
             node = self.expand_member(&l, &key, (&prefix, &suffix), params, &values);
             let Some(n) = node else { return Some(None) };
-            values = vec![n];
+            // The next member's first argument; the others are every member's.
+            if let Some(first) = values.first_mut() {
+                *first = n;
+            }
         }
         Some(node)
     }

@@ -1,4 +1,5 @@
-//! A stack of layers (`param blocks: [Residual; 4];`, called `blocks(h)`)
+//! A stack of layers (`param blocks: [Residual; 4];`, called `blocks(h)`,
+//! or `blocks(h, mask)`: the arguments after the first go to every member)
 //! as a run-time loop over its members, so that its code and compile time
 //! do not grow with its length: the recurrence
 //! `for m in 4 { init blocks = h; let blocks[m] = Residual_m(blocks[m − 1]); }`
@@ -7,9 +8,10 @@
 //! Its backward pass is the loop's, backpropagation through the members;
 //! each member's param gradient is its block of the stacked adjoint.
 //!
-//! A loop's state is a vector, so a stack whose argument is not (a
-//! per-example matrix, as a transformer block's `[T, D]`) is expanded
-//! member by member instead, as is a stack inside another loop.
+//! The state is the argument's shape: a vector, or a per-example matrix
+//! (a transformer block's `[T, D]`, whose stack is `N` blocks of it and whose
+//! batch runs example by example). A stack inside another loop is expanded
+//! member by member instead.
 
 use std::collections::HashMap;
 
@@ -19,6 +21,7 @@ use super::map::StepCx;
 use super::{Builder, Entry, Kind};
 use crate::net::model::{Attr, LoopInfo, LoopState, NodeId, ONE, Op, Shape};
 use crate::net::parse::{Expr, LayerAst, Stmt, expr_error};
+use crate::net::sizes::Lin;
 
 impl Builder<'_> {
     /// Whether a stack called on `arg` runs as a loop: a vector argument,
@@ -28,7 +31,8 @@ impl Builder<'_> {
         if members.len() < 2 || members[0].is_empty() {
             return false;
         }
-        let vector = matches!(self.g.shape(arg), Shape::Mat(r, ONE) if r != ONE);
+        // A vector, or a per-example matrix (`[T, D]`, whose batch runs example by example).
+        let vector = matches!(self.g.shape(arg), Shape::Mat(r, _) if r != ONE);
         let params_known = members
             .iter()
             .flatten()
@@ -44,8 +48,10 @@ impl Builder<'_> {
         (e, l): (&Expr, &LayerAst),
         key: &str,
         members: &[Vec<(String, Entry)>],
-        arg: NodeId,
+        args: &[NodeId],
     ) -> Option<NodeId> {
+        // The state is the first argument; the others are every member's, the same at every step.
+        let arg = args[0];
         let n = members.len();
         let var = loop_var(l);
         let t = self.g.number(n as u64);
@@ -74,7 +80,8 @@ impl Builder<'_> {
         let states = HashMap::from([(key.to_string(), Some(0))]);
         let outer = self.step.replace(StepCx::new(&ident, t, &[], Some((k, states))));
         let prev = self.g.mk(Op::with("prev", &[], Attr::State(k, 0, 1)));
-        let out = self.expand_member(l, key, (key, &format!("[{var}]")), reads, &[prev]);
+        let values: Vec<NodeId> = std::iter::once(prev).chain(args[1..].iter().copied()).collect();
+        let out = self.expand_member(l, key, (key, &format!("[{var}]")), reads, &values);
         self.step = outer;
         let out = out?;
         if self.g.shape(out) != self.g.shape(arg) {
@@ -87,13 +94,28 @@ impl Builder<'_> {
             self.errors.push(expr_error(e, msg));
             return None;
         }
-        let stack = self.g.mk(Op::with("stack", &[out], Attr::Loop(k)));
+        // Every member's value, `[N, R]` (`N` blocks of `[R×C]` for a matrix); the last is the call's.
+        let Shape::Mat(r, c) = self.g.shape(out) else { return None };
+        let stack = Op::with("stack", &[out], Attr::Loop(k));
+        let stack = if c == ONE {
+            self.g.mk(stack)
+        } else {
+            let rows = self.g.shaped(&[t, r]);
+            self.g.intern(stack, Shape::Mat(rows, c))
+        };
         let state = &mut self.g.loops[k].states[0];
         state.step = Some(out);
         state.stack = Some(stack);
         self.named.push((stack, key.to_string()));
-        let last = self.g.number(n as u64 - 1);
-        Some(self.g.mk(Op::with("pick", &[stack], Attr::Dims(last, ONE))))
+        if c == ONE {
+            let last = self.g.number(n as u64 - 1);
+            return Some(self.g.mk(Op::with("pick", &[stack], Attr::Dims(last, ONE))));
+        }
+        // The last block: rows `(N − 1)·R .. N·R`, a slice.
+        let rows = self.g.lin(r);
+        let lo = self.g.linear(&Lin::number(0).plus(&rows, n as i64 - 1));
+        let hi = self.g.linear(&Lin::number(0).plus(&rows, n as i64));
+        Some(self.g.intern(Op::with("slice", &[stack], Attr::Dims(lo, hi)), Shape::Mat(r, c)))
     }
 }
 

@@ -1,7 +1,7 @@
 // Each slip with layers, reported together: an unknown layer, an instance
 // missing a dim, an instance used as a value, a call with two arguments,
 // a shape slip inside a layer's body under the instance's dims, and a
-// stack of a layer of two arguments.
+// stack of a layer without arguments.
 use shapegrad::prelude::*;
 
 dims! { D = 4; H = 3; C = 2; }
@@ -18,9 +18,9 @@ net! {
         U @ x
     }
 
-    layer Mix(a, b) {
-        param V: [H, H];
-        V @ a + b
+    layer Bias() {
+        param c: [H];
+        c
     }
 
     net Slips {
@@ -31,7 +31,7 @@ net! {
         param l3: Dens<H, C>;
         param g: Gate;
         param l4: Dense<H, C>;
-        param mixes: [Mix; 3];
+        param biases: [Bias; 3];
         let h = l1(x) + l1;
         let k = g(x);
         let z = l4(h, h);
